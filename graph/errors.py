@@ -1,0 +1,59 @@
+"""The exception family of the ``graph`` package, and the root of the project's errors.
+
+Every error a user can cause or meet carries an exit code, so that the CLI maps errors to
+exit codes in one place (``graph.cli``) and scripts can tell failures apart.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+__all__ = [
+    "ConfigurationError",
+    "ExitCode",
+    "GraphError",
+    "KnooppuntError",
+    "LocalNeo4jError",
+    "Neo4jUnavailableError",
+]
+
+
+class ExitCode(IntEnum):
+    """Exit codes of the ``knooppunt`` command, documented in the README."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    BAD_INPUT = 3
+    PRIVACY_REFUSED = 4
+    NEO4J_UNAVAILABLE = 5
+    CONFIGURATION = 6
+    BUSY = 7
+
+
+class KnooppuntError(Exception):
+    """Root of all errors the project raises on purpose."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+
+class GraphError(KnooppuntError):
+    """Errors of the ``graph`` package (schema, projection, analysis, local server)."""
+
+
+class ConfigurationError(GraphError):
+    """Settings are missing, malformed or unsafe for the chosen mode."""
+
+    exit_code = ExitCode.CONFIGURATION
+
+
+class LocalNeo4jError(GraphError):
+    """The project's own local Neo4j could not be obtained, started or stopped."""
+
+    exit_code = ExitCode.NEO4J_UNAVAILABLE
+
+
+class Neo4jUnavailableError(GraphError):
+    """Neo4j does not answer over Bolt."""
+
+    exit_code = ExitCode.NEO4J_UNAVAILABLE

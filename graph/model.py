@@ -1,0 +1,75 @@
+"""The graph's vocabulary: node labels and relationship types, as allow-listed enums.
+
+Labels and relationship types are never taken from input (Cypher cannot parameterise them);
+code that needs one in a query picks it from these enums. ``docs/graph-model.md`` describes
+each label's key and properties and each relationship's direction.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["ENTITY_LABEL", "REGIONS", "TYPOLOGIES", "NodeLabel", "RelType"]
+
+#: Extra label on every entity node (not on Delivery or analysis results), indexed on ``id``.
+ENTITY_LABEL = "Entity"
+
+#: The RIECs' own region names, in the order of the police units RE01..RE10.
+REGIONS: tuple[str, ...] = (
+    "Noord",
+    "Oost-Nederland",
+    "Midden-Nederland",
+    "Noord-Holland",
+    "Amsterdam-Amstelland",
+    "Den Haag",
+    "Rotterdam",
+    "Zeeland-West-Brabant",
+    "Oost-Brabant",
+    "Limburg",
+)
+
+#: Cluster typologies, shared by the ground truth, the analysis and the API.
+TYPOLOGIES: tuple[str, ...] = ("omg", "cannabis", "other")
+
+
+class NodeLabel(StrEnum):
+    """Node labels. Entity labels follow FollowTheMoney's schema names where one fits."""
+
+    PERSON = "Person"
+    COMPANY = "Company"
+    ADDRESS = "Address"
+    VEHICLE = "Vehicle"
+    PHONE = "Phone"
+    BANK_ACCOUNT = "BankAccount"
+    CLUB = "Club"
+    INCIDENT = "Incident"
+    INVESTIGATION = "Investigation"
+    PERMIT_APPLICATION = "PermitApplication"
+    DELIVERY = "Delivery"
+    ANALYSIS_RUN = "AnalysisRun"
+    CLUSTER = "Cluster"
+    CLUSTER_EVENT = "ClusterEvent"
+    ALERT = "Alert"
+
+
+class RelType(StrEnum):
+    """Relationship types between entities (FollowTheMoney's link names where one fits)."""
+
+    LIVES_AT = "LIVES_AT"
+    REGISTERED_AT = "REGISTERED_AT"
+    DIRECTORSHIP = "DIRECTORSHIP"
+    OWNERSHIP = "OWNERSHIP"
+    EMPLOYMENT = "EMPLOYMENT"
+    MEMBERSHIP = "MEMBERSHIP"
+    USES = "USES"
+    HOLDS = "HOLDS"
+    RENTS = "RENTS"
+    INVOLVED_IN = "INVOLVED_IN"
+    SUBJECT_OF = "SUBJECT_OF"
+    APPLIED_FOR = "APPLIED_FOR"
+    CONCERNS = "CONCERNS"
+    ASSOCIATE = "ASSOCIATE"
+    SHIPMENT = "SHIPMENT"
+    SPONSOR = "SPONSOR"
+    MEMBER_OF_CLUSTER = "MEMBER_OF"
+    ABOUT = "ABOUT"

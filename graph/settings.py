@@ -1,0 +1,124 @@
+"""One settings object for the whole project (``KNOOPPUNT_*`` and ``NEO4J_*`` variables).
+
+Read once per process with :func:`get_settings`; pass the object (or the values taken from it)
+down instead of reading the environment again. In production mode the object refuses empty or
+well-known secrets, so that a deployment cannot start with the development defaults.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph.errors import ConfigurationError
+
+__all__ = ["DEV_SECRET", "Settings", "find_geography_dir", "get_settings"]
+
+#: The development default for every secret; refused in production mode.
+DEV_SECRET = "knooppunt-dev-only"  # noqa: S105 - a marker value, refused in production
+
+_GEOGRAPHY_PARTS = ("shared", "data", "nl_geography")
+
+
+def _default_home() -> Path:
+    return Path.home() / ".cache" / "knooppunt"
+
+
+def find_geography_dir(start: Path | None = None) -> Path | None:
+    """Find ``shared/data/nl_geography`` beside the repository (the layout of every checkout).
+
+    Walks up from ``start`` (default: this file) and returns the first ``<dir>/shared/data/
+    nl_geography`` that exists, or ``None``.
+    """
+    here = (start or Path(__file__)).resolve()
+    for parent in [here, *here.parents]:
+        candidate = parent.joinpath(*_GEOGRAPHY_PARTS)
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+class Settings(BaseSettings):
+    """All configuration of Knooppunt. Environment variables win over ``.env``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KNOOPPUNT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    mode: Literal["development", "production"] = "development"
+    home: Path = Field(default_factory=_default_home, description="cache, instances, keys")
+    instance: str = Field("default", pattern=r"^[a-z][a-z0-9_-]{0,31}$")
+
+    neo4j_uri: str | None = Field(
+        None, validation_alias=AliasChoices("NEO4J_URI", "KNOOPPUNT_NEO4J_URI")
+    )
+    neo4j_user: str = Field(
+        "neo4j", validation_alias=AliasChoices("NEO4J_USER", "KNOOPPUNT_NEO4J_USER")
+    )
+    neo4j_password: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("NEO4J_PASSWORD", "KNOOPPUNT_NEO4J_PASSWORD")
+    )
+    neo4j_database: str = Field(
+        "neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "KNOOPPUNT_NEO4J_DATABASE")
+    )
+
+    pseudonym_key: SecretStr | None = Field(
+        None, description="HMAC key for tokens; or pseudonym_key_file"
+    )
+    pseudonym_key_file: Path | None = None
+
+    jwt_secret: SecretStr = SecretStr(DEV_SECRET)
+    jwt_public_key_file: Path | None = None
+    jwks_url: str | None = None
+    audit_key: SecretStr = SecretStr(DEV_SECRET)
+    audit_log: Path | None = None
+    case_reference_pattern: str = r"^[A-Z]{2,6}-\d{4}-\d{3,6}$"
+
+    geography_dir: Path | None = Field(default_factory=find_geography_dir)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.mode != "production":
+            return self
+        problems: list[str] = []
+        if not self.neo4j_uri:
+            problems.append("NEO4J_URI must be set in production")
+        if self.neo4j_password is None or self.neo4j_password.get_secret_value() in ("", "neo4j"):
+            problems.append("NEO4J_PASSWORD must be set and not the default")
+        for name in ("jwt_secret", "audit_key"):
+            value: SecretStr = getattr(self, name)
+            secret = value.get_secret_value()
+            if name == "jwt_secret" and (self.jwt_public_key_file or self.jwks_url):
+                continue
+            if not secret or secret == DEV_SECRET or len(secret) < 32:
+                problems.append(f"KNOOPPUNT_{name.upper()} must be set (32+ characters)")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def instance_dir(self, instance: str | None = None) -> Path:
+        """Directory that holds one local Neo4j instance (data, logs, conf, password)."""
+        return self.home / "instances" / (instance or self.instance)
+
+    def require_geography_dir(self) -> Path:
+        """The geography folder, or a clear error saying how to point to it."""
+        if self.geography_dir is None or not self.geography_dir.is_dir():
+            raise ConfigurationError(
+                "Dutch geography not found: set KNOOPPUNT_GEOGRAPHY_DIR to the folder holding "
+                "pc4_gemeente_2024.csv and gemeente_politie_eenheid_2024.csv "
+                "(shared/data/nl_geography in a checkout)"
+            )
+        return self.geography_dir
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once; a configuration error names what is wrong."""
+    try:
+        return Settings()
+    except ValueError as e:
+        raise ConfigurationError(f"invalid settings: {e}") from e
