@@ -1,0 +1,203 @@
+"""``make demo``: the main job end to end, from partner deliveries to alerts and network pages.
+
+Runs the real CLI for every step (so the demo shows exactly what an operator would type), times
+each step, and ends by printing where to look. The API keeps running in the background until
+``make demo-stop``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from graph.settings import get_settings
+
+__all__ = ["main"]
+
+PRESET = "medium"
+SEED = 2026
+HOST = "127.0.0.1"
+PORT = 8000
+TOP_ALERT_PAGES = 5
+
+_console = Console()
+
+
+def _knooppunt() -> str:
+    found = shutil.which("knooppunt", path=str(Path(sys.executable).parent))
+    return found or "knooppunt"
+
+
+class _Steps:
+    """Runs named steps, timing each, and stops the demo at the first failure."""
+
+    def __init__(self) -> None:
+        self.timings: list[tuple[str, float]] = []
+
+    def run(self, name: str, *args: str, capture: bool = False) -> str:
+        _console.rule(f"[bold]{name}")
+        _console.print(f"$ knooppunt {' '.join(args)}", style="dim", highlight=False)
+        start = time.perf_counter()
+        completed = subprocess.run(
+            [_knooppunt(), *args],
+            check=False,
+            text=True,
+            stdout=subprocess.PIPE if capture else None,
+        )
+        self.timings.append((name, time.perf_counter() - start))
+        if completed.returncode != 0:
+            _console.print(f"[red]step '{name}' failed with exit code {completed.returncode}")
+            raise SystemExit(completed.returncode)
+        return completed.stdout or ""
+
+    def timed(self, name: str, seconds: float) -> None:
+        self.timings.append((name, seconds))
+
+
+def _api_pid_file(home: Path) -> Path:
+    return home / "demo" / "api.pid"
+
+
+def _stop_api(home: Path) -> bool:
+    pid_file = _api_pid_file(home)
+    if not pid_file.is_file():
+        return False
+    with contextlib.suppress(ProcessLookupError, ValueError):
+        os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+    pid_file.unlink(missing_ok=True)
+    return True
+
+
+def _start_api(home: Path, log: Path) -> None:
+    _stop_api(home)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [_knooppunt(), "serve", "--host", HOST, "--port", str(PORT)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    _api_pid_file(home).write_text(str(process.pid))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the API exited early; see {log}")
+        try:
+            if httpx.get(f"http://{HOST}:{PORT}/ready", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"the API did not become ready within 60 s; see {log}")
+
+
+def _top_alert_clusters(token: str) -> list[str]:
+    response = httpx.get(
+        f"http://{HOST}:{PORT}/alerts",
+        params={"limit": 100},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    body = response.json()
+    items = body.get("items", body) if isinstance(body, dict) else body
+    ranked = sorted(items, key=lambda a: -float(a.get("score") or 0))
+    clusters: list[str] = []
+    for alert in ranked:
+        cluster_id = str(alert.get("cluster_id"))
+        if cluster_id not in clusters:
+            clusters.append(cluster_id)
+    return clusters[:TOP_ALERT_PAGES]
+
+
+def run_demo() -> None:
+    """Start Neo4j, generate, ingest, analyse, serve, write pages, print where to look."""
+    settings = get_settings()
+    home = settings.home
+    demo_dir = home / "demo"
+    deliveries = demo_dir / f"{PRESET}-seed{SEED}"
+    pages = demo_dir / "pages"
+    steps = _Steps()
+
+    if settings.neo4j_uri:
+        _console.print(f"Using the configured Neo4j at {settings.neo4j_uri}")
+    else:
+        steps.run("start Neo4j", "db", "start")
+    steps.run("initialise schema", "db", "init")
+    if not (deliveries / "ground_truth.json").is_file():
+        if deliveries.exists():
+            shutil.rmtree(deliveries)
+        steps.run(
+            f"generate {PRESET} deliveries",
+            "generate", "--preset", PRESET, "--seed", str(SEED), "--out", str(deliveries),
+        )
+    else:
+        _console.print(f"Reusing generated deliveries in {deliveries}")
+    delivery_dirs = sorted(str(p.parent) for p in deliveries.glob("*/manifest.json"))
+    steps.run("ingest deliveries", "ingest", *delivery_dirs)
+    steps.run("analyse", "analyse")
+
+    start = time.perf_counter()
+    _start_api(home, demo_dir / "api.log")
+    steps.timed("start API", time.perf_counter() - start)
+    token = steps.run(
+        "mint demo token", "token", "--org", "LIEC", "--role", "analyst", capture=True
+    ).strip()
+
+    pages.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for cluster_id in _top_alert_clusters(token):
+        out = pages / f"cluster-{cluster_id}.html"
+        steps.run(f"page for cluster {cluster_id}", "view", cluster_id, "--out", str(out))
+        written.append(out)
+
+    table = Table(title="make demo: wall time per step")
+    table.add_column("step")
+    table.add_column("seconds", justify="right")
+    for name, seconds in steps.timings:
+        table.add_row(name, f"{seconds:.1f}")
+    table.add_row("[bold]total", f"[bold]{sum(s for _, s in steps.timings):.1f}")
+    _console.print(table)
+
+    base = f"http://{HOST}:{PORT}"
+    _console.rule("[bold green]Where to look")
+    _console.print(f"API docs (OpenAPI):  {base}/docs")
+    _console.print(f"Alerts:              {base}/alerts")
+    for cluster_id in (p.stem.removeprefix("cluster-") for p in written):
+        _console.print(f"Cluster page:        {base}/clusters/{cluster_id}/view")
+    _console.print("Demo token (LIEC analyst; send as 'Authorization: Bearer ...'):")
+    _console.print(token, soft_wrap=True, highlight=False)
+    _console.print("Network pages written:")
+    for path in written:
+        _console.print(f"  {path}", highlight=False)
+    _console.print(f"Ground truth: {deliveries / 'ground_truth.json'}")
+    _console.print("Stop the API with: make demo-stop   (Neo4j: knooppunt db stop)")
+    (demo_dir / "timings.json").write_text(json.dumps(dict(steps.timings), indent=2))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="make demo", description=__doc__)
+    parser.add_argument("--stop", action="store_true", help="stop the demo's API server")
+    args = parser.parse_args(argv)
+    if args.stop:
+        stopped = _stop_api(get_settings().home)
+        _console.print("API stopped" if stopped else "no demo API was running")
+        return
+    run_demo()
+
+
+if __name__ == "__main__":
+    main()
