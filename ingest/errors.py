@@ -1,0 +1,51 @@
+"""The exception family of the ``ingest`` package.
+
+Every message names the file, row, column and rule that failed, and never the value itself:
+a delivery may hold pseudonymised or (by mistake) raw identifiers, and error messages end up in
+logs and terminals that are not covered by the partners' legal basis.
+"""
+
+from __future__ import annotations
+
+from graph.errors import ExitCode, KnooppuntError
+
+__all__ = [
+    "DeliveryError",
+    "IngestError",
+    "MappingError",
+    "PrivacyRefusedError",
+    "RejectThresholdError",
+    "WriteError",
+]
+
+
+class IngestError(KnooppuntError):
+    """Root of the errors of the ``ingest`` package."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class MappingError(IngestError):
+    """A mapping file in ``ingest/mappings/`` is malformed (a programming error, not input)."""
+
+    exit_code = ExitCode.CONFIGURATION
+
+
+class DeliveryError(IngestError):
+    """A delivery cannot be read: manifest, checksum, encoding, columns, truncation."""
+
+
+class RejectThresholdError(IngestError):
+    """More rows were rejected than the manifest's threshold allows; nothing was written."""
+
+
+class PrivacyRefusedError(IngestError):
+    """The delivery holds identifiers that are not pseudonymised; refused whole, nothing written."""
+
+    exit_code = ExitCode.PRIVACY_REFUSED
+
+
+class WriteError(IngestError):
+    """Writing a delivery to Neo4j failed; the delivery's transaction was rolled back."""
+
+    exit_code = ExitCode.ERROR

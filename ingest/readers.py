@@ -1,0 +1,185 @@
+"""Streaming readers for partner files: CSV (any declared encoding and delimiter), XLSX, Parquet.
+
+Each reader yields ``(row_number, values)`` one row at a time, so that a file larger than memory
+can be read; ``row_number`` counts like a spreadsheet (the header is row 1, the first data row is
+row 2). Values are what the file holds: strings for CSV, native cell values for XLSX and Parquet;
+:mod:`ingest.validate` turns them into typed values. Structural problems (wrong encoding, a
+truncated or empty file, a row with the wrong number of fields) raise :class:`DeliveryError`
+naming the file and row.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ingest.errors import DeliveryError
+
+__all__ = ["FileFormat", "Table", "format_of", "open_table"]
+
+FileFormat = Literal["csv", "xlsx", "parquet"]
+
+_SUFFIXES: dict[str, FileFormat] = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".parquet": "parquet",
+}
+
+csv.field_size_limit(1 << 20)
+
+
+def format_of(path: Path) -> FileFormat:
+    """The file format from the file name's suffix."""
+    fmt = _SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        raise DeliveryError(f"{path}: unsupported file type {path.suffix!r} (csv, xlsx, parquet)")
+    return fmt
+
+
+@dataclass
+class Table:
+    """An opened partner file: its header and a one-pass row iterator."""
+
+    path: Path
+    columns: list[str]
+    _rows: Iterator[tuple[int, dict[str, Any]]] = field(repr=False)
+    rows_read: int = 0
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        for item in self._rows:
+            self.rows_read += 1
+            yield item
+
+
+def _check_header(path: Path, header: list[Any]) -> list[str]:
+    columns = [str(c).strip() if c is not None else "" for c in header]
+    if any(not c for c in columns):
+        raise DeliveryError(f"{path}: row 1: header has an empty column name")
+    seen: set[str] = set()
+    for c in columns:
+        if c in seen:
+            raise DeliveryError(f"{path}: row 1, column {c}: column name appears twice")
+        seen.add(c)
+    return columns
+
+
+def _csv_table(path: Path, encoding: str, delimiter: str) -> Table:
+    handle = path.open("r", encoding=encoding, newline="", errors="strict")
+    reader = csv.reader(handle, delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        handle.close()
+        raise DeliveryError(f"{path}: empty file (no header row)") from None
+    except UnicodeDecodeError as e:
+        handle.close()
+        raise DeliveryError(f"{path}: row 1: not valid {encoding} text (wrong encoding?)") from e
+    if header and header[0].startswith("\ufeff"):
+        header[0] = header[0][1:]
+    columns = _check_header(path, header)
+    width = len(columns)
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        line = 1
+        try:
+            for values in reader:
+                line += 1
+                if len(values) != width:
+                    if not values:
+                        continue  # a blank line
+                    raise DeliveryError(
+                        f"{path}: row {line}: {len(values)} fields where the header has {width} "
+                        "(truncated or malformed file)"
+                    )
+                yield line, dict(zip(columns, values, strict=True))
+        except UnicodeDecodeError as e:
+            raise DeliveryError(
+                f"{path}: row {line + 1}: not valid {encoding} text (wrong encoding?)"
+            ) from e
+        except csv.Error as e:
+            raise DeliveryError(f"{path}: row {line + 1}: malformed CSV ({e})") from e
+        finally:
+            handle.close()
+
+    return Table(path=path, columns=columns, _rows=rows())
+
+
+def _xlsx_table(path: Path) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises zipfile, KeyError, InvalidFileException, ...
+        raise DeliveryError(f"{path}: not a readable XLSX workbook ({type(e).__name__})") from e
+    sheet = workbook.worksheets[0]
+    iterator = sheet.iter_rows(values_only=True)
+    try:
+        header = list(next(iterator))
+    except StopIteration:
+        workbook.close()
+        raise DeliveryError(f"{path}: empty file (no header row)") from None
+    while header and header[-1] is None:
+        header.pop()
+    columns = _check_header(path, header)
+    width = len(columns)
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        line = 1
+        try:
+            for values in iterator:
+                line += 1
+                cells = list(values[:width])
+                if all(v is None for v in values):
+                    continue
+                if any(v is not None for v in values[width:]):
+                    raise DeliveryError(f"{path}: row {line}: values beyond the header's columns")
+                cells += [None] * (width - len(cells))
+                yield line, dict(zip(columns, cells, strict=True))
+        finally:
+            workbook.close()
+
+    return Table(path=path, columns=columns, _rows=rows())
+
+
+def _parquet_table(path: Path, batch_size: int = 65536) -> Table:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as e:  # pyarrow raises ArrowInvalid, OSError, ...
+        raise DeliveryError(f"{path}: not a readable Parquet file ({type(e).__name__})") from e
+    columns = _check_header(path, list(parquet.schema_arrow.names))
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        line = 1
+        try:
+            for batch in parquet.iter_batches(batch_size=batch_size):
+                for record in batch.to_pylist():
+                    line += 1
+                    yield line, record
+        except OSError as e:
+            raise DeliveryError(
+                f"{path}: row {line + 1}: unreadable Parquet data (truncated?)"
+            ) from e
+
+    return Table(path=path, columns=columns, _rows=rows())
+
+
+def open_table(
+    path: Path, *, fmt: FileFormat | None = None, encoding: str = "utf-8", delimiter: str = ","
+) -> Table:
+    """Open a partner file for one streaming pass over its rows."""
+    if not path.is_file():
+        raise DeliveryError(f"{path}: file missing")
+    if path.stat().st_size == 0:
+        raise DeliveryError(f"{path}: empty file (0 bytes)")
+    kind = fmt or format_of(path)
+    if kind == "csv":
+        return _csv_table(path, encoding, delimiter)
+    if kind == "xlsx":
+        return _xlsx_table(path)
+    return _parquet_table(path)
