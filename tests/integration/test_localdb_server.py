@@ -1,0 +1,67 @@
+"""The local Neo4j as other code meets it: Bolt answers, status is truthful, no double start."""
+
+from __future__ import annotations
+
+import neo4j
+import pytest
+
+from graph.driver import connect, connection_info
+from graph.localdb import server
+from graph.localdb.instance import InstancePaths, load_state
+from graph.settings import Settings
+
+
+def test_return_one_through_the_driver(neo4j_driver: neo4j.Driver) -> None:
+    records = neo4j_driver.execute_query("RETURN 1 AS one").records
+    assert [r["one"] for r in records] == [1]
+
+
+def test_status_reports_the_running_server(
+    neo4j_driver: neo4j.Driver, neo4j_settings: Settings, test_instance: str
+) -> None:
+    if neo4j_settings.neo4j_uri:
+        pytest.skip("local instance only")
+    st = server.status(neo4j_settings, test_instance)
+    assert st.running
+    assert st.pid is not None
+    assert st.version is not None
+    assert st.version.startswith("5.26.")
+    assert st.uri == connection_info(neo4j_settings, test_instance).uri
+    assert st.uri is not None
+    assert st.uri.startswith("bolt://127.0.0.1:")
+    assert st.data_dir == str(neo4j_settings.instance_dir(test_instance) / "data")
+
+
+def test_second_start_reports_the_running_server(
+    neo4j_driver: neo4j.Driver, neo4j_settings: Settings, test_instance: str
+) -> None:
+    if neo4j_settings.neo4j_uri:
+        pytest.skip("local instance only")
+    before = server.status(neo4j_settings, test_instance)
+    again = server.start(neo4j_settings, test_instance)
+    assert again.already_running
+    assert again.pid == before.pid
+
+
+def test_wrong_password_is_refused(neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> None:
+    info = connection_info(neo4j_settings, neo4j_settings.instance)
+    with (
+        neo4j.GraphDatabase.driver(info.uri, auth=(info.user, info.password + "x")) as bad,
+        pytest.raises(neo4j.exceptions.AuthError),
+    ):
+        bad.verify_connectivity()
+
+
+def test_listens_on_loopback_only(
+    neo4j_driver: neo4j.Driver, neo4j_settings: Settings, test_instance: str
+) -> None:
+    if neo4j_settings.neo4j_uri:
+        pytest.skip("local instance only")
+    paths = InstancePaths(test_instance, neo4j_settings.instance_dir(test_instance))
+    state = load_state(paths)
+    assert state is not None
+    conf = paths.conf_file.read_text(encoding="utf-8")
+    assert f"server.bolt.listen_address=127.0.0.1:{state.bolt_port}" in conf
+    assert "dbms.security.auth_enabled=true" in conf
+    with connect(neo4j_settings, test_instance) as driver:
+        driver.verify_connectivity()
