@@ -35,6 +35,10 @@ def _register() -> None:
     from graph.localdb.cli import db_app
 
     app.add_typer(db_app, name="db")
+    from ingest.cli import ingest, retention_app
+
+    app.command("ingest")(ingest)
+    app.add_typer(retention_app, name="retention")
 
 
 _register()

@@ -1,0 +1,350 @@
+"""``knooppunt ingest`` and ``knooppunt retention run``.
+
+``ingest PATH...`` takes delivery directories (each with ``manifest.json``) or folders holding
+them (such as the generator's output). Each delivery is checked completely (manifest,
+checksums, columns, rows, privacy guard, reject threshold) and only then written, in one
+transaction. Progress goes to stderr; the summary table, or with ``--json`` one JSON document,
+to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from graph.geography import Geography, load_geography
+from graph.settings import Settings, get_settings
+from ingest.delivery import check_delivery, iter_records
+from ingest.errors import DeliveryError, RejectThresholdError
+from ingest.manifest import MANIFEST_NAME
+from ingest.mapping import load_mappings
+from ingest.writer import DEFAULT_BATCH_SIZE, write_delivery
+
+__all__ = ["find_deliveries", "ingest", "ingest_paths", "retention_app"]
+
+_stderr = Console(stderr=True)
+
+InstanceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--instance", "-i", help="local instance (default: KNOOPPUNT_INSTANCE)", show_default=False
+    ),
+]
+
+
+def find_deliveries(paths: list[Path]) -> list[Path]:
+    """Delivery directories named by ``paths``: each one itself, or those directly inside it."""
+    found: list[Path] = []
+    for path in paths:
+        if (path / MANIFEST_NAME).is_file():
+            found.append(path)
+            continue
+        if not path.is_dir():
+            raise DeliveryError(f"{path}: not a delivery directory (no such directory)")
+        inside = sorted(p for p in path.iterdir() if (p / MANIFEST_NAME).is_file())
+        if not inside:
+            raise DeliveryError(
+                f"{path}: manifest missing ({MANIFEST_NAME}), and no deliveries inside"
+            )
+        found.extend(inside)
+    return found
+
+
+@dataclass
+class DeliverySummary:
+    """One delivery's outcome, as printed and as JSON."""
+
+    delivery_id: str
+    partner: str
+    status: str
+    rows: int
+    rejected: int
+    nodes: int
+    links: int
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+    reject_report: str | None = None
+    unknown_pc4: int = 0
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "delivery_id": self.delivery_id,
+            "partner": self.partner,
+            "status": self.status,
+            "rows": self.rows,
+            "rejected": self.rejected,
+            "nodes": self.nodes,
+            "links": self.links,
+            "seconds": round(self.seconds, 3),
+            "rows_per_s": round(self.rows_per_s, 1),
+            "unknown_pc4": self.unknown_pc4,
+            "warnings": self.warnings,
+            "reject_report": self.reject_report,
+        }
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Progress | None]:
+    if not enabled:
+        yield None
+        return
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} rows/s"),
+        TimeElapsedColumn(),
+        console=_stderr,
+        transient=True,
+    )
+    with bar:
+        yield bar
+
+
+def _advance(bar: Progress | None, task: TaskID | None, started: float) -> Any:
+    def advance(n: int) -> None:
+        if bar is None or task is None:
+            return
+        bar.advance(task, n)
+        done = bar.tasks[task].completed
+        elapsed = time.perf_counter() - started
+        bar.update(task, rate=f"{done / elapsed:,.0f}" if elapsed > 0 else "-")
+
+    return advance
+
+
+def ingest_paths(
+    settings: Settings,
+    paths: list[Path],
+    *,
+    instance: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    force: bool = False,
+    show_progress: bool = True,
+) -> list[DeliverySummary]:
+    """Check and write every delivery under ``paths`` in order; stops at the first refusal."""
+    from graph.driver import connect
+    from graph.schema import apply_schema
+
+    deliveries = find_deliveries(paths)
+    mappings = load_mappings()
+    geography: Geography = load_geography(settings.require_geography_dir())
+    summaries: list[DeliverySummary] = []
+    driver = connect(settings, instance)
+    try:
+        apply_schema(driver, database=settings.neo4j_database)
+        with _progress(show_progress) as bar:
+            for directory in deliveries:
+                summaries.append(
+                    _ingest_one(
+                        settings,
+                        driver,
+                        directory,
+                        mappings,
+                        geography,
+                        bar,
+                        batch_size=batch_size,
+                        force=force,
+                    )
+                )
+    finally:
+        driver.close()
+    return summaries
+
+
+def _ingest_one(
+    settings: Settings,
+    driver: Any,
+    directory: Path,
+    mappings: Any,
+    geography: Geography,
+    bar: Progress | None,
+    *,
+    batch_size: int,
+    force: bool,
+) -> DeliverySummary:
+    started = time.perf_counter()
+    task = bar.add_task(f"check {directory.name}", total=None, rate="-") if bar else None
+    try:
+        checked = check_delivery(
+            directory, mappings, geography, progress=_advance(bar, task, started)
+        )
+    except RejectThresholdError:
+        raise
+    finally:
+        if bar is not None and task is not None:
+            bar.remove_task(task)
+    report_path: str | None = None
+    if checked.rejects.count:
+        path = settings.home / "rejects" / f"{checked.delivery_id}.csv"
+        checked.rejects.write_csv(path)
+        report_path = str(path)
+    write_started = time.perf_counter()
+    task = (
+        bar.add_task(f"write {checked.delivery_id}", total=checked.nodes + checked.links, rate="-")
+        if bar
+        else None
+    )
+    result = write_delivery(
+        driver,
+        checked,
+        iter_records(checked, geography),
+        database=settings.neo4j_database,
+        batch_size=batch_size,
+        force=force,
+        on_batch=_advance(bar, task, write_started),
+    )
+    if bar is not None and task is not None:
+        bar.remove_task(task)
+    return DeliverySummary(
+        delivery_id=checked.delivery_id,
+        partner=checked.manifest.partner,
+        status=result.status,
+        rows=checked.rows,
+        rejected=checked.rejects.count,
+        nodes=result.nodes,
+        links=result.links,
+        seconds=time.perf_counter() - started,
+        warnings=checked.warnings,
+        reject_report=report_path,
+        unknown_pc4=checked.unknown_pc4,
+    )
+
+
+def _print_table(summaries: list[DeliverySummary]) -> None:
+    table = Table(title="ingest")
+    for column in (
+        "delivery",
+        "partner",
+        "status",
+        "rows",
+        "rejected",
+        "nodes",
+        "links",
+        "s",
+        "rows/s",
+    ):
+        table.add_column(
+            column, justify="right" if column not in ("delivery", "partner", "status") else "left"
+        )
+    for s in summaries:
+        table.add_row(
+            s.delivery_id,
+            s.partner,
+            s.status,
+            f"{s.rows:,}",
+            f"{s.rejected:,}",
+            f"{s.nodes:,}",
+            f"{s.links:,}",
+            f"{s.seconds:.1f}",
+            f"{s.rows_per_s:,.0f}",
+        )
+    Console().print(table)
+    for s in summaries:
+        for warning in s.warnings:
+            _stderr.print(f"warning: {warning}", highlight=False, markup=False)
+        if s.reject_report:
+            _stderr.print(
+                f"{s.delivery_id}: {s.rejected} rejected row(s), report: {s.reject_report}",
+                highlight=False,
+                markup=False,
+            )
+        if s.unknown_pc4:
+            _stderr.print(
+                f"{s.delivery_id}: {s.unknown_pc4} address(es) with an unknown PC4 "
+                "(kept, no region)",
+                highlight=False,
+                markup=False,
+            )
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="delivery directories or folders of them")],
+    instance: InstanceOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON document on stdout")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, help="rows per UNWIND batch")] = (
+        DEFAULT_BATCH_SIZE
+    ),
+    force: Annotated[
+        bool, typer.Option(help="write deliveries already committed again (a no-op by MERGE)")
+    ] = False,
+) -> None:
+    """Check and load partner deliveries into Neo4j, each one all or nothing.
+
+    Example: knooppunt ingest data/tiny --json
+    """
+    settings = get_settings()
+    summaries = ingest_paths(
+        settings,
+        paths,
+        instance=instance,
+        batch_size=batch_size,
+        force=force,
+        show_progress=not as_json,
+    )
+    if as_json:
+        typer.echo(json.dumps({"deliveries": [s.as_dict() for s in summaries]}, indent=2))
+    else:
+        _print_table(summaries)
+
+
+retention_app = typer.Typer(
+    name="retention",
+    help="Retention: remove facts past their retain_until.\n\nExample: knooppunt retention run",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+@retention_app.command("run")
+def retention_run(
+    instance: InstanceOpt = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="ISO date to judge expiry by (default: today)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON document on stdout")] = False,
+) -> None:
+    """Remove expired source references, delete facts with no source left, mark clusters stale.
+
+    Example: knooppunt retention run --as-of 2031-01-01
+    """
+    from graph.driver import connect
+    from ingest.retention import run_retention
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else date.today()
+    except ValueError as e:
+        raise typer.BadParameter("--as-of must be an ISO date (YYYY-MM-DD)") from e
+    settings = get_settings()
+    driver = connect(settings, instance)
+    try:
+        result = run_retention(driver, as_of=day, database=settings.neo4j_database)
+    finally:
+        driver.close()
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        for key, value in result.as_dict().items():
+            typer.echo(f"{key:<22}{value}")

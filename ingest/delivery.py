@@ -1,0 +1,224 @@
+"""One delivery, end to end before writing: manifest, checksums, columns, rows, guard, rejects.
+
+:func:`check_delivery` makes one streaming pass over every file of a delivery. It validates each
+row against its mapping, feeds every cell to the privacy guard, counts rejects and checks that
+no entity key comes twice with conflicting values. Only when the whole delivery passes does the
+caller write it, with :func:`iter_records` (a second streaming pass that yields the same records
+again, rejected rows left out). Nothing is held in memory but counts, the ids of entities seen
+(to find conflicts) and the numbers of rejected rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graph.geography import Geography
+from ingest.errors import DeliveryError, RejectThresholdError
+from ingest.guard import DeliveryGuard
+from ingest.manifest import DeliveryFile, Manifest, load_manifest, verify_checksums
+from ingest.mapping import LinkRecord, Mapping, NodeRecord
+from ingest.readers import Table, format_of, open_table
+from ingest.validate import Reject, RejectReport
+
+__all__ = ["CheckedDelivery", "FilePlan", "check_delivery", "iter_records"]
+
+#: Called with the number of rows just read (for progress bars).
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class FilePlan:
+    """A delivery file with the mapping that reads it."""
+
+    file: DeliveryFile
+    mapping: Mapping
+
+
+@dataclass
+class CheckedDelivery:
+    """A delivery that passed every check; what :mod:`ingest.writer` needs to write it."""
+
+    manifest: Manifest
+    plans: list[FilePlan]
+    checksum: str
+    rows: int = 0
+    rejects: RejectReport = field(default_factory=RejectReport)
+    rejected_rows: dict[str, set[int]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    nodes: int = 0
+    links: int = 0
+    unknown_pc4: int = 0
+
+    @property
+    def delivery_id(self) -> str:
+        return self.manifest.delivery_id
+
+
+def delivery_checksum(manifest: Manifest) -> str:
+    """One SHA-256 over the delivery's files (their names and checksums, in manifest order)."""
+    digest = hashlib.sha256()
+    for f in manifest.files:
+        digest.update(f"{f.name}\0{f.sha256}\n".encode())
+    return digest.hexdigest()
+
+
+def _open(plan: FilePlan) -> Table:
+    f = plan.file
+    return open_table(
+        f.path, fmt=format_of(f.path), encoding=f.encoding, delimiter=plan.mapping.delimiter
+    )
+
+
+def _plans(manifest: Manifest, mappings: dict[str, Mapping]) -> list[FilePlan]:
+    plans: list[FilePlan] = []
+    for f in manifest.files:
+        mapping = mappings.get(f.source)
+        if mapping is None:
+            raise DeliveryError(
+                f"{manifest.directory / 'manifest.json'}: file {f.name}: unknown source "
+                f"{f.source!r} (no ingest/mappings/{f.source}.yaml)"
+            )
+        if manifest.partner not in mapping.partners:
+            raise DeliveryError(
+                f"{f.path}: partner {manifest.partner} does not deliver source {f.source} "
+                f"(the mapping allows {', '.join(sorted(mapping.partners))})"
+            )
+        plans.append(FilePlan(f, mapping))
+    return plans
+
+
+def check_delivery(
+    directory: Path,
+    mappings: dict[str, Mapping],
+    geography: Geography | None,
+    *,
+    progress: Progress | None = None,
+) -> CheckedDelivery:
+    """Check a delivery completely; raises on the first reason to refuse it.
+
+    Order: manifest, checksums, mapping per file, header (missing column: error; extra column:
+    warning), rows (types, codes, keys, conflicts, row count), then the privacy guard over all
+    cells, then the reject threshold. Nothing is written.
+    """
+    manifest = load_manifest(directory)
+    verify_checksums(manifest)
+    plans = _plans(manifest, mappings)
+    checked = CheckedDelivery(manifest=manifest, plans=plans, checksum=delivery_checksum(manifest))
+    guard = DeliveryGuard()
+    for plan in plans:
+        _check_file(plan, checked, guard, geography, progress)
+    guard.enforce(manifest.delivery_id)
+    if checked.rows and checked.rejects.count / checked.rows > manifest.reject_threshold:
+        summary = ", ".join(f"{k} x{v}" for k, v in sorted(checked.rejects.summary().items()))
+        raise RejectThresholdError(
+            f"delivery {manifest.delivery_id}: {checked.rejects.count} of {checked.rows} rows "
+            f"rejected, above the threshold of {manifest.reject_threshold:.2%} "
+            f"(nothing was written): {summary}"
+        )
+    return checked
+
+
+def _check_file(
+    plan: FilePlan,
+    checked: CheckedDelivery,
+    guard: DeliveryGuard,
+    geography: Geography | None,
+    progress: Progress | None,
+) -> None:
+    mapping, f = plan.mapping, plan.file
+    table = _open(plan)
+    missing = [c for c in mapping.required_columns if c not in table.columns]
+    if missing:
+        raise DeliveryError(
+            f"{f.path}: row 1, column {missing[0]}: missing column (mapping {mapping.source} "
+            f"declares {len(mapping.columns)} columns; missing: {', '.join(missing)})"
+        )
+    extra = [c for c in table.columns if c not in mapping.columns]
+    if extra:
+        checked.warnings.append(
+            f"{f.path}: unknown extra column(s) ignored: {', '.join(extra)} (still guarded)"
+        )
+    token_columns = mapping.token_columns
+    guards = [
+        (
+            c,
+            guard.column(
+                f.name,
+                c,
+                token=c in token_columns,
+                postcode=c in mapping.columns and mapping.columns[c].type == "postcode",
+            ),
+        )
+        for c in table.columns
+    ]
+    seen: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+    rejected: set[int] = set()
+    rows = 0
+    for line, raw in table:
+        rows += 1
+        for column, column_guard in guards:
+            column_guard.observe(raw.get(column))
+        result = mapping.transform(raw, geography)
+        if result.violation is not None:
+            column, rule = result.violation
+            checked.rejects.add(Reject(f.name, line, column, rule))
+            rejected.add(line)
+        else:
+            checked.nodes += len(result.nodes)
+            checked.links += len(result.links)
+            checked.unknown_pc4 += result.unknown_pc4
+            for label, node_id, props in result.nodes:
+                if not props:
+                    continue
+                key = (label.value, node_id)
+                before = seen.get(key)
+                if before is None:
+                    seen[key] = (line, props)
+                    continue
+                for prop, value in props.items():
+                    old = before[1].get(prop)
+                    if old is not None and old != value:
+                        raise DeliveryError(
+                            f"{f.path}: row {line}: duplicate {label.value} key with a "
+                            f"conflicting {prop} (row {before[0]} has another value)"
+                        )
+        if progress is not None and rows % 2048 == 0:
+            progress(2048)
+    if progress is not None:
+        progress(rows % 2048)
+    if rows != f.rows:
+        raise DeliveryError(
+            f"{f.path}: {rows} data rows where the manifest says {f.rows} "
+            "(truncated or incomplete file)"
+        )
+    checked.rows += rows
+    if rejected:
+        checked.rejected_rows[f.name] = rejected
+
+
+def iter_records(
+    checked: CheckedDelivery,
+    geography: Geography | None,
+    *,
+    progress: Progress | None = None,
+) -> Iterator[tuple[list[NodeRecord], list[LinkRecord]]]:
+    """The records of every accepted row, one row at a time (second pass over the files)."""
+    for plan in checked.plans:
+        rejected = checked.rejected_rows.get(plan.file.name, set())
+        table = _open(plan)
+        count = 0
+        for line, raw in table:
+            count += 1
+            if progress is not None and count % 2048 == 0:
+                progress(2048)
+            if line in rejected:
+                continue
+            result = plan.mapping.transform(raw, geography)
+            if result.violation is None:
+                yield result.nodes, result.links
+        if progress is not None:
+            progress(count % 2048)

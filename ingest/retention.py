@@ -1,0 +1,92 @@
+"""Retention: facts past their ``retain_until`` leave the graph.
+
+Per source (partner + legal basis) a node or relationship carries its own ``src_retain_until``.
+A run removes every expired source reference; a fact that keeps another source stays (with
+its summaries recomputed), a fact with no source left is deleted. Clusters that hold an
+affected entity, and the alerts about them, are marked ``stale = true`` so that the next
+analysis run recomputes them (``docs/analysis.md``). Runs in batches: it may be interrupted and
+run again, and a second run with the same date changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+import neo4j
+
+from ingest.queries import (
+    RETENTION_DELETE_LINKS,
+    RETENTION_DELETE_NODES,
+    RETENTION_EXPIRED_LINKS,
+    RETENTION_EXPIRED_NODES,
+    RETENTION_MARK_STALE,
+    RETENTION_MARK_STALE_LINK_ENDS,
+    RETENTION_TRIM_LINKS,
+    RETENTION_TRIM_NODES,
+)
+
+__all__ = ["RetentionResult", "run_retention"]
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionResult:
+    """Counts of one retention run."""
+
+    as_of: str
+    nodes_trimmed: int
+    nodes_deleted: int
+    links_trimmed: int
+    links_deleted: int
+    clusters_stale: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _ids(driver: neo4j.Driver, query: str, as_of: date, database: str) -> list[str]:
+    records, _, _ = driver.execute_query(
+        query, as_of=as_of, database_=database, routing_=neo4j.RoutingControl.READ
+    )
+    return [str(r["eid"]) for r in records]
+
+
+def _batched(
+    driver: neo4j.Driver, query: str, eids: list[str], as_of: date, database: str, size: int
+) -> int:
+    total = 0
+    for start in range(0, len(eids), size):
+        records, _, _ = driver.execute_query(
+            query, eids=eids[start : start + size], as_of=as_of, database_=database
+        )
+        total += int(records[0][0]) if records else 0
+    return total
+
+
+def run_retention(
+    driver: neo4j.Driver, *, as_of: date, database: str, batch_size: int = 5000
+) -> RetentionResult:
+    """Apply retention as of ``as_of`` (sources with ``retain_until < as_of`` expire)."""
+    links = _ids(driver, RETENTION_EXPIRED_LINKS, as_of, database)
+    nodes = _ids(driver, RETENTION_EXPIRED_NODES, as_of, database)
+    clusters: set[str] = set()
+    for query, eids in ((RETENTION_MARK_STALE, nodes), (RETENTION_MARK_STALE_LINK_ENDS, links)):
+        for start in range(0, len(eids), batch_size):
+            records, _, _ = driver.execute_query(
+                query, eids=eids[start : start + batch_size], database_=database
+            )
+            if records:
+                clusters.update(str(c) for c in records[0]["clusters"])
+    links_trimmed = _batched(driver, RETENTION_TRIM_LINKS, links, as_of, database, batch_size)
+    links_deleted = _batched(driver, RETENTION_DELETE_LINKS, links, as_of, database, batch_size)
+    nodes_trimmed = _batched(driver, RETENTION_TRIM_NODES, nodes, as_of, database, batch_size)
+    nodes_deleted = _batched(driver, RETENTION_DELETE_NODES, nodes, as_of, database, batch_size)
+    return RetentionResult(
+        as_of=as_of.isoformat(),
+        nodes_trimmed=nodes_trimmed,
+        nodes_deleted=nodes_deleted,
+        links_trimmed=links_trimmed,
+        links_deleted=links_deleted,
+        clusters_stale=len(clusters),
+    )

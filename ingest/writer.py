@@ -1,0 +1,218 @@
+"""Write a checked delivery to Neo4j: batched ``UNWIND $rows ... MERGE``, all or nothing.
+
+Each delivery is written in **one transaction** (``docs/decisions/021-all-or-nothing.md``): the
+batches are statements inside that transaction, so until it commits nothing of the delivery
+is visible to any reader, and a crash (even ``kill -9`` of the server) leaves the graph as it
+was. Before the data transaction a small one records the ``(:Delivery)`` node with status
+``loading``; the data transaction ends by setting it ``committed``. A re-run after a crash
+therefore finds a ``loading`` delivery and writes it again; a committed delivery with the same
+checksum is skipped, so ingesting the same delivery twice changes nothing.
+
+All ``MERGE`` statements are on constrained keys (``graph.schema``); entity nodes are merged
+before the links of the same batch, so a link always finds both ends.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final
+
+import neo4j
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
+
+from graph.model import NodeLabel, RelType
+from ingest.delivery import CheckedDelivery
+from ingest.errors import DeliveryError, WriteError
+from ingest.mapping import LinkRecord, NodeRecord
+from ingest.queries import (
+    DELIVERY_COMMIT,
+    DELIVERY_GET,
+    DELIVERY_START,
+    LINK_IDENTITY,
+    merge_links,
+    merge_nodes,
+)
+
+__all__ = ["DEFAULT_BATCH_SIZE", "BatchWriter", "WriteResult", "write_delivery"]
+
+DEFAULT_BATCH_SIZE: Final = 5000
+
+#: Called after each batch with the number of records just written.
+BatchHook = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What writing one delivery did."""
+
+    delivery_id: str
+    status: str  # "committed" or "skipped" (already committed with the same checksum)
+    nodes: int
+    links: int
+    batches: int
+
+
+def provenance_params(checked: CheckedDelivery) -> dict[str, Any]:
+    """The delivery-level parameters of every merge statement."""
+    m = checked.manifest
+    return {
+        "partner": m.partner,
+        "legal_basis": m.legal_basis,
+        "delivery": m.delivery_id,
+        "extract_date": m.extract_date,
+        "retain_until": m.retain_until,
+    }
+
+
+class BatchWriter:
+    """Buffers records per label and link type and flushes them as ``UNWIND`` batches.
+
+    ``run`` executes one statement with parameters (a transaction's ``run`` in production, a
+    recorder in tests); nodes are always flushed before links.
+    """
+
+    def __init__(
+        self,
+        run: Callable[[str, dict[str, Any]], None],
+        params: dict[str, Any],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        on_batch: BatchHook | None = None,
+    ) -> None:
+        self._run = run
+        self._params = params
+        self._batch_size = batch_size
+        self._on_batch = on_batch
+        self._nodes: dict[NodeLabel, list[dict[str, Any]]] = defaultdict(list)
+        self._links: dict[tuple[RelType, NodeLabel, NodeLabel], list[dict[str, Any]]] = defaultdict(
+            list
+        )
+        self._seen: set[tuple[NodeLabel, str]] = set()
+        self._buffered = 0
+        self.nodes = 0
+        self.links = 0
+        self.batches = 0
+
+    def add(self, nodes: Iterable[NodeRecord], links: Iterable[LinkRecord]) -> None:
+        """Buffer one row's records; flushes when the buffer holds a batch."""
+        for label, node_id, props in nodes:
+            key = (label, node_id)
+            if key in self._seen:
+                continue  # merged once per delivery (conflicting duplicates were refused)
+            self._seen.add(key)
+            self._nodes[label].append({"id": node_id, "props": props})
+            self._buffered += 1
+        for rel, source_label, source, target_label, target, props in links:
+            row: dict[str, Any] = {"source": source, "target": target, "props": props}
+            if rel in LINK_IDENTITY:
+                row["key"] = props.get(LINK_IDENTITY[rel])
+            self._links[(rel, source_label, target_label)].append(row)
+            self._buffered += 1
+        if self._buffered >= self._batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write everything buffered: all node groups first, then all link groups."""
+        for label, rows in self._nodes.items():
+            if rows:
+                self._write(merge_nodes(label), rows)
+                self.nodes += len(rows)
+        for (rel, source, target), rows in self._links.items():
+            if rows:
+                self._write(merge_links(rel, source, target), rows)
+                self.links += len(rows)
+        self._nodes.clear()
+        self._links.clear()
+        self._buffered = 0
+
+    def _write(self, query: str, rows: list[dict[str, Any]]) -> None:
+        self._run(query, {**self._params, "rows": rows})
+        self.batches += 1
+        if self._on_batch is not None:
+            self._on_batch(len(rows))
+
+
+def _delivery_params(checked: CheckedDelivery) -> dict[str, Any]:
+    m = checked.manifest
+    return {
+        "id": m.delivery_id,
+        "partner": m.partner,
+        "extract_date": m.extract_date,
+        "legal_basis": m.legal_basis,
+        "retain_until": m.retain_until,
+        "checksum": checked.checksum,
+        "rows": checked.rows,
+        "rejected": checked.rejects.count,
+        "region": m.region,
+    }
+
+
+def delivery_state(driver: neo4j.Driver, delivery_id: str, *, database: str) -> dict[str, Any]:
+    """``{status, checksum}`` of a recorded delivery, or ``{}``."""
+    records, _, _ = driver.execute_query(
+        DELIVERY_GET, id=delivery_id, database_=database, routing_=neo4j.RoutingControl.READ
+    )
+    return dict(records[0]) if records else {}
+
+
+def write_delivery(
+    driver: neo4j.Driver,
+    checked: CheckedDelivery,
+    records: Iterable[tuple[list[NodeRecord], list[LinkRecord]]],
+    *,
+    database: str,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    force: bool = False,
+    on_batch: BatchHook | None = None,
+) -> WriteResult:
+    """Write a checked delivery in one transaction; see the module docstring.
+
+    ``records`` is the stream from :func:`ingest.delivery.iter_records`. With ``force`` a
+    delivery already committed with the same checksum is written again (a no-op by ``MERGE``).
+    """
+    delivery_id = checked.delivery_id
+    try:
+        state = delivery_state(driver, delivery_id, database=database)
+        if state.get("status") == "committed":
+            if state.get("checksum") != checked.checksum:
+                raise DeliveryError(
+                    f"delivery {delivery_id} was committed before with other files "
+                    "(checksum differs); a correction needs a new delivery id"
+                )
+            if not force:
+                return WriteResult(delivery_id, "skipped", 0, 0, 0)
+        driver.execute_query(DELIVERY_START, _delivery_params(checked), database_=database)
+        with driver.session(database=database) as session, session.begin_transaction() as tx:
+
+            def run(query: str, params: dict[str, Any]) -> None:
+                tx.run(query, params).consume()
+
+            writer = BatchWriter(
+                run, provenance_params(checked), batch_size=batch_size, on_batch=on_batch
+            )
+            for nodes, links in records:
+                writer.add(nodes, links)
+            writer.flush()
+            tx.run(
+                DELIVERY_COMMIT, id=delivery_id, nodes=writer.nodes, links=writer.links
+            ).consume()
+            tx.commit()
+    except (ServiceUnavailable, SessionExpired) as e:
+        raise WriteError(
+            f"delivery {delivery_id}: Neo4j went away while writing; nothing of this delivery "
+            "was committed (its record stays 'loading'): run the same ingest again"
+        ) from e
+    except Neo4jError as e:
+        raise WriteError(
+            f"delivery {delivery_id}: Neo4j refused a write ({e.code}); nothing of this "
+            "delivery was committed"
+        ) from e
+    return WriteResult(delivery_id, "committed", writer.nodes, writer.links, writer.batches)
+
+
+def today() -> date:
+    """Today's date (one place, so that tests can reason about it)."""
+    return date.today()
