@@ -50,6 +50,7 @@ class NodeLabel(StrEnum):
     CLUSTER = "Cluster"
     CLUSTER_EVENT = "ClusterEvent"
     ALERT = "Alert"
+    ALERT_STATUS = "AlertStatus"
 
 
 class RelType(StrEnum):
