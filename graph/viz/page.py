@@ -1,0 +1,397 @@
+"""Self-contained network pages: one HTML file with vis-network inlined, no remote reference.
+
+Input contract of :func:`render_network_page` (the API's ``GET /clusters/{id}/view``, the
+``knooppunt view`` command and the notebooks build graphs that follow it; the loaders in
+:mod:`graph.viz.load` produce it from Neo4j). Any NetworkX graph works (``Graph``, ``DiGraph``,
+``MultiDiGraph``); node keys are any hashable and never reach the page (vis ids are 1..n).
+
+Node attributes (all optional):
+
+``kind``
+    the entity label, a :class:`graph.model.NodeLabel` value (``"Person"``, ``"Company"``, ...);
+    picks shape and fill colour; unknown kinds are drawn as grey dots.
+``label``
+    text under the node (a token, KvK number, company name); shortened on the canvas, in full in
+    the tooltip. Defaults to ``str(node)``.
+``region``
+    RIEC region name or ``None``; colours the node border and is shown under the label.
+``broker``
+    broker score (e.g. in-cluster betweenness); larger score, larger node. ``None`` or absent: 0.
+``rank``
+    key-player rank (1 = first) or ``None``; shown in the tooltip.
+``partners``, ``deliveries``
+    lists of partner codes and delivery ids (provenance), shown in the tooltip.
+``first_seen``, ``last_seen``
+    dates (``datetime.date``, Neo4j ``Date`` or ISO text), shown in the tooltip.
+
+Edge attributes (all optional): ``kind`` (relationship type, :class:`graph.model.RelType`),
+``partners``, ``deliveries``, ``first_seen``, ``last_seen``. The link is labelled
+``KIND · PARTNERS`` and coloured by partner (black when several partners reported it).
+
+Everything is data, never markup: labels and tooltips reach the page as JSON inside a
+``<script type="application/json">`` block (with ``<``, ``>`` and ``&`` escaped) and vis-network
+9 shows a string tooltip as text (``innerText``). Graphs above ``physics_max_nodes`` nodes get
+positions from :func:`graph.viz.layout.compute_positions` and no physics, so they open at once.
+See docs/decisions/050-viz-self-contained-pages.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Hashable, Iterable, Mapping
+from datetime import date, datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Final
+
+import jinja2
+import networkx as nx
+from markupsafe import Markup
+from pyvis.network import Network
+
+from graph.model import NodeLabel
+from graph.viz.layout import compute_positions
+from graph.viz.style import (
+    KIND_STYLES,
+    MULTI_PARTNER_COLOUR,
+    REGION_COLOURS,
+    UNKNOWN_KIND_STYLE,
+    UNKNOWN_REGION_COLOUR,
+    KindStyle,
+    partner_colour,
+)
+
+__all__ = ["DEFAULT_PHYSICS_MAX_NODES", "render_network_page", "vis_network_assets"]
+
+#: Above this many nodes the page gets pre-computed positions and physics off.
+DEFAULT_PHYSICS_MAX_NODES: Final = 300
+
+_VIS_DIR = "templates/lib/vis-9.1.2"
+_LABEL_MAX = 18
+_BASE_SIZE = 12.0
+_CONTEXT_SIZE = 9.0
+_BROKER_EXTRA = 30.0
+
+
+@lru_cache(maxsize=1)
+def vis_network_assets() -> tuple[str, str]:
+    """The vis-network 9.1.2 JavaScript and CSS that pyvis 0.3.2 ships in its wheel.
+
+    The page inlines both, so it needs neither a CDN nor files beside it.
+    """
+    lib = resources.files("pyvis").joinpath(_VIS_DIR)
+    js = lib.joinpath("vis-network.min.js").read_text(encoding="utf-8")
+    css = lib.joinpath("vis-network.css").read_text(encoding="utf-8")
+    return js, css
+
+
+@lru_cache(maxsize=1)
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("graph.viz", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template("network.html")
+
+
+def _kind_style(kind: object) -> KindStyle:
+    try:
+        return KIND_STYLES.get(NodeLabel(str(kind)), UNKNOWN_KIND_STYLE)
+    except ValueError:
+        return UNKNOWN_KIND_STYLE
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    iso = getattr(value, "iso_format", None)  # neo4j.time.Date / DateTime
+    if callable(iso):
+        return str(iso())[:10]
+    return str(value)
+
+
+def _texts(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Iterable):
+        return [_text(v) for v in value if v is not None]
+    return [_text(value)]
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= _LABEL_MAX else label[: _LABEL_MAX - 1] + "\u2026"
+
+
+def _float(value: object) -> float:
+    if isinstance(value, bool) or value is None:
+        return 0.0
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(float(value)) else 0.0
+    return 0.0
+
+
+def _provenance_lines(attrs: Mapping[str, Any]) -> list[str]:
+    lines = []
+    partners = _texts(attrs.get("partners"))
+    deliveries = _texts(attrs.get("deliveries"))
+    if partners:
+        lines.append("partners: " + ", ".join(partners))
+    if deliveries:
+        shown = deliveries[:5]
+        more = f" (+{len(deliveries) - len(shown)} more)" if len(deliveries) > len(shown) else ""
+        lines.append("deliveries: " + ", ".join(shown) + more)
+    first, last = _text(attrs.get("first_seen")), _text(attrs.get("last_seen"))
+    if first or last:
+        lines.append(f"seen: {first or '?'} to {last or '?'}")
+    return lines
+
+
+def _svg_shape(shape: str, fill: str, stroke: str = "#555555", width: float = 1.0) -> str:
+    """A 16x16 legend swatch for a vis-network shape (colours come from the style tables)."""
+    body = {
+        "dot": '<circle cx="8" cy="8" r="6"/>',
+        "square": '<rect x="2" y="2" width="12" height="12"/>',
+        "triangle": '<polygon points="8,1.5 14.5,14 1.5,14"/>',
+        "triangleDown": '<polygon points="1.5,2 14.5,2 8,14.5"/>',
+        "diamond": '<polygon points="8,1 15,8 8,15 1,8"/>',
+        "hexagon": '<polygon points="4.5,2 11.5,2 15,8 11.5,14 4.5,14 1,8"/>',
+        "star": '<polygon points="8,1 9.9,6 15,6 10.9,9.2 12.4,14.5 8,11.3 3.6,14.5 5.1,9.2 '
+        '1,6 6.1,6"/>',
+    }.get(shape, '<circle cx="8" cy="8" r="6"/>')
+    return (
+        f'<svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true">'
+        f'<g fill="{fill}" stroke="{stroke}" stroke-width="{width}">{body}</g></svg>'
+    )
+
+
+def _json_for_script(value: object) -> str:
+    """JSON that is safe inside ``<script type="application/json">`` (no tag can close it)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def render_network_page(
+    graph: nx.Graph,
+    *,
+    title: str,
+    subtitle: str | None = None,
+    physics_max_nodes: int = DEFAULT_PHYSICS_MAX_NODES,
+    seed: int = 0,
+) -> str:
+    """Render ``graph`` as one self-contained, interactive HTML page.
+
+    Parameters
+    ----------
+    graph : networkx.Graph
+        Nodes and edges with the attributes described in this module's docstring.
+    title : str
+        Page and heading title (escaped).
+    subtitle : str, optional
+        One line under the title (escaped), e.g. the cluster's typology and score.
+    physics_max_nodes : int
+        Up to this many nodes the browser lays the graph out (then stops its physics); above it
+        the positions are computed here and physics stays off.
+    seed : int
+        Seed of the pre-computed layout.
+
+    Returns
+    -------
+    str
+        The HTML document. It references nothing outside itself.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.Graph()
+    >>> g.add_node("a", kind="Person", label="PRS-A", region="Limburg", broker=0.5)
+    >>> g.add_node("b", kind="Company", label="12345678", region="Oost-Brabant")
+    >>> g.add_edge("a", "b", kind="DIRECTORSHIP", partners=["KVK"])
+    >>> html = render_network_page(g, title="Example")
+    >>> html.startswith("<!DOCTYPE html>") and "https://cdn" not in html
+    True
+    """
+    n = graph.number_of_nodes()
+    large = n > physics_max_nodes
+    positions = compute_positions(graph, seed=seed) if large else {}
+    ids: dict[Hashable, int] = {node: i for i, node in enumerate(graph.nodes, start=1)}
+    max_broker = max((_float(a.get("broker")) for _, a in graph.nodes(data=True)), default=0.0)
+
+    net = Network(directed=graph.is_directed(), cdn_resources="in_line")
+    kinds: dict[str, tuple[KindStyle, int]] = {}
+    regions: dict[str, int] = {}
+    for node, attrs in graph.nodes(data=True):
+        style = _kind_style(attrs.get("kind"))
+        kinds[style.name] = (style, kinds.get(style.name, (style, 0))[1] + 1)
+        label = _text(attrs.get("label")) or _text(node)
+        region = _text(attrs.get("region")) or None
+        regions[region or "unknown"] = regions.get(region or "unknown", 0) + 1
+        broker = _float(attrs.get("broker"))
+        is_member = style.name in ("Person", "Company")
+        size = (_BASE_SIZE if is_member else _CONTEXT_SIZE) + (
+            _BROKER_EXTRA * broker / max_broker if max_broker > 0 else 0.0
+        )
+        border = REGION_COLOURS.get(region, UNKNOWN_REGION_COLOUR) if region else "#8a8a8a"
+        lines = [f"{style.name}: {label}", f"region: {region or 'unknown'}"]
+        if attrs.get("broker") is not None:
+            rank = attrs.get("rank")
+            rank_text = f" (key player #{rank})" if rank is not None else ""
+            lines.append(f"broker score: {broker:.3f}{rank_text}")
+        lines.extend(_provenance_lines(attrs))
+        options: dict[str, Any] = {
+            "size": round(size, 2),
+            "borderWidth": 3 if region else 1,
+            "title": "\n".join(lines),
+            "color": {
+                "background": style.colour,
+                "border": border,
+                "highlight": {"background": style.colour, "border": "#000000"},
+                "hover": {"background": style.colour, "border": "#000000"},
+            },
+        }
+        if large:
+            x, y = positions[node]
+            options.update(x=round(x, 1), y=round(y, 1), physics=False)
+        display = _short(label) + (f"\n{region}" if region else "")
+        net.add_node(ids[node], label=display, shape=style.shape, **options)
+
+    partner_codes = sorted(
+        {p for _, _, a in graph.edges(data=True) for p in _texts(a.get("partners"))}
+    )
+    colour_of = {p: partner_colour(i) for i, p in enumerate(partner_codes)}
+    rel_kinds: dict[str, int] = {}
+    labels = nx.get_node_attributes(graph, "label")
+    parallel: dict[frozenset[int], int] = {}
+    for u, v, attrs in graph.edges(data=True):
+        kind = _text(attrs.get("kind")) or "LINK"
+        rel_kinds[kind] = rel_kinds.get(kind, 0) + 1
+        partners = _texts(attrs.get("partners"))
+        colour = (
+            colour_of[partners[0]]
+            if len(partners) == 1
+            else (MULTI_PARTNER_COLOUR if partners else "#9a9a9a")
+        )
+        ends = f"{_text(labels.get(u)) or _text(u)} \u2192 {_text(labels.get(v)) or _text(v)}"
+        lines = [f"{kind}: {ends}", *_provenance_lines(attrs)]
+        pair = frozenset((ids[u], ids[v]))
+        nth = parallel.get(pair, 0)
+        parallel[pair] = nth + 1
+        extra: dict[str, Any] = {}
+        if nth:  # bend the 2nd, 3rd, ... link between the same two nodes apart
+            extra["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": 0.25 * nth}
+        net.add_edge(
+            ids[u],
+            ids[v],
+            label=kind + (" \u00b7 " + ", ".join(partners) if partners else ""),
+            title="\n".join(lines),
+            color={"color": colour, "highlight": "#000000", "hover": "#000000", "opacity": 0.8},
+            **extra,
+        )
+
+    net.set_options(json.dumps(_vis_options(large=large, directed=graph.is_directed())))
+    nodes, edges, _heading, _height, _width, options_json = net.get_network_data()
+    js, css = vis_network_assets()
+    payload = {
+        "nodes": nodes,
+        "edges": edges,
+        "options": json.loads(options_json),
+        "physics": not large,
+    }
+    region_items = sorted(regions.items(), key=lambda kv: (kv[0] == "unknown", -kv[1], kv[0]))
+    return _template().render(
+        title=title,
+        subtitle=subtitle,
+        node_count=n,
+        edge_count=graph.number_of_edges(),
+        large=large,
+        kinds=[
+            {"name": name, "count": count, "svg": _svg_shape(s.shape, s.colour)}
+            for name, (s, count) in sorted(kinds.items(), key=lambda kv: -kv[1][1])
+        ],
+        regions=[
+            {
+                "name": name,
+                "count": count,
+                "svg": _svg_shape(
+                    "dot", "#ffffff", REGION_COLOURS.get(name, UNKNOWN_REGION_COLOUR), 3.0
+                ),
+            }
+            for name, count in region_items
+        ],
+        partners=[{"name": p, "colour": colour_of[p]} for p in partner_codes]
+        + ([{"name": "several partners", "colour": MULTI_PARTNER_COLOUR}] if partner_codes else []),
+        rel_kinds=sorted(rel_kinds.items(), key=lambda kv: -kv[1]),
+        # trusted text: the library pyvis ships, and JSON that cannot close its script block
+        vis_js=Markup(js),  # noqa: S704
+        vis_css=Markup(css),  # noqa: S704
+        data_json=Markup(_json_for_script(payload)),  # noqa: S704
+    )
+
+
+def _vis_options(*, large: bool, directed: bool) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "nodes": {
+            "font": {
+                "size": 12,
+                "face": "Helvetica",
+                "color": "#1b1b1b",
+                "strokeWidth": 3,
+                "strokeColor": "#ffffff",
+            },
+            "scaling": {"label": {"drawThreshold": 7}},
+            "shadow": False,
+        },
+        "edges": {
+            "width": 1.2,
+            "selectionWidth": 2.5,
+            "hoverWidth": 1.5,
+            "font": {
+                "size": 9,
+                "face": "Helvetica",
+                "color": "#444444",
+                "strokeWidth": 3,
+                "strokeColor": "#ffffff",
+            },
+            "scaling": {"label": {"drawThreshold": 7}},
+            "arrows": {"to": {"enabled": directed, "scaleFactor": 0.45}},
+            "smooth": False if large else {"enabled": True, "type": "continuous"},
+        },
+        "interaction": {
+            "hover": True,
+            "tooltipDelay": 120,
+            "hideEdgesOnDrag": large,
+            "hideEdgesOnZoom": large,
+            "navigationButtons": False,
+            "keyboard": {"enabled": True, "bindToWindow": False},
+            "multiselect": True,
+        },
+        "layout": {"improvedLayout": not large, "randomSeed": 7},
+    }
+    if large:
+        options["physics"] = {"enabled": False}
+    else:
+        options["physics"] = {
+            "enabled": True,
+            "solver": "forceAtlas2Based",
+            "forceAtlas2Based": {
+                "gravitationalConstant": -80,
+                "springLength": 130,
+                "springConstant": 0.06,
+                "avoidOverlap": 0.4,
+            },
+            "stabilization": {"enabled": True, "iterations": 400, "updateInterval": 25},
+        }
+    return options

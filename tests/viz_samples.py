@@ -1,0 +1,158 @@
+"""Hand-built graphs in the shape of :func:`graph.viz.render_network_page`'s input contract.
+
+Used by the viz unit and browser tests (no database): a small cluster with every attribute and
+hostile text, and a generated cluster-like graph of any size (communities of people and
+companies in different regions, joined by shared addresses, phones, accounts and brokers).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import networkx as nx
+
+from graph.model import REGIONS, NodeLabel, RelType
+
+__all__ = ["HOSTILE_LABEL", "cluster_like_graph", "small_cluster_graph"]
+
+#: A label that would run script if any part of the page treated data as markup.
+HOSTILE_LABEL = '</script><img src=x onerror="window.__pwned=1">&amp;'
+
+
+def _prov(rng: random.Random, partners: list[str]) -> dict[str, object]:
+    first = date(2021 + rng.randrange(3), 1 + rng.randrange(12), 1 + rng.randrange(28))
+    last = date(2024, 1 + rng.randrange(12), 1 + rng.randrange(28))
+    return {
+        "partners": partners,
+        "deliveries": [f"{p}-2024-{rng.randrange(1, 40):03d}" for p in partners],
+        "first_seen": first,
+        "last_seen": last,
+    }
+
+
+def small_cluster_graph() -> nx.MultiDiGraph:
+    """Six nodes, two regions, a broker, parallel links and one hostile label."""
+    rng = random.Random(1)
+    g = nx.MultiDiGraph()
+    g.add_node(
+        "p1",
+        kind=NodeLabel.PERSON.value,
+        label="PRS-AAAAAAAAAAAAAAAAAAAAAAAAAA",
+        region="Limburg",
+        broker=0.8,
+        rank=1,
+        **_prov(rng, ["POL", "GEM"]),
+    )
+    g.add_node(
+        "p2",
+        kind=NodeLabel.PERSON.value,
+        label=HOSTILE_LABEL,
+        region="Oost-Brabant",
+        broker=0.1,
+        rank=None,
+        **_prov(rng, ["POL"]),
+    )
+    g.add_node(
+        "c1",
+        kind=NodeLabel.COMPANY.value,
+        label="12345678",
+        region="Oost-Brabant",
+        broker=0.3,
+        rank=2,
+        **_prov(rng, ["KVK"]),
+    )
+    g.add_node(
+        "a1",
+        kind=NodeLabel.ADDRESS.value,
+        label="6211AB-12-A",
+        region="Limburg",
+        **_prov(rng, ["GEM"]),
+    )
+    g.add_node(
+        "i1",
+        kind=NodeLabel.INCIDENT.value,
+        label="POL-2024-0001",
+        region=None,
+        **_prov(rng, ["POL"]),
+    )
+    g.add_node("x1", kind="Spaceship", label="unknown kind", region=None)
+    g.add_edge("p1", "c1", kind=RelType.DIRECTORSHIP.value, **_prov(rng, ["KVK"]))
+    g.add_edge("p1", "c1", kind=RelType.OWNERSHIP.value, **_prov(rng, ["KVK", "BD"]))
+    g.add_edge("p1", "a1", kind=RelType.LIVES_AT.value, **_prov(rng, ["GEM"]))
+    g.add_edge("p2", "i1", kind=RelType.INVOLVED_IN.value, **_prov(rng, ["POL"]))
+    g.add_edge("p1", "i1", kind=RelType.INVOLVED_IN.value, **_prov(rng, ["POL"]))
+    g.add_edge("c1", "a1", kind=RelType.REGISTERED_AT.value, **_prov(rng, ["KVK"]))
+    g.add_edge("p2", "x1", kind="ODD_LINK")
+    return g
+
+
+def cluster_like_graph(members: int = 700, *, seed: int = 7) -> nx.MultiDiGraph:
+    """A cluster-like graph: ``members`` people and companies plus their context nodes.
+
+    Communities of 20 to 60 members sit in one region each; people share addresses, phones and
+    accounts, direct companies and meet each other; a few brokers link communities across
+    regions. With the default 700 members the graph has well over 1,000 nodes.
+    """
+    rng = random.Random(seed)
+    g = nx.MultiDiGraph()
+    communities: list[list[str]] = []
+    made = 0
+    while made < members:
+        size = min(rng.randrange(20, 61), members - made)
+        region = rng.choice(REGIONS)
+        group: list[str] = []
+        for _ in range(size):
+            made += 1
+            if rng.random() < 0.75:
+                node = f"PRS-{made:026d}"
+                g.add_node(
+                    node,
+                    kind=NodeLabel.PERSON.value,
+                    label=node,
+                    region=region,
+                    broker=rng.random() ** 6,
+                    **_prov(rng, ["POL"]),
+                )
+            else:
+                node = f"{10000000 + made}"
+                g.add_node(
+                    node,
+                    kind=NodeLabel.COMPANY.value,
+                    label=node,
+                    region=region,
+                    broker=rng.random() ** 6,
+                    **_prov(rng, ["KVK"]),
+                )
+            group.append(node)
+        communities.append(group)
+        context = 0
+        for kind, rel, partner in (
+            (NodeLabel.ADDRESS, RelType.LIVES_AT, "GEM"),
+            (NodeLabel.PHONE, RelType.USES, "POL"),
+            (NodeLabel.BANK_ACCOUNT, RelType.HOLDS, "BD"),
+            (NodeLabel.VEHICLE, RelType.USES, "POL"),
+            (NodeLabel.INCIDENT, RelType.INVOLVED_IN, "POL"),
+        ):
+            for _ in range(max(1, size // 4)):
+                context += 1
+                cnode = f"{kind.value}-{len(communities)}-{context}"
+                g.add_node(
+                    cnode,
+                    kind=kind.value,
+                    label=cnode,
+                    region=region if kind is NodeLabel.ADDRESS else None,
+                    **_prov(rng, [partner]),
+                )
+                for member in rng.sample(group, k=min(len(group), rng.randrange(1, 4))):
+                    g.add_edge(member, cnode, kind=rel.value, **_prov(rng, [partner]))
+        for _ in range(size // 2):
+            a, b = rng.sample(group, 2)
+            sources = ["POL", "FIOD"][: 1 + rng.randrange(2)]
+            g.add_edge(a, b, kind=RelType.ASSOCIATE.value, **_prov(rng, sources))
+    for i in range(1, len(communities)):
+        a = rng.choice(communities[i])
+        b = rng.choice(communities[rng.randrange(i)])
+        g.nodes[a]["broker"] = 0.5 + rng.random() / 2
+        g.add_edge(a, b, kind=RelType.ASSOCIATE.value, **_prov(rng, ["POL"]))
+    return g
