@@ -21,3 +21,233 @@ COUNT_NODES = "MATCH (n) RETURN count(n) AS nodes"
 #: Names of existing constraints and indexes.
 SHOW_CONSTRAINT_NAMES = "SHOW CONSTRAINTS YIELD name RETURN collect(name) AS names"
 SHOW_INDEX_NAMES = "SHOW INDEXES YIELD name RETURN collect(name) AS names"
+
+# --- analysis (graph.analysis: export, write-back, evaluation) --------------------------------
+# Labels and relationship types come from graph.model's enums; values are parameters. ``$as_of``
+# is a date: a fact counts when first seen on or before it and not past its retention.
+
+from graph.model import ENTITY_LABEL as _ENTITY  # noqa: E402
+from graph.model import NodeLabel as _L  # noqa: E402, N814
+from graph.model import RelType as _R  # noqa: E402, N814
+
+
+def _visible(v: str) -> str:
+    return (
+        f"coalesce({v}.first_seen, $as_of) <= $as_of "
+        f"AND ({v}.retain_until IS NULL OR {v}.retain_until >= $as_of)"
+    )
+
+
+_CURRENT = "(l.since IS NULL OR l.since <= $as_of) AND (l.until IS NULL OR l.until > $as_of)"
+_PC = f"(x:{_L.PERSON} OR x:{_L.COMPANY})"
+
+#: Deliveries being loaded (status ``loading``/``in_progress``): an analysis run refuses.
+ANALYSIS_BUSY_DELIVERIES = (
+    f"MATCH (d:{_L.DELIVERY}) WHERE d.status IN ['loading', 'in_progress'] "
+    "RETURN count(d) AS deliveries"
+)
+
+#: Analysis runs still marked running, oldest first.
+ANALYSIS_RUNNING = (
+    f"MATCH (r:{_L.ANALYSIS_RUN} {{status: 'running'}}) "
+    "RETURN r.id AS id, r.started_at AS started_at ORDER BY r.started_at"
+)
+
+#: Whether a completed run exists (the first completed run's alerts are ``initial``).
+ANALYSIS_COMPLETED_RUNS = (
+    f"MATCH (r:{_L.ANALYSIS_RUN} {{status: 'completed'}}) RETURN count(r) AS runs"
+)
+
+#: The latest completed run.
+ANALYSIS_LATEST_RUN = (
+    f"MATCH (r:{_L.ANALYSIS_RUN} {{status: 'completed'}}) "
+    "RETURN r.id AS id, r.as_of AS as_of, r.finished_at AS finished_at "
+    "ORDER BY r.finished_at DESC LIMIT 1"
+)
+
+#: People with the region of their current address (latest ``since`` first).
+ANALYSIS_EXPORT_PERSONS = (
+    f"MATCH (x:{_L.PERSON}) WHERE {_visible('x')} "
+    "CALL (x) { "
+    f"OPTIONAL MATCH (x)-[l:{_R.LIVES_AT}]->(a:{_L.ADDRESS}) "
+    f"WHERE {_visible('l')} AND {_CURRENT} "
+    "RETURN a.region AS region ORDER BY l.since DESC LIMIT 1 } "
+    "RETURN x.id AS id, region"
+)
+
+#: Companies with the region of their registered office and their tax flags.
+ANALYSIS_EXPORT_COMPANIES = (
+    f"MATCH (x:{_L.COMPANY}) WHERE {_visible('x')} "
+    "CALL (x) { "
+    f"OPTIONAL MATCH (x)-[l:{_R.REGISTERED_AT} {{kind: 'office'}}]->(a:{_L.ADDRESS}) "
+    f"WHERE {_visible('l')} "
+    "RETURN a.region AS region ORDER BY l.last_seen DESC LIMIT 1 } "
+    "RETURN x.id AS id, region, x.cash_intensive AS cash_intensive, x.sbi AS sbi"
+)
+
+#: Addresses whose postcode has no known municipality (reported, never dropped).
+ANALYSIS_UNKNOWN_REGION_ADDRESSES = (
+    f"MATCH (a:{_L.ADDRESS}) WHERE a.region IS NULL AND {_visible('a')} "
+    "RETURN count(a) AS addresses"
+)
+
+_DIRECT = "|".join(
+    [_R.ASSOCIATE, _R.DIRECTORSHIP, _R.OWNERSHIP, _R.EMPLOYMENT, _R.SHIPMENT, _R.SPONSOR]
+)
+
+#: Direct links between people and companies.
+ANALYSIS_EXPORT_DIRECT = (
+    f"MATCH (x:{_L.PERSON}|{_L.COMPANY})-[r:{_DIRECT}]->(y:{_L.PERSON}|{_L.COMPANY}) "
+    f"WHERE {_visible('r')} AND {_visible('x')} AND {_visible('y')} "
+    "RETURN x.id AS a, y.id AS b, toLower(type(r)) AS kind, r.partners AS partners"
+)
+
+
+def _share(kind: str, rels: str, target: _L, where: str = "") -> str:
+    extra = f" AND {where}" if where else ""
+    return (
+        f"MATCH (x:{_L.PERSON}|{_L.COMPANY})-[l:{rels}]->(c:{target}) "
+        f"WHERE {_visible('l')} AND {_visible('x')}{extra} "
+        f"RETURN c.id AS conn, '{kind}' AS kind, x.id AS member, l.partners AS partners"
+    )
+
+
+#: People/companies sharing a connector, one query per connector kind (``docs/analysis.md``).
+ANALYSIS_EXPORT_SHARES: dict[str, str] = {
+    "address": _share("address", _R.LIVES_AT, _L.ADDRESS, _CURRENT) + " UNION ALL "
+    + _share("address", _R.REGISTERED_AT, _L.ADDRESS),
+    "property": _share("property", f"{_R.OWNERSHIP}|{_R.RENTS}", _L.ADDRESS),
+    "vehicle": _share("vehicle", f"{_R.USES}|{_R.OWNERSHIP}", _L.VEHICLE),
+    "phone": _share("phone", _R.USES, _L.PHONE),
+    "bank_account": _share("bank_account", _R.HOLDS, _L.BANK_ACCOUNT),
+    "club": _share("club", _R.MEMBERSHIP, _L.CLUB),
+    "incident": _share(
+        "incident", _R.INVOLVED_IN, _L.INCIDENT,
+        "l.role IN $roles AND (c.date IS NULL OR c.date <= $as_of)",
+    ),
+    "investigation": _share("investigation", _R.SUBJECT_OF, _L.INVESTIGATION),
+    "permit": _share("permit", _R.APPLIED_FOR, _L.PERMIT_APPLICATION),
+}
+
+#: Incident signals: people/companies involved (``$roles``) in incidents of ``$types``.
+ANALYSIS_EXPORT_INCIDENT_SIGNALS = (
+    f"MATCH (x:{_L.PERSON}|{_L.COMPANY})-[l:{_R.INVOLVED_IN}]->(i:{_L.INCIDENT}) "
+    f"WHERE l.role IN $roles AND i.type IN $types AND (i.date IS NULL OR i.date <= $as_of) "
+    f"AND {_visible('l')} AND {_visible('x')} "
+    "RETURN x.id AS member, i.type AS signal, l.partners AS partners"
+)
+
+#: Grow sites and energy theft at an address: its residents and its owners/renters.
+ANALYSIS_EXPORT_GROW_SITE_SIGNALS = (
+    f"MATCH (i:{_L.INCIDENT})-[:{_R.CONCERNS}]->(a:{_L.ADDRESS})"
+    f"<-[l:{_R.LIVES_AT}|{_R.OWNERSHIP}|{_R.RENTS}]-(x:{_L.PERSON}|{_L.COMPANY}) "
+    "WHERE i.type IN ['cannabis_grow_site', 'energy_theft'] "
+    "AND (i.date IS NULL OR i.date <= $as_of) "
+    f"AND {_visible('l')} AND {_visible('x')} "
+    f"AND (type(l) <> '{_R.LIVES_AT}' OR x:{_L.PERSON}) "
+    f"RETURN x.id AS member, CASE type(l) WHEN '{_R.LIVES_AT}' THEN 'grow_site_at_home' "
+    "ELSE 'grow_site_property' END AS signal, i.partners AS partners"
+)
+
+#: Club memberships as signals (role and club kind).
+ANALYSIS_EXPORT_CLUB_SIGNALS = (
+    f"MATCH (x:{_L.PERSON})-[l:{_R.MEMBERSHIP}]->(c:{_L.CLUB}) "
+    f"WHERE {_visible('l')} AND {_visible('x')} "
+    "RETURN x.id AS member, CASE WHEN c.club_kind = 'support_club' OR l.role = 'support' "
+    "THEN 'club_support' WHEN l.role = 'prospect' THEN 'club_prospect' ELSE 'club_member' END "
+    "AS signal, l.partners AS partners"
+)
+
+#: Subjects of investigations and prosecutions.
+ANALYSIS_EXPORT_INVESTIGATION_SIGNALS = (
+    f"MATCH (x:{_L.PERSON}|{_L.COMPANY})-[l:{_R.SUBJECT_OF}]->(i:{_L.INVESTIGATION}) "
+    f"WHERE {_visible('l')} AND {_visible('x')} "
+    "RETURN x.id AS member, i.kind AS kind, i.offence_codes AS offence_codes, "
+    "l.partners AS partners"
+)
+
+#: Active clusters of the previous runs, with their members.
+ANALYSIS_PREVIOUS_CLUSTERS = (
+    f"MATCH (c:{_L.CLUSTER} {{status: 'active'}}) "
+    "RETURN c.id AS id, c.region_counts AS region_counts, c.cross_region AS cross_region, "
+    "c.typology AS typology, c.flagged AS flagged, "
+    f"COLLECT {{ MATCH (e:{_ENTITY})-[:{_R.MEMBER_OF_CLUSTER}]->(c) RETURN e.id }} "
+    "AS members"
+)
+
+#: Record a run as it starts.
+ANALYSIS_RUN_START = (
+    f"CREATE (r:{_L.ANALYSIS_RUN} {{id: $id}}) "
+    "SET r.started_at = $started_at, r.as_of = $as_of, r.status = 'running', "
+    "r.params = $params, r.initial = $initial, r.finished_at = null"
+)
+
+#: Mark a run completed with its figures (``$props``).
+ANALYSIS_RUN_FINISH = (
+    f"MATCH (r:{_L.ANALYSIS_RUN} {{id: $id}}) "
+    "SET r += $props, r.status = 'completed', r.finished_at = $finished_at"
+)
+
+#: Mark a run failed (also used for runs left ``running`` by a crash).
+ANALYSIS_RUN_FAIL = (
+    f"MATCH (r:{_L.ANALYSIS_RUN} {{id: $id}}) "
+    "SET r.status = 'failed', r.finished_at = $finished_at, r.error = $error"
+)
+
+#: Upsert active clusters (``$rows``: ``{id, props}``).
+ANALYSIS_WRITE_CLUSTERS = (
+    "UNWIND $rows AS row "
+    f"MERGE (c:{_L.CLUSTER} {{id: row.id}}) "
+    "ON CREATE SET c.first_run = $run_id, c.created_at = $at "
+    "SET c += row.props, c.status = 'active', c.stale = false, c.last_run = $run_id, "
+    "c.updated_at = $at"
+)
+
+#: Remove the memberships of the given clusters (before writing this run's).
+ANALYSIS_DELETE_MEMBERSHIPS = (
+    "UNWIND $ids AS cid "
+    f"MATCH (:{_ENTITY})-[m:{_R.MEMBER_OF_CLUSTER}]->(:{_L.CLUSTER} {{id: cid}}) DELETE m"
+)
+
+#: Memberships (``$rows``: ``{cluster, member, props}``).
+ANALYSIS_WRITE_MEMBERSHIPS = (
+    "UNWIND $rows AS row "
+    f"MATCH (c:{_L.CLUSTER} {{id: row.cluster}}) "
+    f"MATCH (e:{_ENTITY} {{id: row.member}}) WHERE e:{_L.PERSON} OR e:{_L.COMPANY} "
+    f"CREATE (e)-[m:{_R.MEMBER_OF_CLUSTER}]->(c) SET m = row.props"
+)
+
+#: Clusters no longer found (``$ids``).
+ANALYSIS_DISSOLVE_CLUSTERS = (
+    "UNWIND $ids AS cid "
+    f"MATCH (c:{_L.CLUSTER} {{id: cid}}) "
+    "SET c.status = 'dissolved', c.stale = true, c.updated_at = $at"
+)
+
+#: History events (``$rows``: ``{id, cluster_id, kind, details}``).
+ANALYSIS_WRITE_EVENTS = (
+    "UNWIND $rows AS row "
+    f"MATCH (c:{_L.CLUSTER} {{id: row.cluster_id}}) "
+    f"MERGE (e:{_L.CLUSTER_EVENT} {{id: row.id}}) "
+    "SET e.run_id = $run_id, e.cluster_id = row.cluster_id, e.kind = row.kind, e.at = $at, "
+    "e.details = row.details "
+    f"MERGE (e)-[:{_R.ABOUT}]->(c)"
+)
+
+#: Alerts (``$rows``: ``{id, props}``; ``props.cluster_id`` names the cluster).
+ANALYSIS_WRITE_ALERTS = (
+    "UNWIND $rows AS row "
+    f"MATCH (c:{_L.CLUSTER} {{id: row.props.cluster_id}}) "
+    f"MERGE (a:{_L.ALERT} {{id: row.id}}) "
+    "SET a += row.props, a.run_id = $run_id, a.created_at = $at "
+    f"MERGE (a)-[:{_R.ABOUT}]->(c)"
+)
+
+#: Active clusters of the latest run with members, flag and key players (evaluation).
+ANALYSIS_READ_CLUSTERS = (
+    f"MATCH (c:{_L.CLUSTER} {{status: 'active'}}) "
+    "RETURN c.id AS id, c.flagged AS flagged, c.cross_region AS cross_region, "
+    "c.typology AS typology, c.score AS score, c.key_players AS key_players, "
+    f"COUNT {{ MATCH (a:{_L.ALERT})-[:{_R.ABOUT}]->(c) }} AS alerts, "
+    f"COLLECT {{ MATCH (e:{_ENTITY})-[:{_R.MEMBER_OF_CLUSTER}]->(c) RETURN e.id }} AS members"
+)

@@ -1,0 +1,135 @@
+"""Parameters of an analysis run: link weights, hub damping, thresholds, seeds.
+
+Every value is documented in ``docs/analysis.md`` and recorded in ``AnalysisRun.params`` so that a
+run can be repeated. Defaults were tuned on the synthetic ``medium`` preset with one seed and
+reported on another (``docs/analysis.md``, "Tuning").
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from types import MappingProxyType
+from typing import Any, Final
+
+__all__ = [
+    "DEFAULT_HUB_MAX",
+    "DEFAULT_LINK_WEIGHTS",
+    "DEFAULT_SIGNAL_WEIGHTS",
+    "AnalysisParams",
+]
+
+#: Weight of one link of each kind in the analysis graph. Shared-connector kinds (``address``,
+#: ``vehicle``, ...) are divided by ``n - 1`` among the ``n`` people/companies sharing it.
+DEFAULT_LINK_WEIGHTS: Final = MappingProxyType(
+    {
+        # direct links between people and companies
+        "associate": 3.0,  # called / met, from investigations
+        "directorship": 2.0,
+        "ownership": 2.0,  # shareholder of a company
+        "employment": 1.0,
+        "shipment": 1.5,
+        "sponsor": 1.0,
+        # shared connectors (clique of the sharers, weight / (n - 1))
+        "address": 1.0,  # living at, registered at (office or establishment)
+        "property": 2.0,  # owning or renting an address somebody else lives or works at
+        "vehicle": 2.0,
+        "phone": 3.0,
+        "bank_account": 3.0,
+        "club": 2.0,
+        "incident": 2.0,
+        "investigation": 3.0,
+        "permit": 1.0,
+    }
+)
+
+#: Connectors with more sharers than this contribute no links at all (hub damping): a
+#: registered-office address, a care home, a student flat, an incident with a crowd.
+DEFAULT_HUB_MAX: Final = MappingProxyType(
+    {
+        "address": 12,
+        "property": 12,
+        "vehicle": 8,
+        "phone": 8,
+        "bank_account": 8,
+        "club": 80,
+        "incident": 20,
+        "investigation": 40,
+        "permit": 12,
+        # a company with more employees than this loses its employment links
+        "employment": 25,
+    }
+)
+
+#: Weight of each crime signal, and the typology it points to (``None``: no typology).
+DEFAULT_SIGNAL_WEIGHTS: Final = MappingProxyType(
+    {
+        "cannabis_grow_site": (3.0, "cannabis"),
+        "energy_theft": (2.0, "cannabis"),
+        "grow_site_at_home": (2.0, "cannabis"),
+        "grow_site_property": (2.0, "cannabis"),
+        "grow_shop": (1.5, "cannabis"),
+        "club_member": (3.0, "omg"),
+        "club_prospect": (2.0, "omg"),
+        "club_support": (1.5, "omg"),
+        "extortion": (2.5, "omg"),
+        "weapons": (2.0, "omg"),
+        "violence": (0.5, "omg"),
+        "drugs": (1.5, None),
+        "money_laundering_signal": (2.0, None),
+        "seizure": (1.5, None),
+        "labour_exploitation": (1.5, None),
+        "identity_fraud": (1.0, None),
+        "investigation": (2.0, None),
+        "front_business": (1.0, None),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisParams:
+    """All knobs of one run. Frozen; ``to_json`` goes into ``AnalysisRun.params``."""
+
+    link_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LINK_WEIGHTS))
+    hub_max: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_HUB_MAX))
+    signal_weights: dict[str, tuple[float, str | None]] = field(
+        default_factory=lambda: dict(DEFAULT_SIGNAL_WEIGHTS)
+    )
+    #: Leiden resolution (RB configuration model; 1.0 = plain modularity).
+    resolution: float = 1.0
+    #: Leiden iterations (-1: until stable) and seed, fixed so that re-runs repeat.
+    leiden_iterations: int = -1
+    seed: int = 42
+    #: Smallest cluster that is reported.
+    min_cluster_size: int = 3
+    #: Clusters whose summed signal weight is below this are not reported (ordinary social
+    #: structure: households, colleagues, neighbours).
+    min_keep_weight: float = 2.0
+    #: Cross-region: at least two regions each holding this many members.
+    min_region_members: int = 2
+    #: Typology: the summed signal weight of a typology must reach this to be named.
+    min_typology_weight: float = 6.0
+    #: Clusters scoring at least this are ``flagged``; only flagged clusters alert.
+    alert_threshold: float = 50.0
+    #: ``grown`` alert / event when the size grew by at least this share.
+    grow_share: float = 0.2
+    #: ``grown``/``shrunk`` history event when the size changed by at least this share.
+    event_share: float = 0.1
+    #: Stable identity: a current cluster keeps a previous id when they are each other's best
+    #: match and at least this share of the previous members is in it.
+    identity_share: float = 0.5
+    #: A previous cluster is counted as a part of a split/merge when at least this share of it
+    #: went into a current cluster (and at least two members).
+    part_share: float = 0.2
+    #: Betweenness is computed exactly up to this many members, sampled (k pivots) above.
+    betweenness_exact_max: int = 1000
+    betweenness_samples: int = 256
+    #: Key players kept per cluster, and how many count as brokers.
+    key_players: int = 10
+    brokers: int = 5
+
+    def to_json(self) -> str:
+        """The parameters as a JSON string (sorted keys), for ``AnalysisRun.params``."""
+        data: dict[str, Any] = asdict(self)
+        data["signal_weights"] = {k: list(v) for k, v in self.signal_weights.items()}
+        return json.dumps(data, sort_keys=True)
