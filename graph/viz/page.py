@@ -88,12 +88,10 @@ def vis_network_assets() -> tuple[str, str]:
 
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("graph.viz", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    return env.get_template("network.html")
+    # the template sits beside this module, so that the wheel's package data holds it
+    source = resources.files("graph.viz").joinpath("network.html").read_text(encoding="utf-8")
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(source)
 
 
 def _kind_style(kind: object) -> KindStyle:
