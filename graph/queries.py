@@ -251,3 +251,74 @@ ANALYSIS_READ_CLUSTERS = (
     f"COUNT {{ MATCH (a:{_L.ALERT})-[:{_R.ABOUT}]->(c) }} AS alerts, "
     f"COLLECT {{ MATCH (e:{_ENTITY})-[:{_R.MEMBER_OF_CLUSTER}]->(c) RETURN e.id }} AS members"
 )
+
+# --- network pages and analyst notebooks (graph.viz) ------------------------------------------
+# Nodes are addressed by ``elementId`` within one read, so that two entities with the same ``id``
+# under different labels stay apart. Only entity nodes and the links between them are read.
+
+_VIZ_PC = f"(y:{_L.PERSON} OR y:{_L.COMPANY})"
+
+#: A cluster's own properties (``docs/analysis.md``).
+VIZ_CLUSTER = f"MATCH (c:{_L.CLUSTER} {{id: $cluster_id}}) RETURN properties(c) AS cluster"
+
+#: The element ids of a cluster's members.
+VIZ_CLUSTER_MEMBERS = (
+    f"MATCH (e:{_ENTITY})-[:{_R.MEMBER_OF_CLUSTER}]->(:{_L.CLUSTER} {{id: $cluster_id}}) "
+    "RETURN elementId(e) AS key"
+)
+
+#: Context entities (not people or companies) linked to the members (``$keys``): kept when
+#: they link at least ``$min_shared`` members, or when they are evidence (incident, club,
+#: investigation); most-linked first, at most ``$limit``.
+VIZ_CLUSTER_CONTEXT = (
+    "UNWIND $keys AS k "
+    f"MATCH (x:{_ENTITY})-[]-(y:{_ENTITY}) WHERE elementId(x) = k AND NOT {_VIZ_PC} "
+    "WITH y, count(DISTINCT x) AS linked "
+    f"WHERE linked >= $min_shared OR y:{_L.INCIDENT} OR y:{_L.CLUB} OR y:{_L.INVESTIGATION} "
+    "RETURN elementId(y) AS key ORDER BY linked DESC, key LIMIT $limit"
+)
+
+#: Entities with a given ``id`` (any label; ``$label`` null or one label name to narrow).
+VIZ_FIND_ENTITY = (
+    f"MATCH (n:{_ENTITY} {{id: $id}}) WHERE $label IS NULL OR $label IN labels(n) "
+    f"RETURN elementId(n) AS key, [l IN labels(n) WHERE l <> '{_ENTITY}'] AS labels"
+)
+
+#: One breadth-first step: each node's entity neighbours (at most ``$fanout``) and its degree.
+VIZ_NEIGHBOURS = (
+    "UNWIND $keys AS k "
+    f"MATCH (x:{_ENTITY}) WHERE elementId(x) = k "
+    f"CALL (x) {{ MATCH (x)-[]-(y:{_ENTITY}) "
+    "RETURN count(DISTINCT y) AS degree, collect(DISTINCT elementId(y))[..$fanout] AS near }} "
+    "RETURN k AS key, degree, near"
+)
+
+#: Everything a page shows about the nodes ``$keys``: kind, label fields, region (membership,
+#: own, or current home/office address), broker score and provenance. The membership read is the
+#: one in ``$cluster_id``, or with ``$cluster_id`` null the active cluster with the highest score.
+VIZ_NODES = (
+    "UNWIND $keys AS k "
+    f"MATCH (n:{_ENTITY}) WHERE elementId(n) = k "
+    "CALL (n) { "
+    f"OPTIONAL MATCH (n)-[m:{_R.MEMBER_OF_CLUSTER}]->(c:{_L.CLUSTER}) "
+    "WHERE c.id = $cluster_id OR ($cluster_id IS NULL AND c.status = 'active') "
+    "RETURN m, c.id AS cluster ORDER BY c.score DESC LIMIT 1 } "
+    "CALL (n) { "
+    f"OPTIONAL MATCH (n)-[l:{_R.LIVES_AT}|{_R.REGISTERED_AT}]->(a:{_L.ADDRESS}) "
+    f"WHERE (type(l) = '{_R.LIVES_AT}' AND l.until IS NULL) OR l.kind = 'office' "
+    "RETURN a.region AS home_region ORDER BY l.since DESC LIMIT 1 } "
+    f"RETURN k AS key, [l IN labels(n) WHERE l <> '{_ENTITY}'] AS labels, n.id AS id, "
+    "n.name AS name, n.type AS type, n.kind AS kind, n.date AS date, n.decision AS decision, "
+    "n.region AS own_region, home_region, properties(m) AS membership, cluster, "
+    "n.partners AS partners, n.src_delivery AS deliveries, n.first_seen AS first_seen, "
+    "n.last_seen AS last_seen"
+)
+
+#: The links among the nodes ``$keys`` (each once, from its start node).
+VIZ_LINKS = (
+    "UNWIND $keys AS k "
+    f"MATCH (a:{_ENTITY})-[r]->(b:{_ENTITY}) WHERE elementId(a) = k AND elementId(b) IN $keys "
+    "RETURN k AS src, elementId(b) AS dst, type(r) AS type, r.role AS role, r.kind AS kind, "
+    "r.partners AS partners, r.src_delivery AS deliveries, r.first_seen AS first_seen, "
+    "r.last_seen AS last_seen"
+)
