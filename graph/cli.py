@@ -39,6 +39,10 @@ def _register() -> None:
 
     app.command("ingest")(ingest)
     app.add_typer(retention_app, name="retention")
+    from graph.analysis.cli import analyse, evaluate
+
+    app.command("analyse")(analyse)
+    app.command("evaluate")(evaluate)
 
 
 _register()

@@ -61,15 +61,16 @@ def key_players(
         return []
     if n > params.betweenness_exact_max:
         between = nx.betweenness_centrality(
-            g, k=params.betweenness_samples, weight="distance", normalized=True,
+            g,
+            k=params.betweenness_samples,
+            weight="distance",
+            normalized=True,
             seed=params.seed,
         )
     else:
         between = nx.betweenness_centrality(g, weight="distance", normalized=True)
     core = nx.core_number(g)
-    order = sorted(
-        g.nodes, key=lambda v: (-between[v], -core[v], -g.degree[v], v)
-    )
+    order = sorted(g.nodes, key=lambda v: (-between[v], -core[v], -g.degree[v], v))
     rank_of = {v: i + 1 for i, v in enumerate(order[: params.key_players])}
     brokers = {v for v in order[: params.brokers] if between[v] > 0}
     stats: list[MemberStats] = []

@@ -180,8 +180,12 @@ def _lookup(index: dict[str, int], ids: pd.Series, what: str) -> IntArray:
 
 
 def _clique_pairs(
-    conn: IntArray, member: IntArray, weight_of_kind: FloatArray, kind: IntArray,
-    mask: IntArray, hub_max_of_kind: IntArray,
+    conn: IntArray,
+    member: IntArray,
+    weight_of_kind: FloatArray,
+    kind: IntArray,
+    mask: IntArray,
+    hub_max_of_kind: IntArray,
 ) -> tuple[IntArray, IntArray, FloatArray, IntArray, Counter[int]]:
     """All pairs of sharers per connector (vectorised), damped by the connector's size."""
     frame = pd.DataFrame({"conn": conn, "member": member, "kind": kind, "mask": mask})
@@ -274,8 +278,12 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
         kcode = _i64(shares["kind"].map(kind_of).to_numpy(dtype=np.int64))
         is_property = (shares["kind"] == "property").to_numpy()
         a, b, w, m, hub_counts = _clique_pairs(
-            conn[~is_property], member[~is_property], w_kind, kcode[~is_property],
-            shares["mask"].to_numpy(dtype=np.int64)[~is_property], hub_kind,
+            conn[~is_property],
+            member[~is_property],
+            w_kind,
+            kcode[~is_property],
+            shares["mask"].to_numpy(dtype=np.int64)[~is_property],
+            hub_kind,
         )
         for code, count in hub_counts.items():
             damped[kind_codes[code]] += count
@@ -285,13 +293,19 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
         masks.append(m)
         if is_property.any():
             owners = pd.DataFrame(
-                {"conn": conn[is_property], "owner": member[is_property],
-                 "mask_o": shares["mask"].to_numpy(dtype=np.int64)[is_property]}
+                {
+                    "conn": conn[is_property],
+                    "owner": member[is_property],
+                    "mask_o": shares["mask"].to_numpy(dtype=np.int64)[is_property],
+                }
             )
             occ_mask = (shares["kind"] == "address").to_numpy()
             occupants = pd.DataFrame(
-                {"conn": conn[occ_mask], "occ": member[occ_mask],
-                 "mask_c": shares["mask"].to_numpy(dtype=np.int64)[occ_mask]}
+                {
+                    "conn": conn[occ_mask],
+                    "occ": member[occ_mask],
+                    "mask_c": shares["mask"].to_numpy(dtype=np.int64)[occ_mask],
+                }
             ).drop_duplicates(["conn", "occ"])
             occ_size = occupants.groupby("conn")["occ"].size()
             big = occ_size.index[occ_size > params.hub_max["property"]]

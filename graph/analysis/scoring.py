@@ -136,24 +136,29 @@ def score(
     lines = [
         ScoreLine("severity", incident, SCORE_COMPONENTS["severity"] * _saturate(incident, 12)),
         ScoreLine(
-            "organisation", organisation,
+            "organisation",
+            organisation,
             SCORE_COMPONENTS["organisation"] * _saturate(organisation, 6),
         ),
         ScoreLine(
-            "signal_density", density,
+            "signal_density",
+            density,
             SCORE_COMPONENTS["signal_density"] * min(1.0, density / 0.4),
         ),
         ScoreLine(
-            "regions", float(n_cross_regions),
+            "regions",
+            float(n_cross_regions),
             min(SCORE_COMPONENTS["regions"], 5.0 * max(0, n_cross_regions - 1)),
         ),
         ScoreLine(
-            "size", float(size),
+            "size",
+            float(size),
             SCORE_COMPONENTS["size"] * min(1.0, math.log2(max(size, 1)) / 6.0),
         ),
         ScoreLine("growth", g, SCORE_COMPONENTS["growth"] * min(1.0, g / 0.5)),
         ScoreLine(
-            "partners", float(n_partners),
+            "partners",
+            float(n_partners),
             min(SCORE_COMPONENTS["partners"], 2.5 * max(0, n_partners - 1)),
         ),
     ]

@@ -1,0 +1,197 @@
+"""``knooppunt analyse`` end to end: guard, export, analyse, write back, record the run."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import neo4j
+
+from graph import queries as q
+from graph.analysis.errors import AnalysisBusyError
+from graph.analysis.evaluate import FoundCluster
+from graph.analysis.export import export_graph
+from graph.analysis.identity import PreviousCluster
+from graph.analysis.params import AnalysisParams
+from graph.analysis.pipeline import AnalysisResult, run_analysis
+from graph.analysis.scoring import cross_regions
+from graph.analysis.writeback import write_result
+
+__all__ = [
+    "RunSummary",
+    "analyse",
+    "check_not_busy",
+    "new_run_id",
+    "read_found_clusters",
+    "read_previous",
+]
+
+Progress = Callable[[str], None]
+
+#: A run still ``running`` after this long was interrupted; it is marked failed.
+STALE_RUN = timedelta(hours=6)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """What one run did, with its timings (seconds)."""
+
+    run_id: str
+    initial: bool
+    result: AnalysisResult
+    export_seconds: float
+    analysis_seconds: float
+    writeback_seconds: float
+
+
+def new_run_id(now: datetime) -> str:
+    """``RUN-YYYYMMDDTHHMMSSZ-xxxxxx``."""
+    return f"RUN-{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def check_not_busy(driver: neo4j.Driver, *, database: str, now: datetime) -> None:
+    """Refuse while a delivery is loading or another run is running; fail stale runs."""
+    records, _, _ = driver.execute_query(
+        q.ANALYSIS_BUSY_DELIVERIES, database_=database, routing_=neo4j.RoutingControl.READ
+    )
+    loading = int(records[0]["deliveries"])
+    if loading:
+        raise AnalysisBusyError(
+            f"ingest in progress: {loading} delivery(ies) loading; run the analysis after the "
+            "ingest has committed (or re-run an interrupted ingest first)"
+        )
+    records, _, _ = driver.execute_query(q.ANALYSIS_RUNNING, database_=database)
+    for record in records:
+        started = record["started_at"]
+        started_at = started.to_native() if hasattr(started, "to_native") else started
+        if started_at is not None and now - started_at > STALE_RUN:
+            driver.execute_query(
+                q.ANALYSIS_RUN_FAIL,
+                id=record["id"],
+                finished_at=now,
+                error="interrupted (still running after 6 hours)",
+                database_=database,
+            )
+        else:
+            raise AnalysisBusyError(f"another analysis run is in progress ({record['id']})")
+
+
+def read_previous(
+    driver: neo4j.Driver, *, database: str, params: AnalysisParams
+) -> list[PreviousCluster]:
+    """The active clusters the previous completed runs left."""
+    records, _, _ = driver.execute_query(
+        q.ANALYSIS_PREVIOUS_CLUSTERS, database_=database, routing_=neo4j.RoutingControl.READ
+    )
+    out: list[PreviousCluster] = []
+    for r in records:
+        counts = json.loads(r["region_counts"] or "{}")
+        out.append(
+            PreviousCluster(
+                id=r["id"],
+                members=frozenset(r["members"]),
+                regions=tuple(cross_regions(counts, params)),
+                cross_region=bool(r["cross_region"]),
+                typology=r["typology"] or "other",
+                flagged=bool(r["flagged"]),
+            )
+        )
+    out.sort(key=lambda c: c.id)
+    return out
+
+
+def analyse(
+    driver: neo4j.Driver,
+    *,
+    database: str,
+    as_of: date,
+    params: AnalysisParams,
+    progress: Progress = lambda _: None,
+) -> RunSummary:
+    """One full run. Raises :class:`AnalysisBusyError` while an ingest is in progress."""
+    now = datetime.now(UTC)
+    check_not_busy(driver, database=database, now=now)
+    records, _, _ = driver.execute_query(q.ANALYSIS_COMPLETED_RUNS, database_=database)
+    initial = int(records[0]["runs"]) == 0
+    run_id = new_run_id(now)
+    driver.execute_query(
+        q.ANALYSIS_RUN_START,
+        id=run_id,
+        started_at=now,
+        as_of=as_of,
+        params=params.to_json(),
+        initial=initial,
+        database_=database,
+    )
+    progress(f"run {run_id} as of {as_of.isoformat()}{' (initial)' if initial else ''}")
+    try:
+        t0 = time.perf_counter()
+        raw = export_graph(driver, database=database, as_of=as_of, params=params, progress=progress)
+        previous = read_previous(driver, database=database, params=params)
+        export_seconds = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        result = run_analysis(
+            raw, params=params, run_id=run_id, previous=previous, progress=progress
+        )
+        analysis_seconds = time.perf_counter() - t1
+        writeback_seconds = write_result(
+            driver,
+            database=database,
+            run_id=run_id,
+            at=now,
+            result=result,
+            initial=initial,
+            progress=progress,
+        )
+        props = {
+            "nodes": result.nodes,
+            "links": result.links,
+            "clusters": len(result.clusters),
+            "alerts": len(result.alerts),
+            "modularity": result.modularity,
+            "unknown_region_addresses": result.unknown_region_addresses,
+            "damped_hubs": json.dumps(result.damped, sort_keys=True),
+        }
+        driver.execute_query(
+            q.ANALYSIS_RUN_FINISH,
+            id=run_id,
+            props=props,
+            finished_at=datetime.now(UTC),
+            database_=database,
+        )
+    except BaseException as e:
+        driver.execute_query(
+            q.ANALYSIS_RUN_FAIL,
+            id=run_id,
+            finished_at=datetime.now(UTC),
+            error=type(e).__name__,
+            database_=database,
+        )
+        raise
+    return RunSummary(run_id, initial, result, export_seconds, analysis_seconds, writeback_seconds)
+
+
+def read_found_clusters(driver: neo4j.Driver, *, database: str) -> list[FoundCluster]:
+    """Active clusters with what the evaluation needs (members, flag, key players, alerts)."""
+    records, _, _ = driver.execute_query(
+        q.ANALYSIS_READ_CLUSTERS, database_=database, routing_=neo4j.RoutingControl.READ
+    )
+    out: list[FoundCluster] = []
+    for r in records:
+        players = json.loads(r["key_players"] or "[]")
+        out.append(
+            FoundCluster(
+                id=r["id"],
+                members=frozenset(r["members"]),
+                flagged=bool(r["flagged"]),
+                cross_region=bool(r["cross_region"]),
+                typology=r["typology"] or "other",
+                top_players=tuple(p["id"] for p in sorted(players, key=lambda p: p["rank"])),
+                alerted=int(r["alerts"]) > 0,
+            )
+        )
+    return out
