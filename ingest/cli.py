@@ -10,6 +10,7 @@ to stdout.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -124,13 +125,14 @@ def _progress(enabled: bool) -> Iterator[Progress | None]:
 
 
 def _advance(bar: Progress | None, task: TaskID | None, started: float) -> Any:
+    done = [0]
+
     def advance(n: int) -> None:
         if bar is None or task is None:
             return
-        bar.advance(task, n)
-        done = bar.tasks[task].completed
+        done[0] += n
         elapsed = time.perf_counter() - started
-        bar.update(task, rate=f"{done / elapsed:,.0f}" if elapsed > 0 else "-")
+        bar.update(task, advance=n, rate=f"{done[0] / elapsed:,.0f}" if elapsed > 0 else "-")
 
     return advance
 
@@ -296,6 +298,7 @@ def ingest(
     Example: knooppunt ingest data/tiny --json
     """
     settings = get_settings()
+    logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
     summaries = ingest_paths(
         settings,
         paths,

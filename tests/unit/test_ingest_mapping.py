@@ -1,0 +1,112 @@
+"""Mappings load and check themselves; each malformed mapping fails naming file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph.model import NodeLabel, RelType
+from ingest.errors import MappingError
+from ingest.mapping import MAPPINGS_DIR, load_mapping, load_mappings
+
+GOOD = """
+source: {name}
+partners: [POL]
+columns:
+  nummer: {{type: string, required: true}}
+  persoon: {{type: token, kind: person}}
+entities:
+  incident: {{label: Incident, key: nummer}}
+  person: {{label: Person, key: persoon, optional: true}}
+links:
+  - {{type: INVOLVED_IN, from: person, to: incident, properties: {{role: {{const: suspect}}}}}}
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "test_source") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text.format(name=name), encoding="utf-8")
+    return path
+
+
+def test_every_shipped_mapping_loads() -> None:
+    mappings = load_mappings()
+    assert len(mappings) == len(list(MAPPINGS_DIR.glob("*.yaml")))
+    assert "pol_incidenten" in mappings
+    assert mappings["pol_incidenten"].delimiter == ";"
+
+
+def test_shipped_mappings_match_the_documented_partner_files() -> None:
+    # docs/delivery-format.md "Partner files": every `source` named there has a mapping.
+    doc = (MAPPINGS_DIR.parents[1] / "docs" / "delivery-format.md").read_text(encoding="utf-8")
+    import re
+
+    documented = set(re.findall(r"source `([a-z_]+)`", doc))
+    assert documented, "the partner files section lists sources"
+    assert documented <= set(load_mappings())
+
+
+def test_good_mapping_transforms_a_row(tmp_path: Path) -> None:
+    from tests.ingest_fixtures import person
+
+    mapping = load_mapping(_write(tmp_path, GOOD))
+    result = mapping.transform({"nummer": "PL-1", "persoon": person(1)}, None)
+    assert result.violation is None
+    assert result.nodes[0] == (NodeLabel.INCIDENT, "PL-1", {})
+    assert result.links == [
+        (
+            RelType.INVOLVED_IN,
+            NodeLabel.PERSON,
+            person(1),
+            NodeLabel.INCIDENT,
+            "PL-1",
+            {"role": "suspect"},
+        )
+    ]
+    # An optional entity with an empty key yields no node and no link.
+    result = mapping.transform({"nummer": "PL-1", "persoon": ""}, None)
+    assert len(result.nodes) == 1
+    assert result.links == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("key: persoon,", "key: naam,", "entities.person.key"),  # unknown column
+        ("label: Incident", "label: Incidentje", "entities.incident.label"),  # unknown kind
+        ("{label: Incident, key: nummer}", "{label: Incident}", "entities.incident.key"),
+        ("type: INVOLVED_IN", "type: KNOWS", "links[0].type"),  # unknown link type
+        ("from: person, to: incident", "from: incident, to: person", "links[0].from"),
+        ("{role: {const: suspect}}", "{colour: {const: red}}", "links[0].properties.colour"),
+        ("type: token, kind: person", "type: token", "columns.persoon.kind"),
+        ("type: string, required", "type: text, required", "columns.nummer.type"),
+        ("partners: [POL]", "partners: [XYZ]", "partners"),
+        ("partners: [POL]\n", "partners: [POL]\nextra: 1\n", "(document).extra"),
+    ],
+)
+def test_malformed_mapping_names_file_and_key(tmp_path: Path, old: str, new: str, key: str) -> None:
+    assert old in GOOD.format(name="x").replace("{{", "{")
+    text = GOOD.replace(
+        old.replace("{", "{{").replace("}", "}}"), new.replace("{", "{{").replace("}", "}}")
+    )
+    path = _write(tmp_path, text)
+    with pytest.raises(MappingError) as info:
+        load_mapping(path)
+    assert str(path) in str(info.value)
+    assert key in str(info.value)
+
+
+def test_source_must_equal_file_name(tmp_path: Path) -> None:
+    path = tmp_path / "other_name.yaml"
+    path.write_text(GOOD.format(name="test_source"), encoding="utf-8")
+    with pytest.raises(MappingError, match="source"):
+        load_mapping(path)
+
+
+def test_row_with_bad_value_is_a_violation_naming_column_and_rule(tmp_path: Path) -> None:
+    mapping = load_mapping(_write(tmp_path, GOOD))
+    result = mapping.transform({"nummer": "PL-1", "persoon": "VEH-" + "A" * 26}, None)
+    assert result.violation == ("persoon", "token_kind")
+    result = mapping.transform({"nummer": "", "persoon": ""}, None)
+    assert result.violation == ("nummer", "required")
