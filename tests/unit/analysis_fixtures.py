@@ -16,7 +16,7 @@ def cannabis_ring(raw: RawGraph, prefix: str, regions: list[str], size: int = 8)
         raw.add_node(pid, "person", regions[i % len(regions)])
     for i in range(size):
         for j in range(i + 1, size):
-            if (j - i) in (1, 2):
+            if (j - i) in (1, 2, 3) or (i == 0 and j == size - 1):
                 raw.links.append((ids[i], ids[j], "associate", POL))
     for k in range(0, size, 2):
         inc = f"INC-{prefix}{k}"
@@ -24,6 +24,8 @@ def cannabis_ring(raw: RawGraph, prefix: str, regions: list[str], size: int = 8)
         raw.shares.append((inc, "incident", ids[(k + 1) % size], POL))
         raw.signals.append((ids[k], "cannabis_grow_site", POL))
         raw.signals.append((ids[(k + 1) % size], "energy_theft", POL))
+    for pid in ids:
+        raw.shares.append((f"ONDZ-{prefix}", "investigation", pid, POL))
     raw.shares.append((f"TEL-{prefix}", "phone", ids[0], BD))
     raw.shares.append((f"TEL-{prefix}", "phone", ids[size - 1], BD))
     return ids

@@ -1,0 +1,117 @@
+"""Projection rules: link weights, hub damping, property links, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from graph.analysis.errors import AnalysisInputError
+from graph.analysis.params import AnalysisParams
+from graph.analysis.projection import RawGraph, partner_mask, partners_of_mask, project
+
+
+def _people(raw: RawGraph, n: int, region: str | None = "Limburg") -> list[str]:
+    ids = [f"PRS-{i:03d}" for i in range(n)]
+    for pid in ids:
+        raw.add_node(pid, "person", region)
+    return ids
+
+
+def _weights(raw: RawGraph, params: AnalysisParams) -> dict[tuple[str, str], float]:
+    g = project(raw, params)
+    return {
+        (g.ids[a], g.ids[b]): w
+        for a, b, w in zip(g.src.tolist(), g.dst.tolist(), g.weight.tolist(), strict=True)
+    }
+
+
+def test_shared_address_splits_weight_among_sharers() -> None:
+    raw = RawGraph()
+    ids = _people(raw, 4)
+    for pid in ids:
+        raw.shares.append(("1234AB-1", "address", pid, 0))
+    w = _weights(raw, AnalysisParams())
+    assert len(w) == 6  # a clique of four
+    assert all(v == pytest.approx(1.0 / 3) for v in w.values())
+
+
+def test_hub_above_threshold_contributes_no_links_and_is_counted() -> None:
+    params = AnalysisParams()
+    raw = RawGraph()
+    ids = _people(raw, params.hub_max["address"] + 1)
+    for pid in ids:
+        raw.shares.append(("care-home", "address", pid, 0))
+    raw.links.append((ids[0], ids[1], "associate", 0))
+    g = project(raw, params)
+    assert g.n_links == 1
+    assert g.damped == {"address": 1}
+
+
+def test_big_employer_loses_employment_links_small_one_keeps_them() -> None:
+    params = AnalysisParams()
+    raw = RawGraph()
+    ids = _people(raw, params.hub_max["employment"] + 1)
+    raw.add_node("11111111", "company", "Noord")
+    raw.add_node("22222222", "company", "Noord")
+    for pid in ids:
+        raw.links.append((pid, "11111111", "employment", 0))
+    raw.links.append((ids[0], "22222222", "employment", 0))
+    raw.links.append((ids[1], "22222222", "directorship", 0))
+    w = _weights(raw, params)
+    assert all("11111111" not in pair for pair in w)
+    assert w[("PRS-000", "22222222")] == params.link_weights["employment"]
+    assert w[("PRS-001", "22222222")] == params.link_weights["directorship"]
+    assert project(raw, params).damped["employment"] == 1
+
+
+def test_parallel_facts_add_up_and_keep_partners() -> None:
+    raw = RawGraph()
+    a, b = _people(raw, 2)
+    raw.links.append((a, b, "associate", partner_mask(["POL"])))
+    raw.shares.append(("TEL-1", "phone", a, partner_mask(["TSL"])))
+    raw.shares.append(("TEL-1", "phone", b, partner_mask(["POL"])))
+    params = AnalysisParams()
+    g = project(raw, params)
+    assert g.n_links == 1
+    expected = params.link_weights["associate"] + params.link_weights["phone"]
+    assert g.weight[0] == pytest.approx(expected)
+    mask = int(np.bitwise_or.reduce(g.pair_partners))
+    assert partners_of_mask(mask) == ["POL", "TSL"]
+
+
+def test_owner_links_to_occupants_not_occupants_among_themselves_twice() -> None:
+    raw = RawGraph()
+    owner, t1, t2 = _people(raw, 3)
+    raw.shares.append(("5611AA-3", "address", t1, 0))
+    raw.shares.append(("5611AA-3", "address", t2, 0))
+    raw.shares.append(("5611AA-3", "property", owner, 0))
+    params = AnalysisParams()
+    w = _weights(raw, params)
+    assert w[(owner, t1)] == params.link_weights["property"]
+    assert w[(owner, t2)] == params.link_weights["property"]
+    assert w[(t1, t2)] == params.link_weights["address"]
+
+
+def test_member_missing_from_node_list_is_refused_without_echoing_it() -> None:
+    raw = RawGraph()
+    _people(raw, 1)
+    raw.links.append(("PRS-000", "PRS-SECRET", "associate", 0))
+    with pytest.raises(AnalysisInputError) as err:
+        project(raw, AnalysisParams())
+    assert "SECRET" not in str(err.value)
+    assert "rule" in str(err.value)
+
+
+def test_unknown_region_is_kept_as_minus_one() -> None:
+    raw = RawGraph()
+    _people(raw, 2, region=None)
+    raw.unknown_region_addresses = 1
+    g = project(raw, AnalysisParams())
+    assert g.regions.tolist() == [-1, -1]
+    assert g.unknown_region_addresses == 1
+
+
+def test_empty_graph_projects_to_nothing() -> None:
+    g = project(RawGraph(), AnalysisParams())
+    assert g.n_nodes == 0
+    assert g.n_links == 0
