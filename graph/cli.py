@@ -43,6 +43,9 @@ def _register() -> None:
 
     app.command("analyse")(analyse)
     app.command("evaluate")(evaluate)
+    from graph.viz.cli import view
+
+    app.command("view")(view)
 
 
 _register()

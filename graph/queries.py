@@ -289,7 +289,7 @@ VIZ_NEIGHBOURS = (
     "UNWIND $keys AS k "
     f"MATCH (x:{_ENTITY}) WHERE elementId(x) = k "
     f"CALL (x) {{ MATCH (x)-[]-(y:{_ENTITY}) "
-    "RETURN count(DISTINCT y) AS degree, collect(DISTINCT elementId(y))[..$fanout] AS near }} "
+    "RETURN count(DISTINCT y) AS degree, collect(DISTINCT elementId(y))[..$fanout] AS near } "
     "RETURN k AS key, degree, near"
 )
 
@@ -314,10 +314,11 @@ VIZ_NODES = (
     "n.last_seen AS last_seen"
 )
 
-#: The links among the nodes ``$keys`` (each once, from its start node).
+#: The links from the nodes ``$keys`` to any of ``$all_keys`` (each once, from its start node).
 VIZ_LINKS = (
     "UNWIND $keys AS k "
-    f"MATCH (a:{_ENTITY})-[r]->(b:{_ENTITY}) WHERE elementId(a) = k AND elementId(b) IN $keys "
+    f"MATCH (a:{_ENTITY})-[r]->(b:{_ENTITY}) "
+    "WHERE elementId(a) = k AND elementId(b) IN $all_keys "
     "RETURN k AS src, elementId(b) AS dst, type(r) AS type, r.role AS role, r.kind AS kind, "
     "r.partners AS partners, r.src_delivery AS deliveries, r.first_seen AS first_seen, "
     "r.last_seen AS last_seen"

@@ -23,9 +23,11 @@ Node attributes (all optional):
     lists of partner codes and delivery ids (provenance), shown in the tooltip.
 ``first_seen``, ``last_seen``
     dates (``datetime.date``, Neo4j ``Date`` or ISO text), shown in the tooltip.
+``details``
+    extra tooltip lines (list of text), e.g. ``["name: Example BV", "type: extortion"]``.
 
 Edge attributes (all optional): ``kind`` (relationship type, :class:`graph.model.RelType`),
-``partners``, ``deliveries``, ``first_seen``, ``last_seen``. The link is labelled
+``partners``, ``deliveries``, ``first_seen``, ``last_seen``, ``details``. The link is labelled
 ``KIND · PARTNERS`` and coloured by partner (black when several partners reported it).
 
 Everything is data, never markup: labels and tooltips reach the page as JSON inside a
@@ -137,7 +139,7 @@ def _float(value: object) -> float:
 
 
 def _provenance_lines(attrs: Mapping[str, Any]) -> list[str]:
-    lines = []
+    lines = _texts(attrs.get("details"))
     partners = _texts(attrs.get("partners"))
     deliveries = _texts(attrs.get("deliveries"))
     if partners:

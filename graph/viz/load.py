@@ -1,0 +1,246 @@
+"""Read a cluster or a subject's neighbourhood from Neo4j into the graph a page draws.
+
+The graphs follow :func:`graph.viz.render_network_page`'s input contract and are
+``networkx.MultiDiGraph`` objects (relationships keep their direction, parallel links stay):
+
+- node key ``"{Label}:{id}"`` (e.g. ``"Person:PRS-..."``, ``"Company:12345678"``); attributes
+  ``kind``, ``id``, ``label``, ``region``, ``broker`` (in-cluster betweenness from the
+  ``MEMBER_OF`` relationship, ``None`` for non-members), ``rank``, ``is_broker``, ``member``
+  (bool), ``cluster`` (the cluster id of that membership or ``None``), ``details`` (extra
+  tooltip lines) and the provenance ``partners``, ``deliveries``, ``first_seen``, ``last_seen``;
+- edge attributes ``kind`` (relationship type), ``role``, ``details`` and the same provenance.
+
+A cluster graph holds the members (people and companies, ``docs/analysis.md``) and the context
+entities that explain their links: addresses, phones, vehicles, accounts and permits linked to at
+least ``min_shared`` members, plus every incident, club and investigation of a member. A subject
+graph is the breadth-first neighbourhood of one entity up to ``depth`` links, not expanding past
+hubs (more than ``hub_degree`` links) and capped at ``max_nodes``; ``graph.graph`` says whether
+it was cut (``truncated``). See docs/decisions/052-viz-loaders.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import neo4j
+import networkx as nx
+
+from graph import queries
+from graph.errors import ExitCode, GraphError
+from graph.model import NodeLabel
+
+__all__ = [
+    "NotFoundError",
+    "load_cluster_graph",
+    "load_subject_graph",
+    "node_key",
+]
+
+_MEMBER_KINDS: Final = frozenset({NodeLabel.PERSON.value, NodeLabel.COMPANY.value})
+_KEY_CHUNK: Final = 2_000
+
+
+class NotFoundError(GraphError):
+    """The cluster or subject asked for is not in the graph (the message names no identifier)."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+def node_key(kind: str, entity_id: str) -> str:
+    """The node key the loaders use for an entity: ``"{kind}:{id}"``."""
+    return f"{kind}:{entity_id}"
+
+
+def _read(driver: neo4j.Driver, query: str, database: str, **params: Any) -> list[neo4j.Record]:
+    records, _, _ = driver.execute_query(
+        query, params, database_=database, routing_=neo4j.RoutingControl.READ
+    )
+    return records
+
+
+def _chunks(keys: Sequence[str]) -> list[list[str]]:
+    return [list(keys[i : i + _KEY_CHUNK]) for i in range(0, len(keys), _KEY_CHUNK)]
+
+
+def _kind(labels: Sequence[str]) -> str:
+    known = [label for label in labels if label in NodeLabel.__members__.values()]
+    return sorted(known)[0] if known else (sorted(labels)[0] if labels else "Entity")
+
+
+def _node_details(row: Mapping[str, Any]) -> list[str]:
+    details = []
+    for field, name in (
+        ("name", "name"),
+        ("type", "type"),
+        ("kind", "kind"),
+        ("date", "date"),
+        ("decision", "decision"),
+    ):
+        if row.get(field) is not None:
+            details.append(f"{name}: {row[field]}")
+    membership = row.get("membership") or {}
+    if membership.get("scarce_role"):
+        details.append(f"role in cluster: {membership['scarce_role']}")
+    if membership.get("connects_regions"):
+        details.append("connects regions")
+    if row.get("cluster"):
+        details.append(f"cluster: {row['cluster']}")
+    return details
+
+
+def _build(
+    driver: neo4j.Driver,
+    keys: Sequence[str],
+    *,
+    database: str,
+    cluster_id: str | None,
+) -> nx.MultiDiGraph:
+    graph = nx.MultiDiGraph()
+    name_of: dict[str, str] = {}
+    for chunk in _chunks(keys):
+        for record in _read(driver, queries.VIZ_NODES, database, keys=chunk, cluster_id=cluster_id):
+            row = record.data()
+            kind = _kind(row["labels"])
+            membership = row["membership"] or {}
+            member = bool(membership)
+            region = membership.get("region") if member else None
+            region = region or row["own_region"] or row["home_region"]
+            key = node_key(kind, str(row["id"]))
+            name_of[row["key"]] = key
+            graph.add_node(
+                key,
+                kind=kind,
+                id=row["id"],
+                label=str(row["id"]),
+                region=region,
+                broker=float(membership["betweenness"])
+                if member and membership.get("betweenness") is not None
+                else None,
+                rank=membership.get("rank"),
+                is_broker=bool(membership.get("is_broker", False)),
+                member=member,
+                cluster=row["cluster"],
+                details=_node_details(row),
+                partners=list(row["partners"] or []),
+                deliveries=list(row["deliveries"] or []),
+                first_seen=row["first_seen"],
+                last_seen=row["last_seen"],
+            )
+    for chunk in _chunks(keys):
+        for record in _read(driver, queries.VIZ_LINKS, database, keys=chunk, all_keys=keys):
+            row = record.data()
+            details = [f"{k}: {row[k]}" for k in ("role", "kind") if row.get(k) is not None]
+            graph.add_edge(
+                name_of[row["src"]],
+                name_of[row["dst"]],
+                kind=row["type"],
+                role=row["role"],
+                details=details,
+                partners=list(row["partners"] or []),
+                deliveries=list(row["deliveries"] or []),
+                first_seen=row["first_seen"],
+                last_seen=row["last_seen"],
+            )
+    return graph
+
+
+def load_cluster_graph(
+    driver: neo4j.Driver,
+    cluster_id: str,
+    *,
+    database: str,
+    min_shared: int = 2,
+    max_context: int = 5_000,
+) -> nx.MultiDiGraph:
+    """A cluster's members and the context entities that link them, as a MultiDiGraph.
+
+    ``graph.graph["cluster"]`` holds the cluster's properties (``docs/analysis.md``).
+    Raises :class:`NotFoundError` when no cluster has this id.
+    """
+    found = _read(driver, queries.VIZ_CLUSTER, database, cluster_id=cluster_id)
+    if not found:
+        raise NotFoundError("no cluster with the given id; see `knooppunt analyse` output")
+    members = [
+        r["key"]
+        for r in _read(driver, queries.VIZ_CLUSTER_MEMBERS, database, cluster_id=cluster_id)
+    ]
+    context: list[str] = []
+    for chunk in _chunks(members):
+        context.extend(
+            r["key"]
+            for r in _read(
+                driver,
+                queries.VIZ_CLUSTER_CONTEXT,
+                database,
+                keys=chunk,
+                min_shared=min_shared,
+                limit=max_context,
+            )
+        )
+    keys = list(dict.fromkeys([*members, *context]))
+    graph = _build(driver, keys, database=database, cluster_id=cluster_id)
+    graph.graph["cluster"] = dict(found[0]["cluster"])
+    graph.graph["truncated"] = len(context) >= max_context
+    return graph
+
+
+def load_subject_graph(
+    driver: neo4j.Driver,
+    subject_id: str,
+    depth: int = 2,
+    *,
+    database: str,
+    kind: NodeLabel | None = None,
+    max_nodes: int = 2_000,
+    hub_degree: int = 50,
+) -> nx.MultiDiGraph:
+    """The neighbourhood of one entity (token, KvK number, address id, ...) up to ``depth``.
+
+    ``kind`` narrows the lookup when the same id exists under two labels. Hubs (more than
+    ``hub_degree`` links, e.g. a shelter address) are shown but not expanded, and the walk stops
+    at ``max_nodes``; ``graph.graph["truncated"]`` tells. ``graph.graph["subject"]`` is the
+    subject's node key. Raises :class:`NotFoundError` for an unknown id and for an id that
+    names entities of several kinds when ``kind`` is not given.
+    """
+    if depth < 0:
+        raise ValueError("depth must be 0 or more")
+    found = _read(
+        driver, queries.VIZ_FIND_ENTITY, database, id=subject_id, label=kind.value if kind else None
+    )
+    if not found:
+        raise NotFoundError("no entity with the given id")
+    if len(found) > 1:
+        labels = sorted({_kind(r["labels"]) for r in found})
+        raise NotFoundError(
+            f"the given id names entities of several kinds ({', '.join(labels)}); choose one"
+        )
+    start = found[0]["key"]
+    seen: dict[str, int] = {start: 0}
+    frontier = [start]
+    truncated = False
+    for level in range(1, depth + 1):
+        if not frontier:
+            break
+        nxt: list[str] = []
+        for chunk in _chunks(frontier):
+            for record in _read(
+                driver, queries.VIZ_NEIGHBOURS, database, keys=chunk, fanout=max_nodes
+            ):
+                hub = record["degree"] > hub_degree and record["key"] != start
+                if hub:
+                    truncated = True
+                    continue
+                for near in record["near"]:
+                    if near in seen:
+                        continue
+                    if len(seen) >= max_nodes:
+                        truncated = True
+                        break
+                    seen[near] = level
+                    nxt.append(near)
+        frontier = nxt
+    graph = _build(driver, list(seen), database=database, cluster_id=None)
+    graph.graph["subject"] = node_key(_kind(found[0]["labels"]), subject_id)
+    graph.graph["truncated"] = truncated
+    return graph
