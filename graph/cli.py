@@ -46,6 +46,11 @@ def _register() -> None:
     from graph.viz.cli import view
 
     app.command("view")(view)
+    from api.cli import audit_app, serve, token
+
+    app.command("serve")(serve)
+    app.command("token")(token)
+    app.add_typer(audit_app, name="audit")
 
 
 _register()

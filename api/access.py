@@ -1,0 +1,186 @@
+"""Need-to-know: which caller may see or change what (the rules of ``docs/access.md``).
+
+Pure functions of the caller and the facts about the thing asked for; the routers call them and
+the queries pass their results as parameters. Summary:
+
+- a RIEC (analyst or coordinator) sees the alerts and clusters that touch its region; members
+  outside its region appear only as counts per region unless the request carries a case
+  reference;
+- the LIEC sees national aggregates and all cross-region clusters (and their alerts);
+- coordinators change the status of an alert for their own organisation; analysts do not;
+- the privacy officer exports a subject and reads the audit log, and sees no alerts or clusters;
+- person-level endpoints require an ``X-Case-Reference`` header matching the configured pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+from api.auth import Role, User
+from api.errors import CaseReferenceRequiredError, ForbiddenError
+from graph.model import REGIONS
+
+__all__ = [
+    "CASE_REFERENCE_HEADER",
+    "OPERATIONAL_ROLES",
+    "alert_visible",
+    "audit_scope",
+    "cluster_visible",
+    "hidden_member_counts",
+    "member_visible",
+    "require_alert_status_change",
+    "require_case_reference",
+    "require_cluster",
+    "require_export",
+    "require_operational",
+    "require_subject",
+    "trend_regions",
+    "valid_case_reference",
+]
+
+CASE_REFERENCE_HEADER: Final = "X-Case-Reference"
+#: Roles that work with alerts, clusters, networks and trends.
+OPERATIONAL_ROLES: Final = frozenset({Role.ANALYST, Role.COORDINATOR})
+_MAX_CASE_REFERENCE = 64
+
+
+def require_operational(user: User) -> None:
+    """Alerts, clusters, networks and trends are for analysts and coordinators only."""
+    if user.role not in OPERATIONAL_ROLES:
+        raise ForbiddenError(
+            f"role '{user.role.value}' does not see alerts, clusters, networks or trends"
+        )
+
+
+def require_case_reference(value: str | None, pattern: str) -> str:
+    """The request's case reference, or :class:`CaseReferenceRequiredError`.
+
+    The error names the rule, never the value sent.
+    """
+    if value is None or not value.strip():
+        raise CaseReferenceRequiredError(
+            f"person-level data needs an {CASE_REFERENCE_HEADER} header (the case it is for)"
+        )
+    value = value.strip()
+    if len(value) > _MAX_CASE_REFERENCE or re.fullmatch(pattern, value) is None:
+        raise CaseReferenceRequiredError(
+            f"{CASE_REFERENCE_HEADER} does not match the configured case reference pattern"
+        )
+    return value
+
+
+def valid_case_reference(value: str | None, pattern: str) -> str | None:
+    """The case reference when one is sent and valid, ``None`` when none is sent.
+
+    A header that is sent but malformed is refused (a typo must not silently hide members).
+    """
+    if value is None or not value.strip():
+        return None
+    return require_case_reference(value, pattern)
+
+
+def alert_visible(user: User, *, regions: Iterable[str], cross_region: bool) -> bool:
+    """A RIEC sees alerts that concern its region; the LIEC those on cross-region clusters."""
+    if user.role not in OPERATIONAL_ROLES:
+        return False
+    if user.is_liec:
+        return cross_region
+    return user.org in set(regions)
+
+
+def cluster_visible(user: User, *, regions: Iterable[str], cross_region: bool) -> bool:
+    """A RIEC sees clusters that touch its region; the LIEC every cross-region cluster."""
+    return alert_visible(user, regions=regions, cross_region=cross_region)
+
+
+def require_cluster(user: User, *, regions: Iterable[str], cross_region: bool) -> None:
+    """Refuse a cluster outside the caller's need-to-know."""
+    require_operational(user)
+    if not cluster_visible(user, regions=regions, cross_region=cross_region):
+        if user.is_liec:
+            raise ForbiddenError("the LIEC sees cross-region clusters only")
+        raise ForbiddenError("this cluster does not touch your region")
+
+
+def require_alert_status_change(user: User, *, regions: Iterable[str], cross_region: bool) -> str:
+    """Coordinators change an alert's status for their own organisation; returns that org."""
+    require_operational(user)
+    if not alert_visible(user, regions=regions, cross_region=cross_region):
+        raise ForbiddenError("this alert does not concern your organisation")
+    if user.role is not Role.COORDINATOR:
+        raise ForbiddenError("only coordinators change the status of an alert")
+    return user.org
+
+
+def member_visible(user: User, *, member_region: str | None, case_reference: str | None) -> bool:
+    """Whether a cluster member appears as a token (else only as a count per region)."""
+    if case_reference is not None:
+        return True
+    return user.region is not None and member_region == user.region
+
+
+def hidden_member_counts(
+    user: User, region_counts: Mapping[str, int], *, case_reference: str | None
+) -> dict[str, int]:
+    """Members shown only as counts: per region, every region but the caller's own."""
+    if case_reference is not None:
+        return {}
+    return {
+        region: int(count)
+        for region, count in sorted(region_counts.items())
+        if region != user.region and int(count) > 0
+    }
+
+
+def require_subject(
+    user: User,
+    *,
+    subject_regions: Iterable[str | None],
+    clusters: Iterable[tuple[Iterable[str], bool]],
+) -> None:
+    """A Bibob check starts from a subject in the caller's need-to-know.
+
+    A RIEC may start from a subject whose own region (a person's address, a company's office or
+    establishments) is its region, or who is a member of a cluster that touches its region. The
+    LIEC may start from a member of a cross-region cluster.
+    """
+    require_operational(user)
+    cluster_list = [(list(regions), cross) for regions, cross in clusters]
+    if user.is_liec:
+        if any(cross for _, cross in cluster_list):
+            return
+        raise ForbiddenError("the LIEC checks members of cross-region clusters only")
+    if user.org in {r for r in subject_regions if r}:
+        return
+    if any(user.org in regions for regions, _ in cluster_list):
+        return
+    raise ForbiddenError("this subject is outside your region and your region's clusters")
+
+
+def require_export(user: User) -> None:
+    """Only privacy officers export what is held under a token (subject-access requests)."""
+    if user.role is not Role.PRIVACY_OFFICER:
+        raise ForbiddenError("only a privacy officer exports a subject")
+
+
+def audit_scope(user: User) -> str | None:
+    """Which audit entries a privacy officer reads: their own organisation's; all for the LIEC.
+
+    Returns the organisation to filter on, or ``None`` for every entry.
+    """
+    if user.role is not Role.PRIVACY_OFFICER:
+        raise ForbiddenError("only a privacy officer reads the audit log")
+    return None if user.is_liec else user.org
+
+
+def trend_regions(user: User, requested: str | None = None) -> tuple[str, ...]:
+    """Regions a trend table may show: the LIEC every region, a RIEC its own."""
+    require_operational(user)
+    allowed = REGIONS if user.is_liec else (user.org,)
+    if requested is None:
+        return allowed
+    if requested not in allowed:
+        raise ForbiddenError("trend figures of another region are for the LIEC")
+    return (requested,)

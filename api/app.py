@@ -1,0 +1,81 @@
+"""The FastAPI application: :func:`create_app` and its lifespan.
+
+The lifespan makes the process's long-lived objects once: the Neo4j async driver (through
+:func:`graph.driver.connect_async`), the data-access :class:`api.store.Store` around it, the
+token verifier and the audit log (opened and locked). Starting does not wait for Neo4j:
+``/ready`` says when it answers, and requests made while it is down get a 503 problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import neo4j
+from fastapi import FastAPI
+
+from api.audit import AuditLog, audit_log_path
+from api.auth import TokenVerifier
+from api.errors import install_error_handlers
+from api.middleware import AuditMiddleware
+from api.routers import alerts, audit, clusters, health, subjects, trends
+from api.store import Store
+from graph.settings import Settings, get_settings
+
+__all__ = ["create_app"]
+
+_DESCRIPTION = """\
+Cluster alerts, clusters, Bibob checks and trend figures for the RIECs and the LIEC.
+
+Every request needs a bearer JWT (claims `sub`, `org` = a RIEC region or `LIEC`, `role` =
+`analyst`, `coordinator` or `privacy-officer`); `/health` and `/ready` do not. Person-level
+endpoints need an `X-Case-Reference` header. Every request is written to a tamper-evident
+audit log before its response leaves. Errors are RFC 9457 `application/problem+json`.
+Need-to-know rules: `docs/access.md`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    instance: str | None = None,
+    driver: neo4j.AsyncDriver | None = None,
+) -> FastAPI:
+    """The API app. ``driver`` (tests, benchmarks) is used instead of making one; the caller
+    then closes it."""
+    chosen = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        verifier = TokenVerifier(chosen)
+        log = AuditLog.open(audit_log_path(chosen), chosen.audit_key.get_secret_value().encode())
+        own_driver = driver is None
+        if driver is None:
+            from graph.driver import connect_async
+
+            the_driver = connect_async(chosen, instance)
+        else:
+            the_driver = driver
+        app.state.settings = chosen
+        app.state.verifier = verifier
+        app.state.audit = log
+        app.state.driver = the_driver
+        app.state.store = Store(the_driver, chosen.neo4j_database)
+        try:
+            yield
+        finally:
+            if own_driver:
+                await the_driver.close()
+            await log.aclose()
+
+    app = FastAPI(
+        title="Knooppunt API",
+        version="0.1.0",
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(AuditMiddleware)
+    for module in (health, alerts, clusters, subjects, trends, audit):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,93 @@
+"""``knooppunt serve``, ``knooppunt token`` and ``knooppunt audit verify``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.audit import audit_log_path, verify_log
+from api.auth import ORGANISATIONS, Role, mint_token
+from graph.errors import ExitCode
+from graph.settings import get_settings
+
+__all__ = ["audit_app", "serve", "token"]
+
+audit_app = typer.Typer(
+    name="audit",
+    help="The API's audit log.\n\nExample: knooppunt audit verify",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on (loopback by default)")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    instance: Annotated[
+        str | None, typer.Option("--instance", "-i", help="local Neo4j instance")
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+) -> None:
+    """Serve the API (one process: the audit log is written by one writer).
+
+    Example: knooppunt serve --port 8000
+    """
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings()
+    app = create_app(settings, instance=instance)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, workers=1)
+
+
+def token(
+    org: Annotated[
+        str, typer.Option(help="a RIEC region name, or LIEC: " + ", ".join(ORGANISATIONS))
+    ],
+    role: Annotated[Role, typer.Option(help="analyst, coordinator or privacy-officer")],
+    subject: Annotated[str, typer.Option(help="the user the token names")] = "local-user",
+    ttl: Annotated[int, typer.Option(help="seconds until it expires")] = 8 * 3600,
+) -> None:
+    """Print a local HS256 token signed with KNOOPPUNT_JWT_SECRET.
+
+    Example: knooppunt token --org Limburg --role analyst
+    """
+    typer.echo(mint_token(get_settings(), subject=subject, org=org, role=role, ttl_seconds=ttl))
+
+
+@audit_app.command("verify")
+def verify(
+    log: Annotated[
+        Path | None, typer.Option(help="the log file (default: KNOOPPUNT_AUDIT_LOG)")
+    ] = None,
+    expect_seq: Annotated[
+        int | None,
+        typer.Option(help="a head seq recorded earlier: detects entries removed from the end"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Check the audit log's hash chain (HMAC with KNOOPPUNT_AUDIT_KEY); exit 1 when broken.
+
+    Example: knooppunt audit verify --expect-seq 1200
+    """
+    settings = get_settings()
+    path = log or audit_log_path(settings)
+    report = verify_log(path, settings.audit_key.get_secret_value().encode(), expect_seq=expect_seq)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        for problem in report.problems:
+            typer.echo(problem, err=True)
+        state = "intact" if report.ok else f"BROKEN ({len(report.problems)} problem(s))"
+        typer.echo(
+            f"{path}: {report.entries} entries, chain {state}; "
+            f"head seq {report.head_seq} mac {report.head_mac}"
+        )
+    if not report.ok:
+        raise typer.Exit(int(ExitCode.ERROR))

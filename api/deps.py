@@ -1,0 +1,112 @@
+"""FastAPI dependencies: the driver, the settings, the audit log, the caller, the case reference.
+
+Objects made once per process live on ``app.state`` (set by the lifespan in :mod:`api.app`);
+these dependencies hand them to the routers. ``XxxDep`` names are the annotated types the
+routers use as parameter types.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import neo4j
+from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.access import CASE_REFERENCE_HEADER, valid_case_reference
+from api.audit import AuditLog
+from api.auth import TokenVerifier, User
+from api.errors import UnauthorizedError
+from api.store import Store
+from graph.settings import Settings
+
+__all__ = [
+    "AuditDep",
+    "CaseReferenceDep",
+    "DriverDep",
+    "SettingsDep",
+    "StoreDep",
+    "UserDep",
+    "note_result",
+]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A JWT with claims sub, org (RIEC region or LIEC), role and exp",
+)
+
+
+def get_driver(request: Request) -> neo4j.AsyncDriver:
+    """The process's one Neo4j async driver."""
+    driver: neo4j.AsyncDriver = request.app.state.driver
+    return driver
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_store(request: Request) -> Store:
+    """The API's data access around the one driver."""
+    store: Store = request.app.state.store
+    return store
+
+
+def get_audit(request: Request) -> AuditLog:
+    """The process's audit log."""
+    audit: AuditLog = request.app.state.audit
+    return audit
+
+
+async def current_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The caller named by the bearer token; 401 without a valid one."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise UnauthorizedError("send 'Authorization: Bearer <token>'")
+    verifier: TokenVerifier = request.app.state.verifier
+    if verifier.needs_network:
+        user = await run_in_threadpool(verifier.verify, credentials.credentials)
+    else:
+        user = verifier.verify(credentials.credentials)
+    request.state.audit_user = user
+    return user
+
+
+def case_reference(
+    request: Request,
+    _user: Annotated[User, Depends(current_user)],
+    x_case_reference: Annotated[
+        str | None,
+        Header(
+            alias=CASE_REFERENCE_HEADER,
+            description=(
+                "The case the person-level data is for; must match "
+                "KNOOPPUNT_CASE_REFERENCE_PATTERN (default like RIEC-2025-0042)"
+            ),
+            max_length=64,
+        ),
+    ] = None,
+) -> str | None:
+    """The request's valid case reference, ``None`` when none is sent (403 when malformed)."""
+    settings: Settings = request.app.state.settings
+    return valid_case_reference(x_case_reference, settings.case_reference_pattern)
+
+
+def note_result(request: Request, size: int, **extra: Any) -> None:
+    """Tell the audit log how many items a response discloses (and what else to record)."""
+    request.state.audit_result_size = size
+    if extra:
+        request.state.audit_extra = extra
+
+
+DriverDep = Annotated[neo4j.AsyncDriver, Depends(get_driver)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+StoreDep = Annotated[Store, Depends(get_store)]
+AuditDep = Annotated[AuditLog, Depends(get_audit)]
+UserDep = Annotated[User, Depends(current_user)]
+CaseReferenceDep = Annotated[str | None, Depends(case_reference)]

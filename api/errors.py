@@ -1,0 +1,223 @@
+"""The API's exception family, and its one mapping to RFC 9457 problem details.
+
+Every error the API raises on purpose is an :class:`ApiError` that carries its HTTP status and a
+problem ``type``; :func:`install_error_handlers` registers the handlers that turn them (and the
+framework's own validation and routing errors, and a Neo4j that does not answer) into
+``application/problem+json`` responses. Problem details never echo a token, KvK number or case
+reference from the request: they name the rule that refused it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+import neo4j.exceptions
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from graph.errors import ExitCode, KnooppuntError
+
+__all__ = [
+    "PROBLEM_JSON",
+    "ApiError",
+    "AuditUnavailableError",
+    "BadRequestError",
+    "CaseReferenceRequiredError",
+    "ConflictError",
+    "ForbiddenError",
+    "NotFoundError",
+    "ServiceUnavailableError",
+    "UnauthorizedError",
+    "install_error_handlers",
+    "problem_response",
+]
+
+PROBLEM_JSON = "application/problem+json"
+_TYPE_BASE = "https://knooppunt.example/problems/"
+_log = logging.getLogger(__name__)
+
+
+class ApiError(KnooppuntError):
+    """Root of the API's errors: an HTTP status, a problem type slug and a title."""
+
+    status: ClassVar[int] = 500
+    slug: ClassVar[str] = "internal"
+    title: ClassVar[str] = "Internal error"
+    exit_code = ExitCode.ERROR
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers or {}
+
+    @property
+    def type_uri(self) -> str:
+        """The problem ``type`` URI (RFC 9457 section 3.1.1)."""
+        return _TYPE_BASE + self.slug
+
+
+class BadRequestError(ApiError):
+    """The request is well-formed HTTP but breaks a rule of this API (bad cursor, bad range)."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+    exit_code = ExitCode.BAD_INPUT
+
+
+class UnauthorizedError(ApiError):
+    """No bearer token, or one that is invalid, expired or carries unknown claims."""
+
+    status = 401
+    slug = "unauthorized"
+    title = "Authentication required"
+    exit_code = ExitCode.PRIVACY_REFUSED
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="knooppunt"'})
+
+
+class ForbiddenError(ApiError):
+    """The caller's role or organisation has no need to know this."""
+
+    status = 403
+    slug = "forbidden"
+    title = "Not within your need-to-know"
+    exit_code = ExitCode.PRIVACY_REFUSED
+
+
+class CaseReferenceRequiredError(ForbiddenError):
+    """A person-level endpoint was called without a valid ``X-Case-Reference`` header."""
+
+    slug = "case-reference-required"
+    title = "A case reference is required for person-level data"
+
+
+class NotFoundError(ApiError):
+    """The alert, cluster or subject does not exist."""
+
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+    exit_code = ExitCode.BAD_INPUT
+
+
+class ConflictError(ApiError):
+    """The request conflicts with the current state (an alert status change not allowed)."""
+
+    status = 409
+    slug = "conflict"
+    title = "Conflict with the current state"
+    exit_code = ExitCode.BAD_INPUT
+
+
+class ServiceUnavailableError(ApiError):
+    """Neo4j does not answer; the API recovers by itself when it is back."""
+
+    status = 503
+    slug = "neo4j-unavailable"
+    title = "The graph database is not available"
+    exit_code = ExitCode.NEO4J_UNAVAILABLE
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"Retry-After": "5"})
+
+
+class AuditUnavailableError(ApiError):
+    """The audit log could not be written: no response may leave without its entry."""
+
+    status = 503
+    slug = "audit-unavailable"
+    title = "The audit log cannot be written"
+    exit_code = ExitCode.ERROR
+
+
+def problem_response(
+    status: int,
+    *,
+    title: str,
+    detail: str,
+    type_uri: str = "about:blank",
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    """An RFC 9457 ``application/problem+json`` response."""
+    body: dict[str, Any] = {"type": type_uri, "title": title, "status": status, "detail": detail}
+    if instance is not None:
+        body["instance"] = instance
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _from_api_error(request: Request, exc: ApiError) -> JSONResponse:
+    return problem_response(
+        exc.status,
+        title=exc.title,
+        detail=exc.detail,
+        type_uri=exc.type_uri,
+        instance=request.url.path,
+        headers=exc.headers,
+    )
+
+
+async def _api_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return _from_api_error(request, exc)
+
+
+async def _neo4j_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    # The driver's message may name the server address; the problem says what the caller can do.
+    _log.warning("Neo4j unavailable: %s", type(exc).__name__)
+    return _from_api_error(
+        request, ServiceUnavailableError("Neo4j does not answer; retry in a few seconds")
+    )
+
+
+async def _timeout_handler(request: Request, exc: Exception) -> JSONResponse:
+    return _from_api_error(
+        request, ServiceUnavailableError("Neo4j did not answer in time; retry in a few seconds")
+    )
+
+
+async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # Name the parameter and the rule; never echo the value (it may be a token).
+    errors = [
+        {"loc": [str(part) for part in err.get("loc", ())], "msg": str(err.get("msg", ""))}
+        for err in exc.errors()
+    ]
+    where = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
+    return problem_response(
+        422,
+        title="Invalid request parameters",
+        detail=where or "invalid request",
+        type_uri=_TYPE_BASE + "validation",
+        instance=request.url.path,
+        extra={"errors": errors},
+    )
+
+
+async def _http_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem_response(
+        exc.status_code,
+        title=str(exc.detail) if exc.detail else "HTTP error",
+        detail=str(exc.detail) if exc.detail else "HTTP error",
+        instance=request.url.path,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the one mapping from exceptions to problem+json responses."""
+    app.add_exception_handler(ApiError, _api_error_handler)
+    app.add_exception_handler(neo4j.exceptions.ServiceUnavailable, _neo4j_error_handler)
+    app.add_exception_handler(neo4j.exceptions.SessionExpired, _neo4j_error_handler)
+    app.add_exception_handler(TimeoutError, _timeout_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_error_handler)

@@ -1,0 +1,147 @@
+"""The audit middleware: one durable audit entry per request, before the response leaves.
+
+A plain ASGI middleware (not ``BaseHTTPMiddleware``): it holds the response's first message
+(status and headers) until :meth:`api.audit.AuditLog.append` has written and fsync-ed the entry,
+then lets the response go. If the entry cannot be written the caller gets a 503 problem instead
+of the data (fail closed). A request that crashes the app is logged with status 500 before the
+error propagates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from typing import Any, Final
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.access import CASE_REFERENCE_HEADER
+from api.audit import AuditLog
+from api.auth import User
+from api.errors import PROBLEM_JSON, AuditUnavailableError
+
+__all__ = ["AuditMiddleware"]
+
+_MAX_VALUE = 200
+_CASE_HEADER: Final = CASE_REFERENCE_HEADER.lower().encode("latin-1")
+
+
+def _clip(value: str) -> str:
+    return value if len(value) <= _MAX_VALUE else value[:_MAX_VALUE] + "..."
+
+
+def _query_params(scope: Scope) -> dict[str, Any]:
+    raw = scope.get("query_string", b"").decode("latin-1")
+    params: dict[str, Any] = {}
+    for key, value in parse_qsl(raw, keep_blank_values=True):
+        key = _clip(key)
+        if key in params:
+            existing = params[key]
+            params[key] = (
+                [*existing, _clip(value)]
+                if isinstance(existing, list)
+                else [
+                    existing,
+                    _clip(value),
+                ]
+            )
+        else:
+            params[key] = _clip(value)
+    return params
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return str(_clip(value.decode("latin-1")))
+    return None
+
+
+class AuditMiddleware:
+    """Writes one audit entry per HTTP request before the response starts."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    def _entry(self, scope: Scope, status: int, started: float) -> dict[str, Any]:
+        state: dict[str, Any] = scope.setdefault("state", {})
+        user: User | None = state.get("audit_user")
+        route = scope.get("route")
+        endpoint = getattr(route, "path", None) or scope.get("path", "")
+        entry: dict[str, Any] = {
+            "kind": "request",
+            "subject": user.subject if user else None,
+            "org": user.org if user else None,
+            "role": user.role.value if user else None,
+            "method": scope.get("method"),
+            "endpoint": endpoint,
+            "path": _clip(scope.get("path", "")),
+            "path_params": {k: _clip(str(v)) for k, v in scope.get("path_params", {}).items()},
+            "params": _query_params(scope),
+            "case_reference": _header(scope, _CASE_HEADER),
+            "status": status,
+            "result_size": int(state.get("audit_result_size", 0)) if status < 400 else 0,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "client": (scope.get("client") or ("", 0))[0],
+        }
+        extra = state.get("audit_extra")
+        if extra:
+            entry["extra"] = extra
+        return entry
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        audit: AuditLog = scope["app"].state.audit
+        started = time.perf_counter()
+        responded = False
+        refused = False
+
+        async def send_with_audit(message: Message) -> None:
+            nonlocal responded, refused
+            if refused:
+                return
+            if message["type"] == "http.response.start":
+                responded = True
+                try:
+                    await audit.append(self._entry(scope, int(message["status"]), started))
+                except AuditUnavailableError as e:
+                    refused = True
+                    await _send_problem(send, e)
+                    return
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_audit)
+        except Exception:
+            if not responded:
+                # No response without an entry: if even this fails, the 500 still goes out
+                # (it discloses nothing) and the log's broken state refuses what follows.
+                with contextlib.suppress(AuditUnavailableError):
+                    await audit.append(self._entry(scope, 500, started))
+            raise
+
+
+async def _send_problem(send: Send, error: AuditUnavailableError) -> None:
+    body = json.dumps(
+        {
+            "type": error.type_uri,
+            "title": error.title,
+            "status": error.status,
+            "detail": error.detail,
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -1,0 +1,233 @@
+"""All Cypher of the API, as named constants; every value is a parameter.
+
+Labels and relationship types come from :mod:`graph.model`'s enums (Cypher cannot take them as
+parameters). The result model read here is described in ``docs/analysis.md`` and the entity
+model in ``docs/graph-model.md``; the API's own nodes are ``(:AlertStatus {id: alert_id + '|' +
+org})`` holding each organisation's status of an alert.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from graph.model import ENTITY_LABEL as _E
+from graph.model import NodeLabel as _L  # noqa: N814
+from graph.model import RelType as _R  # noqa: N814
+
+#: Relationship types between entities that the API shows (not analysis results).
+LINK_TYPES: Final[tuple[str, ...]] = tuple(
+    t.value for t in _R if t not in (_R.MEMBER_OF_CLUSTER, _R.ABOUT)
+)
+
+#: A fact is served while its retention has not passed (``$today`` is a date).
+_RETAINED = "(l.retain_until IS NULL OR l.retain_until >= $today)"
+
+
+def _node(v: str) -> str:
+    """A node as ``{id, labels, props}`` (props include its provenance lists)."""
+    return f"{{id: {v}.id, labels: labels({v}), props: properties({v})}}"
+
+
+# --- health ---------------------------------------------------------------------------------
+
+#: Readiness probe.
+PING = "RETURN 1 AS ok"
+
+# --- alerts ---------------------------------------------------------------------------------
+
+#: A page of alerts, newest first, with the caller's organisation's status.
+#: ``$own_region``: only alerts concerning it (a RIEC), null for the LIEC; ``$cross_only``: only
+#: alerts on cross-region clusters (the LIEC). Cursor: ``$cursor_at``/``$cursor_id`` (exclusive).
+ALERTS_PAGE: Final = (
+    f"MATCH (a:{_L.ALERT}) "
+    "WHERE ($since IS NULL OR a.created_at >= $since) "
+    "AND ($typology IS NULL OR a.typology = $typology) "
+    "AND ($region IS NULL OR $region IN a.regions) "
+    "AND ($own_region IS NULL OR $own_region IN a.regions) "
+    "AND ($cursor_at IS NULL OR a.created_at < $cursor_at "
+    "     OR (a.created_at = $cursor_at AND a.id < $cursor_id)) "
+    f"MATCH (a)-[:{_R.ABOUT}]->(c:{_L.CLUSTER}) "
+    "WHERE NOT $cross_only OR c.cross_region "
+    f"OPTIONAL MATCH (s:{_L.ALERT_STATUS} {{id: a.id + '|' + $org}}) "
+    "WITH a, c, s, coalesce(s.status, 'open') AS status "
+    "WHERE $status IS NULL OR status = $status "
+    "RETURN a {.*} AS alert, c.cross_region AS cross_region, status, "
+    "s.changed_at AS status_changed_at "
+    "ORDER BY a.created_at DESC, a.id DESC "
+    "LIMIT $limit"
+)
+
+#: One alert with its cluster's summary and every organisation's status.
+ALERT_DETAIL: Final = (
+    f"MATCH (a:{_L.ALERT} {{id: $id}})-[:{_R.ABOUT}]->(c:{_L.CLUSTER}) "
+    "RETURN a {.*} AS alert, "
+    "c {.id, .status, .size, .persons, .companies, .regions, .region_counts, .cross_region, "
+    "   .typology, .score, .flagged} AS cluster, "
+    f"COLLECT {{ MATCH (s:{_L.ALERT_STATUS} {{alert_id: a.id}}) "
+    "  RETURN s {.org, .status, .note, .changed_by, .changed_at} ORDER BY s.org } AS statuses"
+)
+
+#: Set the caller's organisation's status of an alert when the transition is allowed
+#: (``$allowed_from``); returns the status before and after.
+ALERT_SET_STATUS: Final = (
+    f"MATCH (a:{_L.ALERT} {{id: $id}}) "
+    f"MERGE (s:{_L.ALERT_STATUS} {{id: $status_id}}) "
+    "ON CREATE SET s.alert_id = $id, s.org = $org, s.status = 'open' "
+    "WITH s, s.status AS before "
+    "FOREACH (_ IN CASE WHEN before IN $allowed_from THEN [1] ELSE [] END | "
+    "  SET s.status = $status, s.note = $note, s.changed_by = $by, "
+    "      s.changed_at = datetime(), s.case_reference = $case_reference) "
+    "RETURN before, s.status AS after, s.changed_at AS changed_at"
+)
+
+# --- clusters -------------------------------------------------------------------------------
+
+#: A cluster's own properties (the access check needs ``regions`` and ``cross_region``).
+CLUSTER: Final = f"MATCH (c:{_L.CLUSTER} {{id: $id}}) RETURN c {{.*}} AS cluster"
+
+#: Members (all, or only those in ``$region`` when ``$all`` is false), history and alerts.
+CLUSTER_DETAIL: Final = (
+    f"MATCH (c:{_L.CLUSTER} {{id: $id}}) "
+    f"RETURN COLLECT {{ MATCH (m:{_E})-[r:{_R.MEMBER_OF_CLUSTER}]->(c) "
+    "  WHERE $all OR r.region = $region "
+    "  RETURN r {.*, id: m.id} ORDER BY coalesce(r.rank, 1000000), m.id } AS members, "
+    f"COLLECT {{ MATCH (e:{_L.CLUSTER_EVENT})-[:{_R.ABOUT}]->(c) "
+    "  RETURN e {.*} ORDER BY e.at, e.id } AS history, "
+    f"COLLECT {{ MATCH (a:{_L.ALERT})-[:{_R.ABOUT}]->(c) "
+    "  RETURN a.id ORDER BY a.created_at DESC, a.id } AS alerts"
+)
+
+#: The members of a cluster with their membership data and node properties.
+CLUSTER_GRAPH_MEMBERS: Final = (
+    f"MATCH (m:{_E})-[r:{_R.MEMBER_OF_CLUSTER}]->(c:{_L.CLUSTER} {{id: $id}}) "
+    f"RETURN {_node('m')} AS node, r {{.*}} AS membership "
+    "ORDER BY m.id LIMIT $max_nodes"
+)
+
+#: Links of a cluster's members to other members and to connecting entities (addresses,
+#: vehicles, phones, accounts, clubs, incidents, ...) that link at least two members.
+CLUSTER_GRAPH_LINKS: Final = (
+    f"MATCH (m:{_E})-[:{_R.MEMBER_OF_CLUSTER}]->(c:{_L.CLUSTER} {{id: $id}}) "
+    f"MATCH (m)-[l]-(x:{_E}) "
+    f"WHERE type(l) IN $link_types AND {_RETAINED} "
+    "WITH c, x, collect(DISTINCT l) AS ls, count(DISTINCT m) AS touching "
+    f"WITH c, x, ls, touching, EXISTS {{ (x)-[:{_R.MEMBER_OF_CLUSTER}]->(c) }} AS member "
+    f"WHERE member OR (touching >= 2 AND NOT x:{_L.PERSON} AND NOT x:{_L.COMPANY}) "
+    "UNWIND ls AS l "
+    "WITH DISTINCT l, x, member "
+    "RETURN elementId(l) AS id, type(l) AS type, startNode(l).id AS source, "
+    "endNode(l).id AS target, properties(l) AS props, "
+    f"CASE WHEN member THEN null ELSE {_node('x')} END AS connector "
+    "LIMIT $max_links"
+)
+
+# --- subjects (Bibob check, export) --------------------------------------------------------
+
+#: A subject by id with its own regions and its active clusters.
+SUBJECT: Final = (
+    f"MATCH (s:{_E} {{id: $id}}) "
+    "RETURN labels(s) AS labels, "
+    f"COLLECT {{ MATCH (s)-[la:{_R.LIVES_AT}]->(a:{_L.ADDRESS}) "
+    "  WHERE la.until IS NULL OR la.until > $today RETURN a.region } + "
+    f"COLLECT {{ MATCH (s)-[:{_R.REGISTERED_AT}]->(a:{_L.ADDRESS}) RETURN a.region }} "
+    "AS regions, "
+    f"COLLECT {{ MATCH (s)-[:{_R.MEMBER_OF_CLUSTER}]->(c:{_L.CLUSTER} {{status: 'active'}}) "
+    "  RETURN {regions: c.regions, cross_region: c.cross_region} } AS clusters"
+)
+
+#: Nodes by id (the subject of a network, nodes of a path).
+NODES: Final = f"UNWIND $ids AS nid MATCH (n:{_E} {{id: nid}}) RETURN {_node('n')} AS node"
+
+#: One breadth-first step: the links of each frontier node that has at most ``$hub_limit``
+#: links (hubs are shown but not expanded), with the neighbour.
+EXPAND: Final = (
+    "UNWIND $frontier AS fid "
+    f"MATCH (n:{_E} {{id: fid}}) "
+    "WHERE COUNT { (n)--() } <= $hub_limit "
+    f"MATCH (n)-[l]-(x:{_E}) "
+    f"WHERE type(l) IN $link_types AND {_RETAINED} "
+    "RETURN fid AS from_id, elementId(l) AS id, type(l) AS type, startNode(l).id AS source, "
+    f"endNode(l).id AS target, properties(l) AS props, {_node('x')} AS node "
+    "LIMIT $max_links"
+)
+
+#: Frontier nodes with more than ``$hub_limit`` links (not expanded).
+HUBS: Final = (
+    "UNWIND $frontier AS fid "
+    f"MATCH (n:{_E} {{id: fid}}) WHERE COUNT {{ (n)--() }} > $hub_limit RETURN fid AS id"
+)
+
+#: Flagged active clusters that any of ``$ids`` belongs to.
+FLAGGED_MEMBERSHIPS: Final = (
+    "UNWIND $ids AS nid "
+    f"MATCH (n:{_E} {{id: nid}})-[:{_R.MEMBER_OF_CLUSTER}]->"
+    f"(c:{_L.CLUSTER} {{status: 'active', flagged: true}}) "
+    "RETURN nid AS id, c {.id, .status, .size, .persons, .companies, .regions, "
+    ".region_counts, .cross_region, .typology, .score, .flagged} AS cluster"
+)
+
+#: Everything held under one token: the node, every link (expired ones too, with their
+#: retention), and its cluster memberships with the alerts about those clusters.
+EXPORT: Final = (
+    f"MATCH (s:{_E} {{id: $id}}) "
+    f"RETURN {_node('s')} AS node, "
+    "COLLECT { MATCH (s)-[l]-(x) WHERE type(l) IN $link_types "
+    "  RETURN {id: elementId(l), type: type(l), source: startNode(l).id, "
+    "          target: endNode(l).id, props: properties(l), "
+    "          other: {id: x.id, labels: labels(x)}} } AS links, "
+    f"COLLECT {{ MATCH (s)-[r:{_R.MEMBER_OF_CLUSTER}]->(c:{_L.CLUSTER}) "
+    "  RETURN {membership: r {.*}, cluster: c {.id, .status, .size, .persons, .companies, "
+    "          .regions, .region_counts, .cross_region, .typology, .score, .flagged}} } "
+    "AS clusters, "
+    f"COLLECT {{ MATCH (s)-[:{_R.MEMBER_OF_CLUSTER}]->(:{_L.CLUSTER})<-[:{_R.ABOUT}]-"
+    f"(a:{_L.ALERT}) RETURN a {{.*}} ORDER BY a.created_at }} AS alerts"
+)
+
+# --- trends ---------------------------------------------------------------------------------
+
+#: Incidents per region (of the address they concern) and period, in ``$from..$to``.
+#: ``$incident_type`` and ``$typology`` (incidents of members of active clusters of that
+#: typology) are optional filters. Region null: no address with a known region.
+TREND_INCIDENTS: Final = (
+    f"MATCH (i:{_L.INCIDENT}) "
+    "WHERE i.date >= $from AND i.date <= $to "
+    "AND ($incident_type IS NULL OR i.type = $incident_type) "
+    "AND ($typology IS NULL OR EXISTS { "
+    f"  MATCH (i)<-[:{_R.INVOLVED_IN}]-(:{_E})-[:{_R.MEMBER_OF_CLUSTER}]->"
+    f"(c:{_L.CLUSTER} {{status: 'active'}}) WHERE c.typology = $typology }}) "
+    f"WITH i, COLLECT {{ MATCH (i)-[:{_R.CONCERNS}]->(a:{_L.ADDRESS}) "
+    "  WHERE a.region IS NOT NULL RETURN a.region ORDER BY a.region LIMIT 1 } AS r "
+    "RETURN r[0] AS region, i.date.year AS year, i.date.quarter AS quarter, count(*) AS n"
+)
+
+#: Flagged clusters first found in ``$from..$to`` (datetimes), per primary region (the one with
+#: most members) and period; ``$typology`` optional.
+TREND_CLUSTERS: Final = (
+    f"MATCH (c:{_L.CLUSTER}) "
+    "WHERE c.flagged AND c.created_at >= $from AND c.created_at < $to_exclusive "
+    "AND ($typology IS NULL OR c.typology = $typology) "
+    "AND (NOT $cross_only OR c.cross_region) "
+    "WITH c, [r IN c.regions WHERE r <> 'unknown'] AS regions "
+    "RETURN regions[0] AS region, c.created_at.year AS year, "
+    "c.created_at.quarter AS quarter, count(*) AS n"
+)
+
+__all__ = [
+    "ALERTS_PAGE",
+    "ALERT_DETAIL",
+    "ALERT_SET_STATUS",
+    "CLUSTER",
+    "CLUSTER_DETAIL",
+    "CLUSTER_GRAPH_LINKS",
+    "CLUSTER_GRAPH_MEMBERS",
+    "EXPAND",
+    "EXPORT",
+    "FLAGGED_MEMBERSHIPS",
+    "HUBS",
+    "LINK_TYPES",
+    "NODES",
+    "PING",
+    "SUBJECT",
+    "TREND_CLUSTERS",
+    "TREND_INCIDENTS",
+]

@@ -1,0 +1,53 @@
+"""The API's routers, one module per area; :func:`problem_responses` documents their errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.errors import PROBLEM_JSON
+from api.schemas import Problem
+
+__all__ = ["cluster_summary", "problem_responses"]
+
+_DESCRIPTIONS = {
+    400: "Bad request (for example a malformed cursor)",
+    401: "No valid bearer token",
+    403: "Outside the caller's need-to-know, or a case reference is missing",
+    404: "Not found",
+    409: "Conflicts with the current state",
+    422: "Invalid parameters (the problem lists them)",
+    503: "Neo4j (or the audit log) is not available; retry",
+}
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for problem+json errors (401, 422 and 503 always)."""
+    wanted = sorted({401, 422, 503, *codes})
+    return {
+        code: {
+            "model": Problem,
+            "description": _DESCRIPTIONS[code],
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for code in wanted
+    }
+
+
+def cluster_summary(cluster: dict[str, Any]) -> dict[str, Any]:
+    """The organisation-level summary of a cluster (``ClusterSummary`` fields)."""
+    counts = cluster.get("region_counts") or {}
+    return {
+        "id": str(cluster.get("id")),
+        "status": cluster.get("status"),
+        "size": cluster.get("size"),
+        "persons": cluster.get("persons"),
+        "companies": cluster.get("companies"),
+        "regions": list(cluster.get("regions") or []),
+        "region_counts": {str(k): int(v) for k, v in counts.items()}
+        if isinstance(counts, dict)
+        else {},
+        "cross_region": bool(cluster.get("cross_region")),
+        "typology": cluster.get("typology"),
+        "score": cluster.get("score"),
+        "flagged": bool(cluster.get("flagged")),
+    }

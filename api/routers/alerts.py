@@ -1,0 +1,219 @@
+"""Alerts: list with filters and cursor pagination, one alert, and status changes per region."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Path, Query, Request
+
+from api.access import alert_visible, require_alert_status_change, require_operational
+from api.deps import CaseReferenceDep, StoreDep, UserDep, note_result
+from api.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
+from api.routers import cluster_summary, problem_responses
+from api.schemas import (
+    Alert,
+    AlertDetail,
+    AlertPage,
+    AlertStatusRecord,
+    AlertStatusValue,
+    ClusterSummary,
+    StatusChange,
+    StatusChangeResult,
+)
+from graph.model import REGIONS, TYPOLOGIES
+
+__all__ = ["ALERT_ID_PATTERN", "REGION_PATTERN", "TYPOLOGY_PATTERN", "router"]
+
+router = APIRouter(tags=["alerts"])
+
+ALERT_ID_PATTERN: Final = r"^AL-[0-9a-f]{1,64}$"
+REGION_PATTERN: Final = "^(" + "|".join(re.escape(r) for r in REGIONS) + ")$"
+TYPOLOGY_PATTERN: Final = "^(" + "|".join(TYPOLOGIES) + ")$"
+#: Allowed status transitions: target -> statuses it may come from.
+_TRANSITIONS: Final = {"acknowledged": ["open"], "closed": ["open", "acknowledged"]}
+
+AlertId = Annotated[str, Path(pattern=ALERT_ID_PATTERN, examples=["AL-3f9a1c2b7d4e"])]
+
+
+def _encode_cursor(created_at: datetime, alert_id: str) -> str:
+    raw = json.dumps([created_at.isoformat(), alert_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, alert_id = json.loads(raw)
+        when = datetime.fromisoformat(str(created))
+        if not isinstance(alert_id, str):
+            raise TypeError("id")
+    except (ValueError, TypeError):
+        raise BadRequestError("cursor is not one this API returned") from None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)), alert_id
+
+
+def _alert(row: dict[str, Any]) -> Alert:
+    return Alert(
+        id=str(row["id"]),
+        kind=str(row.get("kind") or ""),
+        cluster_id=str(row.get("cluster_id") or ""),
+        regions=list(row.get("regions") or []),
+        new_regions=list(row.get("new_regions") or []),
+        typology=row.get("typology"),
+        score=row.get("score"),
+        growth=row.get("growth"),
+        created_at=row.get("created_at"),
+        run_id=row.get("run_id"),
+        initial=bool(row.get("initial")),
+        summary=row.get("summary"),
+        cross_region=bool(row.get("cross_region")),
+        status=row.get("status") or "open",
+        status_changed_at=row.get("status_changed_at"),
+    )
+
+
+@router.get(
+    "/alerts",
+    response_model=AlertPage,
+    responses=problem_responses(400, 403),
+    summary="Alerts for the caller's organisation, newest first",
+)
+async def list_alerts(
+    request: Request,
+    user: UserDep,
+    store: StoreDep,
+    status: Annotated[
+        AlertStatusValue | None, Query(description="the caller's organisation's status")
+    ] = None,
+    typology: Annotated[str | None, Query(pattern=TYPOLOGY_PATTERN)] = None,
+    region: Annotated[
+        str | None, Query(pattern=REGION_PATTERN, description="alerts concerning this region")
+    ] = None,
+    since: Annotated[datetime | None, Query(description="created at or after")] = None,
+    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> AlertPage:
+    """A RIEC gets the alerts that concern its region; the LIEC those on cross-region clusters.
+
+    ``status`` filters on the caller's organisation's status (``open`` when never changed).
+    """
+    require_operational(user)
+    if region is not None and not user.is_liec and region != user.org:
+        raise ForbiddenError("a RIEC lists the alerts of its own region")
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    rows = await store.alerts_page(
+        org=user.org,
+        own_region=user.region,
+        cross_only=user.is_liec,
+        status=status,
+        typology=typology,
+        region=region,
+        since=since,
+        cursor=_decode_cursor(cursor) if cursor else None,
+        limit=limit + 1,
+    )
+    items = [_alert(row) for row in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit and items[-1].created_at is not None:
+        next_cursor = _encode_cursor(items[-1].created_at, items[-1].id)
+    note_result(request, len(items))
+    return AlertPage(items=items, next_cursor=next_cursor, limit=limit)
+
+
+@router.get(
+    "/alerts/{alert_id}",
+    response_model=AlertDetail,
+    responses=problem_responses(403, 404),
+    summary="One alert with its cluster's summary and each organisation's status",
+)
+async def get_alert(
+    request: Request, user: UserDep, store: StoreDep, alert_id: AlertId
+) -> AlertDetail:
+    """Other organisations' statuses show the status and time only (not their notes)."""
+    require_operational(user)
+    found = await store.alert_detail(alert_id)
+    if found is None:
+        raise NotFoundError("no alert with this id")
+    alert, cluster = found["alert"], found["cluster"]
+    cross = bool(cluster.get("cross_region"))
+    if not alert_visible(user, regions=alert.get("regions") or [], cross_region=cross):
+        raise ForbiddenError("this alert does not concern your organisation")
+    statuses = [
+        AlertStatusRecord(
+            org=str(s["org"]),
+            status=s.get("status") or "open",
+            changed_at=s.get("changed_at"),
+            note=s.get("note") if s["org"] == user.org else None,
+            changed_by=s.get("changed_by") if s["org"] == user.org else None,
+        )
+        for s in found["statuses"]
+    ]
+    own = next((s for s in statuses if s.org == user.org), None)
+    base = _alert(
+        {
+            **alert,
+            "cross_region": cross,
+            "status": own.status if own else "open",
+            "status_changed_at": own.changed_at if own else None,
+        }
+    )
+    note_result(request, 1)
+    return AlertDetail(
+        **base.model_dump(),
+        cluster=ClusterSummary(**cluster_summary(cluster)),
+        statuses=statuses,
+    )
+
+
+@router.post(
+    "/alerts/{alert_id}/status",
+    response_model=StatusChangeResult,
+    responses=problem_responses(403, 404, 409),
+    summary="Acknowledge or close an alert for the caller's organisation (coordinators)",
+)
+async def change_alert_status(
+    request: Request,
+    user: UserDep,
+    case_reference: CaseReferenceDep,
+    store: StoreDep,
+    alert_id: AlertId,
+    change: StatusChange,
+) -> StatusChangeResult:
+    """Each organisation keeps its own status of an alert: ``open`` -> ``acknowledged`` ->
+    ``closed`` (or ``open`` -> ``closed``). Only coordinators change it, only for their own
+    organisation, and only for alerts that concern it."""
+    require_operational(user)
+    found = await store.alert_detail(alert_id)
+    if found is None:
+        raise NotFoundError("no alert with this id")
+    org = require_alert_status_change(
+        user,
+        regions=found["alert"].get("regions") or [],
+        cross_region=bool(found["cluster"].get("cross_region")),
+    )
+    result = await store.set_alert_status(
+        alert_id=alert_id,
+        org=org,
+        status=change.status,
+        allowed_from=_TRANSITIONS[change.status],
+        note=change.note,
+        by=user.subject,
+        case_reference=case_reference,
+    )
+    if result is None:
+        raise NotFoundError("no alert with this id")
+    if result["before"] not in _TRANSITIONS[change.status]:
+        raise ConflictError(f"an alert that is {result['before']} cannot become {change.status}")
+    note_result(request, 1, status_change={"to": change.status, "from": result["before"]})
+    return StatusChangeResult(
+        alert_id=alert_id,
+        org=org,
+        previous=result["before"],
+        status=result["after"],
+        changed_at=result["changed_at"],
+    )

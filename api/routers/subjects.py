@@ -1,0 +1,237 @@
+"""Subjects: the Bibob check (a person's or company's network and its paths to flagged
+clusters) and the subject-access export."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Path, Query, Request
+
+from api.access import require_case_reference, require_export, require_subject
+from api.audit import read_entries
+from api.auth import User
+from api.deps import AuditDep, CaseReferenceDep, SettingsDep, StoreDep, UserDep, note_result
+from api.errors import NotFoundError
+from api.routers import cluster_summary, problem_responses
+from api.schemas import (
+    AccessRecord,
+    Alert,
+    ExportLink,
+    FlaggedPath,
+    GraphLink,
+    GraphNode,
+    Network,
+    SubjectExport,
+)
+from api.store import Store
+from ingest.codelists import TOKEN_PATTERN
+
+__all__ = ["KVK_PATTERN", "router"]
+
+router = APIRouter(tags=["subjects"])
+
+KVK_PATTERN: Final = r"^[0-9]{8}$"
+#: Paths to flagged clusters are searched up to this many links, whatever the depth.
+MAX_PATH_HOPS: Final = 4
+#: Nodes with more links are shown but not expanded (a registered-office address, a big
+#: employer): they would connect everyone to everyone.
+HUB_LIMIT: Final = 50
+MAX_NETWORK_NODES: Final = 500
+
+Token = Annotated[
+    str,
+    Path(
+        pattern=TOKEN_PATTERN.pattern,
+        description="a pseudonym token (PRS-, VEH-, TEL-, IBN-, EML- + 26 base32 characters)",
+        examples=["PRS-ABCDEFGHIJKLMNOPQRSTUVWXYZ"],
+    ),
+]
+Kvk = Annotated[str, Path(pattern=KVK_PATTERN, examples=["12345678"])]
+Depth = Annotated[int, Query(ge=1, le=3, description="neighbourhood depth in links")]
+
+
+async def _network(
+    request: Request,
+    store: Store,
+    user: User,
+    subject_id: str,
+    depth: int,
+    case_reference: str | None,
+    pattern: str,
+) -> Network:
+    require_case_reference(case_reference, pattern)
+    today = datetime.now(UTC).date()
+    subject = await store.subject(subject_id, today=today)
+    if subject is None:
+        raise NotFoundError("no subject with this identifier")
+    require_subject(
+        user,
+        subject_regions=subject["regions"],
+        clusters=[
+            (c.get("regions") or [], bool(c.get("cross_region"))) for c in subject["clusters"]
+        ],
+    )
+    found = await store.network(
+        subject_id,
+        depth=depth,
+        path_hops=MAX_PATH_HOPS,
+        hub_limit=HUB_LIMIT,
+        max_nodes=MAX_NETWORK_NODES,
+        today=today,
+    )
+    start = (await store.nodes([subject_id]))[subject_id]
+
+    paths = [
+        FlaggedPath(
+            cluster=cluster_summary(p["cluster"]),
+            member=p["member"],
+            hops=p["hops"],
+            steps=p["steps"],
+        )
+        for p in found.flagged_paths
+    ]
+    note_result(
+        request,
+        len(found.nodes) + 1,
+        flagged_clusters=[p.cluster.id for p in paths],
+    )
+    return Network(
+        subject=GraphNode(**start),
+        depth=depth,
+        nodes=[GraphNode(**start), *(GraphNode(**n) for n in found.nodes.values())],
+        links=[GraphLink(**link) for link in found.links.values()],
+        flagged_paths=paths,
+        hubs_not_expanded=found.hubs,
+        truncated=found.truncated,
+        max_path_hops=MAX_PATH_HOPS,
+    )
+
+
+@router.get(
+    "/subjects/{token}/network",
+    response_model=Network,
+    responses=problem_responses(403, 404),
+    summary="Bibob check of a person (or other token): neighbourhood and paths to flagged clusters",
+)
+async def subject_network(
+    request: Request,
+    user: UserDep,
+    case_reference: CaseReferenceDep,
+    settings: SettingsDep,
+    store: StoreDep,
+    token: Token,
+    depth: Depth = 1,
+) -> Network:
+    """Person-level: needs an ``X-Case-Reference``. A RIEC starts from a subject living in its
+    region or in a cluster touching it; the LIEC from a member of a cross-region cluster."""
+    return await _network(
+        request, store, user, token, depth, case_reference, settings.case_reference_pattern
+    )
+
+
+@router.get(
+    "/companies/{kvk}/network",
+    response_model=Network,
+    responses=problem_responses(403, 404),
+    summary="Bibob check of a company by KvK number: neighbourhood and paths to flagged clusters",
+)
+async def company_network(
+    request: Request,
+    user: UserDep,
+    case_reference: CaseReferenceDep,
+    settings: SettingsDep,
+    store: StoreDep,
+    kvk: Kvk,
+    depth: Depth = 1,
+) -> Network:
+    """As for a person; a company's regions are those of its registered office and
+    establishments."""
+    return await _network(
+        request, store, user, kvk, depth, case_reference, settings.case_reference_pattern
+    )
+
+
+def _accesses(entries: Any, token: str, clusters: set[str]) -> list[AccessRecord]:
+    records: list[AccessRecord] = []
+    for entry in entries:
+        if entry.get("kind") != "request":
+            continue
+        path_params = entry.get("path_params") or {}
+        values = {str(v) for v in path_params.values()}
+        via: str | None = None
+        if token in values:
+            via = "direct"
+        else:
+            hit = sorted(values & clusters)
+            if hit:
+                via = f"cluster:{hit[0]}"
+        if via is None:
+            continue
+        records.append(
+            AccessRecord(
+                seq=int(entry.get("seq", 0)),
+                time=str(entry.get("time", "")),
+                subject=entry.get("subject"),
+                org=entry.get("org"),
+                role=entry.get("role"),
+                endpoint=entry.get("endpoint"),
+                case_reference=entry.get("case_reference"),
+                status=entry.get("status"),
+                via=via,
+            )
+        )
+    return records
+
+
+@router.get(
+    "/subjects/{token}/export",
+    response_model=SubjectExport,
+    responses=problem_responses(403, 404),
+    summary="Everything held under a token, and who accessed it (privacy officer)",
+)
+async def subject_export(
+    request: Request,
+    user: UserDep,
+    case_reference: CaseReferenceDep,
+    settings: SettingsDep,
+    store: StoreDep,
+    audit: AuditDep,
+    token: Token,
+) -> SubjectExport:
+    """For a subject-access request: the node and every link with provenance (expired facts
+    too, with their retention date), its clusters and their alerts, and every audited request
+    that disclosed it directly or through one of its clusters. Needs an ``X-Case-Reference``
+    (the request's reference)."""
+    require_export(user)
+    require_case_reference(case_reference, settings.case_reference_pattern)
+    found = await store.export(token)
+    if found is None:
+        raise NotFoundError("nothing is held under this token")
+    cluster_ids = {str(c["cluster"].get("id")) for c in found["clusters"]}
+    accesses = _accesses(read_entries(audit.path), token, cluster_ids)
+    alerts = [
+        Alert(
+            id=str(a["id"]),
+            kind=str(a.get("kind") or ""),
+            cluster_id=str(a.get("cluster_id") or ""),
+            regions=list(a.get("regions") or []),
+            new_regions=list(a.get("new_regions") or []),
+            typology=a.get("typology"),
+            score=a.get("score"),
+            growth=a.get("growth"),
+            created_at=a.get("created_at"),
+            run_id=a.get("run_id"),
+            initial=bool(a.get("initial")),
+            summary=a.get("summary"),
+        )
+        for a in found["alerts"]
+    ]
+    note_result(request, 1 + len(found["links"]))
+    return SubjectExport(
+        subject=GraphNode(**found["subject"]),
+        links=[ExportLink(**link) for link in found["links"]],
+        clusters=found["clusters"],
+        alerts=alerts,
+        accesses=accesses,
+    )

@@ -1,0 +1,134 @@
+"""National and regional trend figures with small-cell and secondary suppression."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Final, Literal
+
+from fastapi import APIRouter, Query, Request
+
+from api.access import trend_regions
+from api.deps import StoreDep, UserDep, note_result
+from api.errors import BadRequestError
+from api.routers import problem_responses
+from api.routers.alerts import REGION_PATTERN, TYPOLOGY_PATTERN
+from api.schemas import SuppressedCell, TrendTable
+from api.trends import DEFAULT_MIN_CELL, Period, periods_between, suppress_table
+from ingest.codelists import INCIDENT_TYPES
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["trends"])
+
+INCIDENT_TYPE_PATTERN: Final = "^(" + "|".join(sorted(INCIDENT_TYPES)) + ")$"
+_BY: Final = {
+    "region,quarter": ("region", "quarter"),
+    "region,year": ("region", "year"),
+    "region": ("region",),
+    "quarter": ("quarter",),
+    "year": ("year",),
+}
+_ALL_PERIODS = "all"
+_ALL_REGIONS = "all regions"
+_TOTAL = "total"
+
+
+@router.get(
+    "/trends",
+    response_model=TrendTable,
+    response_model_by_alias=True,
+    responses=problem_responses(400, 403),
+    summary="Counts of incidents or flagged clusters per region and quarter or year",
+)
+async def get_trends(
+    request: Request,
+    user: UserDep,
+    store: StoreDep,
+    measure: Annotated[Literal["incidents", "clusters"], Query()] = "incidents",
+    typology: Annotated[
+        str | None,
+        Query(
+            pattern=TYPOLOGY_PATTERN,
+            description="clusters of this typology; for incidents: incidents of their members",
+        ),
+    ] = None,
+    incident_type: Annotated[str | None, Query(pattern=INCIDENT_TYPE_PATTERN)] = None,
+    by: Annotated[
+        Literal["region,quarter", "region,year", "region", "quarter", "year"], Query()
+    ] = "region,quarter",
+    from_: Annotated[date | None, Query(alias="from", description="default: two years ago")] = None,
+    to: Annotated[date | None, Query(description="default: today")] = None,
+    region: Annotated[str | None, Query(pattern=REGION_PATTERN)] = None,
+    cross_region: Annotated[bool, Query(description="clusters: cross-region only")] = False,
+    min_cell: Annotated[
+        int, Query(ge=DEFAULT_MIN_CELL, le=100, description="minimum cell size (>= 5)")
+    ] = DEFAULT_MIN_CELL,
+) -> TrendTable:
+    """Whole periods only: ``from`` and ``to`` are widened to the quarters (years) that hold
+    them. Cells with ``0 < count < min_cell`` are hidden, and so are enough other cells that no
+    hidden cell can be computed from the totals shown (``docs/decisions/044``). A RIEC sees
+    its own region; the LIEC every region."""
+    regions = trend_regions(user, region)
+    if measure == "clusters" and incident_type is not None:
+        raise BadRequestError("incident_type applies to measure=incidents only")
+    dims = _BY[by]
+    period: Period = "year" if "year" in dims else "quarter"
+    end = to or datetime.now(UTC).date()
+    start = from_ or date(end.year - 2, end.month, 1)
+    try:
+        labels, first, last = periods_between(start, end, period)
+    except ValueError as e:
+        raise BadRequestError(f"from/to: {e}") from None
+    if measure == "incidents":
+        rows = await store.trend_incidents(
+            start=first, end=last, incident_type=incident_type, typology=typology
+        )
+    else:
+        rows = await store.trend_clusters(
+            start=first, end=last, typology=typology, cross_only=cross_region
+        )
+    by_region = "region" in dims
+    by_period = "quarter" in dims or "year" in dims
+    row_labels = list(regions) if by_region else [_ALL_REGIONS]
+    col_labels = labels if by_period else [_ALL_PERIODS]
+    counts = [[0] * len(col_labels) for _ in row_labels]
+    unlocated = 0
+    for row in rows:
+        region_name = row["region"]
+        if region_name is None:
+            unlocated += int(row["n"])
+            continue
+        if region_name not in regions:
+            continue
+        year, quarter = int(row["year"]), int(row["quarter"])
+        label = f"{year}" if period == "year" else f"{year}-Q{quarter}"
+        if label not in labels:
+            continue
+        i = row_labels.index(region_name) if by_region else 0
+        j = col_labels.index(label) if by_period else 0
+        counts[i][j] += int(row["n"])
+    table = suppress_table(counts, min_cell=min_cell)
+    ext_rows = [*row_labels, _TOTAL]
+    ext_cols = [*col_labels, _TOTAL]
+    suppressed = [
+        SuppressedCell(row=ext_rows[i], column=ext_cols[j], reason=reason)
+        for (i, j), reason in sorted(table.reasons.items())
+    ]
+    note_result(request, len(row_labels) * len(col_labels))
+    return TrendTable(
+        measure=measure,
+        typology=typology,
+        incident_type=incident_type,
+        by=list(dims),
+        from_=first,
+        to=last,
+        min_cell=min_cell,
+        rows=row_labels,
+        columns=col_labels,
+        cells=table.cells,
+        row_totals=table.row_totals,
+        column_totals=table.column_totals,
+        total=table.total,
+        suppressed=suppressed,
+        unlocated=unlocated if (user.is_liec and not 0 < unlocated < min_cell) else None,
+    )

@@ -1,0 +1,385 @@
+"""Request and response bodies of the API (pydantic), with examples for the OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "AccessRecord",
+    "Alert",
+    "AlertDetail",
+    "AlertPage",
+    "AlertStatusRecord",
+    "AuditEntry",
+    "AuditPage",
+    "ClusterDetail",
+    "ClusterEvent",
+    "ClusterGraph",
+    "ClusterSummary",
+    "ExportLink",
+    "FlaggedPath",
+    "GraphLink",
+    "GraphNode",
+    "Health",
+    "Member",
+    "Network",
+    "PathStep",
+    "Problem",
+    "Provenance",
+    "Source",
+    "StatusChange",
+    "StatusChangeResult",
+    "SubjectExport",
+    "SuppressedCell",
+    "TrendTable",
+]
+
+AlertStatusValue = Literal["open", "acknowledged", "closed"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Problem(_Model):
+    """RFC 9457 problem details."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["https://knooppunt.example/problems/forbidden"])
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+
+
+class Health(_Model):
+    """Liveness or readiness."""
+
+    status: Literal["ok", "ready"]
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+
+class Alert(_Model):
+    """An alert about a cluster, with the caller's organisation's status of it."""
+
+    id: str = Field(examples=["AL-3f9a1c2b7d4e"])
+    kind: str = Field(
+        examples=["new_cross_region"], description="new_cross_region, grown, new_region or typology"
+    )
+    cluster_id: str = Field(examples=["CL-1a2b3c4d"])
+    regions: list[str] = Field(examples=[["Limburg", "Oost-Brabant"]])
+    new_regions: list[str] = Field(default_factory=list)
+    typology: str | None = Field(None, examples=["cannabis"])
+    score: float | None = Field(None, examples=[72.5])
+    growth: float | None = None
+    created_at: datetime | None = None
+    run_id: str | None = None
+    initial: bool = False
+    summary: str | None = Field(None, examples=["new cross-region cannabis cluster, 14 members"])
+    cross_region: bool = False
+    status: AlertStatusValue = "open"
+    status_changed_at: datetime | None = None
+
+
+class AlertPage(_Model):
+    """A page of alerts, newest first; pass ``next_cursor`` as ``cursor`` for the next page."""
+
+    items: list[Alert]
+    next_cursor: str | None = None
+    limit: int
+
+
+class AlertStatusRecord(_Model):
+    """One organisation's status of an alert (note and author only for the caller's own)."""
+
+    org: str
+    status: AlertStatusValue
+    changed_at: datetime | None = None
+    note: str | None = None
+    changed_by: str | None = None
+
+
+class ClusterSummary(_Model):
+    """The organisation-level facts of a cluster (no person-level data)."""
+
+    id: str
+    status: str | None = None
+    size: int | None = None
+    persons: int | None = None
+    companies: int | None = None
+    regions: list[str] = Field(default_factory=list)
+    region_counts: dict[str, int] = Field(default_factory=dict)
+    cross_region: bool = False
+    typology: str | None = None
+    score: float | None = None
+    flagged: bool = False
+
+
+class AlertDetail(Alert):
+    """An alert with its cluster's summary and every organisation's status."""
+
+    cluster: ClusterSummary
+    statuses: list[AlertStatusRecord]
+
+
+class StatusChange(_Model):
+    """Acknowledge or close an alert for the caller's organisation."""
+
+    status: Literal["acknowledged", "closed"]
+    note: str = Field(
+        min_length=1, max_length=2000, examples=["Discussed in the regional steering group"]
+    )
+
+
+class StatusChangeResult(_Model):
+    """The status after the change."""
+
+    alert_id: str
+    org: str
+    previous: AlertStatusValue
+    status: AlertStatusValue
+    changed_at: datetime | None = None
+
+
+# --- clusters -------------------------------------------------------------------------------
+
+
+class Member(_Model):
+    """A cluster member shown as a token (or KvK number) with its role in the cluster."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(examples=["PRS-ABCDEFGHIJKLMNOPQRSTUVWXYZ"])
+    kind: str | None = Field(None, examples=["person"])
+    region: str | None = None
+    degree: int | None = None
+    betweenness: float | None = None
+    core: int | None = None
+    is_broker: bool | None = None
+    connects_regions: bool | None = None
+    scarce_role: str | None = None
+    rank: int | None = None
+
+
+class ClusterEvent(_Model):
+    """A history event of a cluster (new, grown, shrunk, split, merged, dissolved)."""
+
+    id: str
+    kind: str
+    at: datetime | None = None
+    run_id: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ClusterDetail(ClusterSummary):
+    """A cluster with evidence, score explanation, key players, members and history.
+
+    ``members`` holds the members the caller may see as tokens; the others are counted per
+    region in ``hidden_members`` (a RIEC without a case reference sees its own region only).
+    """
+
+    evidence: list[dict[str, Any]] = Field(default_factory=list)
+    score_explanation: list[dict[str, Any]] = Field(default_factory=list)
+    partners: list[str] = Field(default_factory=list)
+    key_players: list[dict[str, Any]] = Field(default_factory=list)
+    members: list[Member] = Field(default_factory=list)
+    hidden_members: dict[str, int] = Field(default_factory=dict)
+    history: list[ClusterEvent] = Field(default_factory=list)
+    alerts: list[str] = Field(default_factory=list)
+    component_size: int | None = None
+    density: float | None = None
+    first_run: str | None = None
+    last_run: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class Source(_Model):
+    """One source of a fact: partner, delivery, legal basis and dates."""
+
+    partner: str | None = None
+    delivery: str | None = None
+    legal_basis: str | None = None
+    first_seen: date | None = None
+    last_seen: date | None = None
+    retain_until: date | None = None
+
+
+class Provenance(_Model):
+    """Where a fact comes from (one entry per partner and legal basis)."""
+
+    partners: list[str] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    first_seen: date | None = None
+    last_seen: date | None = None
+    retain_until: date | None = None
+
+
+class GraphNode(_Model):
+    """A node of a network: an entity with its properties and provenance."""
+
+    id: str
+    label: str = Field(examples=["Person"])
+    region: str | None = None
+    member: bool = False
+    properties: dict[str, Any] = Field(default_factory=dict)
+    provenance: Provenance = Field(default_factory=Provenance)
+
+
+class GraphLink(_Model):
+    """A link between two nodes: its kind, its properties and the partners it comes from."""
+
+    id: str
+    type: str = Field(examples=["LIVES_AT"])
+    source: str
+    target: str
+    properties: dict[str, Any] = Field(default_factory=dict)
+    provenance: Provenance = Field(default_factory=Provenance)
+
+
+class ClusterGraph(_Model):
+    """A cluster's members, the entities that connect them, and the links, with provenance."""
+
+    cluster_id: str
+    nodes: list[GraphNode]
+    links: list[GraphLink]
+    truncated: bool = False
+
+
+class PathStep(_Model):
+    """One step of a path: from, to, the link's kind and the partners it comes from."""
+
+    source: str
+    target: str
+    type: str
+    kind: str | None = Field(None, description="the link's role or kind property, if any")
+    partners: list[str] = Field(default_factory=list)
+
+
+class FlaggedPath(_Model):
+    """The shortest path found from the subject to a member of a flagged cluster."""
+
+    cluster: ClusterSummary
+    member: str
+    hops: int
+    steps: list[PathStep]
+
+
+class Network(_Model):
+    """A Bibob check: the subject's neighbourhood and its paths to flagged clusters."""
+
+    subject: GraphNode
+    depth: int
+    nodes: list[GraphNode]
+    links: list[GraphLink]
+    flagged_paths: list[FlaggedPath]
+    hubs_not_expanded: list[str] = Field(
+        default_factory=list,
+        description="nodes with more links than the hub limit: shown, not expanded",
+    )
+    truncated: bool = False
+    max_path_hops: int
+
+
+# --- trends ---------------------------------------------------------------------------------
+
+
+class SuppressedCell(_Model):
+    """A hidden cell: its row (region or ``total``), column (period or ``total``) and reason."""
+
+    row: str
+    column: str
+    reason: Literal["primary", "secondary"]
+
+
+class TrendTable(_Model):
+    """Counts per region and period with totals; hidden cells are null."""
+
+    measure: Literal["incidents", "clusters"]
+    typology: str | None = None
+    incident_type: str | None = None
+    by: list[str] = Field(examples=[["region", "quarter"]])
+    from_: date = Field(alias="from")
+    to: date
+    min_cell: int
+    rows: list[str]
+    columns: list[str]
+    cells: list[list[int | None]]
+    row_totals: list[int | None]
+    column_totals: list[int | None]
+    total: int | None
+    suppressed: list[SuppressedCell]
+    unlocated: int | None = Field(
+        None, description="items without a known region (not in the table; suppressed if small)"
+    )
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# --- export and audit -----------------------------------------------------------------------
+
+
+class ExportLink(GraphLink):
+    """A link of the subject, with the node at the other end."""
+
+    other_id: str | None = None
+    other_label: str | None = None
+
+
+class AccessRecord(_Model):
+    """A request that disclosed the subject (directly, or through one of its clusters)."""
+
+    seq: int
+    time: str
+    subject: str | None = None
+    org: str | None = None
+    role: str | None = None
+    endpoint: str | None = None
+    case_reference: str | None = None
+    status: int | None = None
+    via: str
+
+
+class SubjectExport(_Model):
+    """Everything held under a token, for a subject-access request."""
+
+    subject: GraphNode
+    links: list[ExportLink]
+    clusters: list[dict[str, Any]]
+    alerts: list[Alert]
+    accesses: list[AccessRecord]
+
+
+class AuditEntry(_Model):
+    """One audit log entry."""
+
+    model_config = ConfigDict(extra="allow")
+
+    seq: int
+    time: str
+    kind: str
+    subject: str | None = None
+    org: str | None = None
+    role: str | None = None
+    method: str | None = None
+    endpoint: str | None = None
+    path: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    case_reference: str | None = None
+    status: int | None = None
+    result_size: int | None = None
+    prev: str
+    mac: str
+
+
+class AuditPage(_Model):
+    """A page of audit entries in log order; pass ``next_cursor`` as ``cursor``."""
+
+    items: list[AuditEntry]
+    next_cursor: str | None = None
