@@ -146,8 +146,8 @@ RETURN d.status AS status, d.checksum AS checksum
 
 #: Node and relationship counts (tests, summaries).
 COUNTS: Final = """
-CALL { MATCH (n) RETURN count(n) AS nodes }
-CALL { MATCH ()-[r]->() RETURN count(r) AS links }
+CALL () { MATCH (n) RETURN count(n) AS nodes }
+CALL () { MATCH ()-[r]->() RETURN count(r) AS links }
 RETURN nodes, links
 """
 
