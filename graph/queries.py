@@ -258,8 +258,27 @@ ANALYSIS_READ_CLUSTERS = (
 
 _VIZ_PC = f"(y:{_L.PERSON} OR y:{_L.COMPANY})"
 
+
+def _kept(v: str) -> str:
+    """A node or link not past its retention on ``$today`` (expired facts are never shown)."""
+    return f"({v}.retain_until IS NULL OR {v}.retain_until >= $today)"
+
+
 #: A cluster's own properties (``docs/analysis.md``).
 VIZ_CLUSTER = f"MATCH (c:{_L.CLUSTER} {{id: $cluster_id}}) RETURN properties(c) AS cluster"
+
+#: Properties of the clusters ``$ids``.
+VIZ_CLUSTERS_BY_ID = (
+    f"UNWIND $ids AS cid MATCH (c:{_L.CLUSTER} {{id: cid}}) RETURN properties(c) AS cluster"
+)
+
+#: Active clusters, highest score first (``$cross_region``/``$flagged`` null or a filter).
+VIZ_ACTIVE_CLUSTERS = (
+    f"MATCH (c:{_L.CLUSTER} {{status: 'active'}}) "
+    "WHERE ($cross_region IS NULL OR c.cross_region = $cross_region) "
+    "AND ($flagged IS NULL OR c.flagged = $flagged) "
+    "RETURN properties(c) AS cluster ORDER BY c.score DESC, c.id LIMIT $limit"
+)
 
 #: The element ids of a cluster's members.
 VIZ_CLUSTER_MEMBERS = (
@@ -272,7 +291,8 @@ VIZ_CLUSTER_MEMBERS = (
 #: investigation); most-linked first, at most ``$limit``.
 VIZ_CLUSTER_CONTEXT = (
     "UNWIND $keys AS k "
-    f"MATCH (x:{_ENTITY})-[]-(y:{_ENTITY}) WHERE elementId(x) = k AND NOT {_VIZ_PC} "
+    f"MATCH (x:{_ENTITY})-[r]-(y:{_ENTITY}) WHERE elementId(x) = k AND NOT {_VIZ_PC} "
+    f"AND {_kept('r')} AND {_kept('y')} "
     "WITH y, count(DISTINCT x) AS linked "
     f"WHERE linked >= $min_shared OR y:{_L.INCIDENT} OR y:{_L.CLUB} OR y:{_L.INVESTIGATION} "
     "RETURN elementId(y) AS key ORDER BY linked DESC, key LIMIT $limit"
@@ -280,7 +300,8 @@ VIZ_CLUSTER_CONTEXT = (
 
 #: Entities with a given ``id`` (any label; ``$label`` null or one label name to narrow).
 VIZ_FIND_ENTITY = (
-    f"MATCH (n:{_ENTITY} {{id: $id}}) WHERE $label IS NULL OR $label IN labels(n) "
+    f"MATCH (n:{_ENTITY} {{id: $id}}) "
+    f"WHERE ($label IS NULL OR $label IN labels(n)) AND {_kept('n')} "
     f"RETURN elementId(n) AS key, [l IN labels(n) WHERE l <> '{_ENTITY}'] AS labels"
 )
 
@@ -288,7 +309,7 @@ VIZ_FIND_ENTITY = (
 VIZ_NEIGHBOURS = (
     "UNWIND $keys AS k "
     f"MATCH (x:{_ENTITY}) WHERE elementId(x) = k "
-    f"CALL (x) {{ MATCH (x)-[]-(y:{_ENTITY}) "
+    f"CALL (x) {{ MATCH (x)-[r]-(y:{_ENTITY}) WHERE {_kept('r')} AND {_kept('y')} "
     "RETURN count(DISTINCT y) AS degree, collect(DISTINCT elementId(y))[..$fanout] AS near } "
     "RETURN k AS key, degree, near"
 )
@@ -305,7 +326,8 @@ VIZ_NODES = (
     "RETURN m, c.id AS cluster ORDER BY c.score DESC LIMIT 1 } "
     "CALL (n) { "
     f"OPTIONAL MATCH (n)-[l:{_R.LIVES_AT}|{_R.REGISTERED_AT}]->(a:{_L.ADDRESS}) "
-    f"WHERE (type(l) = '{_R.LIVES_AT}' AND l.until IS NULL) OR l.kind = 'office' "
+    f"WHERE ((type(l) = '{_R.LIVES_AT}' AND l.until IS NULL) OR l.kind = 'office') "
+    f"AND {_kept('l')} "
     "RETURN a.region AS home_region ORDER BY l.since DESC LIMIT 1 } "
     f"RETURN k AS key, [l IN labels(n) WHERE l <> '{_ENTITY}'] AS labels, n.id AS id, "
     "n.name AS name, n.type AS type, n.kind AS kind, n.date AS date, n.decision AS decision, "
@@ -318,7 +340,7 @@ VIZ_NODES = (
 VIZ_LINKS = (
     "UNWIND $keys AS k "
     f"MATCH (a:{_ENTITY})-[r]->(b:{_ENTITY}) "
-    "WHERE elementId(a) = k AND elementId(b) IN $all_keys "
+    f"WHERE elementId(a) = k AND elementId(b) IN $all_keys AND {_kept('r')} "
     "RETURN k AS src, elementId(b) AS dst, type(r) AS type, r.role AS role, r.kind AS kind, "
     "r.partners AS partners, r.src_delivery AS deliveries, r.first_seen AS first_seen, "
     "r.last_seen AS last_seen"

@@ -21,6 +21,7 @@ it was cut (``truncated``). See docs/decisions/052-viz-loaders.md.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 import neo4j
@@ -95,11 +96,14 @@ def _build(
     *,
     database: str,
     cluster_id: str | None,
+    today: date,
 ) -> nx.MultiDiGraph:
     graph = nx.MultiDiGraph()
     name_of: dict[str, str] = {}
     for chunk in _chunks(keys):
-        for record in _read(driver, queries.VIZ_NODES, database, keys=chunk, cluster_id=cluster_id):
+        for record in _read(
+            driver, queries.VIZ_NODES, database, keys=chunk, cluster_id=cluster_id, today=today
+        ):
             row = record.data()
             kind = _kind(row["labels"])
             membership = row["membership"] or {}
@@ -128,7 +132,9 @@ def _build(
                 last_seen=row["last_seen"],
             )
     for chunk in _chunks(keys):
-        for record in _read(driver, queries.VIZ_LINKS, database, keys=chunk, all_keys=keys):
+        for record in _read(
+            driver, queries.VIZ_LINKS, database, keys=chunk, all_keys=keys, today=today
+        ):
             row = record.data()
             details = [f"{k}: {row[k]}" for k in ("role", "kind") if row.get(k) is not None]
             graph.add_edge(
@@ -152,12 +158,15 @@ def load_cluster_graph(
     database: str,
     min_shared: int = 2,
     max_context: int = 5_000,
+    as_of: date | None = None,
 ) -> nx.MultiDiGraph:
     """A cluster's members and the context entities that link them, as a MultiDiGraph.
 
-    ``graph.graph["cluster"]`` holds the cluster's properties (``docs/analysis.md``).
-    Raises :class:`NotFoundError` when no cluster has this id.
+    ``graph.graph["cluster"]`` holds the cluster's properties (``docs/analysis.md``). Facts past
+    their retention on ``as_of`` (default: today, UTC) are left out. Raises
+    :class:`NotFoundError` when no cluster has this id.
     """
+    today = as_of or datetime.now(UTC).date()
     found = _read(driver, queries.VIZ_CLUSTER, database, cluster_id=cluster_id)
     if not found:
         raise NotFoundError("no cluster with the given id; see `knooppunt analyse` output")
@@ -176,10 +185,11 @@ def load_cluster_graph(
                 keys=chunk,
                 min_shared=min_shared,
                 limit=max_context,
+                today=today,
             )
         )
     keys = list(dict.fromkeys([*members, *context]))
-    graph = _build(driver, keys, database=database, cluster_id=cluster_id)
+    graph = _build(driver, keys, database=database, cluster_id=cluster_id, today=today)
     graph.graph["cluster"] = dict(found[0]["cluster"])
     graph.graph["truncated"] = len(context) >= max_context
     return graph
@@ -194,6 +204,7 @@ def load_subject_graph(
     kind: NodeLabel | None = None,
     max_nodes: int = 2_000,
     hub_degree: int = 50,
+    as_of: date | None = None,
 ) -> nx.MultiDiGraph:
     """The neighbourhood of one entity (token, KvK number, address id, ...) up to ``depth``.
 
@@ -201,12 +212,19 @@ def load_subject_graph(
     ``hub_degree`` links, e.g. a shelter address) are shown but not expanded, and the walk stops
     at ``max_nodes``; ``graph.graph["truncated"]`` tells. ``graph.graph["subject"]`` is the
     subject's node key. Raises :class:`NotFoundError` for an unknown id and for an id that
-    names entities of several kinds when ``kind`` is not given.
+    names entities of several kinds when ``kind`` is not given. Facts past their retention on
+    ``as_of`` (default: today, UTC) are left out.
     """
     if depth < 0:
         raise ValueError("depth must be 0 or more")
+    today = as_of or datetime.now(UTC).date()
     found = _read(
-        driver, queries.VIZ_FIND_ENTITY, database, id=subject_id, label=kind.value if kind else None
+        driver,
+        queries.VIZ_FIND_ENTITY,
+        database,
+        id=subject_id,
+        label=kind.value if kind else None,
+        today=today,
     )
     if not found:
         raise NotFoundError("no entity with the given id")
@@ -225,7 +243,7 @@ def load_subject_graph(
         nxt: list[str] = []
         for chunk in _chunks(frontier):
             for record in _read(
-                driver, queries.VIZ_NEIGHBOURS, database, keys=chunk, fanout=max_nodes
+                driver, queries.VIZ_NEIGHBOURS, database, keys=chunk, fanout=max_nodes, today=today
             ):
                 hub = record["degree"] > hub_degree and record["key"] != start
                 if hub:
@@ -240,7 +258,7 @@ def load_subject_graph(
                     seen[near] = level
                     nxt.append(near)
         frontier = nxt
-    graph = _build(driver, list(seen), database=database, cluster_id=None)
+    graph = _build(driver, list(seen), database=database, cluster_id=None, today=today)
     graph.graph["subject"] = node_key(_kind(found[0]["labels"]), subject_id)
     graph.graph["truncated"] = truncated
     return graph

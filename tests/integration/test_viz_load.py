@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import neo4j
@@ -37,7 +38,8 @@ def test_cluster_graph_holds_members_and_shared_context(
         node_key("Phone", IDS["t1"]),  # used by p1 and p2
         node_key("Incident", IDS["i1"]),  # evidence, even with one member
     }
-    assert set(g.nodes) == expected  # not p9 (no member), not a3 (one member only)
+    # not p9 (no member), not a3 (one member only), not t2 (past its retention)
+    assert set(g.nodes) == expected
     p1 = g.nodes[node_key("Person", IDS["p1"])]
     assert p1["kind"] == "Person"
     assert p1["member"] is True
@@ -64,6 +66,15 @@ def test_cluster_graph_holds_members_and_shared_context(
     assert suspect["role"] == "suspect"
     assert g.graph["cluster"]["typology"] == "cannabis"
     assert g.graph["truncated"] is False
+
+
+def test_expired_facts_show_as_of_an_earlier_date(
+    seeded: neo4j.Driver, neo4j_settings: Settings
+) -> None:
+    g = load_cluster_graph(
+        seeded, CLUSTER_ID, database=neo4j_settings.neo4j_database, as_of=date(2019, 6, 1)
+    )
+    assert node_key("Phone", IDS["t2"]) in g
 
 
 def test_min_shared_one_adds_single_member_context(

@@ -31,6 +31,7 @@ IDS: Final = {
     "a2": "5611AA-2",
     "a3": "6211AB-3",
     "t1": "TEL-VIZTTTTTTTTTTTTTTTTTTTTTTT",
+    "t2": "TEL-VIZEXPIREDEXPIREDEXPIREDXX",
     "i1": "POL-2024-000001",
     "i2": "POL-2024-000002",
     "dup": "X-1",
@@ -88,7 +89,10 @@ def seed(driver: neo4j.Driver, *, database: str, hub_people: int = 8) -> None:
             {"id": IDS["a3"], "postcode": "6211AB", "region": "Limburg", **_prov("GEM")},
             {"id": HUB_ID, "postcode": "1000AA", "region": "Amsterdam-Amstelland", **_prov("GEM")},
         ],
-        NodeLabel.PHONE: [{"id": IDS["t1"], **_prov()}],
+        NodeLabel.PHONE: [
+            {"id": IDS["t1"], **_prov()},
+            {"id": IDS["t2"], **_prov(retain_until=date(2020, 1, 1))},  # past retention
+        ],
         NodeLabel.INCIDENT: [
             {"id": IDS["i1"], "type": "extortion", "date": date(2024, 3, 1), **_prov()},
             {"id": IDS["i2"], "type": "violence", **_prov()},
@@ -116,6 +120,8 @@ def seed(driver: neo4j.Driver, *, database: str, hub_people: int = 8) -> None:
         RelType.USES: [
             {"a": IDS["p1"], "b": IDS["t1"], "props": _prov()},
             {"a": IDS["p2"], "b": IDS["t1"], "props": _prov()},
+            {"a": IDS["p1"], "b": IDS["t2"], "props": _prov(retain_until=date(2020, 1, 1))},
+            {"a": IDS["p2"], "b": IDS["t2"], "props": _prov(retain_until=date(2020, 1, 1))},
         ],
         RelType.INVOLVED_IN: [
             {"a": IDS["p2"], "b": IDS["i1"], "props": _prov(role="suspect")},
