@@ -40,6 +40,7 @@ __all__ = [
     "PARTNER_CODES",
     "AnalysisGraph",
     "RawGraph",
+    "graph_from_edges",
     "partner_mask",
     "partners_of_mask",
     "project",
@@ -374,4 +375,51 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
         roles=roles,
         damped=dict(damped),
         unknown_region_addresses=raw.unknown_region_addresses,
+    )
+
+
+def graph_from_edges(
+    ids: list[str],
+    src: IntArray,
+    dst: IntArray,
+    weight: FloatArray,
+    regions: list[str | None] | None = None,
+) -> AnalysisGraph:
+    """An analysis graph straight from weighted edges (real datasets, benchmarks).
+
+    Parallel and reversed edges are summed; self-loops are dropped. No signals or partners.
+    """
+    n = len(ids)
+    a = np.minimum(src, dst)
+    b = np.maximum(src, dst)
+    keep = a != b
+    key = a[keep] * n + b[keep]
+    uniq, inverse = np.unique(key, return_inverse=True)
+    summed = np.asarray(
+        np.bincount(inverse, weights=weight[keep], minlength=uniq.size), dtype=np.float64
+    )
+    region_codes = np.fromiter(
+        (_REGION_INDEX.get(r, -1) if r is not None else -1 for r in (regions or [None] * n)),
+        dtype=np.int16,
+        count=n,
+    )
+    empty = _empty_int()
+    return AnalysisGraph(
+        ids=list(ids),
+        kinds=np.zeros(n, dtype=np.int8),
+        regions=region_codes,
+        src=_i64(uniq // n),
+        dst=_i64(uniq % n),
+        weight=summed,
+        pair_src=empty,
+        pair_dst=empty,
+        pair_partners=empty,
+        sig_node=empty,
+        sig_code=empty,
+        sig_weight=np.zeros(0, dtype=np.float64),
+        sig_partners=empty,
+        signal_names=[],
+        roles={},
+        damped={},
+        unknown_region_addresses=0,
     )
