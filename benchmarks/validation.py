@@ -386,7 +386,8 @@ def _md(results: dict[str, Any]) -> str:
         "node with average degree 10 has only 5-6 links inside its community, near the "
         "detectability limit for graphs of this size; both Leiden and Louvain then merge "
         "communities (modularity's resolution limit). Leiden's mean NMI is at or above "
-        f"Louvain's at {ahead} of {len(results['lfr'])} mixing levels. The synthetic criminal networks the platform looks for "
+        f"Louvain's at {ahead} of {len(results['lfr'])} mixing levels. "
+        "The synthetic criminal networks the platform looks for "
         "are far denser inside than that (shared phones, addresses, incidents).",
         "",
         f"Run time: {results['seconds']} s.",
