@@ -154,13 +154,21 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
+def _instance(request: Request) -> str | None:
+    """The route template (``/subjects/{token}/network``), never the concrete path: the path
+    may hold a token or KvK number."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    return str(path) if path else None
+
+
 def _from_api_error(request: Request, exc: ApiError) -> JSONResponse:
     return problem_response(
         exc.status,
         title=exc.title,
         detail=exc.detail,
         type_uri=exc.type_uri,
-        instance=request.url.path,
+        instance=_instance(request),
         headers=exc.headers,
     )
 
@@ -197,7 +205,7 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
         title="Invalid request parameters",
         detail=where or "invalid request",
         type_uri=_TYPE_BASE + "validation",
-        instance=request.url.path,
+        instance=_instance(request),
         extra={"errors": errors},
     )
 
@@ -208,7 +216,7 @@ async def _http_error_handler(request: Request, exc: Exception) -> JSONResponse:
         exc.status_code,
         title=str(exc.detail) if exc.detail else "HTTP error",
         detail=str(exc.detail) if exc.detail else "HTTP error",
-        instance=request.url.path,
+        instance=_instance(request),
         headers=dict(exc.headers) if exc.headers else None,
     )
 

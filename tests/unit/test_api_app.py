@@ -1,0 +1,172 @@
+"""The app without a database: authentication on every operation, problem+json, audit per
+request, and 503 while Neo4j does not answer (a real driver pointed at a closed port)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import neo4j
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.audit import read_entries, verify_log
+from api.auth import mint_token
+from graph.settings import Settings
+
+SECRET = "unit-test-secret-that-is-long-enough-for-hs256"
+AUDIT_KEY = "unit-test-audit-key-0123456789abcdef"
+UNPROTECTED = {"/health", "/ready", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        jwt_secret=SECRET,
+        audit_key=AUDIT_KEY,
+        audit_log=tmp_path / "audit.log",
+        neo4j_uri=f"bolt://127.0.0.1:{_closed_port()}",
+        neo4j_password="unused",
+    )
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    driver = neo4j.AsyncGraphDatabase.driver(
+        str(settings.neo4j_uri), auth=("neo4j", "unused"), connection_timeout=2
+    )
+    app = create_app(settings, driver=driver)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def _operations(client: TestClient) -> list[tuple[str, str, dict[str, Any], str]]:
+    spec = client.get("/openapi.json").json()
+    samples = {
+        "alert_id": "AL-0123456789ab",
+        "cluster_id": "CL-01234567",
+        "token": "PRS-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "kvk": "12345678",
+    }
+    ops = []
+    for path, methods in spec["paths"].items():
+        template = path
+        concrete = path
+        for name, value in samples.items():
+            concrete = concrete.replace("{" + name + "}", value)
+        for method in methods:
+            body = {"status": "closed", "note": "x"} if method == "post" else {}
+            ops.append((method.upper(), concrete, body, template))
+    return ops
+
+
+def test_every_operation_needs_a_token(client: TestClient, settings: Settings) -> None:
+    ops = _operations(client)
+    assert len(ops) >= 10
+    for method, path, body, template in ops:
+        if path in UNPROTECTED:
+            continue
+        for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic x"}):
+            response = client.request(method, path, json=body or None, headers=headers)
+            assert response.status_code == 401, (method, path, headers, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.headers["www-authenticate"].startswith("Bearer")
+            problem = response.json()
+            assert problem["status"] == 401
+            # The route template, never the concrete path (it may hold a token).
+            assert problem["instance"] == template
+    # Every request made one audit entry, in a chain that verifies.
+    report = verify_log(settings.audit_log or Path(), AUDIT_KEY.encode())
+    assert report.ok, report.problems
+
+
+def test_health_and_ready_without_neo4j(client: TestClient, settings: Settings) -> None:
+    assert client.get("/health").json() == {"status": "ok"}
+    ready = client.get("/ready")
+    assert ready.status_code == 503
+    assert ready.headers["content-type"] == "application/problem+json"
+    assert ready.json()["type"].endswith("/neo4j-unavailable")
+
+
+def test_neo4j_down_gives_503_problem(client: TestClient, settings: Settings) -> None:
+    token = mint_token(settings, subject="u1", org="Limburg", role="analyst")
+    response = client.get("/alerts", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "5"
+    # The problem does not name the server's address.
+    assert "127.0.0.1" not in response.text
+
+
+def test_each_request_is_audited_with_who_what_and_outcome(
+    client: TestClient, settings: Settings
+) -> None:
+    token = mint_token(settings, subject="u1", org="Limburg", role="privacy-officer")
+    headers = {"Authorization": f"Bearer {token}", "X-Case-Reference": "RIEC-2025-0042"}
+    client.get("/alerts", params={"status": "open"}, headers=headers)  # 403: no alerts for POs
+    client.get("/trends", params={"by": "nonsense"}, headers=headers)  # 422
+    entries = list(read_entries(settings.audit_log or Path()))
+    assert len(entries) == 2
+    first, second = entries
+    assert first["subject"] == "u1"
+    assert first["org"] == "Limburg"
+    assert first["role"] == "privacy-officer"
+    assert first["endpoint"] == "/alerts"
+    assert first["params"] == {"status": "open"}
+    assert first["case_reference"] == "RIEC-2025-0042"
+    assert first["status"] == 403
+    assert first["result_size"] == 0
+    assert second["status"] == 422
+    assert second["endpoint"] == "/trends"
+
+
+def test_validation_errors_are_problems_without_echoing_values(
+    client: TestClient, settings: Settings
+) -> None:
+    token = mint_token(settings, subject="u1", org="LIEC", role="analyst")
+    headers = {"Authorization": f"Bearer {token}"}
+    response = client.get("/subjects/PRS-not-a-valid-token-value/network", headers=headers)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "PRS-not-a-valid-token-value" not in response.text
+    response = client.get("/subjects/PRS-ABCDEFGHIJKLMNOPQRSTUVWXYZ/network", headers=headers)
+    assert response.status_code == 403  # no case reference
+    assert response.json()["type"].endswith("/case-reference-required")
+    response = client.get(
+        "/subjects/PRS-ABCDEFGHIJKLMNOPQRSTUVWXYZ/network",
+        headers={**headers, "X-Case-Reference": "my case"},
+    )
+    assert response.status_code == 403
+    assert "my case" not in response.text
+
+
+def test_openapi_documents_problems_and_bearer_auth(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]
+    alerts = spec["paths"]["/alerts"]["get"]
+    assert "application/problem+json" in alerts["responses"]["401"]["content"]
+    assert "application/problem+json" in alerts["responses"]["422"]["content"]
+    expected = {
+        "/alerts",
+        "/alerts/{alert_id}",
+        "/alerts/{alert_id}/status",
+        "/clusters/{cluster_id}",
+        "/clusters/{cluster_id}/graph",
+        "/subjects/{token}/network",
+        "/companies/{kvk}/network",
+        "/subjects/{token}/export",
+        "/trends",
+        "/health",
+        "/ready",
+        "/audit",
+    }
+    assert expected <= set(spec["paths"])
