@@ -330,5 +330,10 @@ def render_conf(paths: InstancePaths, state: InstanceState, *, lib_dir: Path) ->
         f"server.directories.plugins={paths.plugins_dir}",
         f"server.directories.lib={lib_dir}",
         "db.tx_log.rotation.retention_policy=2 days 1G",
+        # Transaction log files are preallocated: small ones for the small instances.
+        f"db.tx_log.rotation.size={'256M' if state.name == 'default' else '32M'}",
+        # Bolt's network threads wait this many seconds for late work at shutdown (default 5,
+        # twice); the databases are checkpointed and closed before that wait.
+        "internal.dbms.bolt.netty_server_shutdown_quiet_period=1",
     ]
     return "\n".join(lines) + "\n"
