@@ -35,6 +35,11 @@ def _register() -> None:
     from graph.localdb.cli import db_app
 
     app.add_typer(db_app, name="db")
+
+    from ingest.synthetic.cli import generate_command, pseudonymise_command
+
+    app.command("generate")(generate_command)
+    app.command("pseudonymise")(pseudonymise_command)
     from ingest.cli import ingest, retention_app
 
     app.command("ingest")(ingest)
