@@ -85,7 +85,7 @@ def test_wrong_secret_and_alg_none_are_refused() -> None:
     forged = jwt.encode(_claims(), "another-secret-of-sufficient-length-000", algorithm="HS256")
     with pytest.raises(UnauthorizedError, match="InvalidSignatureError"):
         verifier.verify(forged)
-    unsigned = jwt.encode(_claims(), None, algorithm="none")
+    unsigned = jwt.encode(_claims(), "", algorithm="none")
     with pytest.raises(UnauthorizedError):
         verifier.verify(unsigned)
     with pytest.raises(UnauthorizedError):
