@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,6 +24,11 @@ InstanceOpt = Annotated[
     str | None,
     typer.Option("--instance", "-i", help="local Neo4j instance (default: KNOOPPUNT_INSTANCE)"),
 ]
+
+
+def _quiet_driver() -> None:
+    # Neo4j's "property key not in the database" notifications are expected on a fresh graph.
+    logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
 
 
 def _echo(message: str) -> None:
@@ -53,6 +59,7 @@ def analyse(
     """
     from graph.driver import connect
 
+    _quiet_driver()
     settings = get_settings()
     day = _parse_date(as_of)
     params = AnalysisParams()
@@ -106,6 +113,7 @@ def evaluate(
     """
     from graph.driver import connect
 
+    _quiet_driver()
     settings = get_settings()
     data = load_truth(truth)
     driver = connect(settings, instance)
