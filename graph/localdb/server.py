@@ -25,7 +25,7 @@ import neo4j
 import psutil
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
-from graph.errors import LocalNeo4jError
+from graph.errors import ConfigurationError, LocalNeo4jError
 from graph.localdb.distribution import (
     ADMIN_MAIN_CLASS,
     NEO4J_VERSION,
@@ -275,6 +275,10 @@ def _external_status(settings: Settings, name: str) -> InstanceStatus:
             info.uri, auth=(info.user, info.password), connection_timeout=5.0
         ) as driver:
             version = driver.get_server_info().agent.split("/", 1)[-1]
+    except AuthError as e:
+        raise ConfigurationError(
+            f"Neo4j at {info.uri} refused NEO4J_USER/NEO4J_PASSWORD: {e.message}"
+        ) from e
     except (Neo4jError, ServiceUnavailable, OSError, ValueError):
         version = None
     return InstanceStatus(

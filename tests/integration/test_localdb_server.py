@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import neo4j
 import pytest
+from pydantic import SecretStr
 
 from graph.driver import connect, connection_info
+from graph.errors import ConfigurationError, LocalNeo4jError
 from graph.localdb import server
 from graph.localdb.instance import InstancePaths, load_state
+from graph.schema import apply_schema
 from graph.settings import Settings
 
 
@@ -65,3 +70,27 @@ def test_listens_on_loopback_only(
     assert "dbms.security.auth_enabled=true" in conf
     with connect(neo4j_settings, test_instance) as driver:
         driver.verify_connectivity()
+
+
+def test_running_server_used_through_neo4j_uri(
+    neo4j_driver: neo4j.Driver, neo4j_settings: Settings, test_instance: str, tmp_path: Path
+) -> None:
+    """The same server configured as an external one: status and init work, start refuses."""
+    info = connection_info(neo4j_settings, test_instance)
+    external = Settings(
+        home=tmp_path, neo4j_uri=info.uri, neo4j_user=info.user, neo4j_password=info.password
+    )
+    st = server.status(external)
+    assert st.external
+    assert st.running
+    assert st.pid is None
+    assert apply_schema(neo4j_driver, database=external.neo4j_database) == 0
+    with connect(external) as driver:
+        assert driver.execute_query("RETURN 1 AS one").records[0]["one"] == 1
+    with pytest.raises(LocalNeo4jError, match="NEO4J_URI is set"):
+        server.start(external)
+    wrong = external.model_copy(update={"neo4j_password": SecretStr(info.password + "x")})
+    with pytest.raises(ConfigurationError, match="refused"):
+        server.status(wrong)
+    with pytest.raises(ConfigurationError, match="refused the credentials"):
+        connect(wrong)

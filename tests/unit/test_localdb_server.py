@@ -208,3 +208,52 @@ def test_java_command_passes_heap_and_classpath(tmp_path: Path) -> None:
     assert cmd[:3] == ["java", "-Xms1g", "-Xmx1g"]
     assert cmd[cmd.index("-cp") + 1] == f"{tmp_path}/lib/*"
     assert cmd[-2:] == ["org.example.Main", "--a=b"]
+
+
+def test_external_server_that_does_not_answer_is_not_running(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    external = Settings(
+        home=tmp_path, neo4j_uri=f"bolt://127.0.0.1:{port}", neo4j_password=SecretStr("x" * 12)
+    )
+    st = server.status(external)
+    assert st.external
+    assert not st.running
+    assert st.uri == f"bolt://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from graph.settings import get_settings
+
+    for name in ("NEO4J_URI", "NEO4J_PASSWORD", "KNOOPPUNT_INSTANCE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KNOOPPUNT_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)  # no .env from the checkout
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_cli_status_json_and_exit_code(cli_env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    from graph.cli import main
+
+    assert main(["db", "status", "--instance", "nothing", "--json"]) == ExitCode.NEO4J_UNAVAILABLE
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["instance"] == "nothing"
+    assert shown["running"] is False
+    assert set(shown) >= {"uri", "version", "pid", "data_dir", "external"}
+
+
+def test_cli_start_refuses_an_external_server(
+    cli_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from graph.cli import main
+    from graph.settings import get_settings
+
+    monkeypatch.setenv("NEO4J_URI", "neo4j+s://abc.databases.neo4j.io")
+    monkeypatch.setenv("NEO4J_PASSWORD", "not-used-here")
+    get_settings.cache_clear()
+    assert main(["db", "start"]) == ExitCode.NEO4J_UNAVAILABLE
+    assert "NEO4J_URI is set" in capsys.readouterr().err
