@@ -389,6 +389,19 @@ def _network(d: _Draw, index: int, net: Network) -> None:
             if vehicle is not None:
                 ev.vehicles.append((vehicle, None))
             d.out.events.append(ev)
+    # Gatherings: a run, a meeting, a transport with members of several cells at once.
+    for leader in dict.fromkeys(net.cell_leader.values()):
+        if rng.random() > 0.6:
+            continue
+        cells = [c for r, c in net.cells.items() if c and
+                 (not net.apart or net.cell_leader.get(r) == leader)]
+        people = list(dict.fromkeys([leader, *(rng.choice(c) for c in cells)]))
+        if len(people) < 3:
+            continue
+        kind = {"omg": "public_order", "cannabis": "drugs"}.get(net.typology, "fraud")
+        ev = Event("POL", d.next_id("POL"), kind, d.day(), None,
+                   [(m, "suspect" if kind != "public_order" else "involved") for m in people])
+        d.out.events.append(ev)
     # One FIOD money-laundering investigation per network, in a quarter fixed by its index.
     if net.typology != "omg" and (index * 5 + 3) % 8 == d.q % 8:
         people = [(m, "suspect") for m, role in net.roles.items()

@@ -47,7 +47,7 @@ PRESETS: Final = MappingProxyType(
         for p in (
             Preset(
                 name="tiny",
-                persons=1_400,
+                persons=1_800,
                 companies=120,
                 hubs=2,
                 hub_size=(25, 40),

@@ -200,6 +200,7 @@ class Network:
     support_club: str | None = None
     quarters: frozenset[int] | None = None  # events only in these quarters (None: all)
     active: bool = True
+    apart: bool = False  # the parts run by different leaders have no ties but the leaders'
 
 
 @dataclass(slots=True)
@@ -747,6 +748,10 @@ class _Pool:
         for r in REGIONS:
             rng.shuffle(self.by_region[r])
 
+    def roomy(self, regions: list[str] | tuple[str, ...], need: int) -> list[str]:
+        """The regions (of ``regions``) with at least ``need`` candidates left."""
+        return [r for r in regions if len(self.by_region[r]) >= need]
+
     def take(self, region: str) -> int:
         pool = self.by_region[region]
         while pool:
@@ -803,10 +808,9 @@ def _plant(world: World, rng: random.Random, pool: _Pool, typology: str, regions
         for m in plain:
             if rng.random() < 0.8:
                 _relate(world, rng, leader, m, index, case)
-        if not splittable:
-            for other in heads:
-                if other != leader and plain and rng.random() < 0.7:
-                    _relate(world, rng, other, rng.choice(plain), index, case)
+        for other in heads:
+            if other != leader and plain and rng.random() < 0.7:
+                _relate(world, rng, other, rng.choice(plain), index, case)
     for i, a in enumerate(heads):
         for b in heads[i + 1:]:
             _relate(world, rng, a, b, index, case)
@@ -906,17 +910,27 @@ def _plant(world: World, rng: random.Random, pool: _Pool, typology: str, regions
         cash = company(region_list[-1], ("5610", True, False), launderer, "cash_business",
                        [cells[region_list[-1]][0]])
         estate = company(region_list[-1], ("6810", False, False), launderer, "real_estate", [])
-        for site, _ in net.grow_sites[::3]:
-            world.properties.append((company_ref(estate), site, 50))
+        for site, region in net.grow_sites:
+            if region == region_list[-1]:
+                world.properties.append((company_ref(estate), site, 50))
         world.companies[cash].debt = 0
     else:
         for region, cell in cells.items():
             company(region, ("7810", False, False), cell[0], "front_business", cell[1:3])
-    if not splittable:
-        for h in heads:
-            for region in region_list:
-                if rng.random() < 0.5:
-                    _relate(world, rng, h, rng.choice(cells[region]), index, case)
+    for h in heads:
+        for region in region_list:
+            if rng.random() < 0.5:
+                _relate(world, rng, h, rng.choice(cells[region]), index, case)
+    # Members know members of other cells too, so that the network is one group, not loose
+    # cells. (When a network splits, the ties between its parts end: see ``_split``.)
+    for region, cell in cells.items():
+        others = [r for r in region_list if r != region]
+        if not others:
+            continue
+        for m in cell:
+            if m not in heads and rng.random() < 0.35:
+                _relate(world, rng, m, rng.choice(cells[rng.choice(others)]), index, case)
+    net.apart = splittable
     return net
 
 
@@ -926,22 +940,24 @@ def _plant_all(world: World) -> None:
     preset = world.preset
     south = ["Zeeland-West-Brabant", "Oost-Brabant", "Limburg"]
     for _ in range(preset.omg_clubs):
-        regions = rng.sample(REGIONS, k=rng.randint(3, 4))
+        regions = rng.sample(pool.roomy(REGIONS, 16), k=rng.randint(3, 4))
         _plant(world, rng, pool, "omg", regions, (4, 6), 2)
     cannabis_ids: list[int] = []
     for n in range(preset.cannabis):
         count = 4 if n == 0 else rng.randint(2, 4)
-        first = rng.sample(south, k=min(count, 2))
-        rest = rng.sample([r for r in REGIONS if r not in first], k=count - len(first))
+        southern = pool.roomy(south, 16)
+        first = rng.sample(southern, k=min(count, 2, len(southern)))
+        rest = rng.sample([r for r in pool.roomy(REGIONS, 16) if r not in first],
+                          k=count - len(first))
         regions = first + rest
         cannabis_ids.append(len(world.networks))
         _plant(world, rng, pool, "cannabis", regions, (4, 6), 2, splittable=n == 0)
     singles: list[int] = []
     kinds = ("other", "cannabis", "cannabis", "omg")
-    merge_regions = rng.sample(REGIONS, k=2)
+    merge_regions = rng.sample(pool.roomy(REGIONS, 24), k=2)
     for n in range(preset.single_region):
         typology = kinds[n % 4]
-        region = merge_regions[n - 1] if n in (1, 2) else rng.choice(REGIONS)
+        region = merge_regions[n - 1] if n in (1, 2) else rng.choice(pool.roomy(REGIONS, 12))
         singles.append(len(world.networks))
         _plant(world, rng, pool, typology, [region], (6, 9), 1)
     # The plan for later waves is fixed now, so that every wave agrees on it.
@@ -1019,7 +1035,7 @@ def _recruit(world: World, rng: random.Random, pool: _Pool, net: Network, wave: 
              day0: date) -> None:
     index = world.networks.index(net)
     case = f"ONDZ-{day0.year}-{8_000 + index:04d}"
-    new_region = next((r for r in REGIONS if r not in net.cells), None)
+    new_region = next((r for r in pool.roomy(REGIONS, 5) if r not in net.cells), None)
     if net.typology == "cannabis" and new_region is not None and wave == 2:
         region = new_region  # the network newly touches a region
         net.cells[region] = []
