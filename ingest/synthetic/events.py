@@ -395,12 +395,12 @@ def _network(d: _Draw, index: int, net: Network) -> None:
             continue
         cells = [c for r, c in net.cells.items() if c and
                  (not net.apart or net.cell_leader.get(r) == leader)]
-        people = list(dict.fromkeys([leader, *(rng.choice(c) for c in cells)]))
-        if len(people) < 3:
+        gathered = list(dict.fromkeys([leader, *(rng.choice(c) for c in cells)]))
+        if len(gathered) < 3:
             continue
         kind = {"omg": "public_order", "cannabis": "drugs"}.get(net.typology, "fraud")
         ev = Event("POL", d.next_id("POL"), kind, d.day(), None,
-                   [(m, "suspect" if kind != "public_order" else "involved") for m in people])
+                   [(m, "suspect" if kind != "public_order" else "involved") for m in gathered])
         d.out.events.append(ev)
     # One FIOD money-laundering investigation per network, in a quarter fixed by its index.
     if net.typology != "omg" and (index * 5 + 3) % 8 == d.q % 8:
