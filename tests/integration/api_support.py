@@ -1,0 +1,53 @@
+"""Fixtures and helpers shared by the API integration tests (imported by each test module).
+
+``api_client`` serves :func:`api.create_app` in-process (``TestClient``) against the test
+Neo4j seeded with :mod:`tests.integration.api_seed`; the audit log goes to a temporary file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import neo4j
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from api.app import create_app
+from graph.settings import Settings
+from tests.integration import api_seed
+from tests.integration.api_seed import AUDIT_KEY, JWT_SECRET
+from tests.integration.conftest import wipe
+
+__all__ = ["api_client", "api_settings", "seeded"]
+
+
+@pytest.fixture(scope="module")
+def seeded(neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> neo4j.Driver:
+    """The test database holding only the API seed graph (local instance only)."""
+    if neo4j_settings.neo4j_uri is not None:
+        pytest.skip("needs an empty database; NEO4J_URI points at a server tests must not wipe")
+    wipe(neo4j_driver, database=neo4j_settings.neo4j_database)
+    api_seed.seed(neo4j_driver, database=neo4j_settings.neo4j_database)
+    return neo4j_driver
+
+
+@pytest.fixture(scope="module")
+def api_settings(neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The test server's settings with a test JWT secret, audit key and audit log."""
+    log: Path = tmp_path_factory.mktemp("audit") / "api-audit.log"
+    return neo4j_settings.model_copy(
+        update={
+            "jwt_secret": SecretStr(JWT_SECRET),
+            "audit_key": SecretStr(AUDIT_KEY),
+            "audit_log": log,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def api_client(api_settings: Settings, seeded: neo4j.Driver) -> Iterator[TestClient]:
+    """The app, in-process, with its lifespan (one async driver, the audit log)."""
+    with TestClient(create_app(api_settings)) as client:
+        yield client

@@ -1,0 +1,424 @@
+"""The API's endpoints on the seeded graph: content, filters, paging, need-to-know, audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from api.audit import read_entries, verify_log
+from graph.settings import Settings
+from tests.integration.api_seed import (
+    AL_CROSS,
+    AL_GROWN,
+    AL_NOORD,
+    ALERTS_ON_CROSS,
+    CASE,
+    CL_CROSS,
+    CL_FAMILY,
+    CL_NOORD,
+    HUB,
+    IDS,
+    INCIDENT_COUNTS,
+    auth,
+)
+
+pytest_plugins = ["tests.integration.api_support"]
+
+
+def _get(client: TestClient, settings: Settings, url: str, org: str, **kw: Any) -> Any:
+    role = kw.pop("role", "analyst")
+    case = kw.pop("case", None)
+    return client.get(url, headers=auth(settings, org, role, case=case), params=kw or None)
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+
+def test_riec_lists_alerts_of_its_region_with_paging(
+    api_client: TestClient, api_settings: Settings
+) -> None:
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 3}
+        if cursor:
+            params["cursor"] = cursor
+        body = _get(api_client, api_settings, "/alerts", "Limburg", **params).json()
+        seen.extend(a["id"] for a in body["items"])
+        assert len(body["items"]) <= 3
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == ALERTS_ON_CROSS == len(set(seen))
+    assert AL_NOORD not in seen
+    assert seen[0] == AL_GROWN  # newest first
+    # Noord sees only its own alert; Rotterdam none.
+    noord = _get(api_client, api_settings, "/alerts", "Noord").json()["items"]
+    assert [a["id"] for a in noord] == [AL_NOORD]
+    assert _get(api_client, api_settings, "/alerts", "Rotterdam").json()["items"] == []
+
+
+def test_liec_lists_alerts_on_cross_region_clusters_only(
+    api_client: TestClient, api_settings: Settings
+) -> None:
+    items = _get(api_client, api_settings, "/alerts", "LIEC", limit=100).json()["items"]
+    assert len(items) == ALERTS_ON_CROSS
+    assert all(a["cross_region"] and a["cluster_id"] == CL_CROSS for a in items)
+    # The LIEC may filter on any region.
+    noord = _get(api_client, api_settings, "/alerts", "LIEC", region="Noord").json()
+    assert noord["items"] == []
+
+
+def test_alert_filters(api_client: TestClient, api_settings: Settings) -> None:
+    items = _get(
+        api_client, api_settings, "/alerts", "Limburg", since="2025-10-01T00:00:00Z"
+    ).json()["items"]
+    assert {a["id"] for a in items} == {AL_CROSS, AL_GROWN}
+    assert (
+        _get(api_client, api_settings, "/alerts", "Limburg", typology="omg").json()["items"] == []
+    )
+    assert _get(api_client, api_settings, "/alerts", "Noord", typology="omg").json()["items"]
+    # A RIEC asking for another region's alerts is refused.
+    response = _get(api_client, api_settings, "/alerts", "Limburg", region="Noord")
+    assert response.status_code == 403
+    assert _get(api_client, api_settings, "/alerts", "Limburg", cursor="garbage").status_code == 400
+
+
+def test_alert_detail_and_other_regions(api_client: TestClient, api_settings: Settings) -> None:
+    body = _get(api_client, api_settings, f"/alerts/{AL_CROSS}", "Oost-Brabant").json()
+    assert body["cluster"]["id"] == CL_CROSS
+    assert body["cluster"]["region_counts"] == {"Limburg": 3, "Oost-Brabant": 2}
+    assert body["status"] == "open"
+    assert _get(api_client, api_settings, f"/alerts/{AL_NOORD}", "Limburg").status_code == 403
+    assert _get(api_client, api_settings, f"/alerts/{AL_NOORD}", "LIEC").status_code == 403
+    assert _get(api_client, api_settings, "/alerts/AL-ffffffffffff", "Limburg").status_code == 404
+
+
+def test_status_changes_per_region(api_client: TestClient, api_settings: Settings) -> None:
+    url = f"/alerts/{AL_GROWN}/status"
+    coordinator = auth(api_settings, "Limburg", "coordinator", subject="coord-limburg")
+    analyst = auth(api_settings, "Limburg", "analyst")
+    body = {"status": "acknowledged", "note": "picked up by the case team"}
+    assert api_client.post(url, json=body, headers=analyst).status_code == 403
+    response = api_client.post(url, json=body, headers=coordinator)
+    assert response.status_code == 200, response.text
+    assert response.json()["previous"] == "open"
+    assert response.json()["status"] == "acknowledged"
+    # Acknowledging twice conflicts; closing works; closed stays closed.
+    assert api_client.post(url, json=body, headers=coordinator).status_code == 409
+    closed = api_client.post(url, json={"status": "closed", "note": "done"}, headers=coordinator)
+    assert closed.json()["status"] == "closed"
+    assert api_client.post(url, json=body, headers=coordinator).status_code == 409
+    # Limburg's status is Limburg's: Oost-Brabant still sees the alert open.
+    brabant = _get(api_client, api_settings, f"/alerts/{AL_GROWN}", "Oost-Brabant").json()
+    assert brabant["status"] == "open"
+    statuses = {s["org"]: s for s in brabant["statuses"]}
+    assert statuses["Limburg"]["status"] == "closed"
+    assert statuses["Limburg"]["note"] is None  # another organisation's note is not shown
+    own = _get(api_client, api_settings, f"/alerts/{AL_GROWN}", "Limburg").json()
+    assert {s["org"]: s for s in own["statuses"]}["Limburg"]["note"] == "done"
+    # Status filter uses the caller's organisation's status.
+    closed_items = _get(api_client, api_settings, "/alerts", "Limburg", status="closed").json()
+    assert [a["id"] for a in closed_items["items"]] == [AL_GROWN]
+    # A coordinator of another region cannot change it; nor can anyone for Noord's alert here.
+    noord = auth(api_settings, "Noord", "coordinator")
+    assert api_client.post(url, json=body, headers=noord).status_code == 403
+    assert (
+        api_client.post(f"/alerts/{AL_NOORD}/status", json=body, headers=coordinator).status_code
+        == 403
+    )
+    assert (
+        api_client.post(url, json={"status": "closed", "note": ""}, headers=coordinator).status_code
+        == 422
+    )
+
+
+# --- clusters -------------------------------------------------------------------------------
+
+
+def test_cluster_members_outside_region_are_counts(
+    api_client: TestClient, api_settings: Settings
+) -> None:
+    body = _get(api_client, api_settings, f"/clusters/{CL_CROSS}", "Limburg").json()
+    assert {m["id"] for m in body["members"]} == {IDS["pL1"], IDS["pL2"], IDS["pL3"]}
+    assert all(m["region"] == "Limburg" for m in body["members"])
+    assert body["hidden_members"] == {"Oost-Brabant": 2}
+    assert [kp["id"] for kp in body["key_players"]] == [IDS["pL1"]]
+    assert body["typology"] == "cannabis"
+    assert body["evidence"][0]["signal"] == "cannabis_grow_site"
+    assert body["score_explanation"][0]["component"] == "crime_signals"
+    assert [e["kind"] for e in body["history"]] == ["new", "grown"]
+    assert AL_CROSS in body["alerts"]
+    # With a case reference every member is shown.
+    full = _get(api_client, api_settings, f"/clusters/{CL_CROSS}", "Limburg", case=CASE).json()
+    assert len(full["members"]) == 5
+    assert full["hidden_members"] == {}
+    # No token, key player or member of Oost-Brabant leaks into Limburg's answer without one.
+    text = _get(api_client, api_settings, f"/clusters/{CL_CROSS}", "Limburg").text
+    assert IDS["pB1"] not in text
+    assert IDS["KVK_B"] not in text
+
+
+def test_liec_sees_cross_region_clusters_as_counts(
+    api_client: TestClient, api_settings: Settings
+) -> None:
+    body = _get(api_client, api_settings, f"/clusters/{CL_CROSS}", "LIEC").json()
+    assert body["members"] == []
+    assert body["hidden_members"] == {"Limburg": 3, "Oost-Brabant": 2}
+    assert _get(api_client, api_settings, f"/clusters/{CL_NOORD}", "LIEC").status_code == 403
+    assert _get(api_client, api_settings, f"/clusters/{CL_NOORD}", "Limburg").status_code == 403
+    assert (
+        _get(api_client, api_settings, f"/clusters/{CL_NOORD}", "Limburg", case=CASE).status_code
+        == 403
+    )
+    assert _get(api_client, api_settings, "/clusters/CL-ffffffff", "Limburg").status_code == 404
+
+
+def test_cluster_graph_with_provenance(api_client: TestClient, api_settings: Settings) -> None:
+    url = f"/clusters/{CL_CROSS}/graph"
+    assert _get(api_client, api_settings, url, "Limburg").status_code == 403  # no case reference
+    body = _get(api_client, api_settings, url, "Limburg", case=CASE).json()
+    nodes = {n["id"]: n for n in body["nodes"]}
+    members = {i for i, n in nodes.items() if n["member"]}
+    assert members == {IDS[k] for k in ("pL1", "pL2", "pL3", "pB1", "KVK_B")}
+    # Connecting entities that link two or more members are included: the shared phone and
+    # address; the phone past its retention is not.
+    assert IDS["t1"] in nodes
+    assert IDS["aL1"] in nodes
+    assert IDS["t2"] not in nodes
+    assert HUB not in nodes  # rented by one member only
+    links = body["links"]
+    assert links
+    for link in links:
+        assert link["source"] in nodes
+        assert link["target"] in nodes
+        assert link["provenance"]["partners"]
+        assert link["provenance"]["sources"][0]["legal_basis"]
+    kinds = {link["type"] for link in links}
+    assert {"USES", "LIVES_AT", "DIRECTORSHIP"} <= kinds
+    assert not body["truncated"]
+
+
+# --- subjects -------------------------------------------------------------------------------
+
+
+def test_bibob_check_of_a_person(api_client: TestClient, api_settings: Settings) -> None:
+    url = f"/subjects/{IDS['pL5']}/network"
+    assert _get(api_client, api_settings, url, "Limburg").status_code == 403
+    body = _get(api_client, api_settings, url, "Limburg", case=CASE, depth=2).json()
+    assert body["subject"]["id"] == IDS["pL5"]
+    ids = {n["id"] for n in body["nodes"]}
+    assert {IDS["aL2"], IDS["pL3"], IDS["pL4"]} <= ids
+    paths = {p["cluster"]["id"]: p for p in body["flagged_paths"]}
+    assert set(paths) == {CL_CROSS}
+    path = paths[CL_CROSS]
+    assert path["hops"] == 2
+    assert [s["type"] for s in path["steps"]] == ["LIVES_AT", "LIVES_AT"]
+    assert path["steps"][0]["source"] == IDS["pL5"]
+    assert path["steps"][-1]["target"] == path["member"]
+    assert all(s["partners"] == ["GEM"] for s in path["steps"])
+    # Depth 1 shows only direct neighbours, but the path is still found.
+    shallow = _get(api_client, api_settings, url, "Limburg", case=CASE, depth=1).json()
+    assert IDS["pL3"] not in {n["id"] for n in shallow["nodes"]}
+    assert shallow["flagged_paths"][0]["hops"] == 2
+    assert _get(api_client, api_settings, url, "Limburg", case=CASE, depth=4).status_code == 422
+
+
+def test_hubs_are_shown_but_not_expanded(api_client: TestClient, api_settings: Settings) -> None:
+    url = f"/subjects/{IDS['pL3']}/network"
+    body = _get(api_client, api_settings, url, "Limburg", case=CASE, depth=3).json()
+    assert HUB in body["hubs_not_expanded"]
+    ids = {n["id"] for n in body["nodes"]}
+    assert HUB in ids
+    assert not any(i.startswith("PRS-HUB") for i in ids)
+    # The subject is itself a member of a flagged cluster: a path of length 0.
+    assert body["flagged_paths"][0]["hops"] == 0
+
+
+def test_bibob_check_of_a_company(api_client: TestClient, api_settings: Settings) -> None:
+    url = f"/companies/{IDS['KVK_L']}/network"
+    body = _get(api_client, api_settings, url, "Limburg", case=CASE, depth=1).json()
+    path = body["flagged_paths"][0]
+    assert path["cluster"]["id"] == CL_CROSS
+    assert path["hops"] == 2
+    assert {s["type"] for s in path["steps"]} == {"REGISTERED_AT", "LIVES_AT"}
+    assert _get(api_client, api_settings, url, "Noord", case=CASE).status_code == 403
+    assert (
+        _get(
+            api_client, api_settings, "/companies/99999999/network", "Limburg", case=CASE
+        ).status_code
+        == 404
+    )
+
+
+def test_riec_cannot_start_from_another_regions_person(
+    api_client: TestClient, api_settings: Settings
+) -> None:
+    for who in ("pN1", "pR1"):
+        url = f"/subjects/{IDS[who]}/network"
+        response = _get(api_client, api_settings, url, "Limburg", case=CASE)
+        assert response.status_code == 403
+        assert IDS[who] not in response.text
+    # Oost-Brabant may start from a Limburg member of the cluster it shares.
+    url = f"/subjects/{IDS['pL1']}/network"
+    assert _get(api_client, api_settings, url, "Oost-Brabant", case=CASE).status_code == 200
+    # The LIEC only from members of cross-region clusters.
+    assert _get(api_client, api_settings, url, "LIEC", case=CASE).status_code == 200
+    url = f"/subjects/{IDS['pN1']}/network"
+    assert _get(api_client, api_settings, url, "LIEC", case=CASE).status_code == 403
+
+
+def test_export_for_a_subject_access_request(
+    api_client: TestClient, api_settings: Settings
+) -> None:
+    token = IDS["pL1"]
+    # Make accesses to find: directly, and through its cluster.
+    _get(api_client, api_settings, f"/subjects/{token}/network", "Limburg", case=CASE)
+    _get(api_client, api_settings, f"/clusters/{CL_CROSS}", "Oost-Brabant")
+    url = f"/subjects/{token}/export"
+    assert _get(api_client, api_settings, url, "Limburg", case=CASE).status_code == 403
+    assert _get(api_client, api_settings, url, "Limburg", role="privacy-officer").status_code == 403
+    response = _get(api_client, api_settings, url, "Limburg", role="privacy-officer", case=CASE)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["subject"]["id"] == token
+    assert body["subject"]["provenance"]["partners"] == ["GEM"]
+    types = sorted(link["type"] for link in body["links"])
+    assert types == ["DIRECTORSHIP", "LIVES_AT", "USES", "USES"]
+    expired = [link for link in body["links"] if link["other_id"] == IDS["t2"]]
+    assert expired[0]["provenance"]["retain_until"] == "2020-01-01"  # held, and until when
+    assert [c["cluster"]["id"] for c in body["clusters"]] == [CL_CROSS]
+    assert {a["id"] for a in body["alerts"]} >= {AL_CROSS, AL_GROWN}
+    vias = {(a["org"], a["via"]) for a in body["accesses"]}
+    assert ("Limburg", "direct") in vias
+    assert ("Oost-Brabant", f"cluster:{CL_CROSS}") in vias
+    assert (
+        _get(
+            api_client,
+            api_settings,
+            f"/subjects/{IDS['t1'][:4]}{'Z' * 26}/export",
+            "LIEC",
+            role="privacy-officer",
+            case=CASE,
+        ).status_code
+        == 404
+    )
+
+
+# --- trends ---------------------------------------------------------------------------------
+
+
+def test_trends_national_with_suppression(api_client: TestClient, api_settings: Settings) -> None:
+    body = _get(
+        api_client,
+        api_settings,
+        "/trends",
+        "LIEC",
+        incident_type="cannabis_grow_site",
+        by="region,quarter",
+        **{"from": "2025-01-01", "to": "2025-06-30"},
+    ).json()
+    assert body["columns"] == ["2025-Q1", "2025-Q2"]
+    rows = {r: i for i, r in enumerate(body["rows"])}
+    cells = body["cells"]
+    limburg, brabant, noord = rows["Limburg"], rows["Oost-Brabant"], rows["Noord"]
+    # Small cells (Limburg Q2 = 3, Noord Q1 = 2) are hidden, and so are their complements.
+    assert cells[limburg][1] is None
+    assert cells[noord][0] is None
+    assert cells[brabant][0] is None or cells[limburg][0] is None
+    for (region, _year, quarter), count in INCIDENT_COUNTS.items():
+        value = cells[rows[region]][quarter - 1]
+        assert value in (None, count)
+    assert body["total"] == sum(INCIDENT_COUNTS.values())
+    reasons = {(s["row"], s["column"]): s["reason"] for s in body["suppressed"]}
+    assert reasons[("Limburg", "2025-Q2")] == "primary"
+    assert "secondary" in reasons.values()
+    assert body["unlocated"] == 0
+    # Without the type filter, the one incident without an address is a small count: hidden.
+    everything = _get(
+        api_client, api_settings, "/trends", "LIEC", **{"from": "2025-01-01", "to": "2025-06-30"}
+    ).json()
+    assert everything["unlocated"] is None
+    assert everything["total"] == sum(INCIDENT_COUNTS.values())
+
+
+def test_trends_for_a_riec_show_its_own_region(
+    api_client: TestClient, api_settings: Settings
+) -> None:
+    body = _get(
+        api_client,
+        api_settings,
+        "/trends",
+        "Oost-Brabant",
+        by="region,year",
+        **{"from": "2025-01-01", "to": "2025-12-31"},
+    ).json()
+    assert body["rows"] == ["Oost-Brabant"]
+    assert body["cells"] == [[16]]
+    assert (
+        _get(api_client, api_settings, "/trends", "Oost-Brabant", region="Noord").status_code == 403
+    )
+
+
+def test_trends_of_clusters_and_typology(api_client: TestClient, api_settings: Settings) -> None:
+    body = _get(
+        api_client,
+        api_settings,
+        "/trends",
+        "LIEC",
+        measure="clusters",
+        by="region",
+        **{"from": "2025-01-01", "to": "2025-12-31"},
+    ).json()
+    # Two flagged clusters (one each in Limburg and Noord): all cells small, all hidden.
+    assert body["total"] is None
+    assert all(c is None or c == 0 for row in body["cells"] for c in row)
+    incidents = _get(
+        api_client,
+        api_settings,
+        "/trends",
+        "LIEC",
+        typology="cannabis",
+        by="quarter",
+        min_cell=5,
+        **{"from": "2025-01-01", "to": "2025-06-30"},
+    ).json()
+    assert incidents["rows"] == ["all regions"]
+    # One incident involves a member of the cannabis cluster: too small to show.
+    assert incidents["total"] is None
+    assert (
+        _get(api_client, api_settings, "/trends", "LIEC", min_cell=2).status_code == 422
+    )  # the minimum cannot be lowered
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+
+def test_audit_log_entries_and_reading(api_client: TestClient, api_settings: Settings) -> None:
+    log = api_settings.audit_log or Path()
+    before = len(list(read_entries(log)))
+    _get(api_client, api_settings, f"/clusters/{CL_FAMILY}", "Limburg", case=CASE)
+    entries = list(read_entries(log))
+    assert len(entries) == before + 1  # exactly one entry per request
+    last = entries[-1]
+    assert last["endpoint"] == "/clusters/{cluster_id}"
+    assert last["path_params"] == {"cluster_id": CL_FAMILY}
+    assert last["case_reference"] == CASE
+    assert last["status"] == 200
+    assert last["result_size"] == 2
+    assert verify_log(log, api_settings.audit_key.get_secret_value().encode()).ok
+    # Privacy officers read it: a RIEC's its own organisation's entries, the LIEC's all.
+    own = _get(api_client, api_settings, "/audit", "Limburg", role="privacy-officer", limit=1000)
+    assert own.status_code == 200
+    assert {e["org"] for e in own.json()["items"]} == {"Limburg"}
+    everything = _get(
+        api_client, api_settings, "/audit", "LIEC", role="privacy-officer", limit=1000
+    )
+    orgs = {e["org"] for e in everything.json()["items"]}
+    assert {"Limburg", "Noord", "LIEC"} <= orgs
+    assert _get(api_client, api_settings, "/audit", "LIEC", role="analyst").status_code == 403
+    page = _get(api_client, api_settings, "/audit", "LIEC", role="privacy-officer", limit=2).json()
+    assert len(page["items"]) == 2
+    assert page["next_cursor"] == str(page["items"][-1]["seq"])
