@@ -305,6 +305,15 @@ class Disruption:
         """True when fewer than half of the remaining members stay connected together."""
         return self.largest_share_after < 0.5
 
+    @property
+    def verdict(self) -> str:
+        """``"falls apart"``, ``"splits, core intact"`` or ``"stays connected"``."""
+        if self.falls_apart:
+            return "falls apart"
+        if self.components_after > self.components_before:
+            return "splits, core intact"
+        return "stays connected"
+
 
 def _member_components(graph: nx.Graph, members: set[Hashable]) -> list[int]:
     undirected = graph.to_undirected(as_view=True) if graph.is_directed() else graph

@@ -69,17 +69,15 @@ def _kind(labels: Sequence[str]) -> str:
     return sorted(known)[0] if known else (sorted(labels)[0] if labels else "Entity")
 
 
+#: Entity properties shown as tooltip lines when present (docs/graph-model.md).
+_DETAIL_PROPERTIES: Final = ("name", "type", "kind", "club_kind", "date", "decision")
+
+
 def _node_details(row: Mapping[str, Any]) -> list[str]:
-    details = []
-    for field, name in (
-        ("name", "name"),
-        ("type", "type"),
-        ("kind", "kind"),
-        ("date", "date"),
-        ("decision", "decision"),
-    ):
-        if row.get(field) is not None:
-            details.append(f"{name}: {row[field]}")
+    props = row.get("props") or {}
+    details = [
+        f"{name}: {props[name]}" for name in _DETAIL_PROPERTIES if props.get(name) is not None
+    ]
     membership = row.get("membership") or {}
     if membership.get("scarce_role"):
         details.append(f"role in cluster: {membership['scarce_role']}")
@@ -109,7 +107,7 @@ def _build(
             membership = row["membership"] or {}
             member = bool(membership)
             region = membership.get("region") if member else None
-            region = region or row["own_region"] or row["home_region"]
+            region = region or (row["props"] or {}).get("region") or row["home_region"]
             key = node_key(kind, str(row["id"]))
             name_of[row["key"]] = key
             graph.add_node(

@@ -149,6 +149,12 @@ def seed(driver: neo4j.Driver, *, database: str, hub_people: int = 8) -> None:
         "flagged": True,
         "partners": ["BD", "GEM", "KVK", "POL"],
         "key_players": json.dumps([]),
+        "evidence": json.dumps(
+            [{"signal": "extortion", "count": 1, "weight": 2.0, "typology": "other"}]
+        ),
+        "score_explanation": json.dumps(
+            [{"component": "crime_signals", "value": 2.0, "contribution": 61.5}]
+        ),
     }
     with driver.session(database=database) as session:
         for label, rows in nodes.items():

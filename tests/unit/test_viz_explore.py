@@ -43,10 +43,17 @@ def test_removing_the_only_broker_breaks_the_network() -> None:
     assert (result.members_before, result.members_after) == (10, 9)
     assert (result.components_before, result.components_after) == (1, 3)
     assert result.falls_apart
+    assert result.verdict == "falls apart"
     # a second broker holds the cells together when the first is removed
     redundant = disruption(_three_cells(brokers=2), ["Person:broker-0"])
     assert redundant.components_after == 1
     assert not redundant.falls_apart
+    assert redundant.verdict == "stays connected"
+    # removing a member of a cell's edge splits a piece off, the core stays
+    g = _three_cells(brokers=1)
+    g.add_node("Person:leaf", kind="Person", region="Limburg", broker=0.0)
+    g.add_edge("Person:leaf", "Person:0-0", kind="ASSOCIATE")
+    assert disruption(g, ["Person:0-0"]).verdict == "splits, core intact"
 
 
 def test_disruption_counts_pieces() -> None:
