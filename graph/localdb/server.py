@@ -199,20 +199,37 @@ def _is_our_server(proc: psutil.Process, paths: InstancePaths) -> bool:
     return SERVER_MAIN_CLASS in cmdline and f"--home-dir={paths.root}" in cmdline
 
 
+def _find_server(paths: InstancePaths) -> int | None:
+    """PID of a server of this instance found among all processes (PID file lost)."""
+    for proc in psutil.process_iter(["cmdline"]):
+        cmdline = proc.info.get("cmdline") or []
+        if SERVER_MAIN_CLASS in cmdline and _is_our_server(proc, paths):
+            return int(proc.pid)
+    return None
+
+
 def running_pid(paths: InstancePaths) -> int | None:
-    """PID of this instance's live server, or ``None`` (a stale PID file is removed)."""
+    """PID of this instance's live server, or ``None``.
+
+    The PID file is checked against the process's command line; a stale file is removed, and a
+    server whose PID file was lost is found among the running processes (and recorded again).
+    """
+    pid: int | None
     try:
         pid = int(paths.pid_file.read_text(encoding="utf-8").strip())
     except (FileNotFoundError, ValueError):
-        return None
-    try:
-        proc = psutil.Process(pid)
-    except psutil.NoSuchProcess:
-        proc = None
-    if proc is not None and _is_our_server(proc, paths):
-        return pid
-    paths.pid_file.unlink(missing_ok=True)
-    return None
+        pid = None
+    if pid is not None:
+        try:
+            if _is_our_server(psutil.Process(pid), paths):
+                return pid
+        except psutil.NoSuchProcess:
+            pass
+        paths.pid_file.unlink(missing_ok=True)
+    found = _find_server(paths)
+    if found is not None and paths.run_dir.is_dir():
+        paths.pid_file.write_text(f"{found}\n", encoding="utf-8")
+    return found
 
 
 def _store_locked(paths: InstancePaths) -> bool:

@@ -94,3 +94,18 @@ def test_running_server_used_through_neo4j_uri(
         server.status(wrong)
     with pytest.raises(ConfigurationError, match="refused the credentials"):
         connect(wrong)
+
+
+def test_lost_pid_file_does_not_allow_a_second_server(
+    neo4j_driver: neo4j.Driver, neo4j_settings: Settings, test_instance: str
+) -> None:
+    if neo4j_settings.neo4j_uri:
+        pytest.skip("local instance only")
+    paths = server.instance_paths(neo4j_settings, test_instance)
+    pid = server.running_pid(paths)
+    assert pid is not None
+    paths.pid_file.unlink()
+    again = server.start(neo4j_settings, test_instance)
+    assert again.already_running
+    assert again.pid == pid
+    assert paths.pid_file.read_text(encoding="utf-8").strip() == str(pid)
