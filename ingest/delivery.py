@@ -143,18 +143,21 @@ def _check_file(
             f"{f.path}: unknown extra column(s) ignored: {', '.join(extra)} (still guarded)"
         )
     token_columns = mapping.token_columns
-    guards = [
-        (
-            c,
-            guard.column(
-                f.name,
+    guards = []
+    for c in table.columns:
+        spec = mapping.columns.get(c)
+        guards.append(
+            (
                 c,
-                token=c in token_columns,
-                postcode=c in mapping.columns and mapping.columns[c].type == "postcode",
-            ),
+                guard.column(
+                    f.name,
+                    c,
+                    token=c in token_columns,
+                    postcode=spec is not None and spec.type == "postcode",
+                    closed=spec.accepts if spec is not None and spec.closed else None,
+                ),
+            )
         )
-        for c in table.columns
-    ]
     seen: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
     rejected: set[int] = set()
     rows = 0

@@ -21,7 +21,7 @@ See ``docs/decisions/022-privacy-guard.md`` for the thresholds and the measured 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final
@@ -121,6 +121,9 @@ class ColumnGuard:
     column: str
     token_column: bool = False
     postcode_column: bool = False
+    #: For a closed column (codes, dates, KvK numbers, patterned strings): whether a value is
+    #: valid there. A valid value of a closed type cannot be a raw identifier, so it is skipped.
+    closed: Callable[[Any], bool] | None = None
     non_empty: int = 0
     hits: dict[str, int] = field(default_factory=dict)
 
@@ -137,6 +140,8 @@ class ColumnGuard:
                 return
             rule: str | None = classify(text) or "malformed_token"
         else:
+            if self.closed is not None and self.closed(raw):
+                return
             # Fast path: most free values (codes, case numbers, amounts) match no rule.
             first = text[0]
             if not (first.isdigit() or first in "+(" or "@" in text or first.isalpha()):
@@ -173,13 +178,21 @@ class DeliveryGuard:
     columns: dict[tuple[str, str], ColumnGuard] = field(default_factory=dict)
 
     def column(
-        self, file: str, column: str, *, token: bool = False, postcode: bool = False
+        self,
+        file: str,
+        column: str,
+        *,
+        token: bool = False,
+        postcode: bool = False,
+        closed: Callable[[Any], bool] | None = None,
     ) -> ColumnGuard:
         """The guard of one column (created on first use)."""
         key = (file, column)
         guard = self.columns.get(key)
         if guard is None:
-            guard = ColumnGuard(column=column, token_column=token, postcode_column=postcode)
+            guard = ColumnGuard(
+                column=column, token_column=token, postcode_column=postcode, closed=closed
+            )
             self.columns[key] = guard
         return guard
 

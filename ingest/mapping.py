@@ -27,6 +27,7 @@ Example (``pol_incidenten.yaml``, shortened)::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -278,7 +279,18 @@ class _Loader:
         self.only(
             spec,
             key,
-            {"type", "required", "format", "kind", "codelist", "values", "map", "min", "max"},
+            {
+                "type",
+                "required",
+                "format",
+                "kind",
+                "codelist",
+                "values",
+                "map",
+                "min",
+                "max",
+                "pattern",
+            },
         )
         kind = spec.get("type")
         if kind not in COLUMN_TYPES:
@@ -301,8 +313,17 @@ class _Loader:
         code_map = spec.get("map")
         if code_map is not None:
             code_map = {str(k): str(v) for k, v in self.dict_at(code_map, f"{key}.map").items()}
+        pattern = spec.get("pattern")
+        if pattern is not None:
+            if kind != "string":
+                raise self.fail(f"{key}.pattern", "only string columns take a pattern")
+            try:
+                pattern = re.compile(str(pattern))
+            except re.error as e:
+                raise self.fail(f"{key}.pattern", f"not a regular expression ({e})") from e
         return ColumnSpec(
             name=name,
+            pattern=pattern,
             type=kind,
             required=bool(spec.get("required", False)),
             formats=formats,

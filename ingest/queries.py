@@ -2,14 +2,15 @@
 
 Values always travel as parameters. Labels and relationship types cannot be parameters in
 Cypher, so the templates below take them from :class:`graph.model.NodeLabel` and
-:class:`graph.model.RelType` only (see :func:`merge_nodes`, :func:`merge_links`), never from input.
+:class:`graph.model.RelType` only (see :func:`write_nodes`, :func:`write_links`), never from input.
 
 Provenance (``docs/graph-model.md``): each node and relationship holds aligned lists
 ``src_partner``, ``src_legal_basis``, ``src_delivery``, ``src_first_seen``, ``src_last_seen``,
 ``src_retain_until`` with one entry per source (partner + legal basis), and the summaries
-``partners``, ``first_seen``, ``last_seen``, ``retain_until``. :data:`_PROVENANCE` updates them for
-the delivery given by ``$partner``, ``$legal_basis``, ``$delivery``, ``$extract_date`` and
-``$retain_until``: it adds the source, or moves its dates outward and its delivery to the latest.
+``partners``, ``first_seen``, ``last_seen``, ``retain_until``. The writer reads the lists of the
+entities and links of a batch that exist already (``read_*``), merges the delivery's source into
+them in Python (:func:`ingest.writer.merge_sources`, the same code the bulk import uses), and
+writes them back with the properties (``write_*``): short statements that plan quickly.
 """
 
 from __future__ import annotations
@@ -33,63 +34,51 @@ __all__ = [
     "RETENTION_MARK_STALE_LINK_ENDS",
     "RETENTION_TRIM_LINKS",
     "RETENTION_TRIM_NODES",
-    "merge_links",
-    "merge_nodes",
+    "read_links",
+    "read_nodes",
+    "write_links",
+    "write_nodes",
 ]
 
-_EMPTY_SOURCES = (
-    "{v}.src_partner = [], {v}.src_legal_basis = [], {v}.src_delivery = [], "
-    "{v}.src_first_seen = [], {v}.src_last_seen = [], {v}.src_retain_until = []"
+#: The aligned provenance lists, in the order the read statements return them.
+SOURCE_LISTS: Final = (
+    "src_partner",
+    "src_legal_basis",
+    "src_delivery",
+    "src_first_seen",
+    "src_last_seen",
+    "src_retain_until",
 )
 
-# Index of this delivery's source in the aligned lists (-1: a new source), then the new lists
-# computed in one WITH (so that no SET item reads a list another one already changed), then
-# the summaries from the new lists.
-_PROVENANCE = """
-WITH {v}, [i IN range(0, size({v}.src_partner) - 1)
-          WHERE {v}.src_partner[i] = $partner AND {v}.src_legal_basis[i] = $legal_basis] AS hit
-WITH {v}, CASE WHEN size(hit) = 0 THEN -1 ELSE hit[0] END AS i
-WITH {v}, i,
-  CASE WHEN i < 0 THEN {v}.src_partner + $partner ELSE {v}.src_partner END AS sp,
-  CASE WHEN i < 0 THEN {v}.src_legal_basis + $legal_basis ELSE {v}.src_legal_basis END AS sb,
-  CASE WHEN i < 0 THEN {v}.src_delivery + $delivery
-       ELSE [j IN range(0, size({v}.src_delivery) - 1) |
-             CASE WHEN j = i AND $extract_date >= {v}.src_last_seen[j] THEN $delivery
-                  ELSE {v}.src_delivery[j] END] END AS sd,
-  CASE WHEN i < 0 THEN {v}.src_first_seen + $extract_date
-       ELSE [j IN range(0, size({v}.src_first_seen) - 1) |
-             CASE WHEN j = i AND $extract_date < {v}.src_first_seen[j] THEN $extract_date
-                  ELSE {v}.src_first_seen[j] END] END AS sf,
-  CASE WHEN i < 0 THEN {v}.src_last_seen + $extract_date
-       ELSE [j IN range(0, size({v}.src_last_seen) - 1) |
-             CASE WHEN j = i AND $extract_date > {v}.src_last_seen[j] THEN $extract_date
-                  ELSE {v}.src_last_seen[j] END] END AS sl,
-  CASE WHEN i < 0 THEN {v}.src_retain_until + $retain_until
-       ELSE [j IN range(0, size({v}.src_retain_until) - 1) |
-             CASE WHEN j = i AND $retain_until > {v}.src_retain_until[j] THEN $retain_until
-                  ELSE {v}.src_retain_until[j] END] END AS sr
-SET {v}.src_partner = sp, {v}.src_legal_basis = sb, {v}.src_delivery = sd,
-    {v}.src_first_seen = sf, {v}.src_last_seen = sl, {v}.src_retain_until = sr,
-    {v}.partners = reduce(acc = [], p IN sp | CASE WHEN p IN acc THEN acc ELSE acc + p END),
-    {v}.first_seen = reduce(m = sf[0], d IN sf | CASE WHEN d < m THEN d ELSE m END),
-    {v}.last_seen = reduce(m = sl[0], d IN sl | CASE WHEN d > m THEN d ELSE m END),
-    {v}.retain_until = reduce(m = sr[0], d IN sr | CASE WHEN d > m THEN d ELSE m END)
-"""
+_READ_SOURCES = ", ".join(f"{{v}}.{name} AS {name}" for name in SOURCE_LISTS)
 
-_MERGE_NODES = (
-    "UNWIND $rows AS row\n"
-    "MERGE (n:`{label}` {{id: row.id}})\n"
-    "ON CREATE SET n:`{entity}`, " + _EMPTY_SOURCES.format(v="n") + "\n"
-    "SET n += row.props" + _PROVENANCE.format(v="n")
+_READ_NODES = (
+    "UNWIND $ids AS id\n"
+    "MATCH (n:`{label}` {id: id})\n"
+    "RETURN n.id AS id, " + _READ_SOURCES.replace("{v}", "n")
 )
 
-_MERGE_LINKS = (
+_WRITE_NODES = (
     "UNWIND $rows AS row\n"
-    "MATCH (a:`{source}` {{id: row.source}})\n"
-    "MATCH (b:`{target}` {{id: row.target}})\n"
+    "MERGE (n:`{label}` {id: row.id})\n"
+    "ON CREATE SET n:`{entity}`\n"
+    "SET n += row.props"
+)
+
+_READ_LINKS = (
+    "UNWIND $rows AS row\n"
+    "MATCH (a:`{source}` {id: row.source})"
+    "-[r:`{type}`{identity}]->(b:`{target}` {id: row.target})\n"
+    "RETURN row.source AS source, row.target AS target, row.key AS key, "
+    + _READ_SOURCES.replace("{v}", "r")
+)
+
+_WRITE_LINKS = (
+    "UNWIND $rows AS row\n"
+    "MATCH (a:`{source}` {id: row.source})\n"
+    "MATCH (b:`{target}` {id: row.target})\n"
     "MERGE (a)-[r:`{type}`{identity}]->(b)\n"
-    "ON CREATE SET " + _EMPTY_SOURCES.format(v="r") + "\n"
-    "SET r += row.props" + _PROVENANCE.format(v="r")
+    "SET r += row.props"
 )
 
 #: Link types whose relationships are told apart by one property besides their end nodes
@@ -100,28 +89,35 @@ LINK_IDENTITY: Final[dict[RelType, str]] = {
 }
 
 
-def merge_nodes(label: NodeLabel) -> str:
-    """``UNWIND $rows`` (``{id, props}``) ``MERGE`` of one entity label, with provenance."""
-    return (
-        _MERGE_NODES.replace("{label}", NodeLabel(label).value)
-        .replace("{entity}", ENTITY_LABEL)
-        .replace("{{", "{")
-        .replace("}}", "}")
-    )
+def read_nodes(label: NodeLabel) -> str:
+    """The provenance lists of the entities ``$ids`` of one label that exist already."""
+    return _READ_NODES.replace("{label}", NodeLabel(label).value)
 
 
-def merge_links(rel: RelType, source: NodeLabel, target: NodeLabel) -> str:
-    """``UNWIND $rows`` (``{source, target, key, props}``) ``MERGE`` of one link type."""
+def write_nodes(label: NodeLabel) -> str:
+    """``UNWIND $rows`` (``{id, props}``, props with provenance) ``MERGE`` of one label."""
+    return _WRITE_NODES.replace("{label}", NodeLabel(label).value).replace("{entity}", ENTITY_LABEL)
+
+
+def _link_template(template: str, rel: RelType, source: NodeLabel, target: NodeLabel) -> str:
     rel = RelType(rel)
     identity = f" {{{LINK_IDENTITY[rel]}: row.key}}" if rel in LINK_IDENTITY else ""
     return (
-        _MERGE_LINKS.replace("{source}", NodeLabel(source).value)
+        template.replace("{source}", NodeLabel(source).value)
         .replace("{target}", NodeLabel(target).value)
         .replace("{type}", rel.value)
         .replace("{identity}", identity)
-        .replace("{{", "{")
-        .replace("}}", "}")
     )
+
+
+def read_links(rel: RelType, source: NodeLabel, target: NodeLabel) -> str:
+    """The provenance lists of the links ``$rows`` (``{source, target, key}``) that exist."""
+    return _link_template(_READ_LINKS, rel, source, target)
+
+
+def write_links(rel: RelType, source: NodeLabel, target: NodeLabel) -> str:
+    """``UNWIND $rows`` (``{source, target, key, props}``) ``MERGE`` of one link type."""
+    return _link_template(_WRITE_LINKS, rel, source, target)
 
 
 #: The delivery's record, before its data: status ``loading`` until the data commits.

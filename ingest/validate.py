@@ -49,6 +49,7 @@ COLUMN_TYPES: Final = frozenset(
     {"string", "integer", "number", "boolean", "date", "year", "token", "kvk", "postcode", "code"}
 )
 
+_CLOSED_TYPES = frozenset({"code", "boolean", "date", "year", "postcode", "kvk"})
 _TRUE = frozenset({"true", "1", "j", "ja", "y", "yes", "waar"})
 _FALSE = frozenset({"false", "0", "n", "nee", "no", "onwaar"})
 _KVK = re.compile(r"^[0-9]{8}$")
@@ -76,6 +77,24 @@ class ColumnSpec:
     code_map: Mapping[str, str] | None = None
     minimum: float | None = None
     maximum: float | None = None
+    pattern: re.Pattern[str] | None = None
+
+    @property
+    def closed(self) -> bool:
+        """Whether a value this column accepts cannot be a raw identifier (the guard's context).
+
+        True for codes, booleans, dates, years, postcodes, KvK numbers and patterned strings;
+        free strings and numbers (a BSN is a 9-digit number) stay open.
+        """
+        return self.type in _CLOSED_TYPES or (self.type == "string" and self.pattern is not None)
+
+    def accepts(self, raw: Any) -> bool:
+        """Whether ``raw`` is a valid value of this column."""
+        try:
+            convert(self, raw)
+        except Violation:
+            return False
+        return True
 
 
 def _text(raw: Any) -> str:
@@ -147,7 +166,10 @@ def convert(spec: ColumnSpec, raw: Any) -> Any:
         return None
     kind = spec.type
     if kind == "string":
-        return _text(raw)
+        text = _text(raw)
+        if spec.pattern is not None and not spec.pattern.fullmatch(text):
+            raise Violation("pattern")
+        return text
     if kind == "token":
         text = _text(raw)
         if not TOKEN_PATTERN.fullmatch(text):

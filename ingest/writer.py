@@ -15,7 +15,7 @@ before the links of the same batch, so a link always finds both ends.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -34,15 +34,20 @@ from ingest.queries import (
     DELIVERY_GET,
     DELIVERY_START,
     LINK_IDENTITY,
-    merge_links,
-    merge_nodes,
+    SOURCE_LISTS,
+    read_links,
+    read_nodes,
+    write_links,
+    write_nodes,
 )
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "BatchWriter",
+    "Source",
     "WriteResult",
     "content_checksum",
+    "merge_sources",
     "write_delivery",
 ]
 
@@ -63,41 +68,94 @@ class WriteResult:
     batches: int
 
 
-def provenance_params(checked: CheckedDelivery) -> dict[str, Any]:
-    """The delivery-level parameters of every merge statement."""
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The source a delivery adds to every fact it holds (``docs/graph-model.md``)."""
+
+    partner: str
+    legal_basis: str
+    delivery: str
+    extract_date: date
+    retain_until: date
+
+
+def source_of(checked: CheckedDelivery) -> Source:
+    """The provenance source of a checked delivery."""
     m = checked.manifest
-    return {
-        "partner": m.partner,
-        "legal_basis": m.legal_basis,
-        "delivery": m.delivery_id,
-        "extract_date": m.extract_date,
-        "retain_until": m.retain_until,
-    }
+    return Source(m.partner, m.legal_basis, m.delivery_id, m.extract_date, m.retain_until)
+
+
+def _native(value: Any) -> Any:
+    return value.to_native() if hasattr(value, "to_native") else value
+
+
+def merge_sources(existing: Mapping[str, Any] | None, source: Source) -> dict[str, Any]:
+    """The provenance properties of a fact after ``source`` delivered it (again).
+
+    A new (partner, legal basis) appends an entry to the aligned ``src_*`` lists; a known one
+    moves its first/last seen dates outward, its retain_until to the later date, and its
+    delivery to the latest by extract date. The summaries follow from the lists. Incremental
+    ingest and bulk import both use this function, so they reach the same properties.
+    """
+    lists = [
+        [_native(v) for v in (existing.get(name) or [])] if existing else []
+        for name in SOURCE_LISTS
+    ]
+    sp, sb, sd, sf, sl, sr = lists
+    index = next(
+        (i for i in range(len(sp)) if sp[i] == source.partner and sb[i] == source.legal_basis),
+        None,
+    )
+    if index is None:
+        sp.append(source.partner)
+        sb.append(source.legal_basis)
+        sd.append(source.delivery)
+        sf.append(source.extract_date)
+        sl.append(source.extract_date)
+        sr.append(source.retain_until)
+    else:
+        if source.extract_date >= sl[index]:
+            sd[index] = source.delivery
+        sf[index] = min(sf[index], source.extract_date)
+        sl[index] = max(sl[index], source.extract_date)
+        sr[index] = max(sr[index], source.retain_until)
+    props: dict[str, Any] = dict(zip(SOURCE_LISTS, lists, strict=True))
+    props["partners"] = list(dict.fromkeys(sp))
+    props["first_seen"] = min(sf)
+    props["last_seen"] = max(sl)
+    props["retain_until"] = max(sr)
+    return props
+
+
+#: Runs one statement with parameters and returns its records as dicts.
+Runner = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
 
 
 class BatchWriter:
     """Buffers records per label and link type and flushes them as ``UNWIND`` batches.
 
-    ``run`` executes one statement with parameters (a transaction's ``run`` in production, a
-    recorder in tests); nodes are always flushed before links.
+    ``run`` executes one statement (a transaction's ``run`` in production). Per group a flush
+    reads the provenance of the facts that exist already, merges the delivery's source in
+    (:func:`merge_sources`) and writes properties and provenance in one ``MERGE`` statement;
+    nodes are always flushed before links, so a link finds both its ends.
     """
 
     def __init__(
         self,
-        run: Callable[[str, dict[str, Any]], None],
-        params: dict[str, Any],
+        run: Runner,
+        source: Source,
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
         on_batch: BatchHook | None = None,
     ) -> None:
         self._run = run
-        self._params = params
+        self._source = source
         self._batch_size = batch_size
         self._on_batch = on_batch
-        self._nodes: dict[NodeLabel, list[dict[str, Any]]] = defaultdict(list)
-        self._links: dict[tuple[RelType, NodeLabel, NodeLabel], list[dict[str, Any]]] = defaultdict(
-            list
-        )
+        self._nodes: dict[NodeLabel, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        self._links: dict[
+            tuple[RelType, NodeLabel, NodeLabel], list[tuple[str, str, Any, dict[str, Any]]]
+        ] = defaultdict(list)
         self._seen: set[tuple[NodeLabel, str]] = set()
         self._buffered = 0
         self.nodes = 0
@@ -111,36 +169,66 @@ class BatchWriter:
             if key in self._seen:
                 continue  # merged once per delivery (conflicting duplicates were refused)
             self._seen.add(key)
-            self._nodes[label].append({"id": node_id, "props": props})
+            self._nodes[label].append((node_id, props))
             self._buffered += 1
         for rel, source_label, source, target_label, target, props in links:
-            row: dict[str, Any] = {"source": source, "target": target, "props": props}
-            if rel in LINK_IDENTITY:
-                row["key"] = props.get(LINK_IDENTITY[rel])
-            self._links[(rel, source_label, target_label)].append(row)
+            identity = props.get(LINK_IDENTITY[rel]) if rel in LINK_IDENTITY else None
+            self._links[(rel, source_label, target_label)].append((source, target, identity, props))
             self._buffered += 1
         if self._buffered >= self._batch_size:
             self.flush()
 
     def flush(self) -> None:
         """Write everything buffered: all node groups first, then all link groups."""
-        for label, rows in self._nodes.items():
-            if rows:
-                self._write(merge_nodes(label), rows)
-                self.nodes += len(rows)
-        for (rel, source, target), rows in self._links.items():
-            if rows:
-                self._write(merge_links(rel, source, target), rows)
-                self.links += len(rows)
+        for label, node_rows in self._nodes.items():
+            if node_rows:
+                self._flush_nodes(label, node_rows)
+        for (rel, source, target), link_rows in self._links.items():
+            if link_rows:
+                self._flush_links(rel, source, target, link_rows)
         self._nodes.clear()
         self._links.clear()
         self._buffered = 0
 
-    def _write(self, query: str, rows: list[dict[str, Any]]) -> None:
-        self._run(query, {**self._params, "rows": rows})
+    def _flush_nodes(self, label: NodeLabel, rows: list[tuple[str, dict[str, Any]]]) -> None:
+        existing = {r["id"]: r for r in self._run(read_nodes(label), {"ids": [i for i, _ in rows]})}
+        out = [
+            {"id": i, "props": {**props, **merge_sources(existing.get(i), self._source)}}
+            for i, props in rows
+        ]
+        self._run(write_nodes(label), {"rows": out})
+        self._done(len(rows))
+        self.nodes += len(rows)
+
+    def _flush_links(
+        self,
+        rel: RelType,
+        source: NodeLabel,
+        target: NodeLabel,
+        rows: list[tuple[str, str, Any, dict[str, Any]]],
+    ) -> None:
+        keys = [{"source": s, "target": t, "key": k} for s, t, k, _ in rows]
+        existing = {
+            (r["source"], r["target"], r["key"]): r
+            for r in self._run(read_links(rel, source, target), {"rows": keys})
+        }
+        out = [
+            {
+                "source": s,
+                "target": t,
+                "key": k,
+                "props": {**props, **merge_sources(existing.get((s, t, k)), self._source)},
+            }
+            for s, t, k, props in rows
+        ]
+        self._run(write_links(rel, source, target), {"rows": out})
+        self._done(len(rows))
+        self.links += len(rows)
+
+    def _done(self, count: int) -> None:
         self.batches += 1
         if self._on_batch is not None:
-            self._on_batch(len(rows))
+            self._on_batch(count)
 
 
 def _delivery_params(checked: CheckedDelivery) -> dict[str, Any]:
@@ -195,12 +283,10 @@ def write_delivery(
         driver.execute_query(DELIVERY_START, _delivery_params(checked), database_=database)
         with driver.session(database=database) as session, session.begin_transaction() as tx:
 
-            def run(query: str, params: dict[str, Any]) -> None:
-                tx.run(query, params).consume()
+            def run(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+                return [record.data() for record in tx.run(query, params)]
 
-            writer = BatchWriter(
-                run, provenance_params(checked), batch_size=batch_size, on_batch=on_batch
-            )
+            writer = BatchWriter(run, source_of(checked), batch_size=batch_size, on_batch=on_batch)
             for nodes, links in records:
                 writer.add(nodes, links)
             writer.flush()
@@ -219,11 +305,6 @@ def write_delivery(
             "delivery was committed"
         ) from e
     return WriteResult(delivery_id, "committed", writer.nodes, writer.links, writer.batches)
-
-
-def today() -> date:
-    """Today's date (one place, so that tests can reason about it)."""
-    return date.today()
 
 
 def _canonical(value: Any) -> Any:
