@@ -79,6 +79,7 @@ IDS: Final = {
     "pR1": _token("PRS", "ROTTERDAMONE"),
     "KVK_B": "11111111",
     "KVK_L": "22222222",
+    "KVK_R": "33333333",
     "aL1": "6211AB-1",
     "aL2": "6221CD-5",
     "aB1": "5611AA-2",
@@ -245,6 +246,7 @@ def seed(driver: neo4j.Driver, *, database: str) -> None:
         NodeLabel.COMPANY: [
             {"id": IDS["KVK_B"], "name": "Kweek BV", "legal_form": "BV", **_prov("KVK", "HRW")},
             {"id": IDS["KVK_L"], "name": "Bouw BV", "legal_form": "BV", **_prov("KVK", "HRW")},
+            {"id": IDS["KVK_R"], "name": "Haven BV", "legal_form": "BV", **_prov("KVK", "HRW")},
         ],
         NodeLabel.ADDRESS: [
             _address("aL1", "Limburg"),
@@ -278,6 +280,7 @@ def seed(driver: neo4j.Driver, *, database: str) -> None:
         RelType.REGISTERED_AT: [
             {"a": IDS["KVK_B"], "b": IDS["aB1"], "props": _prov("KVK", "HRW", kind="office")},
             {"a": IDS["KVK_L"], "b": IDS["aL1"], "props": _prov("KVK", "HRW", kind="office")},
+            {"a": IDS["KVK_R"], "b": IDS["aR1"], "props": _prov("KVK", "HRW", kind="office")},
         ],
         RelType.DIRECTORSHIP: [
             {"a": IDS["pL1"], "b": IDS["KVK_B"], "props": _prov("KVK", "HRW")},
