@@ -50,7 +50,6 @@ def _run(name: str, instance: str, out: Path) -> Any:
         **os.environ,
         "KNOOPPUNT_INSTANCE": instance,
         "KNOOPPUNT_NOTEBOOK_OUT": str(out),
-        "MPLBACKEND": "Agg",
     }
     client = NotebookClient(
         notebook,
