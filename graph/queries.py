@@ -120,7 +120,12 @@ ANALYSIS_EXPORT_SHARES: dict[str, str] = {
     "vehicle": _share("vehicle", f"{_R.USES}|{_R.OWNERSHIP}", _L.VEHICLE),
     "phone": _share("phone", _R.USES, _L.PHONE),
     "bank_account": _share("bank_account", _R.HOLDS, _L.BANK_ACCOUNT),
-    "club": _share("club", _R.MEMBERSHIP, _L.CLUB),
+    # a chapter, and the whole club across its chapters (connector id ``club:<name>``)
+    "club": _share("club", _R.MEMBERSHIP, _L.CLUB)
+    + " UNION ALL "
+    + _share("club", _R.MEMBERSHIP, _L.CLUB, "c.name IS NOT NULL").replace(
+        "c.id AS conn", "'club:' + c.name AS conn"
+    ),
     "incident": _share(
         "incident", _R.INVOLVED_IN, _L.INCIDENT,
         "l.role IN $roles AND (c.date IS NULL OR c.date <= $as_of)",

@@ -25,7 +25,7 @@ Progress = Callable[[str], None]
 #: employed by such a company carry the role too.
 SBI_ROLES: Final = {
     "4321": "electrician",
-    "4776": "grow_shop",
+    "4778": "grow_shop",
     "4941": "transporter",
     "6810": "property",
     "6820": "property",

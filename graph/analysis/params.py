@@ -105,6 +105,23 @@ class AnalysisParams:
     #: Clusters whose summed signal weight is below this are not reported (ordinary social
     #: structure: households, colleagues, neighbours).
     min_keep_weight: float = 2.0
+    #: Periphery trimming (decision 032): a community's core starts with its members that carry
+    #: a crime signal and grows by members whose links of ``core_kinds`` to the core weigh at
+    #: least ``core_min_weight``; the rest (household members, colleagues, landlords) is
+    #: periphery and not a member of the cluster.
+    trim_periphery: bool = True
+    core_kinds: tuple[str, ...] = (
+        "associate",
+        "incident",
+        "club",
+        "investigation",
+        "phone",
+        "vehicle",
+    )
+    core_min_weight: float = 1.0
+    #: Two cores are one cluster when the strong links between them weigh at least this share
+    #: of the smaller core's internal strong weight (0 disables merging).
+    merge_share: float = 0.3
     #: Cross-region: at least two regions each holding this many members.
     min_region_members: int = 2
     #: Typology: the summed signal weight of a typology must reach this to be named.

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from graph.analysis.alerts import AlertDraft, alerts_for
@@ -22,6 +23,7 @@ from graph.analysis.projection import (
     KINDS,
     PARTNER_CODES,
     AnalysisGraph,
+    FloatArray,
     IntArray,
     RawGraph,
     partners_of_mask,
@@ -30,7 +32,7 @@ from graph.analysis.projection import (
 from graph.analysis.scoring import Evidence, ScoreLine, cross_regions, score, typology
 from graph.model import REGIONS
 
-__all__ = ["AnalysisResult", "ClusterResult", "analyse_graph", "run_analysis"]
+__all__ = ["AnalysisResult", "ClusterResult", "analyse_graph", "core_members", "run_analysis"]
 
 Progress = Callable[[str], None]
 
@@ -62,6 +64,7 @@ class ClusterResult:
     component_size: int
     density: float
     growth: float | None
+    periphery: int = 0
     score: float = 0.0
     explanation: list[ScoreLine] = field(default_factory=list)
     flagged: bool = False
@@ -110,11 +113,100 @@ class AnalysisResult:
     membership: IntArray
 
 
-def _group(values: IntArray) -> tuple[IntArray, IntArray, IntArray]:
-    """Sort order, unique values and start offsets of ``values`` (for slicing groups)."""
-    order = np.argsort(values, kind="stable")
-    uniq, starts = np.unique(values[order], return_index=True)
-    return order, uniq, starts
+_EMPTY: IntArray = np.zeros(0, dtype=np.int64)
+
+
+def _slices(
+    groups: IntArray, wanted: npt.NDArray[np.bool_], items: IntArray | None = None
+) -> dict[int, IntArray]:
+    """``{group: sorted items}`` for the wanted groups (``items`` default: the positions)."""
+    ok = np.flatnonzero((groups >= 0) & wanted[np.maximum(groups, 0)]) if groups.size else _EMPTY
+    order = ok[np.argsort(groups[ok], kind="stable")]
+    uniq, starts = np.unique(groups[order], return_index=True)
+    if uniq.size == 0:
+        return {}
+    ends = np.append(starts[1:], order.size)
+    values = order if items is None else items[order]
+    return {
+        int(g): np.sort(values[a:b]) for g, a, b in zip(uniq.tolist(), starts, ends, strict=True)
+    }
+
+
+def merge_cores(
+    label: IntArray,
+    src: IntArray,
+    dst: IntArray,
+    strong: FloatArray,
+    share: float,
+    periphery: dict[int, int],
+) -> int:
+    """Merge cores whose strong links to each other weigh at least ``share`` of the smaller
+    one's internal strong weight (one network that modularity cut in two, e.g. an OMG club
+    split by chapter). Relabels ``label`` in place; returns the number of merges."""
+    ls, ld = label[src], label[dst]
+    both = (ls >= 0) & (ld >= 0) & (strong > 0)
+    same = both & (ls == ld)
+    internal: dict[int, float] = {}
+    for c, w in zip(ls[same].tolist(), strong[same].tolist(), strict=True):
+        internal[c] = internal.get(c, 0.0) + w
+    cross = both & (ls != ld)
+    between: dict[tuple[int, int], float] = {}
+    for a, b, w in zip(ls[cross].tolist(), ld[cross].tolist(), strong[cross].tolist(), strict=True):
+        key = (a, b) if a < b else (b, a)
+        between[key] = between.get(key, 0.0) + w
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    merges = 0
+    for (a, b), w in sorted(between.items()):
+        smaller = min(internal.get(a, 0.0), internal.get(b, 0.0))
+        if w >= share * smaller:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+                merges += 1
+    if merges:
+        roots = {c: find(c) for c in list(periphery)}
+        remap = np.arange(int(label.max()) + 1, dtype=np.int64)
+        for c, r in roots.items():
+            remap[c] = r
+        inside = label >= 0
+        label[inside] = remap[label[inside]]
+        for c, r in roots.items():
+            if c != r:
+                periphery[r] += periphery.pop(c)
+    return merges
+
+
+def core_members(
+    members: IntArray,
+    src: IntArray,
+    dst: IntArray,
+    strong: FloatArray,
+    has_signal: npt.NDArray[np.bool_],
+    min_weight: float,
+) -> IntArray:
+    """A community's core: members with a signal, grown by members whose strong-link weight to
+    the core reaches ``min_weight`` (repeated until nothing changes). ``members`` sorted."""
+    k = members.size
+    in_core = has_signal[members].copy()
+    if src.size == 0:
+        return members[in_core]
+    a = np.searchsorted(members, src)
+    b = np.searchsorted(members, dst)
+    for _ in range(k):
+        to_core = np.bincount(a, weights=strong * in_core[b], minlength=k) + np.bincount(
+            b, weights=strong * in_core[a], minlength=k
+        )
+        grown = in_core | (to_core >= min_weight)
+        if (grown == in_core).all():
+            break
+        in_core = grown
+    return members[in_core]
 
 
 def analyse_graph(
@@ -151,57 +243,91 @@ def analyse_graph(
     keep_set = np.zeros(n_comm, dtype=bool)
     keep_set[keep] = True
 
-    # evidence per kept community
-    evid: dict[int, list[Evidence]] = {int(c): [] for c in keep}
+    # members and internal links per kept community
+    m_slices = _slices(membership, keep_set)
+    ec = membership[graph.src]
+    internal = np.flatnonzero((ec == membership[graph.dst]) & keep_set[ec])
+    l_slices = _slices(ec[internal], keep_set, internal)
+    # core of each community (periphery trimming); label = community of core members, else -1
+    has_signal = np.zeros(graph.n_nodes, dtype=bool)
+    has_signal[graph.sig_node] = True
+    label = np.full(graph.n_nodes, -1, dtype=np.int64)
+    periphery: dict[int, int] = {}
+    for c in keep.tolist():
+        members = m_slices[c]
+        if params.trim_periphery:
+            links = l_slices.get(c, _EMPTY)
+            core = core_members(
+                members,
+                graph.src[links],
+                graph.dst[links],
+                graph.strong[links],
+                has_signal,
+                params.core_min_weight,
+            )
+        else:
+            core = members
+        if core.size >= params.min_cluster_size:
+            label[core] = c
+            periphery[c] = int(members.size - core.size)
+    if params.merge_share > 0:
+        merge_cores(label, graph.src, graph.dst, graph.strong, params.merge_share, periphery)
+    kept = sorted(periphery)
+    kept_set = np.zeros(n_comm, dtype=bool)
+    kept_set[kept] = True
+    member_slices = _slices(label, kept_set)
+    lc = label[graph.src]
+    core_links = np.flatnonzero((lc >= 0) & (lc == label[graph.dst]))
+    link_slices = _slices(lc[core_links], kept_set, core_links)
+
+    # evidence per cluster
+    evid: dict[int, list[Evidence]] = {c: [] for c in kept}
     sig_members: dict[int, int] = {}
+    sig_label = label[graph.sig_node]
     if graph.sig_node.size:
         frame = pd.DataFrame(
             {
-                "comm": sig_comm,
+                "comm": sig_label,
                 "code": graph.sig_code,
                 "w": graph.sig_weight,
                 "node": graph.sig_node,
             }
         )
-        frame = frame.loc[keep_set[frame["comm"].to_numpy()]]
-        agg = frame.groupby(["comm", "code"]).agg(count=("w", "size"), weight=("w", "sum"))
-        for (c, code), row in agg.iterrows():
+        frame = frame.loc[frame["comm"] >= 0]
+        agg = (
+            frame.groupby(["comm", "code"])
+            .agg(count=("w", "size"), weight=("w", "sum"))
+            .reset_index()
+        )
+        for c, code, count, weight in zip(
+            agg["comm"].tolist(),
+            agg["code"].tolist(),
+            agg["count"].tolist(),
+            agg["weight"].tolist(),
+            strict=True,
+        ):
             name = graph.signal_names[int(code)]
             evid[int(c)].append(
-                Evidence(
-                    name, int(row["count"]), float(row["weight"]), params.signal_weights[name][1]
-                )
+                Evidence(name, int(count), float(weight), params.signal_weights[name][1])
             )
-        sig_members = frame.groupby("comm")["node"].nunique().astype(int).to_dict()
-    # partners per kept community: internal facts and members' signals
-    partner_mask = np.zeros(n_comm, dtype=np.int64)
+        nunique = frame.groupby("comm")["node"].nunique()
+        sig_members = {
+            int(c): int(k) for c, k in zip(nunique.index.tolist(), nunique.tolist(), strict=True)
+        }
+    # partners per cluster: facts between its members and its members' signals
+    partner_mask = np.zeros(max(n_comm, 1), dtype=np.int64)
     if graph.pair_src.size:
-        pc = membership[graph.pair_src]
-        internal = (pc == membership[graph.pair_dst]) & keep_set[pc]
-        _or_bits(partner_mask, pc[internal], graph.pair_partners[internal])
+        pc = label[graph.pair_src]
+        inside = (pc >= 0) & (pc == label[graph.pair_dst])
+        _or_bits(partner_mask, pc[inside], graph.pair_partners[inside])
     if graph.sig_node.size:
-        inside = keep_set[sig_comm]
-        _or_bits(partner_mask, sig_comm[inside], graph.sig_partners[inside])
-
-    # internal links per kept community
-    ec = membership[graph.src]
-    internal_links = np.flatnonzero((ec == membership[graph.dst]) & keep_set[ec])
-    l_order, l_uniq, l_starts = _group(ec[internal_links])
-    link_slices: dict[int, IntArray] = {}
-    for i, c in enumerate(l_uniq.tolist()):
-        end = l_starts[i + 1] if i + 1 < len(l_starts) else l_order.size
-        link_slices[c] = internal_links[l_order[l_starts[i] : end]]
-    m_order, m_uniq, m_starts = _group(membership)
-    member_slices: dict[int, IntArray] = {}
-    for i, c in enumerate(m_uniq.tolist()):
-        if keep_set[c]:
-            end = m_starts[i + 1] if i + 1 < len(m_starts) else m_order.size
-            member_slices[c] = np.sort(m_order[m_starts[i] : end])
+        inside = sig_label >= 0
+        _or_bits(partner_mask, sig_label[inside], graph.sig_partners[inside])
 
     drafts: list[ClusterResult] = []
-    for c in keep.tolist():
+    for c in kept:
         members = member_slices[c]
-        links = link_slices.get(c, np.zeros(0, dtype=np.int64))
+        links = link_slices.get(c, _EMPTY)
         sub = cluster_subgraph(members, graph.src[links], graph.dst[links], graph.weight[links])
         region_of = {int(v): int(graph.regions[v]) for v in members}
         stats = key_players(sub, region_of, graph.roles, params)
@@ -236,6 +362,7 @@ def analyse_graph(
                 component_size=int(comp_sizes[comp[members[0]]]),
                 density=round(2.0 * links.size / (n * (n - 1)), 4) if n > 1 else 0.0,
                 growth=None,
+                periphery=periphery[c],
             )
         )
     timings["clusters"] = time.perf_counter() - t1

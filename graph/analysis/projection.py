@@ -37,6 +37,7 @@ __all__ = [
     "CONNECTOR_KINDS",
     "DIRECT_KINDS",
     "KINDS",
+    "LINK_KINDS",
     "PARTNER_CODES",
     "AnalysisGraph",
     "RawGraph",
@@ -64,6 +65,9 @@ CONNECTOR_KINDS: Final = frozenset(
         "permit",
     }
 )
+#: Every link kind, in the order of the ``pair_kind`` codes.
+LINK_KINDS: Final = tuple(sorted(DIRECT_KINDS | CONNECTOR_KINDS))
+_LINK_CODE: Final = {k: i for i, k in enumerate(LINK_KINDS)}
 #: Partner codes in bit order of the partner masks.
 PARTNER_CODES: Final = (
     "BD", "DOU", "FIOD", "GEM", "IND", "KMAR", "KVK", "NLA", "OM", "POL", "PROV", "TSL",
@@ -129,9 +133,12 @@ class AnalysisGraph:
     src: IntArray
     dst: IntArray
     weight: FloatArray
+    strong: FloatArray
     pair_src: IntArray
     pair_dst: IntArray
     pair_partners: IntArray
+    pair_kind: IntArray
+    pair_weight: FloatArray
     sig_node: IntArray
     sig_code: IntArray
     sig_weight: FloatArray
@@ -187,7 +194,7 @@ def _clique_pairs(
     kind: IntArray,
     mask: IntArray,
     hub_max_of_kind: IntArray,
-) -> tuple[IntArray, IntArray, FloatArray, IntArray, Counter[int]]:
+) -> tuple[IntArray, IntArray, FloatArray, IntArray, IntArray, Counter[int]]:
     """All pairs of sharers per connector (vectorised), damped by the connector's size."""
     frame = pd.DataFrame({"conn": conn, "member": member, "kind": kind, "mask": mask})
     frame = frame.groupby(["conn", "member"], as_index=False, sort=False).agg(
@@ -204,7 +211,7 @@ def _clique_pairs(
     frame = frame.loc[(sizes >= 2) & ~over]
     if frame.empty:
         z = _empty_int()
-        return z, z, np.zeros(0), z, damped
+        return z, z, np.zeros(0), z, z, damped
     pairs = frame.merge(frame[["conn", "member", "mask"]], on="conn", suffixes=("_a", "_b"))
     pairs = pairs.loc[pairs["member_a"] < pairs["member_b"]]
     w = weight_of_kind[pairs["kind"].to_numpy()] / (pairs["size"].to_numpy() - 1.0)
@@ -213,6 +220,7 @@ def _clique_pairs(
         pairs["member_b"].to_numpy(dtype=np.int64),
         w.astype(np.float64),
         (pairs["mask_a"].to_numpy() | pairs["mask_b"].to_numpy()).astype(np.int64),
+        _i64(pairs["kind"].to_numpy()),
         damped,
     )
 
@@ -238,6 +246,7 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
     dsts: list[IntArray] = []
     weights: list[FloatArray] = []
     masks: list[IntArray] = []
+    kinds_: list[IntArray] = []
 
     # direct links
     if raw.links:
@@ -260,6 +269,7 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
         dsts.append(np.maximum(a, b)[keep])
         weights.append(w[keep])
         masks.append(links["mask"].to_numpy(dtype=np.int64)[keep])
+        kinds_.append(_i64(links["kind"].map(_LINK_CODE).to_numpy())[keep])
 
     # shared connectors
     if raw.shares:
@@ -278,7 +288,7 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
         conn = _i64(pd.factorize(family + "\x1f" + shares["conn"])[0])
         kcode = _i64(shares["kind"].map(kind_of).to_numpy(dtype=np.int64))
         is_property = (shares["kind"] == "property").to_numpy()
-        a, b, w, m, hub_counts = _clique_pairs(
+        a, b, w, m, kc, hub_counts = _clique_pairs(
             conn[~is_property],
             member[~is_property],
             w_kind,
@@ -292,6 +302,7 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
         dsts.append(b)
         weights.append(w)
         masks.append(m)
+        kinds_.append(_i64(np.array([_LINK_CODE[k] for k in kind_codes], dtype=np.int64)[kc]))
         if is_property.any():
             owners = pd.DataFrame(
                 {
@@ -320,14 +331,16 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
             dsts.append(np.maximum(oa, ob))
             weights.append(np.full(len(star), params.link_weights["property"]))
             masks.append((star["mask_o"].to_numpy() | star["mask_c"].to_numpy()).astype(np.int64))
+            kinds_.append(np.full(len(star), _LINK_CODE["property"], dtype=np.int64))
 
     if srcs:
         pair_src = np.concatenate(srcs)
         pair_dst = np.concatenate(dsts)
         pair_w = np.concatenate(weights)
         pair_mask = np.concatenate(masks)
+        pair_kind = np.concatenate(kinds_)
     else:
-        pair_src = pair_dst = pair_mask = _empty_int()
+        pair_src = pair_dst = pair_mask = pair_kind = _empty_int()
         pair_w = np.zeros(0)
     if pair_src.size:
         key = pair_src * n + pair_dst
@@ -337,9 +350,15 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
         )
         src = _i64(uniq // n)
         dst = _i64(uniq % n)
+        core_codes = [_LINK_CODE[k] for k in params.core_kinds]
+        strong_w = pair_w * np.isin(pair_kind, core_codes)
+        strong: FloatArray = np.asarray(
+            np.bincount(inverse, weights=strong_w, minlength=uniq.size), dtype=np.float64
+        )
     else:
         src = dst = _empty_int()
         weight = np.zeros(0, dtype=np.float64)
+        strong = np.zeros(0, dtype=np.float64)
 
     # signals
     names = sorted(params.signal_weights)
@@ -364,9 +383,12 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
         src=src.astype(np.int64),
         dst=dst.astype(np.int64),
         weight=weight.astype(np.float64),
+        strong=strong,
         pair_src=pair_src,
         pair_dst=pair_dst,
         pair_partners=pair_mask,
+        pair_kind=pair_kind,
+        pair_weight=pair_w.astype(np.float64),
         sig_node=sig_node,
         sig_code=sig_code,
         sig_weight=sig_weight.astype(np.float64),
@@ -411,9 +433,12 @@ def graph_from_edges(
         src=_i64(uniq // n),
         dst=_i64(uniq % n),
         weight=summed,
+        strong=summed,
         pair_src=empty,
         pair_dst=empty,
         pair_partners=empty,
+        pair_kind=empty,
+        pair_weight=np.zeros(0, dtype=np.float64),
         sig_node=empty,
         sig_code=empty,
         sig_weight=np.zeros(0, dtype=np.float64),
