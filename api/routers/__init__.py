@@ -10,7 +10,7 @@ from api.schemas import Problem
 __all__ = ["cluster_summary", "problem_responses"]
 
 _DESCRIPTIONS = {
-    400: "Bad request (for example a malformed cursor)",
+    400: "Bad request (a malformed cursor or request body, an impossible range)",
     401: "No valid bearer token",
     403: "Outside the caller's need-to-know, or a case reference is missing",
     404: "Not found",

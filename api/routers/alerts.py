@@ -173,7 +173,7 @@ async def get_alert(
 @router.post(
     "/alerts/{alert_id}/status",
     response_model=StatusChangeResult,
-    responses=problem_responses(403, 404, 409),
+    responses=problem_responses(400, 403, 404, 409),
     summary="Acknowledge or close an alert for the caller's organisation (coordinators)",
 )
 async def change_alert_status(
