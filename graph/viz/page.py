@@ -26,6 +26,9 @@ Node attributes (all optional):
 ``details``
     extra tooltip lines (list of text), e.g. ``["name: Example BV", "type: extortion"]``.
 
+Graph attribute (optional): ``graph.graph["subject"]``, the key of the node the page is about
+(a subject's neighbourhood): drawn with a thick black ring and selected when the page opens.
+
 Edge attributes (all optional): ``kind`` (relationship type, :class:`graph.model.RelType`),
 ``partners``, ``deliveries``, ``first_seen``, ``last_seen``, ``details``. The link is labelled
 ``KIND · PARTNERS`` and coloured by partner (black when several partners reported it).
@@ -74,6 +77,8 @@ _LABEL_MAX = 18
 _BASE_SIZE = 12.0
 _CONTEXT_SIZE = 9.0
 _BROKER_EXTRA = 30.0
+_NO_REGION = "none or unknown"
+_SUBJECT_BORDER = "#000000"
 
 
 @lru_cache(maxsize=1)
@@ -229,6 +234,7 @@ def render_network_page(
     positions = compute_positions(graph, seed=seed) if large else {}
     ids: dict[Hashable, int] = {node: i for i, node in enumerate(graph.nodes, start=1)}
     max_broker = max((_float(a.get("broker")) for _, a in graph.nodes(data=True)), default=0.0)
+    subject = graph.graph.get("subject")
 
     net = Network(directed=graph.is_directed(), cdn_resources="in_line")
     kinds: dict[str, tuple[KindStyle, int]] = {}
@@ -238,7 +244,7 @@ def render_network_page(
         kinds[style.name] = (style, kinds.get(style.name, (style, 0))[1] + 1)
         label = _text(attrs.get("label")) or _text(node)
         region = _text(attrs.get("region")) or None
-        regions[region or "unknown"] = regions.get(region or "unknown", 0) + 1
+        regions[region or _NO_REGION] = regions.get(region or _NO_REGION, 0) + 1
         broker = _float(attrs.get("broker"))
         is_member = style.name in ("Person", "Company")
         size = (_BASE_SIZE if is_member else _CONTEXT_SIZE) + (
@@ -262,6 +268,12 @@ def render_network_page(
                 "hover": {"background": style.colour, "border": "#000000"},
             },
         }
+        if node == subject:
+            options["size"] = round(size + 8, 2)
+            options["borderWidth"] = 6
+            options["color"]["border"] = _SUBJECT_BORDER
+            options["font"] = {"size": 15, "bold": True}
+            options["title"] = "SUBJECT\n" + options["title"]
         if large:
             x, y = positions[node]
             options.update(x=round(x, 1), y=round(y, 1), physics=False)
@@ -309,14 +321,16 @@ def render_network_page(
         "edges": edges,
         "options": json.loads(options_json),
         "physics": not large,
+        "subject": ids.get(subject) if subject is not None else None,
     }
-    region_items = sorted(regions.items(), key=lambda kv: (kv[0] == "unknown", -kv[1], kv[0]))
+    region_items = sorted(regions.items(), key=lambda kv: (kv[0] == _NO_REGION, -kv[1], kv[0]))
     return _template().render(
         title=title,
         subtitle=subtitle,
         node_count=n,
         edge_count=graph.number_of_edges(),
         large=large,
+        has_subject=subject is not None and subject in ids,
         kinds=[
             {"name": name, "count": count, "svg": _svg_shape(s.shape, s.colour)}
             for name, (s, count) in sorted(kinds.items(), key=lambda kv: -kv[1][1])

@@ -113,8 +113,16 @@ def _check_page(driver: webdriver.Chrome, graph: nx.Graph, name: str) -> Path:
 
 def test_small_cluster_page_in_chromium(browser: webdriver.Chrome, tmp_path: Path) -> None:
     graph = small_cluster_graph()
+    graph.graph["subject"] = "c1"
     _open(browser, render_network_page(graph, title="Cluster CL-small"), "small", tmp_path)
     _check_page(browser, graph, "cluster-small")
+    # the subject is selected when the page opens
+    selected = browser.execute_script(
+        "return window.knooppunt.network.getSelectedNodes()"
+        ".map(function (id) { return window.knooppunt.nodes.get(id).title; })"
+    )
+    assert len(selected) == 1
+    assert selected[0].startswith("SUBJECT")
     # the hostile label is shown as text, in the tooltip, not run as markup
     titles = browser.execute_script(
         "return window.knooppunt.nodes.get().map(function (n) { return n.title; })"

@@ -141,12 +141,24 @@ def test_legend_lists_kinds_regions_and_partners() -> None:
         "Other",
         "Limburg",
         "Oost-Brabant",
-        "unknown",
+        "none or unknown",
         "KVK",
         "several partners",
         "DIRECTORSHIP",
     ):
         assert f"<span>{text}</span>" in html, text
+
+
+def test_subject_is_marked() -> None:
+    graph = small_cluster_graph()
+    graph.graph["subject"] = "c1"
+    html = render_network_page(graph, title="Neighbourhood")
+    data = _payload(html)
+    subject = next(n for n in data["nodes"] if n["id"] == data["subject"])
+    assert subject["title"].startswith("SUBJECT\nCompany: 12345678")
+    assert subject["borderWidth"] == 6
+    assert "Thick black ring" in html
+    assert _payload(render_network_page(small_cluster_graph(), title="x"))["subject"] is None
 
 
 def test_empty_graph_renders() -> None:
