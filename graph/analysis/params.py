@@ -126,6 +126,12 @@ class AnalysisParams:
     min_region_members: int = 2
     #: Typology: the summed signal weight of a typology must reach this to be named.
     min_typology_weight: float = 6.0
+    #: Saturation scales of the score's severity and organisation components (signal weight at
+    #: which a component reaches 63 % of its maximum) and the signal share that gives the full
+    #: density contribution.
+    severity_scale: float = 40.0
+    organisation_scale: float = 25.0
+    density_full: float = 0.5
     #: Clusters scoring at least this are ``flagged``; only flagged clusters alert.
     alert_threshold: float = 50.0
     #: ``grown`` alert / event when the size grew by at least this share.

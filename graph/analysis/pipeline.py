@@ -380,9 +380,11 @@ def analyse_graph(
             evidence=d.evidence,
             signal_members=d.signal_members,
             size=d.size,
+            community_size=d.size + d.periphery,
             n_cross_regions=len(d.held_regions),
             growth=d.growth,
             n_partners=len(d.partners),
+            params=params,
         )
         d.flagged = d.score >= params.alert_threshold
         alerts.extend(

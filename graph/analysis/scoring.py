@@ -114,16 +114,19 @@ def score(
     evidence: list[Evidence],
     signal_members: int,
     size: int,
+    community_size: int,
     n_cross_regions: int,
     growth: float | None,
     n_partners: int,
+    params: AnalysisParams,
 ) -> tuple[float, list[ScoreLine]]:
     """The score (0..100) and its explanation, one line per component.
 
-    - ``severity``: incident signal weight ``W``, ``35 * (1 - exp(-W / 12))``;
+    - ``severity``: incident signal weight ``W``, ``35 * (1 - exp(-W / severity_scale))``;
     - ``organisation``: club, investigation, property, grow-shop and front-business weight
-      ``W``, ``15 * (1 - exp(-W / 6))``;
-    - ``signal_density``: share ``s`` of members carrying any signal, ``15 * min(1, s / 0.4)``;
+      ``W``, ``15 * (1 - exp(-W / organisation_scale))``;
+    - ``signal_density``: share ``s`` of the community (cluster and its periphery) carrying a
+      signal, ``15 * min(1, s / density_full)``;
     - ``regions``: ``5`` per region beyond the first that holds the minimum, at most ``10``;
     - ``size``: ``10 * min(1, log2(size) / 6)``;
     - ``growth``: relative growth ``g`` since the previous run, ``5 * min(1, g / 0.5)``;
@@ -131,19 +134,23 @@ def score(
     """
     incident = sum(e.weight for e in evidence if e.signal in INCIDENT_SIGNALS)
     organisation = sum(e.weight for e in evidence if e.signal not in INCIDENT_SIGNALS)
-    density = signal_members / size if size else 0.0
+    density = signal_members / community_size if community_size else 0.0
     g = max(0.0, growth or 0.0)
     lines = [
-        ScoreLine("severity", incident, SCORE_COMPONENTS["severity"] * _saturate(incident, 12)),
+        ScoreLine(
+            "severity",
+            incident,
+            SCORE_COMPONENTS["severity"] * _saturate(incident, params.severity_scale),
+        ),
         ScoreLine(
             "organisation",
             organisation,
-            SCORE_COMPONENTS["organisation"] * _saturate(organisation, 6),
+            SCORE_COMPONENTS["organisation"] * _saturate(organisation, params.organisation_scale),
         ),
         ScoreLine(
             "signal_density",
             density,
-            SCORE_COMPONENTS["signal_density"] * min(1.0, density / 0.4),
+            SCORE_COMPONENTS["signal_density"] * min(1.0, density / params.density_full),
         ),
         ScoreLine(
             "regions",
