@@ -331,6 +331,8 @@ def _network(d: _Draw, index: int, net: Network) -> None:
                                                                     k=min(2, len(growers)))))
                 ev = Event("POL", d.next_id("POL"), kind, day, site,
                            [(m, "suspect") for m in suspects])
+                if suspects and rng.random() < 0.4:  # a neighbour reported the smell
+                    ev.persons.append((d.near(suspects[0]), "witness"))
                 d.out.events.append(ev)
                 d.prosecute(ev, 0.8)
                 if rng.random() < 0.7:
@@ -366,6 +368,8 @@ def _network(d: _Draw, index: int, net: Network) -> None:
                        [(m, "suspect") for m in sample])
             if kind in ("extortion", "violence"):
                 ev.persons.append((d.near(sample[0]), "victim"))
+            elif rng.random() < 0.3:
+                ev.persons.append((d.near(sample[0]), "witness"))
             if phone is not None and rng.random() < 0.6:
                 for user in phone[1][:2]:
                     ev.phones.append((phone[0], user))

@@ -1,18 +1,15 @@
 """Deterministic file writers for synthetic deliveries: CSV, XLSX and Parquet, plus manifests.
 
 Every writer streams rows to disk and produces byte-identical files for identical rows: the
-XLSX writer fixes the timestamps openpyxl stamps into ``docProps/core.xml`` and into the zip
-entries; pyarrow's Parquet writer stamps no time (only its version in ``created_by``).
+XLSX writer (XlsxWriter) uses fixed zip entry times and a fixed creation time; pyarrow's
+Parquet writer stamps no time (only its version in ``created_by``).
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
-import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,7 +18,7 @@ from typing import IO, Any, Final, Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from openpyxl import Workbook
+import xlsxwriter  # type: ignore[import-untyped]
 
 __all__ = [
     "FIXED_TIMESTAMP",
@@ -108,49 +105,39 @@ class CsvSink(Sink):
 
 
 class XlsxSink(Sink):
-    """One-sheet XLSX (openpyxl write-only); dates as date cells; fixed timestamps."""
+    """One-sheet XLSX streamed with XlsxWriter (constant memory); dates as date cells.
+
+    XlsxWriter stamps fixed zip entry times; the document's creation time is fixed here, so
+    the same rows give the same bytes.
+    """
 
     def __init__(self, path: Path, spec: FileSpec) -> None:
         super().__init__(path, spec)
-        self._workbook = Workbook(write_only=True)
-        self._sheet = self._workbook.create_sheet(title=Path(spec.name).stem[:31])
-        self._sheet.append(list(spec.columns))
+        self._workbook = xlsxwriter.Workbook(
+            str(path), {"constant_memory": True, "strings_to_numbers": False,
+                        "strings_to_formulas": False, "strings_to_urls": False})
+        self._workbook.set_properties({"created": FIXED_TIMESTAMP,
+                                       "author": "knooppunt generate"})
+        self._sheet = self._workbook.add_worksheet(Path(spec.name).stem[:31])
+        self._date = self._workbook.add_format({"num_format": "yyyy-mm-dd"})
+        for column, name in enumerate(spec.columns):
+            self._sheet.write_string(0, column, name)
 
     def write(self, row: Sequence[Cell]) -> None:
-        self._sheet.append(list(row))
         self.rows += 1
+        sheet, line = self._sheet, self.rows
+        for column, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, date):
+                sheet.write_datetime(line, column, value, self._date)
+            elif isinstance(value, int):
+                sheet.write_number(line, column, value)
+            else:
+                sheet.write_string(line, column, value)
 
     def close(self) -> None:
-        props = self._workbook.properties
-        props.creator = "knooppunt generate"
-        props.created = FIXED_TIMESTAMP
-        buffer = io.BytesIO()
-        self._workbook.save(buffer)
-        self.path.write_bytes(_fix_zip_timestamps(buffer.getvalue()))
-
-
-_CORE_DATES = re.compile(
-    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:(created|modified)>)"
-)
-
-
-def _fix_zip_timestamps(data: bytes) -> bytes:
-    """Rewrite a zip with fixed entry times and fixed core-property dates."""
-    stamp = FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _CORE_DATES.sub(lambda m: m.group(1) + stamp + m.group(3), content)
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIMESTAMP.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            target.writestr(fixed, content)
-    return out.getvalue()
+        self._workbook.close()
 
 
 _ARROW_TYPES: Final[dict[str, pa.DataType]] = {

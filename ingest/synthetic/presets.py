@@ -65,8 +65,8 @@ PRESETS: Final = MappingProxyType(
             ),
             Preset(
                 name="medium",
-                persons=52_000,
-                companies=5_000,
+                persons=36_000,
+                companies=4_500,
                 hubs=8,
                 hub_size=(150, 450),
                 care_homes=40,
@@ -80,11 +80,12 @@ PRESETS: Final = MappingProxyType(
                 families=6,
                 family_size=(20, 40),
                 employer_size=1_500,
+                trade_partners=40.0,
             ),
             Preset(
                 name="large",
-                persons=520_000,
-                companies=50_000,
+                persons=360_000,
+                companies=45_000,
                 hubs=40,
                 hub_size=(200, 800),
                 care_homes=350,
@@ -98,6 +99,7 @@ PRESETS: Final = MappingProxyType(
                 families=20,
                 family_size=(20, 50),
                 employer_size=8_000,
+                trade_partners=40.0,
             ),
         )
     }

@@ -464,9 +464,9 @@ def _household(world: World, rng: random.Random, addr: int, size: int, since: da
     if adults == 2 and rng.random() < 0.45:
         world.add_account(members[:2])
     for m in members[:adults]:
-        if rng.random() < 0.9:
+        if adults == 1 or rng.random() < 0.35:
             world.add_account([m])
-    cars = rng.choices((0, 1, 2), weights=(35, 45, 20))[0]
+    cars = rng.choices((0, 1, 2), weights=(40, 45, 15))[0]
     for _ in range(cars):
         keeper = rng.choice(members[:adults])
         world.add_vehicle(keeper, members[:adults])
@@ -520,9 +520,37 @@ def _background(world: World) -> None:
             if rng.random() < 0.8:
                 world.add_account([s])
 
+    _past_registrations(world)
     _companies(world)
     _foreigners(world)
     _background_relations(world)
+
+
+def _past_registrations(world: World) -> None:
+    """Earlier addresses from the population register: adults moved every eight years or so,
+    into homes that others live in now. Old co-residence is a weak, mostly meaningless tie."""
+    rng = world.rng("history")
+    horizon = FIRST_EXTRACT - timedelta(days=20 * 365)
+    for person in world.persons:
+        if person.kind != "normal" or person.history:
+            continue
+        adult_years = min(_age(person) - 18, 20)
+        if adult_years <= 0:
+            continue
+        moves = rng.randint(1, 2 + adult_years // 3)
+        region = world.region_of_addr(person.addr)
+        end = person.since
+        history: list[tuple[int, date, date]] = []
+        for _ in range(moves):
+            start = max(end - timedelta(days=rng.randint(200, 1_800)), horizon,
+                        person.birth + timedelta(days=18 * 365))
+            if start >= end:
+                break
+            pool = world.addr_by_region[region] if rng.random() < 0.75 else \
+                world.addr_by_region[rng.choice(REGIONS)]
+            history.append((rng.choice(pool), start, end))
+            end = start
+        person.history = history[::-1] or None
 
 
 def _workers_by_region(world: World) -> dict[str, list[int]]:
