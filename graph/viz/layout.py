@@ -34,6 +34,8 @@ def _component_layout(
     n = len(nodes)
     if n == 1:
         return np.zeros((1, 2))
+    if n == 2:
+        return np.array([[-spacing / 2.0, 0.0], [spacing / 2.0, 0.0]])
     g = ig.Graph(n=n, edges=sorted(edges))
     rng = np.random.default_rng(seed)
     start = rng.uniform(-math.sqrt(n), math.sqrt(n), size=(n, 2)).tolist()
@@ -81,18 +83,19 @@ def compute_positions(
         (sorted(c, key=str) for c in nx.connected_components(undirected)),
         key=lambda c: (-len(c), str(c[0])),
     )
+    which = {node: number for number, nodes in enumerate(components) for node in nodes}
+    index = {node: i for nodes in components for i, node in enumerate(nodes)}
+    edges: list[set[tuple[int, int]]] = [set() for _ in components]
+    for u, v in undirected.edges():
+        if u != v:
+            i, j = index[u], index[v]
+            edges[which[u]].add((min(i, j), max(i, j)))
     positions: dict[Hashable, tuple[float, float]] = {}
     gap = spacing
     row_width = max(spacing * math.sqrt(graph.number_of_nodes()) * 1.3, spacing * 4)
     x = y = row_height = 0.0
     for number, nodes in enumerate(components):
-        index = {node: i for i, node in enumerate(nodes)}
-        edges = {
-            (min(index[u], index[v]), max(index[u], index[v]))
-            for u, v in undirected.subgraph(nodes).edges()
-            if u != v
-        }
-        coords = _component_layout(nodes, edges, seed=seed + number, spacing=spacing)
+        coords = _component_layout(nodes, edges[number], seed=seed + number, spacing=spacing)
         width, height = np.ptp(coords, axis=0) if len(nodes) > 1 else (0.0, 0.0)
         if x > 0 and x + width > row_width:
             x, y, row_height = 0.0, y + row_height + gap, 0.0
