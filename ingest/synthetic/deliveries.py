@@ -173,7 +173,11 @@ class Output:
     def _police(self, ev: Event) -> None:
         key = self._incident(ev)
         self._write("pol_incidenten", (ev.id, ev.day, ev.type, *self._addr(ev.addr)))
+        seen: set[Who] = set()
         for who, role in ev.persons:
+            if who in seen:  # one role per person and incident
+                continue
+            seen.add(who)
             self._write("pol_betrokkenen", (ev.id, self._token(who), role))
             self._link(RelType.INVOLVED_IN, self._person(who), key)
         for vehicle, user in ev.vehicles:
@@ -262,7 +266,11 @@ class Output:
         world = self.world
         for p in world.persons:
             token = self._n(NodeLabel.PERSON, p.token)
+            seen = {p.addr}  # one registration per person and address
             for addr, since, until in (p.history or []):
+                if addr in seen:
+                    continue
+                seen.add(addr)
                 self._write("gem_inschrijvingen", (
                     token, p.birth.year, p.sex, *self._addr(addr), world.addresses[addr][3],
                     since, until), world.region_of_addr(addr))
@@ -284,12 +292,13 @@ class Output:
                 self._write("kvk_vestigingen", (f"{int(c.kvk) * 10 + i + 1:012d}", c.kvk,
                                                 *self._addr(addr)))
                 self._link(RelType.REGISTERED_AT, kvk, self._addr_key(addr))
-            for holder, since in c.directors:
+            for holder, since in dict(reversed(c.directors)).items():
                 token, other = self._holder(holder)
                 self._write("kvk_functionarissen", (c.kvk, "bestuurder", token, other, None,
                                                     since))
                 self._link(RelType.DIRECTORSHIP, self._node_of(holder), kvk)
-            for holder, pct, since in c.shareholders:
+            owners = {h: (pct, since) for h, pct, since in reversed(c.shareholders)}
+            for holder, (pct, since) in owners.items():
                 token, other = self._holder(holder)
                 self._write("kvk_functionarissen", (c.kvk, "aandeelhouder", token, other, pct,
                                                     since))
@@ -301,7 +310,7 @@ class Output:
             if not c.active or _missing("bd:" + c.kvk, 20):
                 continue
             self._write("bd_bedrijven", (c.kvk, c.name, c.sbi, "J" if c.cash else "N", c.debt))
-            for person, since in c.employees:
+            for person, since in dict(reversed(c.employees)).items():
                 token = world.persons[person].token
                 if _missing(f"loon:{c.kvk}:{token}", 20):
                     continue
@@ -381,7 +390,12 @@ class Output:
                                     reg.day))
             self._link(RelType.MEMBERSHIP, token,
                        self._n(NodeLabel.CLUB, f"{reg.club}/{reg.chapter}"))
+        pairs: set[tuple[int, int]] = set()
         for rel in world.relations:
+            pair = (min(rel.a, rel.b), max(rel.a, rel.b))
+            if pair in pairs:  # one link per pair: the first investigation that found it
+                continue
+            pairs.add(pair)
             a = self._n(NodeLabel.PERSON, world.persons[rel.a].token)
             b = self._n(NodeLabel.PERSON, world.persons[rel.b].token)
             self._write("pol_relaties", (rel.case, a, b, rel.kind, rel.day))
