@@ -172,20 +172,19 @@ def load_cluster_graph(
         r["key"]
         for r in _read(driver, queries.VIZ_CLUSTER_MEMBERS, database, cluster_id=cluster_id)
     ]
-    context: list[str] = []
-    for chunk in _chunks(members):
-        context.extend(
-            r["key"]
-            for r in _read(
-                driver,
-                queries.VIZ_CLUSTER_CONTEXT,
-                database,
-                keys=chunk,
-                min_shared=min_shared,
-                limit=max_context,
-                today=today,
-            )
+    # one query over all members: a context entity's member count must not be split by chunks
+    context = [
+        r["key"]
+        for r in _read(
+            driver,
+            queries.VIZ_CLUSTER_CONTEXT,
+            database,
+            keys=members,
+            min_shared=min_shared,
+            limit=max_context,
+            today=today,
         )
+    ]
     keys = list(dict.fromkeys([*members, *context]))
     graph = _build(driver, keys, database=database, cluster_id=cluster_id, today=today)
     graph.graph["cluster"] = dict(found[0]["cluster"])
