@@ -37,6 +37,8 @@ pytestmark = [
 if CHROMIUM.is_file() and CHROMEDRIVER.is_file():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +125,15 @@ def test_small_cluster_page_in_chromium(browser: webdriver.Chrome, tmp_path: Pat
     )
     assert len(selected) == 1
     assert selected[0].startswith("SUBJECT")
+    # the find box selects what matches (here: the address by its id)
+    find = browser.find_element(By.ID, "find")
+    find.send_keys("6211AB-12-A", Keys.ENTER)
+    assert browser.find_element(By.ID, "status").text == "1 found"
+    found = browser.execute_script(
+        "return window.knooppunt.network.getSelectedNodes()"
+        ".map(function (id) { return window.knooppunt.nodes.get(id).title; })"
+    )
+    assert [t.split("\n")[0] for t in found] == ["Address: 6211AB-12-A"]
     # the hostile label is shown as text, in the tooltip, not run as markup
     titles = browser.execute_script(
         "return window.knooppunt.nodes.get().map(function (n) { return n.title; })"
