@@ -85,10 +85,12 @@ ALERT_SET_STATUS: Final = (
 #: A cluster's own properties (the access check needs ``regions`` and ``cross_region``).
 CLUSTER: Final = f"MATCH (c:{_L.CLUSTER} {{id: $id}}) RETURN c {{.*}} AS cluster"
 
-#: Members (all, or only those in ``$region`` when ``$all`` is false), history and alerts.
+#: A cluster with its members (all, or only those in ``$region`` when ``$all`` is false),
+#: history and alert ids, in one round trip. The caller checks access before disclosing any.
 CLUSTER_DETAIL: Final = (
     f"MATCH (c:{_L.CLUSTER} {{id: $id}}) "
-    f"RETURN COLLECT {{ MATCH (m:{_E})-[r:{_R.MEMBER_OF_CLUSTER}]->(c) "
+    "RETURN c {.*} AS cluster, "
+    f"COLLECT {{ MATCH (m:{_E})-[r:{_R.MEMBER_OF_CLUSTER}]->(c) "
     "  WHERE $all OR r.region = $region "
     "  RETURN r {.*, id: m.id} ORDER BY coalesce(r.rank, 1000000), m.id } AS members, "
     f"COLLECT {{ MATCH (e:{_L.CLUSTER_EVENT})-[:{_R.ABOUT}]->(c) "
@@ -119,6 +121,13 @@ CLUSTER_GRAPH_LINKS: Final = (
     "endNode(l).id AS target, properties(l) AS props, "
     f"CASE WHEN member THEN null ELSE {_node('x')} END AS connector "
     "LIMIT $max_links"
+)
+
+#: Active cross-region clusters, those with alerts first (benchmarks, demos).
+CROSS_REGION_CLUSTER_IDS: Final = (
+    f"MATCH (c:{_L.CLUSTER} {{status: 'active'}}) WHERE c.cross_region "
+    f"RETURN c.id AS id ORDER BY COUNT {{ (:{_L.ALERT})-[:{_R.ABOUT}]->(c) }} DESC, c.id "
+    "LIMIT $limit"
 )
 
 # --- subjects (Bibob check, export) --------------------------------------------------------
@@ -220,6 +229,7 @@ __all__ = [
     "CLUSTER_DETAIL",
     "CLUSTER_GRAPH_LINKS",
     "CLUSTER_GRAPH_MEMBERS",
+    "CROSS_REGION_CLUSTER_IDS",
     "EXPAND",
     "EXPORT",
     "FLAGGED_MEMBERSHIPS",

@@ -290,14 +290,23 @@ class Store:
             return None
         return parse_json_properties(native(rows[0]["cluster"]))
 
+    async def cross_region_cluster_ids(self, limit: int = 200) -> list[str]:
+        """Ids of active cross-region clusters, those with alerts first."""
+        rows = await self._run(q.CROSS_REGION_CLUSTER_IDS, {"limit": limit})
+        return [str(row["id"]) for row in rows]
+
     async def cluster_detail(
         self, cluster_id: str, *, all_members: bool, region: str | None
-    ) -> dict[str, Any]:
-        """Visible members, history and alert ids of a cluster."""
+    ) -> dict[str, Any] | None:
+        """A cluster (JSON properties decoded) with the members asked for, its history and
+        alert ids; ``None`` when it does not exist."""
         rows = await self._run(
             q.CLUSTER_DETAIL, {"id": cluster_id, "all": all_members, "region": region}
         )
-        row = native(rows[0]) if rows else {"members": [], "history": [], "alerts": []}
+        if not rows:
+            return None
+        row = native(rows[0])
+        row["cluster"] = parse_json_properties(row["cluster"])
         row["history"] = [parse_json_properties(e) for e in row["history"]]
         return dict(row)
 

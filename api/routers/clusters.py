@@ -12,6 +12,7 @@ from api.access import (
     member_visible,
     require_case_reference,
     require_cluster,
+    require_operational,
 )
 from api.auth import User
 from api.deps import CaseReferenceDep, SettingsDep, StoreDep, UserDep, note_result
@@ -64,9 +65,17 @@ async def get_cluster(
 ) -> ClusterDetail:
     """Members outside the caller's region are counted per region in ``hidden_members`` unless
     the request carries an ``X-Case-Reference``; the LIEC sees members only with one."""
-    cluster = await visible_cluster(store, user, cluster_id)
+    require_operational(user)
     detail = await store.cluster_detail(
         cluster_id, all_members=case_reference is not None, region=user.region
+    )
+    if detail is None:
+        raise NotFoundError("no cluster with this id")
+    cluster = detail["cluster"]
+    require_cluster(
+        user,
+        regions=list(cluster.get("regions") or []),
+        cross_region=bool(cluster.get("cross_region")),
     )
     members = [Member(**m) for m in detail["members"]]
     summary = cluster_summary(cluster)

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that measure the project (run as ``python benchmarks/NAME.py``)."""
