@@ -388,8 +388,10 @@ def _network(d: _Draw, index: int, net: Network) -> None:
         if net.typology == "cannabis" and rng.random() < 0.12:
             ev = Event("DOU", d.next_id("DOU"), "seizure", d.day(), None,
                        [(rng.choice(cell), "suspect")], goods=rng.choice(("cannabis", "cash")))
-            if net.companies:
-                ev.companies.append(net.companies[-1])
+            own = [c for c in net.companies
+                   if any(h in cell for h, _ in world.companies[c].directors)]
+            if own:
+                ev.companies.append(own[-1])
             if vehicle is not None:
                 ev.vehicles.append((vehicle, None))
             d.out.events.append(ev)
@@ -410,6 +412,8 @@ def _network(d: _Draw, index: int, net: Network) -> None:
     if net.typology != "omg" and (index * 5 + 3) % 8 == d.q % 8:
         people = [(m, "suspect") for m, role in net.roles.items()
                   if not is_company(m) and role in ("money_launderer", "leader")]
+        if net.apart:  # a network that will split: the investigation targets one part
+            people = [(m, r) for m, r in people if net.roles[m] == "money_launderer"]
         comps = [(-m - 1, "involved") for m, role in net.roles.items()
                  if is_company(m) and role in ("cash_business", "real_estate", "front_business")]
         d.out.inquiries.append(Inquiry(d.next_id("FIOD"), "money_laundering", d.day(), people,
