@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
+import networkx as nx
 from fastapi import APIRouter, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
 
 from api.access import (
     hidden_member_counts,
@@ -20,6 +23,7 @@ from api.errors import NotFoundError
 from api.routers import cluster_summary, problem_responses
 from api.schemas import ClusterDetail, ClusterEvent, ClusterGraph, GraphLink, GraphNode, Member
 from api.store import Store
+from graph.viz import render_network_page
 
 __all__ = ["CLUSTER_ID_PATTERN", "router"]
 
@@ -156,3 +160,85 @@ async def get_cluster_graph(
     )
     note_result(request, len(graph.nodes), disclosed_cluster=cluster_id)
     return graph
+
+
+def _network_graph(graph: ClusterGraph) -> nx.MultiDiGraph:
+    """The cluster graph in the input contract of :func:`graph.viz.render_network_page`."""
+    g = nx.MultiDiGraph()
+    for node in graph.nodes:
+        membership = node.properties.get("membership") or {}
+        details = [
+            f"{key}: {node.properties[key]}"
+            for key in ("name", "type", "date", "kind", "club_kind", "municipality")
+            if node.properties.get(key) is not None
+        ]
+        if membership.get("scarce_role"):
+            details.append(f"scarce role: {membership['scarce_role']}")
+        g.add_node(
+            node.id,
+            kind=node.label,
+            label=node.id,
+            region=node.region,
+            broker=membership.get("betweenness"),
+            rank=membership.get("rank"),
+            partners=node.provenance.partners,
+            deliveries=[s.delivery for s in node.provenance.sources if s.delivery],
+            first_seen=node.provenance.first_seen,
+            last_seen=node.provenance.last_seen,
+            details=details,
+        )
+    for link in graph.links:
+        details = [
+            f"{key}: {link.properties[key]}"
+            for key in ("role", "kind", "share", "since", "until", "count")
+            if link.properties.get(key) is not None
+        ]
+        g.add_edge(
+            link.source,
+            link.target,
+            key=link.id,
+            kind=link.type,
+            partners=link.provenance.partners,
+            deliveries=[s.delivery for s in link.provenance.sources if s.delivery],
+            first_seen=link.provenance.first_seen,
+            last_seen=link.provenance.last_seen,
+            details=details,
+        )
+    return g
+
+
+@router.get(
+    "/clusters/{cluster_id}/view",
+    response_class=HTMLResponse,
+    responses={
+        200: {"content": {"text/html": {}}, "description": "A self-contained network page"},
+        **problem_responses(403, 404),
+    },
+    summary="A cluster's network as an interactive, self-contained HTML page",
+)
+async def view_cluster(
+    request: Request,
+    user: UserDep,
+    case_reference: CaseReferenceDep,
+    settings: SettingsDep,
+    store: StoreDep,
+    cluster_id: ClusterId,
+) -> HTMLResponse:
+    """The same data and need-to-know as ``/clusters/{id}/graph`` (case reference required),
+    drawn by :func:`graph.viz.render_network_page`: colour by region, size by broker score,
+    each link labelled with its kind and the partners it comes from."""
+    graph = await cluster_graph_data(
+        store, user, cluster_id, case_reference, settings.case_reference_pattern
+    )
+    cluster = await store.cluster(cluster_id)
+    typology = (cluster or {}).get("typology")
+    score = (cluster or {}).get("score")
+    subtitle = f"typology {typology}, score {score}" + (" (truncated)" if graph.truncated else "")
+    html = await run_in_threadpool(
+        render_network_page,
+        _network_graph(graph),
+        title=f"Cluster {cluster_id}",
+        subtitle=subtitle,
+    )
+    note_result(request, len(graph.nodes), disclosed_cluster=cluster_id)
+    return HTMLResponse(html)

@@ -134,6 +134,22 @@ ROWS = [
         case=True,
     ),
     Row(
+        "view own",
+        "GET",
+        f"/clusters/{CL_CROSS}/view",
+        f"/clusters/{CL_CROSS}/view",
+        (401, 200, 200, 403, 200, 200, 403),
+        case=True,
+    ),
+    Row(
+        "view other",
+        "GET",
+        f"/clusters/{CL_NOORD}/view",
+        f"/clusters/{CL_NOORD}/view",
+        (401, 403, 403, 403, 403, 403, 403),
+        case=True,
+    ),
+    Row(
         "network own",
         "GET",
         f"/subjects/{IDS['pL5']}/network",

@@ -422,3 +422,22 @@ def test_audit_log_entries_and_reading(api_client: TestClient, api_settings: Set
     page = _get(api_client, api_settings, "/audit", "LIEC", role="privacy-officer", limit=2).json()
     assert len(page["items"]) == 2
     assert page["next_cursor"] == str(page["items"][-1]["seq"])
+
+
+def test_cluster_view_page(api_client: TestClient, api_settings: Settings) -> None:
+    url = f"/clusters/{CL_CROSS}/view"
+    assert _get(api_client, api_settings, url, "Limburg").status_code == 403  # no case reference
+    assert (
+        _get(
+            api_client, api_settings, f"/clusters/{CL_NOORD}/view", "Limburg", case=CASE
+        ).status_code
+        == 403
+    )
+    response = _get(api_client, api_settings, url, "Limburg", case=CASE)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert page.startswith("<!DOCTYPE html>")
+    assert "https://cdn" not in page
+    assert IDS["pB1"] in page  # with a case reference, members of both regions
+    assert "Limburg" in page

@@ -161,6 +161,7 @@ def test_openapi_documents_problems_and_bearer_auth(client: TestClient) -> None:
         "/alerts/{alert_id}/status",
         "/clusters/{cluster_id}",
         "/clusters/{cluster_id}/graph",
+        "/clusters/{cluster_id}/view",
         "/subjects/{token}/network",
         "/companies/{kvk}/network",
         "/subjects/{token}/export",
