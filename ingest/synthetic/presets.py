@@ -80,7 +80,7 @@ PRESETS: Final = MappingProxyType(
                 families=6,
                 family_size=(20, 40),
                 employer_size=1_500,
-                trade_partners=40.0,
+                trade_partners=80.0,
             ),
             Preset(
                 name="large",
@@ -99,7 +99,7 @@ PRESETS: Final = MappingProxyType(
                 families=20,
                 family_size=(20, 50),
                 employer_size=8_000,
-                trade_partners=40.0,
+                trade_partners=80.0,
             ),
         )
     }

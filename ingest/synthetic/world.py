@@ -612,6 +612,16 @@ def _companies(world: World) -> None:
             world.properties.append((company_ref(c), world.new_address(rng, region), 100))
     for person in rng.sample(all_workers, k=min(len(all_workers), preset.persons // 25)):
         world.properties.append((person, world.new_address(rng), 100))
+    # Owner-occupied homes (about 55% of Dutch households): the adults own their home.
+    homes_of: dict[int, list[int]] = {}
+    for i, p in enumerate(world.persons):
+        if p.kind == "normal" and _age(p) >= 18:
+            homes_of.setdefault(p.addr, []).append(i)
+    for addr, adults in homes_of.items():
+        if rng.random() < 0.55:
+            owners = adults[:2]
+            for owner in owners:
+                world.properties.append((owner, addr, 100 // len(owners)))
 
     # Registered-office hubs: one address, hundreds of (often foreign-owned) companies.
     for h in range(preset.hubs):
