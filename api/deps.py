@@ -37,25 +37,29 @@ _bearer = HTTPBearer(
 )
 
 
-def get_driver(request: Request) -> neo4j.AsyncDriver:
-    """The process's one Neo4j async driver."""
+async def get_driver(request: Request) -> neo4j.AsyncDriver:
+    """The process's one Neo4j async driver.
+
+    Dependencies here are ``async def`` even when they do not await: FastAPI runs plain ``def``
+    dependencies in a worker thread, a hand-off that costs more than the work.
+    """
     driver: neo4j.AsyncDriver = request.app.state.driver
     return driver
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     """The API's data access around the one driver."""
     store: Store = request.app.state.store
     return store
 
 
-def get_audit(request: Request) -> AuditLog:
+async def get_audit(request: Request) -> AuditLog:
     """The process's audit log."""
     audit: AuditLog = request.app.state.audit
     return audit
@@ -77,7 +81,7 @@ async def current_user(
     return user
 
 
-def case_reference(
+async def case_reference(
     request: Request,
     _user: Annotated[User, Depends(current_user)],
     x_case_reference: Annotated[

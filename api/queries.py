@@ -23,6 +23,14 @@ LINK_TYPES: Final[tuple[str, ...]] = tuple(
 _RETAINED = "(l.retain_until IS NULL OR l.retain_until >= $today)"
 
 
+#: An alert's properties, with its datetime as epoch milliseconds (hydrating Neo4j DateTime
+#: values costs far more than the rest of a page of alerts).
+_ALERT = (
+    "a {.id, .kind, .cluster_id, .regions, .new_regions, .typology, .score, .growth, .run_id, "
+    ".initial, .summary, created_at: a.created_at.epochMillis}"
+)
+
+
 def _node(v: str) -> str:
     """A node as ``{id, labels, props}`` (props include its provenance lists)."""
     return f"{{id: {v}.id, labels: labels({v}), props: properties({v})}}"
@@ -51,8 +59,8 @@ ALERTS_PAGE: Final = (
     f"OPTIONAL MATCH (s:{_L.ALERT_STATUS} {{id: a.id + '|' + $org}}) "
     "WITH a, c, s, coalesce(s.status, 'open') AS status "
     "WHERE $status IS NULL OR status = $status "
-    "RETURN a {.*} AS alert, c.cross_region AS cross_region, status, "
-    "s.changed_at AS status_changed_at "
+    f"RETURN {_ALERT} AS alert, c.cross_region AS cross_region, status, "
+    "s.changed_at.epochMillis AS status_changed_at "
     "ORDER BY a.created_at DESC, a.id DESC "
     "LIMIT $limit"
 )
@@ -60,7 +68,7 @@ ALERTS_PAGE: Final = (
 #: One alert with its cluster's summary and every organisation's status.
 ALERT_DETAIL: Final = (
     f"MATCH (a:{_L.ALERT} {{id: $id}})-[:{_R.ABOUT}]->(c:{_L.CLUSTER}) "
-    "RETURN a {.*} AS alert, "
+    f"RETURN {_ALERT} AS alert, "
     "c {.id, .status, .size, .persons, .companies, .regions, .region_counts, .cross_region, "
     "   .typology, .score, .flagged} AS cluster, "
     f"COLLECT {{ MATCH (s:{_L.ALERT_STATUS} {{alert_id: a.id}}) "
@@ -89,12 +97,13 @@ CLUSTER: Final = f"MATCH (c:{_L.CLUSTER} {{id: $id}}) RETURN c {{.*}} AS cluster
 #: history and alert ids, in one round trip. The caller checks access before disclosing any.
 CLUSTER_DETAIL: Final = (
     f"MATCH (c:{_L.CLUSTER} {{id: $id}}) "
-    "RETURN c {.*} AS cluster, "
+    "RETURN c {.*, created_at: c.created_at.epochMillis, updated_at: c.updated_at.epochMillis} "
+    "AS cluster, "
     f"COLLECT {{ MATCH (m:{_E})-[r:{_R.MEMBER_OF_CLUSTER}]->(c) "
     "  WHERE $all OR r.region = $region "
     "  RETURN r {.*, id: m.id} ORDER BY coalesce(r.rank, 1000000), m.id } AS members, "
     f"COLLECT {{ MATCH (e:{_L.CLUSTER_EVENT})-[:{_R.ABOUT}]->(c) "
-    "  RETURN e {.*} ORDER BY e.at, e.id } AS history, "
+    "  RETURN e {.*, at: e.at.epochMillis} ORDER BY e.at, e.id } AS history, "
     f"COLLECT {{ MATCH (a:{_L.ALERT})-[:{_R.ABOUT}]->(c) "
     "  RETURN a.id ORDER BY a.created_at DESC, a.id } AS alerts"
 )

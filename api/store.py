@@ -27,6 +27,7 @@ __all__ = [
     "QUERY_TIMEOUT_S",
     "NetworkResult",
     "Store",
+    "from_millis",
     "graph_link",
     "graph_node",
     "native",
@@ -79,6 +80,19 @@ def native(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [native(v) for v in value]
     return value
+
+
+def from_millis(value: Any) -> Any:
+    """Epoch milliseconds (how the hot queries return datetimes) to an aware ``datetime``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    return native(value)
+
+
+def _alert_row(alert: dict[str, Any]) -> dict[str, Any]:
+    out = dict(alert)
+    out["created_at"] = from_millis(out.get("created_at"))
+    return out
 
 
 def parse_json_properties(props: dict[str, Any]) -> dict[str, Any]:
@@ -233,10 +247,10 @@ class Store:
         )
         return [
             {
-                **native(row["alert"]),
+                **_alert_row(row["alert"]),
                 "cross_region": bool(row["cross_region"]),
                 "status": row["status"],
-                "status_changed_at": native(row["status_changed_at"]),
+                "status_changed_at": from_millis(row["status_changed_at"]),
             }
             for row in rows
         ]
@@ -248,7 +262,7 @@ class Store:
             return None
         row = native(rows[0])
         return {
-            "alert": row["alert"],
+            "alert": _alert_row(row["alert"]),
             "cluster": parse_json_properties(row["cluster"]),
             "statuses": row["statuses"],
         }
@@ -306,8 +320,13 @@ class Store:
         if not rows:
             return None
         row = native(rows[0])
-        row["cluster"] = parse_json_properties(row["cluster"])
-        row["history"] = [parse_json_properties(e) for e in row["history"]]
+        cluster = parse_json_properties(row["cluster"])
+        for key in ("created_at", "updated_at"):
+            cluster[key] = from_millis(cluster.get(key))
+        row["cluster"] = cluster
+        row["history"] = [
+            {**parse_json_properties(e), "at": from_millis(e.get("at"))} for e in row["history"]
+        ]
         return dict(row)
 
     async def cluster_graph(
