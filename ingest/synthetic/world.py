@@ -1032,8 +1032,6 @@ def evolve(world: World, wave: int) -> None:
     day0 = extract_date(wave - 1)
     world.wave = wave
     world.changes = []
-    pool = _Pool(world, rng)
-
     # Ordinary people move (about 2% a quarter); a quarter of them to another region.
     movers = rng.sample(range(len(world.persons)), k=len(world.persons) // 50)
     for m in movers:
@@ -1042,6 +1040,7 @@ def evolve(world: World, wave: int) -> None:
             continue
         region = world.region_of_addr(p.addr) if rng.random() < 0.75 else None
         world.move(m, world.new_address(rng, region), day0 + timedelta(days=rng.randint(1, 88)))
+    pool = _Pool(world, rng)
 
     if wave == 2:
         _split(world, rng, world.networks[world.plan["split"][0]], day0)
