@@ -32,10 +32,25 @@ from graph.model import RelType as _R  # noqa: E402, N814
 
 
 def _visible(v: str) -> str:
+    # first seen by as_of, not past retention, and held by a current delivery of its source
+    # (deliveries are full extracts: a fact missing from a stream's latest one has ended)
     return (
         f"coalesce({v}.first_seen, $as_of) <= $as_of "
-        f"AND ({v}.retain_until IS NULL OR {v}.retain_until >= $as_of)"
+        f"AND ({v}.retain_until IS NULL OR {v}.retain_until >= $as_of) "
+        f"AND ($current IS NULL OR any(d IN {v}.src_delivery WHERE d IN $current))"
     )
+
+
+#: Current deliveries on ``$as_of``: per stream (partner, legal basis, region) the latest
+#: committed delivery extracted on or before it, and every later one.
+ANALYSIS_CURRENT_DELIVERIES = (
+    f"MATCH (d:{_L.DELIVERY} {{status: 'committed'}}) "
+    "WITH d, d.partner + '|' + d.legal_basis + '|' + coalesce(d.region, '') AS stream "
+    "ORDER BY d.extract_date DESC "
+    "WITH stream, collect(d) AS ds "
+    "RETURN [x IN ds WHERE x.extract_date > $as_of | x.id] "
+    "+ [x IN ds WHERE x.extract_date <= $as_of | x.id][0..1] AS ids"
+)
 
 
 _CURRENT = "(l.since IS NULL OR l.since <= $as_of) AND (l.until IS NULL OR l.until > $as_of)"
@@ -350,4 +365,15 @@ VIZ_LINKS = (
     "properties(r).role AS role, properties(r).kind AS kind, "
     "r.partners AS partners, r.src_delivery AS deliveries, r.first_seen AS first_seen, "
     "r.last_seen AS last_seen"
+)
+
+#: Counts of analysis results (tests, notebooks): runs by status, clusters, alerts, events.
+ANALYSIS_SUMMARY = (
+    f"CALL () {{ MATCH (r:{_L.ANALYSIS_RUN}) RETURN collect(r.status) AS runs }} "
+    f"CALL () {{ MATCH (c:{_L.CLUSTER} {{status: 'active'}}) RETURN collect(c.id) AS active }} "
+    f"CALL () {{ MATCH (a:{_L.ALERT}) RETURN count(a) AS alerts, "
+    "sum(CASE WHEN a.initial THEN 1 ELSE 0 END) AS initial_alerts } "
+    f"CALL () {{ MATCH (e:{_L.CLUSTER_EVENT}) RETURN collect(e.kind) AS events }} "
+    f"CALL () {{ MATCH ()-[m:{_R.MEMBER_OF_CLUSTER}]->() RETURN count(m) AS memberships }} "
+    "RETURN runs, active, alerts, initial_alerts, events, memberships"
 )

@@ -80,7 +80,19 @@ def export_graph(
         }
         and not s.startswith("club_")
     )
-    p: dict[str, Any] = {"as_of": as_of, "roles": INVOLVEMENT_ROLES, "types": incident_types}
+    current = [
+        d
+        for row in _rows(driver, q.ANALYSIS_CURRENT_DELIVERIES, {"as_of": as_of}, database)
+        for d in row[0]
+    ]
+    p: dict[str, Any] = {
+        "as_of": as_of,
+        "roles": INVOLVEMENT_ROLES,
+        "types": incident_types,
+        # no recorded deliveries (a graph loaded by other means): no delivery filter
+        "current": current or None,
+    }
+    progress(f"export: {len(current)} current deliveries")
     raw = RawGraph()
     company_roles: dict[str, str] = {}
     for node_id, region in _rows(driver, q.ANALYSIS_EXPORT_PERSONS, p, database):
