@@ -1,0 +1,139 @@
+"""The API on the real pipeline: the tiny preset generated, ingested and analysed with the
+project's own commands, then read through the API with need-to-know."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import neo4j
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from api.app import create_app
+from api.audit import verify_log
+from graph.model import REGIONS
+from graph.settings import Settings
+from tests.integration.api_seed import AUDIT_KEY, CASE, JWT_SECRET, auth
+from tests.integration.conftest import wipe
+
+pytestmark = pytest.mark.slow
+
+
+def _knooppunt(*args: str) -> None:
+    command = [str(Path(sys.executable).parent / "knooppunt"), *args]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=900)
+    assert done.returncode == 0, f"{' '.join(args)}: {done.stdout[-2000:]}{done.stderr[-2000:]}"
+
+
+@pytest.fixture(scope="module")
+def pipeline(
+    neo4j_driver: neo4j.Driver,
+    neo4j_settings: Settings,
+    test_instance: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> neo4j.Driver:
+    """The tiny preset, ingested and analysed into the (wiped) test instance."""
+    if neo4j_settings.neo4j_uri is not None:
+        pytest.skip("wipes the database; NEO4J_URI points at a server tests must not wipe")
+    wipe(neo4j_driver, database=neo4j_settings.neo4j_database)
+    out = tmp_path_factory.mktemp("tiny")
+    _knooppunt("generate", "--preset", "tiny", "--seed", "7", "--out", str(out))
+    _knooppunt("ingest", str(out), "--instance", test_instance)
+    _knooppunt("analyse", "--instance", test_instance)
+    return neo4j_driver
+
+
+@pytest.fixture(scope="module")
+def settings(neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return neo4j_settings.model_copy(
+        update={
+            "jwt_secret": SecretStr(JWT_SECRET),
+            "audit_key": SecretStr(AUDIT_KEY),
+            "audit_log": tmp_path_factory.mktemp("audit") / "api-audit.log",
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings, pipeline: neo4j.Driver) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def _all_alerts(client: TestClient, headers: dict[str, str]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 5}
+        if cursor:
+            params["cursor"] = cursor
+        body = client.get("/alerts", params=params, headers=headers).json()
+        items.extend(body["items"])
+        cursor = body["next_cursor"]
+        if not cursor:
+            return items
+
+
+def test_liec_reads_alerts_and_clusters_of_the_real_pipeline(
+    client: TestClient, settings: Settings
+) -> None:
+    liec = auth(settings, "LIEC")
+    alerts = _all_alerts(client, liec)
+    assert alerts, "the tiny preset's analysis raises alerts on cross-region clusters"
+    assert len({a["id"] for a in alerts}) == len(alerts)
+    assert all(a["cross_region"] for a in alerts)
+    cluster_id = alerts[0]["cluster_id"]
+    detail = client.get(f"/alerts/{alerts[0]['id']}", headers=liec).json()
+    assert detail["cluster"]["id"] == cluster_id
+    cluster = client.get(f"/clusters/{cluster_id}", headers=liec).json()
+    assert cluster["members"] == []  # the LIEC sees counts without a case reference
+    assert sum(cluster["hidden_members"].values()) == cluster["size"]
+    assert cluster["typology"] in ("omg", "cannabis", "other")
+    assert cluster["score_explanation"]
+    graph = client.get(f"/clusters/{cluster_id}/graph", headers={**liec, "X-Case-Reference": CASE})
+    assert graph.status_code == 200
+    body = graph.json()
+    assert sum(1 for n in body["nodes"] if n["member"]) == cluster["size"]
+    assert body["links"]
+    assert all(link["provenance"]["partners"] for link in body["links"])
+
+
+def test_each_riec_sees_only_its_regions_members(client: TestClient, settings: Settings) -> None:
+    seen_any = False
+    for region in REGIONS:
+        headers = auth(settings, region)
+        for alert in _all_alerts(client, headers):
+            assert region in alert["regions"]
+            cluster = client.get(f"/clusters/{alert['cluster_id']}", headers=headers).json()
+            assert all(m["region"] == region for m in cluster["members"])
+            assert region not in cluster["hidden_members"]
+            seen_any = True
+    assert seen_any
+
+
+def test_bibob_check_and_export_on_real_members(client: TestClient, settings: Settings) -> None:
+    liec = auth(settings, "LIEC", case=CASE)
+    alert = _all_alerts(client, liec)[0]
+    cluster = client.get(f"/clusters/{alert['cluster_id']}", headers=liec).json()
+    person = next(m for m in cluster["members"] if m["kind"] == "person")
+    network = client.get(
+        f"/subjects/{person['id']}/network", params={"depth": 2}, headers=liec
+    ).json()
+    assert any(p["cluster"]["id"] == alert["cluster_id"] for p in network["flagged_paths"])
+    assert network["nodes"][0]["id"] == person["id"]
+    export = client.get(
+        f"/subjects/{person['id']}/export",
+        headers=auth(settings, "LIEC", "privacy-officer", case=CASE),
+    ).json()
+    assert export["subject"]["id"] == person["id"]
+    assert export["links"]
+    assert any(c["cluster"]["id"] == alert["cluster_id"] for c in export["clusters"])
+    assert any(a["via"] == "direct" for a in export["accesses"])
+    trends = client.get("/trends", params={"by": "region,year"}, headers=liec)
+    assert trends.status_code == 200
+    assert verify_log(settings.audit_log or Path(), AUDIT_KEY.encode()).ok
