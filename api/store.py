@@ -401,14 +401,17 @@ class Store:
         for level in range(1, max(depth, path_hops) + 1):
             if not frontier:
                 break
+            max_links = max_nodes * 20
             params = {
                 "frontier": frontier,
                 "hub_limit": hub_limit,
                 "link_types": list(q.LINK_TYPES),
                 "today": today,
-                "max_links": max_nodes * 20,
+                "max_links": max_links,
             }
             rows = await self._run(q.EXPAND, params)
+            if len(rows) >= max_links:
+                result.truncated = True
             hub_rows = await self._run(q.HUBS, {"frontier": frontier, "hub_limit": hub_limit})
             hubs.extend(str(r["id"]) for r in hub_rows)
             next_frontier: list[str] = []

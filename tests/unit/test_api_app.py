@@ -3,6 +3,7 @@ request, and 503 while Neo4j does not answer (a real driver pointed at a closed 
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -171,3 +172,18 @@ def test_openapi_documents_problems_and_bearer_auth(client: TestClient) -> None:
         "/audit",
     }
     assert expected <= set(spec["paths"])
+
+
+def test_no_response_leaves_without_its_audit_entry(client: TestClient) -> None:
+    """Fail closed: when the entry cannot be written, the caller gets a 503, not the answer."""
+    audit = client.app.state.audit  # type: ignore[attr-defined]
+    assert client.get("/health").status_code == 200
+    os.close(audit._fd)  # the log's file descriptor goes away: every write now fails
+    try:
+        response = client.get("/health")
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["type"].endswith("/audit-unavailable")
+        assert client.get("/health").status_code == 503  # and stays refused until a restart
+    finally:
+        audit._fd = -1  # already closed
