@@ -37,7 +37,11 @@ from ingest.delivery import check_delivery, iter_records
 from ingest.errors import DeliveryError, RejectThresholdError
 from ingest.manifest import MANIFEST_NAME
 from ingest.mapping import load_mappings
-from ingest.writer import DEFAULT_BATCH_SIZE, write_delivery
+from ingest.writer import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_TRANSACTION_RECORDS,
+    write_delivery,
+)
 
 __all__ = ["find_deliveries", "ingest", "ingest_paths", "retention_app"]
 
@@ -143,6 +147,7 @@ def ingest_paths(
     *,
     instance: str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    max_transaction_records: int | None = DEFAULT_MAX_TRANSACTION_RECORDS,
     force: bool = False,
     show_progress: bool = True,
 ) -> list[DeliverySummary]:
@@ -168,6 +173,7 @@ def ingest_paths(
                         geography,
                         bar,
                         batch_size=batch_size,
+                        max_transaction_records=max_transaction_records,
                         force=force,
                     )
                 )
@@ -185,6 +191,7 @@ def _ingest_one(
     bar: Progress | None,
     *,
     batch_size: int,
+    max_transaction_records: int | None,
     force: bool,
 ) -> DeliverySummary:
     started = time.perf_counter()
@@ -209,15 +216,19 @@ def _ingest_one(
         if bar
         else None
     )
-    result = write_delivery(
-        driver,
-        checked,
-        iter_records(checked, geography),
-        database=settings.neo4j_database,
-        batch_size=batch_size,
-        force=force,
-        on_batch=_advance(bar, task, write_started),
-    )
+    try:
+        result = write_delivery(
+            driver,
+            checked,
+            iter_records(checked),
+            database=settings.neo4j_database,
+            batch_size=batch_size,
+            max_transaction_records=max_transaction_records,
+            force=force,
+            on_batch=_advance(bar, task, write_started),
+        )
+    finally:
+        checked.close()
     if bar is not None and task is not None:
         bar.remove_task(task)
     return DeliverySummary(
@@ -289,8 +300,24 @@ def ingest(
     batch_size: Annotated[int, typer.Option(min=1, help="rows per UNWIND batch")] = (
         DEFAULT_BATCH_SIZE
     ),
+    max_transaction_records: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="records per delivery written in one transaction; larger deliveries are "
+            "split (0: never split; size the Neo4j heap for it)",
+        ),
+    ] = DEFAULT_MAX_TRANSACTION_RECORDS,
     force: Annotated[
         bool, typer.Option(help="write deliveries already committed again (a no-op by MERGE)")
+    ] = False,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk",
+            help="initial load of an empty local instance with neo4j-admin import (same "
+            "checks; the server is stopped during the import)",
+        ),
     ] = False,
 ) -> None:
     """Check and load partner deliveries into Neo4j, each one all or nothing.
@@ -299,11 +326,28 @@ def ingest(
     """
     settings = get_settings()
     logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
+    if bulk:
+        from ingest.bulk import run_bulk
+
+        result = run_bulk(
+            settings,
+            instance or settings.instance,
+            find_deliveries(paths),
+            load_mappings(),
+            load_geography(settings.require_geography_dir()),
+        )
+        if as_json:
+            typer.echo(json.dumps({"bulk": result.as_dict()}, indent=2))
+        else:
+            for key, value in result.as_dict().items():
+                typer.echo(f"{key:<16}{value}")
+        return
     summaries = ingest_paths(
         settings,
         paths,
         instance=instance,
         batch_size=batch_size,
+        max_transaction_records=max_transaction_records or None,
         force=force,
         show_progress=not as_json,
     )

@@ -3,28 +3,34 @@
 :func:`check_delivery` makes one streaming pass over every file of a delivery. It validates each
 row against its mapping, feeds every cell to the privacy guard, counts rejects and checks that
 no entity key comes twice with conflicting values. Only when the whole delivery passes does the
-caller write it, with :func:`iter_records` (a second streaming pass that yields the same records
-again, rejected rows left out). Nothing is held in memory but counts, the ids of entities seen
-(to find conflicts) and the numbers of rejected rows.
+caller write it, with :func:`iter_records`, which streams back the records of the accepted rows
+that the check spooled to a temporary file (pickled chunks), so that files are parsed once.
+Nothing is held in memory but counts, the ids and properties of entities seen (to find
+conflicts) and the numbers of rejected rows.
 """
 
 from __future__ import annotations
 
 import hashlib
+import pickle
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from graph.geography import Geography
 from ingest.errors import DeliveryError, RejectThresholdError
-from ingest.guard import DeliveryGuard
+from ingest.guard import ColumnGuard, DeliveryGuard
 from ingest.manifest import DeliveryFile, Manifest, load_manifest, verify_checksums
 from ingest.mapping import LinkRecord, Mapping, NodeRecord
 from ingest.readers import Table, format_of, open_table
 from ingest.validate import Reject, RejectReport
 
 __all__ = ["CheckedDelivery", "FilePlan", "check_delivery", "iter_records"]
+
+#: Accepted rows per pickled chunk of the spool.
+_CHUNK = 4096
 
 #: Called with the number of rows just read (for progress bars).
 Progress = Callable[[int], None]
@@ -52,10 +58,18 @@ class CheckedDelivery:
     nodes: int = 0
     links: int = 0
     unknown_pc4: int = 0
+    #: The records of every accepted row, pickled in chunks during the check (a temp file).
+    spool: IO[bytes] | None = field(default=None, repr=False)
 
     @property
     def delivery_id(self) -> str:
         return self.manifest.delivery_id
+
+    def close(self) -> None:
+        """Drop the spooled records (the temp file)."""
+        if self.spool is not None:
+            self.spool.close()
+            self.spool = None
 
 
 def delivery_checksum(manifest: Manifest) -> str:
@@ -107,9 +121,26 @@ def check_delivery(
     manifest = load_manifest(directory)
     verify_checksums(manifest)
     plans = _plans(manifest, mappings)
-    checked = CheckedDelivery(manifest=manifest, plans=plans, checksum=delivery_checksum(manifest))
+    checked = CheckedDelivery(
+        manifest=manifest,
+        plans=plans,
+        checksum=delivery_checksum(manifest),
+        spool=tempfile.TemporaryFile(prefix="knooppunt-ingest-"),  # noqa: SIM115 - kept open
+    )
+    try:
+        _check_all(checked, geography, progress)
+    except BaseException:
+        checked.close()
+        raise
+    return checked
+
+
+def _check_all(
+    checked: CheckedDelivery, geography: Geography | None, progress: Progress | None
+) -> None:
+    manifest = checked.manifest
     guard = DeliveryGuard()
-    for plan in plans:
+    for plan in checked.plans:
         _check_file(plan, checked, guard, geography, progress)
     guard.enforce(manifest.delivery_id)
     if checked.rows and checked.rejects.count / checked.rows > manifest.reject_threshold:
@@ -119,7 +150,6 @@ def check_delivery(
             f"rejected, above the threshold of {manifest.reject_threshold:.2%} "
             f"(nothing was written): {summary}"
         )
-    return checked
 
 
 def _check_file(
@@ -143,30 +173,34 @@ def _check_file(
             f"{f.path}: unknown extra column(s) ignored: {', '.join(extra)} (still guarded)"
         )
     token_columns = mapping.token_columns
-    guards = []
+    # Every column is guarded. Closed columns (codes, dates, KvK numbers, patterned strings)
+    # are only looked at in rows that fail validation: a valid value there is no identifier.
+    open_guards: list[tuple[str, ColumnGuard]] = []
+    closed_guards: list[tuple[str, ColumnGuard]] = []
     for c in table.columns:
         spec = mapping.columns.get(c)
-        guards.append(
-            (
-                c,
-                guard.column(
-                    f.name,
-                    c,
-                    token=c in token_columns,
-                    postcode=spec is not None and spec.type == "postcode",
-                    closed=spec.accepts if spec is not None and spec.closed else None,
-                ),
-            )
+        closed = spec is not None and spec.closed
+        column_guard = guard.column(
+            f.name,
+            c,
+            token=c in token_columns,
+            postcode=spec is not None and spec.type == "postcode",
+            closed=spec.accepts if spec is not None and closed else None,
         )
+        (closed_guards if closed else open_guards).append((c, column_guard))
     seen: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
     rejected: set[int] = set()
     rows = 0
+    chunk: list[tuple[list[NodeRecord], list[LinkRecord]]] = []
+    assert checked.spool is not None
     for line, raw in table:
         rows += 1
-        for column, column_guard in guards:
+        for column, column_guard in open_guards:
             column_guard.observe(raw.get(column))
         result = mapping.transform(raw, geography)
         if result.violation is not None:
+            for column, column_guard in closed_guards:
+                column_guard.observe(raw.get(column))
             column, rule = result.violation
             checked.rejects.add(Reject(f.name, line, column, rule))
             rejected.add(line)
@@ -174,6 +208,10 @@ def _check_file(
             checked.nodes += len(result.nodes)
             checked.links += len(result.links)
             checked.unknown_pc4 += result.unknown_pc4
+            chunk.append((result.nodes, result.links))
+            if len(chunk) >= _CHUNK:
+                pickle.dump(chunk, checked.spool, protocol=pickle.HIGHEST_PROTOCOL)
+                chunk = []
             for label, node_id, props in result.nodes:
                 if not props:
                     continue
@@ -191,6 +229,8 @@ def _check_file(
                         )
         if progress is not None and rows % 2048 == 0:
             progress(2048)
+    if chunk:
+        pickle.dump(chunk, checked.spool, protocol=pickle.HIGHEST_PROTOCOL)
     if progress is not None:
         progress(rows % 2048)
     if rows != f.rows:
@@ -205,23 +245,16 @@ def _check_file(
 
 def iter_records(
     checked: CheckedDelivery,
-    geography: Geography | None,
-    *,
-    progress: Progress | None = None,
 ) -> Iterator[tuple[list[NodeRecord], list[LinkRecord]]]:
-    """The records of every accepted row, one row at a time (second pass over the files)."""
-    for plan in checked.plans:
-        rejected = checked.rejected_rows.get(plan.file.name, set())
-        table = _open(plan)
-        count = 0
-        for line, raw in table:
-            count += 1
-            if progress is not None and count % 2048 == 0:
-                progress(2048)
-            if line in rejected:
-                continue
-            result = plan.mapping.transform(raw, geography)
-            if result.violation is None:
-                yield result.nodes, result.links
-        if progress is not None:
-            progress(count % 2048)
+    """The records of every accepted row, in file order, as the check made them."""
+    spool = checked.spool
+    if spool is None:
+        raise DeliveryError(f"delivery {checked.delivery_id}: records already dropped")
+    spool.flush()
+    spool.seek(0)
+    while True:
+        try:
+            chunk = pickle.load(spool)  # noqa: S301 - our own temp file, written just before
+        except EOFError:
+            return
+        yield from chunk

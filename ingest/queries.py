@@ -20,12 +20,14 @@ from typing import Final
 from graph.model import ENTITY_LABEL, NodeLabel, RelType
 
 __all__ = [
+    "ANY_NODE",
     "CONTENT_LINKS",
     "CONTENT_NODES",
     "COUNTS",
     "DELIVERY_COMMIT",
     "DELIVERY_GET",
     "DELIVERY_START",
+    "LOADING_DELIVERIES",
     "RETENTION_DELETE_LINKS",
     "RETENTION_DELETE_NODES",
     "RETENTION_EXPIRED_LINKS",
@@ -135,10 +137,21 @@ MATCH (d:Delivery {id: $id})
 SET d.status = 'committed', d.committed_at = datetime(), d.nodes = $nodes, d.links = $links
 """
 
+#: Deliveries being written (or left half-written by a crash until they are ingested again).
+#: Readers that need a consistent graph (analysis) wait while this returns rows.
+LOADING_DELIVERIES: Final = """
+MATCH (d:Delivery) WHERE d.status = 'loading'
+RETURN d.id AS id, d.started_at AS started_at
+ORDER BY d.id
+"""
+
 DELIVERY_GET: Final = """
 MATCH (d:Delivery {id: $id})
 RETURN d.status AS status, d.checksum AS checksum
 """
+
+#: Whether the database holds any node (bulk import needs an empty one).
+ANY_NODE: Final = "MATCH (n) RETURN count(n) > 0 AS any"
 
 #: Node and relationship counts (tests, summaries).
 COUNTS: Final = """

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -121,10 +121,42 @@ def _date(spec: ColumnSpec, raw: Any) -> date:
     text = _text(raw)
     for fmt in spec.formats or ("%Y-%m-%d",):
         try:
+            fast = _FAST_DATES.get(fmt)
+            if fast is not None:
+                parsed = fast(text)
+                if parsed is not None:
+                    return parsed
+                continue
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
     raise Violation("date_format")
+
+
+def _iso(text: str) -> date | None:
+    if len(text) != 10 or text[4] != "-" or text[7] != "-" or not text[:4].isdigit():
+        return None
+    return date(int(text[:4]), int(text[5:7]), int(text[8:]))
+
+
+def _dutch(text: str) -> date | None:
+    if len(text) != 10 or text[2] != "-" or text[5] != "-" or not text[6:].isdigit():
+        return None
+    return date(int(text[6:]), int(text[3:5]), int(text[:2]))
+
+
+def _compact(text: str) -> date | None:
+    if len(text) != 8 or not text.isdigit():
+        return None
+    return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+
+
+#: Exact parsers for the date formats partners use most (strptime is slow).
+_FAST_DATES: Final[dict[str, Callable[[str], date | None]]] = {
+    "%Y-%m-%d": _iso,
+    "%d-%m-%Y": _dutch,
+    "%Y%m%d": _compact,
+}
 
 
 def _number(spec: ColumnSpec, raw: Any, *, integer: bool) -> int | float:

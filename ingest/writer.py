@@ -1,15 +1,21 @@
 """Write a checked delivery to Neo4j: batched ``UNWIND $rows ... MERGE``, all or nothing.
 
-Each delivery is written in **one transaction** (``docs/decisions/021-all-or-nothing.md``): the
-batches are statements inside that transaction, so until it commits nothing of the delivery
-is visible to any reader, and a crash (even ``kill -9`` of the server) leaves the graph as it
-was. Before the data transaction a small one records the ``(:Delivery)`` node with status
-``loading``; the data transaction ends by setting it ``committed``. A re-run after a crash
-therefore finds a ``loading`` delivery and writes it again; a committed delivery with the same
-checksum is skipped, so ingesting the same delivery twice changes nothing.
+A delivery is written in **one transaction** when it fits the transaction budget
+(:data:`DEFAULT_MAX_TRANSACTION_RECORDS`; ``docs/decisions/021-all-or-nothing.md``): the batches
+are statements inside that transaction, so until it commits nothing of the delivery is
+visible to any reader, and a crash (even ``kill -9`` of the server) leaves the graph as it
+was. Before the data a small transaction records the ``(:Delivery)`` node with status
+``loading``; the data's last transaction sets it ``committed``.
 
-All ``MERGE`` statements are on constrained keys (``graph.schema``); entity nodes are merged
-before the links of the same batch, so a link always finds both ends.
+A delivery larger than the budget (Neo4j holds a transaction's changes in heap) is written in
+several transactions. Every write is idempotent (``MERGE`` on constrained keys, provenance
+merged by :func:`merge_sources`, which leaves a fact unchanged when the same source delivers it
+again), so a re-run after a crash ends in exactly the state of a clean run; until then the
+delivery's record says ``loading`` and :data:`ingest.queries.LOADING_DELIVERIES` lets readers
+wait for it. A committed delivery with the same checksum is skipped, so ingesting the same
+delivery twice changes nothing.
+
+Entity nodes are merged before the links of the same batch, so a link always finds both ends.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from ingest.queries import (
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "DEFAULT_MAX_TRANSACTION_RECORDS",
     "BatchWriter",
     "Source",
     "WriteResult",
@@ -52,6 +59,11 @@ __all__ = [
 ]
 
 DEFAULT_BATCH_SIZE: Final = 5000
+
+#: Records (nodes plus links) a delivery may have to be written in one transaction. Neo4j keeps
+#: a transaction's changes in heap, 5+ KB per record with provenance (measured on the
+#: medium preset), so the 1 GB heap of a test instance holds about this many.
+DEFAULT_MAX_TRANSACTION_RECORDS: Final = 50_000
 
 #: Called after each batch with the number of records just written.
 BatchHook = Callable[[int], None]
@@ -261,15 +273,22 @@ def write_delivery(
     *,
     database: str,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    max_transaction_records: int | None = DEFAULT_MAX_TRANSACTION_RECORDS,
     force: bool = False,
     on_batch: BatchHook | None = None,
 ) -> WriteResult:
-    """Write a checked delivery in one transaction; see the module docstring.
+    """Write a checked delivery; see the module docstring.
 
-    ``records`` is the stream from :func:`ingest.delivery.iter_records`. With ``force`` a
-    delivery already committed with the same checksum is written again (a no-op by ``MERGE``).
+    ``records`` is the stream from :func:`ingest.delivery.iter_records`. A delivery with at
+    most ``max_transaction_records`` records (``None``: no limit) is written in one transaction;
+    a larger one in transactions of about that many records, with its ``(:Delivery)`` record
+    ``loading`` until the last one commits. With ``force`` a delivery already committed with
+    the same checksum is written again (a no-op by ``MERGE`` and :func:`merge_sources`).
     """
     delivery_id = checked.delivery_id
+    total = checked.nodes + checked.links
+    chunked = max_transaction_records is not None and total > max_transaction_records
+    limit = max_transaction_records if chunked else None
     try:
         state = delivery_state(driver, delivery_id, database=database)
         if state.get("status") == "committed":
@@ -281,30 +300,58 @@ def write_delivery(
             if not force:
                 return WriteResult(delivery_id, "skipped", 0, 0, 0)
         driver.execute_query(DELIVERY_START, _delivery_params(checked), database_=database)
-        with driver.session(database=database) as session, session.begin_transaction() as tx:
+        with driver.session(database=database) as session:
+            tx = session.begin_transaction()
+            in_tx = [0]
+            try:
 
-            def run(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-                return [record.data() for record in tx.run(query, params)]
+                def run(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+                    return [record.data() for record in tx.run(query, params)]
 
-            writer = BatchWriter(run, source_of(checked), batch_size=batch_size, on_batch=on_batch)
-            for nodes, links in records:
-                writer.add(nodes, links)
-            writer.flush()
-            tx.run(
-                DELIVERY_COMMIT, id=delivery_id, nodes=writer.nodes, links=writer.links
-            ).consume()
-            tx.commit()
+                def after_batch(count: int) -> None:
+                    nonlocal tx
+                    in_tx[0] += count
+                    if limit is not None and in_tx[0] >= limit:
+                        tx.commit()
+                        tx = session.begin_transaction()
+                        in_tx[0] = 0
+                    if on_batch is not None:
+                        on_batch(count)
+
+                writer = BatchWriter(
+                    run, source_of(checked), batch_size=batch_size, on_batch=after_batch
+                )
+                for nodes, links in records:
+                    writer.add(nodes, links)
+                writer.flush()
+                tx.run(
+                    DELIVERY_COMMIT, id=delivery_id, nodes=writer.nodes, links=writer.links
+                ).consume()
+                tx.commit()
+            finally:
+                if tx.closed() is False:
+                    tx.close()
     except (ServiceUnavailable, SessionExpired) as e:
         raise WriteError(
-            f"delivery {delivery_id}: Neo4j went away while writing; nothing of this delivery "
-            "was committed (its record stays 'loading'): run the same ingest again"
+            f"delivery {delivery_id}: Neo4j went away while writing; " + _unfinished(chunked)
         ) from e
     except Neo4jError as e:
         raise WriteError(
-            f"delivery {delivery_id}: Neo4j refused a write ({e.code}); nothing of this "
-            "delivery was committed"
+            f"delivery {delivery_id}: Neo4j refused a write ({e.code}); " + _unfinished(chunked)
         ) from e
     return WriteResult(delivery_id, "committed", writer.nodes, writer.links, writer.batches)
+
+
+def _unfinished(chunked: bool) -> str:
+    if chunked:
+        return (
+            "the delivery is not complete (its record stays 'loading'; parts written in "
+            "earlier transactions are re-applied without change): run the same ingest again"
+        )
+    return (
+        "nothing of this delivery was committed (its record stays 'loading'): run the same "
+        "ingest again"
+    )
 
 
 def _canonical(value: Any) -> Any:

@@ -29,7 +29,7 @@ from ingest.delivery import check_delivery, iter_records
 from ingest.errors import WriteError
 from ingest.mapping import load_mappings
 from ingest.queries import COUNTS, DELIVERY_GET
-from ingest.writer import content_checksum, write_delivery
+from ingest.writer import BatchWriter, content_checksum, source_of, write_delivery
 from tests.ingest_fixtures import pol_delivery, scenario
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -51,13 +51,88 @@ def _wipe(driver: neo4j.Driver, db: str) -> None:
         session.run(WIPE_ALL, batch=10_000).consume()
 
 
+def _crash_and_rerun(
+    settings: Settings,
+    name: str,
+    driver: neo4j.Driver,
+    deliveries: list[Path],
+    big: Path,
+    *,
+    max_transaction_records: int | None,
+    seed: int,
+) -> neo4j.Driver:
+    """Ingest ``deliveries``, kill the server during ``big``, restart, re-run everything."""
+    db = settings.neo4j_database
+    geography = load_geography(settings.require_geography_dir())
+    ingest_paths(settings, deliveries, instance=name, show_progress=False, batch_size=BATCH)
+    checked = check_delivery(big, load_mappings(), geography)
+    rng = random.Random(seed)
+    batches = [0]
+    paths = server.instance_paths(settings, name)
+
+    # Count the batches of the big delivery with a writer that does not write.
+    probe = BatchWriter(lambda q, p: [], source_of(checked), batch_size=BATCH)
+    for nodes, links in iter_records(checked):
+        probe.add(nodes, links)
+    probe.flush()
+    total = probe.batches
+    kill_after = rng.randint(int(0.2 * total) + 1, int(0.8 * total))
+
+    def kill_server(_: int) -> None:
+        batches[0] += 1
+        if batches[0] == kill_after:
+            pid = server.running_pid(paths)
+            assert pid is not None
+            os.kill(pid, signal.SIGKILL)
+            psutil.Process(pid).wait(timeout=60)
+
+    with pytest.raises(WriteError, match="run the same ingest again"):
+        write_delivery(
+            driver,
+            checked,
+            iter_records(checked),
+            database=db,
+            batch_size=BATCH,
+            max_transaction_records=max_transaction_records,
+            on_batch=kill_server,
+        )
+    checked.close()
+    assert 0.2 * total <= batches[0] <= 0.8 * total
+    driver.close()
+
+    server.start(settings, name)
+    driver = connect(settings, name)
+    records, _, _ = driver.execute_query(DELIVERY_GET, id=big.name, database_=db)
+    assert records[0]["status"] == "loading"  # the record of the attempt
+    records, _, _ = driver.execute_query(
+        "MATCH (n:Entity) WHERE $d IN n.src_delivery RETURN count(n) AS n",
+        d=big.name,
+        database_=db,
+    )
+    survived = int(records[0]["n"])
+    if max_transaction_records is None:
+        assert survived == 0  # one transaction: nothing of the delivery survived
+    else:
+        assert survived > 0  # several transactions: the earlier ones did
+    ingest_paths(
+        settings,
+        [*deliveries, big],
+        instance=name,
+        show_progress=False,
+        batch_size=BATCH,
+        max_transaction_records=max_transaction_records,
+    )
+    records, _, _ = driver.execute_query(DELIVERY_GET, id=big.name, database_=db)
+    assert records[0]["status"] == "committed"
+    return driver
+
+
 def test_kill_9_mid_delivery_then_rerun_equals_a_clean_run(tmp_path: Path) -> None:
     name = os.environ.get("KNOOPPUNT_CRASH_INSTANCE", "ingest-crash")
     settings = Settings(instance=name)
     if settings.neo4j_uri is not None:
         pytest.skip("kills the server: only on the project's own local instance")
     db = settings.neo4j_database
-    geography = load_geography(settings.require_geography_dir())
     deliveries = scenario(tmp_path / "small")
     big = pol_delivery(tmp_path / "big", incidents=4000, extract_date="2026-12-01")
     started_here = not server.start(settings, name).already_running
@@ -65,59 +140,25 @@ def test_kill_9_mid_delivery_then_rerun_equals_a_clean_run(tmp_path: Path) -> No
     try:
         _wipe(driver, db)
         apply_schema(driver, database=db)
-
-        # Clean run.
         ingest_paths(
             settings, [*deliveries, big], instance=name, show_progress=False, batch_size=BATCH
         )
         clean = _state(driver, db)
-        records, _, _ = driver.execute_query(
-            "MATCH (d:Delivery {id: $id}) RETURN d.nodes + d.links AS records",
-            id=big.name,
-            database_=db,
-        )
-        total_records = int(records[0]["records"])
+
+        # One transaction for the big delivery: nothing of it survives the crash.
         _wipe(driver, db)
-
-        # Crash run: the small deliveries commit, the big one dies mid-way.
-        ingest_paths(settings, deliveries, instance=name, show_progress=False, batch_size=BATCH)
-        checked = check_delivery(big, load_mappings(), geography)
-        total_batches = -(-total_records // BATCH)
-        rng = random.Random(20261128)
-        kill_after = rng.randint(int(0.2 * total_batches) + 1, int(0.8 * total_batches))
-        batches = [0]
-        paths = server.instance_paths(settings, name)
-
-        def kill_server(_: int) -> None:
-            batches[0] += 1
-            if batches[0] == kill_after:
-                pid = server.running_pid(paths)
-                assert pid is not None
-                os.kill(pid, signal.SIGKILL)
-                psutil.Process(pid).wait(timeout=60)
-
-        with pytest.raises(WriteError, match="nothing of this delivery was committed"):
-            write_delivery(
-                driver,
-                checked,
-                iter_records(checked, geography),
-                database=db,
-                batch_size=BATCH,
-                on_batch=kill_server,
-            )
-        assert 0.2 * total_batches <= batches[0] <= 0.8 * total_batches + 1
-        driver.close()
-
-        server.start(settings, name)
-        driver = connect(settings, name)
-        records, _, _ = driver.execute_query(DELIVERY_GET, id=big.name, database_=db)
-        assert records[0]["status"] == "loading"  # the record of the attempt, no data
-        ingest_paths(
-            settings, [*deliveries, big], instance=name, show_progress=False, batch_size=BATCH
+        driver = _crash_and_rerun(
+            settings, name, driver, deliveries, big, max_transaction_records=None, seed=1
         )
         assert _state(driver, db) == clean
-        records, _, _ = driver.execute_query(DELIVERY_GET, id=big.name, database_=db)
-        assert records[0]["status"] == "committed"
+
+        # Several transactions (a budget of 2,000 records): earlier ones survive the crash,
+        # and the re-run still ends in exactly the clean state.
+        _wipe(driver, db)
+        driver = _crash_and_rerun(
+            settings, name, driver, deliveries, big, max_transaction_records=2000, seed=2
+        )
+        assert _state(driver, db) == clean
     finally:
         driver.close()
         if started_here:

@@ -55,7 +55,7 @@ def test_scenario_passes_and_yields_records(tmp_path: Path, geography: Geography
         checked = check_delivery(directory, load_mappings(), geography)
         assert checked.rejects.count == 0
         assert checked.rows == checked.manifest.rows
-        records = list(iter_records(checked, geography))
+        records = list(iter_records(checked))
         assert len(records) == checked.rows
         assert sum(len(n) for n, _ in records) == checked.nodes
 
@@ -137,7 +137,7 @@ def test_declared_encoding_is_used(tmp_path: Path, geography: Geography) -> None
     (directory / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
     rewrite_manifest_checksums(directory)
     checked = check_delivery(directory, load_mappings(), geography)
-    names = [n[0][2].get("name") for n, _ in iter_records(checked, geography) if n[0][2]]
+    names = [n[0][2].get("name") for n, _ in iter_records(checked) if n[0][2]]
     assert "Autobedrijf Snél" in names
 
 
@@ -198,7 +198,7 @@ def test_rejects_under_the_threshold_are_reported_and_skipped(
         "datum_in_dienst",
         "date_format",
     )
-    assert len(list(iter_records(checked, geography))) == checked.rows - 1
+    assert len(list(iter_records(checked))) == checked.rows - 1
     report = tmp_path / "rejects.csv"
     checked.rejects.write_csv(report)
     assert "2020-13-01" not in report.read_text("utf-8")
