@@ -1,0 +1,59 @@
+"""The API's commands through the real CLI entry point: token and audit verify."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api.audit import AuditLog
+from api.auth import Role, TokenVerifier
+from graph.cli import main
+from graph.settings import Settings, get_settings
+
+SECRET = "cli-test-secret-that-is-long-enough-for-hs256"
+KEY = "cli-test-audit-key-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    monkeypatch.setenv("KNOOPPUNT_JWT_SECRET", SECRET)
+    monkeypatch.setenv("KNOOPPUNT_AUDIT_KEY", KEY)
+    monkeypatch.setenv("KNOOPPUNT_AUDIT_LOG", str(tmp_path / "audit.log"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()  # later tests read the environment without these
+
+
+def test_token_prints_a_verifiable_token(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["token", "--org", "Limburg", "--role", "coordinator", "--subject", "u7"]) == 0
+    token = capsys.readouterr().out.strip()
+    user = TokenVerifier(Settings(jwt_secret=SECRET)).verify(token)
+    assert (user.subject, user.org, user.role) == ("u7", "Limburg", Role.COORDINATOR)
+
+
+def test_token_refuses_an_unknown_region(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["token", "--org", "Brabant", "--role", "analyst"]) == 6
+    assert "--org must be one of" in capsys.readouterr().err
+
+
+def test_audit_verify_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "audit.log"
+    log = AuditLog.open(path, KEY.encode())
+    for n in range(5):
+        log.append_sync({"kind": "request", "status": 200, "n": n})
+    log.close()
+    assert main(["audit", "verify", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is True
+    assert report["head_seq"] == 5
+    lines = path.read_text().splitlines()
+    entry = json.loads(lines[2])
+    entry["status"] = 403
+    lines[2] = json.dumps(entry)
+    path.write_text("\n".join(lines) + "\n")
+    assert main(["audit", "verify"]) == 1
+    assert "line 3 (seq 3): MAC mismatch" in capsys.readouterr().err
+    assert main(["audit", "verify", "--log", str(tmp_path / "none.log")]) == 1
