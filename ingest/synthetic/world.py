@@ -12,8 +12,6 @@ its index (``>= 0``), a company ``c`` is ``-(c + 1)`` (see :func:`company_ref`).
 from __future__ import annotations
 
 import random
-import string
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
@@ -296,7 +294,6 @@ class World:
     bsns: set[str] = field(default_factory=set)
     plates: int = 0
     ibans: int = 0
-    cases: int = 0
     wave: int = 1
 
     # -- identifiers --------------------------------------------------------------------
@@ -435,11 +432,6 @@ class World:
         company.accounts.append(self.add_account([company_ref(index)]))
         return index
 
-    def adults_in(self, region: str) -> Iterator[int]:
-        for i, p in enumerate(self.persons):
-            if p.kind == "normal" and self.region_of_addr(p.addr) == region and \
-                    18 <= FIRST_EXTRACT.year - p.birth.year <= 67:
-                yield i
 
 
 # -------------------------------------------------------------------------------------------
@@ -1021,10 +1013,6 @@ def build_world(preset: Preset, seed: int, key: bytes, geo: Geography) -> World:
 # Later waves
 
 
-def _members(world: World, net: Network) -> list[int]:
-    return list(net.roles)
-
-
 def evolve(world: World, wave: int) -> None:
     """Advance the world to ``wave`` (one quarter later): moves, recruits, split, merge,
     dissolution. Records the changes of this step in ``world.changes`` (replacing earlier)."""
@@ -1200,12 +1188,3 @@ def _dissolve(world: World, rng: random.Random, net: Network, day0: date) -> Non
     net.active = False
     world.changes.append(Change("dissolved", (net.id,), (), tuple(sorted(members))))
 
-
-def letters(n: int) -> str:
-    """Spreadsheet-style suffix (A, B, ..., AA) used for generated names."""
-    out = ""
-    n += 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = string.ascii_uppercase[rem] + out
-    return out
