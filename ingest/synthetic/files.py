@@ -218,6 +218,7 @@ class DeliverySpec:
     legal_basis: str
     region: str | None = None
     files: list[FileSpec] = field(default_factory=list)
+    retain_until: date | None = None
 
 
 def write_manifest(directory: Path, delivery: DeliverySpec, rows: dict[str, int]) -> None:
@@ -228,7 +229,7 @@ def write_manifest(directory: Path, delivery: DeliverySpec, rows: dict[str, int]
         "delivery_id": delivery.delivery_id,
         "extract_date": delivery.extract_date.isoformat(),
         "legal_basis": delivery.legal_basis,
-        "retain_until": None,
+        "retain_until": delivery.retain_until.isoformat() if delivery.retain_until else None,
         "reject_threshold": 0.01,
         "region": delivery.region,
         "files": [

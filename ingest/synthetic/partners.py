@@ -311,14 +311,16 @@ def deliveries(extract_date: date) -> list[DeliverySpec]:
             )
         )
     for partner, sources in NATIONAL.items():
-        out.append(
-            DeliverySpec(
-                partner,
-                f"{partner}-{stamp}-01",
-                extract_date,
-                PARTNERS[partner].default_legal_basis,
-                None,
-                [FILES[s] for s in sources],
-            )
+        spec = DeliverySpec(
+            partner,
+            f"{partner}-{stamp}-01",
+            extract_date,
+            PARTNERS[partner].default_legal_basis,
+            None,
+            [FILES[s] for s in sources],
         )
+        if partner == "FIOD":
+            # FIOD agreed a shorter term than its basis allows: the manifest's override.
+            spec.retain_until = extract_date.replace(year=extract_date.year + 3)
+        out.append(spec)
     return out

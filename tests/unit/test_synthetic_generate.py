@@ -135,6 +135,8 @@ def test_manifests_valid(wave1: Path) -> None:
         assert manifest["delivery_id"] == directory.name
         assert manifest["legal_basis"] in LEGAL_BASES
         assert manifest["extract_date"] == "2026-01-01"
+        expected = "2029-01-01" if manifest["partner"] == "FIOD" else None
+        assert manifest["retain_until"] == expected
         for f in manifest["files"]:
             path = directory / f["name"]
             assert hashlib.sha256(path.read_bytes()).hexdigest() == f["sha256"]
