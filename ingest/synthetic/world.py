@@ -885,11 +885,12 @@ def _plant(world: World, rng: random.Random, pool: _Pool, typology: str, regions
                 role = "prospect" if roles[m] == "prospect" else "member"
                 world.omg.append(OmgRegistration(m, club, net.chapters[region], "club", role, day,
                                                  index))
+        in_chapter = {m for cell in cells.values() for m in cell}
         for h in heads:
-            world.omg.append(OmgRegistration(h, club, net.chapters[world.region_of(h)
-                                             if world.region_of(h) in net.chapters
-                                             else region_list[0]], "club", "member",
-                                             FIRST_EXTRACT - timedelta(days=4_000), index))
+            if h not in in_chapter:  # a president living outside the chapters' regions
+                world.omg.append(OmgRegistration(h, club, net.chapters[region_list[0]], "club",
+                                                 "member", FIRST_EXTRACT - timedelta(days=4_000),
+                                                 index))
         for region in region_list[:2]:
             for _ in range(2):
                 s = pool.take(region)
@@ -1031,7 +1032,7 @@ def evolve(world: World, wave: int) -> None:
     pool = _Pool(world, rng)
 
     if wave == 2:
-        _split(world, rng, world.networks[world.plan["split"][0]], day0)
+        _split(world, world.networks[world.plan["split"][0]])
         a, b = world.plan["merge"]
         _merge(world, rng, world.networks[a], world.networks[b])
         _dissolve(world, rng, world.networks[world.plan["dissolve"][0]], day0)
@@ -1086,7 +1087,7 @@ def _recruit(world: World, rng: random.Random, pool: _Pool, net: Network, wave: 
     world.changes.append(Change("recruited", (net.id,), (net.id,), tuple(recruits), regions))
 
 
-def _split(world: World, rng: random.Random, net: Network, day0: date) -> None:
+def _split(world: World, net: Network) -> None:
     """The second leader takes the cells they ran: two networks with no ties between them."""
     if len(net.leaders) < 2:
         return
@@ -1133,7 +1134,6 @@ def _split(world: World, rng: random.Random, net: Network, day0: date) -> None:
     net.quarters = None
     world.networks.append(new)
     world.changes.append(Change("split", (net.id,), (net.id, new.id), tuple(sorted(members_b))))
-    del day0, rng
 
 
 def _merge(world: World, rng: random.Random, a: Network, b: Network) -> None:
