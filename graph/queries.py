@@ -276,9 +276,6 @@ ANALYSIS_READ_CLUSTERS = (
 # Nodes are addressed by ``elementId`` within one read, so that two entities with the same ``id``
 # under different labels stay apart. Only entity nodes and the links between them are read.
 
-_VIZ_PC = f"(y:{_L.PERSON} OR y:{_L.COMPANY})"
-
-
 def _kept(v: str) -> str:
     """A node or link not past its retention on ``$today`` (expired facts are never shown)."""
     return f"({v}.retain_until IS NULL OR {v}.retain_until >= $today)"
@@ -306,15 +303,27 @@ VIZ_CLUSTER_MEMBERS = (
     "RETURN elementId(e) AS key"
 )
 
-#: Context entities (not people or companies) linked to the members (``$keys``): kept when
-#: they link at least ``$min_shared`` members, or when they are evidence (incident, club,
+#: Context entities (not people or companies) linked to a cluster's members (``$keys``): kept
+#: when they link at least ``$min_shared`` members, or when they are evidence (incident, club,
 #: investigation); most-linked first, at most ``$limit``.
 VIZ_CLUSTER_CONTEXT = (
     "UNWIND $keys AS k "
-    f"MATCH (x:{_ENTITY})-[r]-(y:{_ENTITY}) WHERE elementId(x) = k AND NOT {_VIZ_PC} "
-    f"AND {_kept('r')} AND {_kept('y')} "
+    f"MATCH (x:{_ENTITY})-[r]-(y:{_ENTITY}) WHERE elementId(x) = k "
+    f"AND NOT (y:{_L.PERSON} OR y:{_L.COMPANY}) AND {_kept('r')} AND {_kept('y')} "
     "WITH y, count(DISTINCT x) AS linked "
     f"WHERE linked >= $min_shared OR y:{_L.INCIDENT} OR y:{_L.CLUB} OR y:{_L.INVESTIGATION} "
+    "RETURN elementId(y) AS key ORDER BY linked DESC, key LIMIT $limit"
+)
+
+#: People and companies outside the cluster ``$cluster_id`` that tie at least ``$min_shared``
+#: of its members (``$keys``) together through ``$rel_types``; most-linked first, ``$limit``.
+VIZ_CLUSTER_OUTSIDE = (
+    "UNWIND $keys AS k "
+    f"MATCH (x:{_ENTITY})-[r]-(y:{_ENTITY}) WHERE elementId(x) = k "
+    f"AND (y:{_L.PERSON} OR y:{_L.COMPANY}) AND type(r) IN $rel_types "
+    f"AND NOT (y)-[:{_R.MEMBER_OF_CLUSTER}]->(:{_L.CLUSTER} {{id: $cluster_id}}) "
+    f"AND {_kept('r')} AND {_kept('y')} "
+    "WITH y, count(DISTINCT x) AS linked WHERE linked >= $min_shared "
     "RETURN elementId(y) AS key ORDER BY linked DESC, key LIMIT $limit"
 )
 

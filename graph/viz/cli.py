@@ -75,6 +75,7 @@ def view(
                     f"{info.get('typology', '?')} \u00b7 score {float(info.get('score') or 0):.1f}"
                     f" \u00b7 {info.get('size', '?')} members \u00b7 regions: "
                     + ", ".join(info.get("regions") or [])
+                    + (" \u00b7 context cut to the most-linked" if graph.graph["truncated"] else "")
                 )
             else:
                 assert subject is not None

@@ -29,7 +29,7 @@ import networkx as nx
 
 from graph import queries
 from graph.errors import ExitCode, GraphError
-from graph.model import NodeLabel
+from graph.model import NodeLabel, RelType
 
 __all__ = [
     "NotFoundError",
@@ -39,6 +39,16 @@ __all__ = [
 ]
 
 _MEMBER_KINDS: Final = frozenset({NodeLabel.PERSON.value, NodeLabel.COMPANY.value})
+#: Links through which a person or company outside a cluster ties its members together.
+_TIE_TYPES: Final = frozenset(
+    {
+        RelType.ASSOCIATE.value,
+        RelType.DIRECTORSHIP.value,
+        RelType.OWNERSHIP.value,
+        RelType.EMPLOYMENT.value,
+        RelType.SPONSOR.value,
+    }
+)
 _KEY_CHUNK: Final = 2_000
 
 
@@ -156,13 +166,18 @@ def load_cluster_graph(
     database: str,
     min_shared: int = 2,
     max_context: int = 5_000,
+    max_outside: int = 50,
     as_of: date | None = None,
 ) -> nx.MultiDiGraph:
     """A cluster's members and the context entities that link them, as a MultiDiGraph.
 
-    ``graph.graph["cluster"]`` holds the cluster's properties (``docs/analysis.md``). Facts past
-    their retention on ``as_of`` (default: today, UTC) are left out. Raises
-    :class:`NotFoundError` when no cluster has this id.
+    Context: entities other than people and companies linked to at least ``min_shared``
+    members, every incident, club and investigation of a member, and up to ``max_outside``
+    people or companies outside the cluster that tie at least two members together through a
+    personal or control link (association, directorship, ownership, employment, sponsorship),
+    most-linked first, with ``member=False``. ``graph.graph["cluster"]`` holds the cluster's
+    properties (``docs/analysis.md``). Facts past their retention on ``as_of`` (default: today,
+    UTC) are left out. Raises :class:`NotFoundError` when no cluster has this id.
     """
     today = as_of or datetime.now(UTC).date()
     found = _read(driver, queries.VIZ_CLUSTER, database, cluster_id=cluster_id)
@@ -185,10 +200,36 @@ def load_cluster_graph(
             today=today,
         )
     ]
-    keys = list(dict.fromkeys([*members, *context]))
+    outside = [
+        r["key"]
+        for r in _read(
+            driver,
+            queries.VIZ_CLUSTER_OUTSIDE,
+            database,
+            keys=members,
+            cluster_id=cluster_id,
+            rel_types=sorted(_TIE_TYPES),
+            min_shared=max(min_shared, 2),
+            limit=max_outside,
+            today=today,
+        )
+    ]
+    keys = list(dict.fromkeys([*members, *context, *outside]))
     graph = _build(driver, keys, database=database, cluster_id=cluster_id, today=today)
+    # links between two people or companies outside the cluster (their own trade, family) are
+    # not this cluster's story; every other link stays
+    graph.remove_edges_from(
+        [
+            (u, v, k)
+            for u, v, k in graph.edges(keys=True)
+            if not graph.nodes[u]["member"]
+            and not graph.nodes[v]["member"]
+            and graph.nodes[u]["kind"] in _MEMBER_KINDS
+            and graph.nodes[v]["kind"] in _MEMBER_KINDS
+        ]
+    )
     graph.graph["cluster"] = dict(found[0]["cluster"])
-    graph.graph["truncated"] = len(context) >= max_context
+    graph.graph["truncated"] = len(context) >= max_context or len(outside) >= max_outside
     return graph
 
 

@@ -19,6 +19,8 @@ Node attributes (all optional):
     broker score (e.g. in-cluster betweenness); larger score, larger node. ``None`` or absent: 0.
 ``rank``
     key-player rank (1 = first) or ``None``; shown in the tooltip.
+``member``
+    ``False`` for a person or company outside the cluster (drawn faded); default: a member.
 ``partners``, ``deliveries``
     lists of partner codes and delivery ids (provenance), shown in the tooltip.
 ``first_seen``, ``last_seen``
@@ -177,6 +179,12 @@ def _svg_shape(shape: str, fill: str, stroke: str = "#555555", width: float = 1.
     )
 
 
+def _faded(colour: str) -> str:
+    """``#rrggbb`` as a light, translucent fill (people and companies outside the cluster)."""
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},0.3)"
+
+
 def _json_for_script(value: object) -> str:
     """JSON that is safe inside ``<script type="application/json">`` (no tag can close it)."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -235,6 +243,7 @@ def render_network_page(
     ids: dict[Hashable, int] = {node: i for i, node in enumerate(graph.nodes, start=1)}
     max_broker = max((_float(a.get("broker")) for _, a in graph.nodes(data=True)), default=0.0)
     subject = graph.graph.get("subject")
+    outsiders = 0
 
     net = Network(directed=graph.is_directed(), cdn_resources="in_line")
     kinds: dict[str, tuple[KindStyle, int]] = {}
@@ -247,6 +256,8 @@ def render_network_page(
         regions[region or _NO_REGION] = regions.get(region or _NO_REGION, 0) + 1
         broker = _float(attrs.get("broker"))
         is_member = style.name in ("Person", "Company")
+        outside = is_member and attrs.get("member") is False
+        outsiders += outside
         size = (_BASE_SIZE if is_member else _CONTEXT_SIZE) + (
             _BROKER_EXTRA * broker / max_broker if max_broker > 0 else 0.0
         )
@@ -262,7 +273,7 @@ def render_network_page(
             "borderWidth": 3 if region else 1,
             "title": "\n".join(lines),
             "color": {
-                "background": style.colour,
+                "background": _faded(style.colour) if outside else style.colour,
                 "border": border,
                 "highlight": {"background": style.colour, "border": "#000000"},
                 "hover": {"background": style.colour, "border": "#000000"},
@@ -331,6 +342,7 @@ def render_network_page(
         edge_count=graph.number_of_edges(),
         large=large,
         has_subject=subject is not None and subject in ids,
+        has_outsiders=outsiders > 0,
         kinds=[
             {"name": name, "count": count, "svg": _svg_shape(s.shape, s.colour)}
             for name, (s, count) in sorted(kinds.items(), key=lambda kv: -kv[1][1])

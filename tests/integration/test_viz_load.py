@@ -37,9 +37,11 @@ def test_cluster_graph_holds_members_and_shared_context(
         node_key("Address", IDS["a2"]),  # home of p2, office of c1
         node_key("Phone", IDS["t1"]),  # used by p1 and p2
         node_key("Incident", IDS["i1"]),  # evidence, even with one member
+        node_key("Person", IDS["p8"]),  # outside the cluster, ties p2 and p3
     }
-    # not p9 (no member), not a3 (one member only), not t2 (past its retention)
+    # not p9 (ties one member only), not a3 (one member only), not t2 (past its retention)
     assert set(g.nodes) == expected
+    assert g.nodes[node_key("Person", IDS["p8"])]["member"] is False
     p1 = g.nodes[node_key("Person", IDS["p1"])]
     assert p1["kind"] == "Person"
     assert p1["member"] is True
@@ -100,6 +102,7 @@ def test_subject_neighbourhood_by_depth(seeded: neo4j.Driver, neo4j_settings: Se
         node_key("Person", IDS["p1"]),
         node_key("Address", HUB_ID),
         node_key("Incident", IDS["i2"]),
+        node_key("Person", IDS["p8"]),
     }
     # p1 is a member of the active cluster: its broker score comes along, p9 has none
     assert one.nodes[node_key("Person", IDS["p1"])]["broker"] == pytest.approx(0.8)
@@ -149,7 +152,7 @@ def test_view_command_writes_pages(
     code = main(["view", CLUSTER_ID, "--out", str(out), "--instance", test_instance, "--json"])
     assert code == ExitCode.OK
     summary = json.loads(capsys.readouterr().out)
-    assert summary["nodes"] == 8
+    assert summary["nodes"] == 9
     html = out.read_text(encoding="utf-8")
     assert "Cluster CL-0000viz0" in html
     assert "cannabis" in html

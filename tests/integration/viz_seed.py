@@ -25,6 +25,7 @@ IDS: Final = {
     "p1": "PRS-VIZAAAAAAAAAAAAAAAAAAAAAAA",
     "p2": "PRS-VIZBBBBBBBBBBBBBBBBBBBBBBB",
     "p3": "PRS-VIZCCCCCCCCCCCCCCCCCCCCCCC",
+    "p8": "PRS-VIZYYYYYYYYYYYYYYYYYYYYYYY",
     "p9": "PRS-VIZZZZZZZZZZZZZZZZZZZZZZZZ",
     "c1": "12345678",
     "a1": "6211AB-1",
@@ -76,7 +77,7 @@ def seed(driver: neo4j.Driver, *, database: str, hub_people: int = 8) -> None:
     nodes: dict[NodeLabel, list[dict[str, Any]]] = {
         NodeLabel.PERSON: [
             {"id": IDS[k], "birth_year": 1980, "sex": "M", **_prov()}
-            for k in ("p1", "p2", "p3", "p9")
+            for k in ("p1", "p2", "p3", "p8", "p9")
         ]
         + [
             {"id": f"PRS-VIZHUB{i:020d}", "birth_year": 1990, "sex": "F", **_prov("GEM")}
@@ -127,7 +128,13 @@ def seed(driver: neo4j.Driver, *, database: str, hub_people: int = 8) -> None:
             {"a": IDS["p2"], "b": IDS["i1"], "props": _prov(role="suspect")},
             {"a": IDS["p9"], "b": IDS["i2"], "props": _prov(role="witness")},
         ],
-        RelType.ASSOCIATE: [{"a": IDS["p9"], "b": IDS["p1"], "props": _prov(kind="met")}],
+        RelType.ASSOCIATE: [
+            {"a": IDS["p9"], "b": IDS["p1"], "props": _prov(kind="met")},
+            # p8 is in no cluster but ties two members together
+            {"a": IDS["p8"], "b": IDS["p2"], "props": _prov(kind="called")},
+            {"a": IDS["p8"], "b": IDS["p3"], "props": _prov(kind="called")},
+            {"a": IDS["p8"], "b": IDS["p9"], "props": _prov(kind="called")},
+        ],
     }
     members = [
         ("p1", "person", "Limburg", 0.8, True, 1, True),

@@ -161,6 +161,17 @@ def test_subject_is_marked() -> None:
     assert _payload(render_network_page(small_cluster_graph(), title="x"))["subject"] is None
 
 
+def test_people_outside_the_cluster_are_faded() -> None:
+    graph = small_cluster_graph()
+    graph.nodes["p2"]["member"] = False
+    html = render_network_page(graph, title="Cluster")
+    data = _payload(html)
+    faded = [n for n in data["nodes"] if n["color"]["background"].startswith("rgba(")]
+    assert [n["title"].split("\n")[0][:14] for n in faded] == ["Person: </scri"]
+    assert "outside the cluster" in html
+    assert "outside the cluster" not in render_network_page(small_cluster_graph(), title="x")
+
+
 def test_empty_graph_renders() -> None:
     data = _payload(render_network_page(nx.Graph(), title="Empty"))
     assert data["nodes"] == []
