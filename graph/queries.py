@@ -135,12 +135,9 @@ ANALYSIS_EXPORT_SHARES: dict[str, str] = {
     "vehicle": _share("vehicle", f"{_R.USES}|{_R.OWNERSHIP}", _L.VEHICLE),
     "phone": _share("phone", _R.USES, _L.PHONE),
     "bank_account": _share("bank_account", _R.HOLDS, _L.BANK_ACCOUNT),
-    # a chapter, and the whole club across its chapters (connector id ``club:<name>``)
-    "club": _share("club", _R.MEMBERSHIP, _L.CLUB)
-    + " UNION ALL "
-    + _share("club", _R.MEMBERSHIP, _L.CLUB, "c.name IS NOT NULL").replace(
-        "c.id AS conn", "'club:' + c.name AS conn"
-    ),
+    # a chapter (``{club}/{chapter}``); chapters of one club are joined by their members' other
+    # links, not by the club name (that glued separate planted groups of one club together)
+    "club": _share("club", _R.MEMBERSHIP, _L.CLUB),
     "incident": _share(
         "incident", _R.INVOLVED_IN, _L.INCIDENT,
         "l.role IN $roles AND (c.date IS NULL OR c.date <= $as_of)",

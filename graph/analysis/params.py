@@ -97,8 +97,9 @@ class AnalysisParams:
     )
     #: Leiden resolution (RB configuration model; 1.0 = plain modularity).
     resolution: float = 1.0
-    #: Leiden iterations (-1: until stable) and seed, fixed so that re-runs repeat.
-    leiden_iterations: int = -1
+    #: Leiden iterations (2, the library default; -1 "until stable" can take minutes) and seed,
+    #: fixed so that re-runs repeat.
+    leiden_iterations: int = 2
     seed: int = 42
     #: Smallest cluster that is reported.
     min_cluster_size: int = 3
@@ -121,7 +122,7 @@ class AnalysisParams:
     core_min_weight: float = 1.0
     #: Two cores are one cluster when the strong links between them weigh at least this share
     #: of the smaller core's internal strong weight (0 disables merging).
-    merge_share: float = 0.3
+    merge_share: float = 0.05
     #: Cross-region: at least two regions each holding this many members.
     min_region_members: int = 2
     #: Typology: the summed signal weight of a typology must reach this to be named.
@@ -133,7 +134,7 @@ class AnalysisParams:
     organisation_scale: float = 25.0
     density_full: float = 0.5
     #: Clusters scoring at least this are ``flagged``; only flagged clusters alert.
-    alert_threshold: float = 50.0
+    alert_threshold: float = 40.0
     #: ``grown`` alert / event when the size grew by at least this share.
     grow_share: float = 0.2
     #: ``grown``/``shrunk`` history event when the size changed by at least this share.

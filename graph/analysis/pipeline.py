@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import igraph as ig
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -32,7 +33,14 @@ from graph.analysis.projection import (
 from graph.analysis.scoring import Evidence, ScoreLine, cross_regions, score, typology
 from graph.model import REGIONS
 
-__all__ = ["AnalysisResult", "ClusterResult", "analyse_graph", "core_members", "run_analysis"]
+__all__ = [
+    "AnalysisResult",
+    "ClusterResult",
+    "analyse_graph",
+    "core_members",
+    "run_analysis",
+    "strong_parts",
+]
 
 Progress = Callable[[str], None]
 
@@ -182,6 +190,26 @@ def merge_cores(
     return merges
 
 
+def strong_parts(
+    core: IntArray, src: IntArray, dst: IntArray, strong: FloatArray
+) -> list[IntArray]:
+    """The core split into the connected parts of its strong links (``core`` sorted); a
+    community holding a network and unrelated suspects yields one part each."""
+    if core.size == 0:
+        return []
+    pos_src = np.searchsorted(core, src)
+    pos_dst = np.searchsorted(core, dst)
+    ok = (
+        (strong > 0)
+        & (pos_src < core.size)
+        & (pos_dst < core.size)
+        & (core[np.minimum(pos_src, core.size - 1)] == src)
+        & (core[np.minimum(pos_dst, core.size - 1)] == dst)
+    )
+    g = ig.Graph(n=int(core.size), edges=np.column_stack((pos_src[ok], pos_dst[ok])))
+    return [core[np.asarray(c, dtype=np.int64)] for c in g.connected_components()]
+
+
 def core_members(
     members: IntArray,
     src: IntArray,
@@ -253,6 +281,7 @@ def analyse_graph(
     has_signal[graph.sig_node] = True
     label = np.full(graph.n_nodes, -1, dtype=np.int64)
     periphery: dict[int, int] = {}
+    n_labels = 0
     for c in keep.tolist():
         members = m_slices[c]
         if params.trim_periphery:
@@ -265,15 +294,18 @@ def analyse_graph(
                 has_signal,
                 params.core_min_weight,
             )
+            parts = strong_parts(core, graph.src[links], graph.dst[links], graph.strong[links])
         else:
-            core = members
-        if core.size >= params.min_cluster_size:
-            label[core] = c
-            periphery[c] = int(members.size - core.size)
+            parts = [members]
+        for part in parts:
+            if part.size >= params.min_cluster_size:
+                label[part] = n_labels
+                periphery[n_labels] = int(members.size - part.size)
+                n_labels += 1
     if params.merge_share > 0:
         merge_cores(label, graph.src, graph.dst, graph.strong, params.merge_share, periphery)
     kept = sorted(periphery)
-    kept_set = np.zeros(n_comm, dtype=bool)
+    kept_set = np.zeros(max(n_labels, 1), dtype=bool)
     kept_set[kept] = True
     member_slices = _slices(label, kept_set)
     lc = label[graph.src]
@@ -315,7 +347,7 @@ def analyse_graph(
             int(c): int(k) for c, k in zip(nunique.index.tolist(), nunique.tolist(), strict=True)
         }
     # partners per cluster: facts between its members and its members' signals
-    partner_mask = np.zeros(max(n_comm, 1), dtype=np.int64)
+    partner_mask = np.zeros(max(n_labels, 1), dtype=np.int64)
     if graph.pair_src.size:
         pc = label[graph.pair_src]
         inside = (pc >= 0) & (pc == label[graph.pair_dst])

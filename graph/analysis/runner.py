@@ -18,6 +18,7 @@ from graph.analysis.export import export_graph
 from graph.analysis.identity import PreviousCluster
 from graph.analysis.params import AnalysisParams
 from graph.analysis.pipeline import AnalysisResult, run_analysis
+from graph.analysis.projection import RawGraph
 from graph.analysis.scoring import cross_regions
 from graph.analysis.writeback import write_result
 
@@ -46,6 +47,8 @@ class RunSummary:
     export_seconds: float
     analysis_seconds: float
     writeback_seconds: float
+    #: The exported facts, when the caller asked to keep them (benchmarks).
+    raw: RawGraph | None = None
 
 
 def new_run_id(now: datetime) -> str:
@@ -111,6 +114,7 @@ def analyse(
     as_of: date,
     params: AnalysisParams,
     progress: Progress = lambda _: None,
+    keep_raw: bool = False,
 ) -> RunSummary:
     """One full run. Raises :class:`AnalysisBusyError` while an ingest is in progress."""
     now = datetime.now(UTC)
@@ -172,7 +176,15 @@ def analyse(
             database_=database,
         )
         raise
-    return RunSummary(run_id, initial, result, export_seconds, analysis_seconds, writeback_seconds)
+    return RunSummary(
+        run_id,
+        initial,
+        result,
+        export_seconds,
+        analysis_seconds,
+        writeback_seconds,
+        raw if keep_raw else None,
+    )
 
 
 def read_found_clusters(driver: neo4j.Driver, *, database: str) -> list[FoundCluster]:
