@@ -1067,7 +1067,10 @@ def _recruit(world: World, rng: random.Random, pool: _Pool, net: Network, wave: 
         net.cells[region] = []
         net.cell_leader[region] = net.leaders[0]
     else:
-        region = next(iter(net.cells))
+        roomy = pool.roomy([r for r in net.cells if net.cells[r]], 2)
+        if not roomy:  # nobody left to recruit where the network lives (small presets)
+            return
+        region = roomy[0]
     recruits = [pool.take(region) for _ in range(3 if region == new_region else 2)]
     for r in recruits:
         net.roles[r] = "prospect" if net.typology == "omg" else "grower"
