@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from graph.geography import Geography
-from ingest.errors import IngestError
 from ingest.synthetic.deliveries import Output, Stats
+from ingest.synthetic.errors import SyntheticDataError
 from ingest.synthetic.events import quarter_events
 from ingest.synthetic.presets import PRESETS, Preset
 from ingest.synthetic.truth import ground_truth
@@ -26,10 +26,6 @@ from ingest.synthetic.world import WINDOW_QUARTERS, build_world, evolve, wave_qu
 __all__ = ["PRESETS", "GenerationResult", "Preset", "SyntheticDataError", "generate"]
 
 Progress = Callable[[str, int, int], None]
-
-
-class SyntheticDataError(IngestError):
-    """The generator was asked for something it cannot make (unknown preset, bad wave)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from typing import Final
 from graph.geography import Geography
 from graph.model import REGIONS
 from ingest.pseudonymise import bsn_is_valid, pseudonymise, pseudonymise_name_dob
+from ingest.synthetic.errors import SyntheticDataError
 from ingest.synthetic.presets import Preset
 
 __all__ = [
@@ -788,7 +789,8 @@ class _Pool:
             candidate = pool.pop()
             if self.world.persons[candidate].net < 0:
                 return candidate
-        raise ValueError(f"no candidates left in region {region}")
+        raise SyntheticDataError(
+            f"the preset is too small: no candidates left for a network in region {region}")
 
 
 def _relate(world: World, rng: random.Random, a: int, b: int, net: int, case: str) -> None:
