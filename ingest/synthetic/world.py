@@ -520,22 +520,23 @@ def _background(world: World) -> None:
 
 
 def _past_registrations(world: World) -> None:
-    """Earlier addresses from the population register: adults moved every eight years or so,
-    into homes that others live in now. Old co-residence is a weak, mostly meaningless tie."""
+    """Earlier addresses from the population register (up to thirty years back): adults moved
+    every few years, into homes that others live in now. Old co-residence is a weak, mostly
+    meaningless tie."""
     rng = world.rng("history")
-    horizon = FIRST_EXTRACT - timedelta(days=20 * 365)
+    horizon = FIRST_EXTRACT - timedelta(days=30 * 365)
     for person in world.persons:
-        if person.kind != "normal" or person.history:
+        if person.kind != "normal":
             continue
-        adult_years = min(_age(person) - 18, 20)
+        adult_years = min(_age(person) - 18, 30)
         if adult_years <= 0:
             continue
-        moves = rng.randint(1, 2 + adult_years // 3)
+        moves = rng.randint(1, 2 + adult_years // 4) - len(person.history or [])
         region = world.region_of_addr(person.addr)
-        end = person.since
+        end = person.history[0][1] if person.history else person.since
         history: list[tuple[int, date, date]] = []
         for _ in range(moves):
-            start = max(end - timedelta(days=rng.randint(200, 1_800)), horizon,
+            start = max(end - timedelta(days=rng.randint(300, 3_000)), horizon,
                         person.birth + timedelta(days=18 * 365))
             if start >= end:
                 break
@@ -543,7 +544,8 @@ def _past_registrations(world: World) -> None:
                 world.addr_by_region[rng.choice(REGIONS)]
             history.append((rng.choice(pool), start, end))
             end = start
-        person.history = history[::-1] or None
+        if history:
+            person.history = history[::-1] + (person.history or [])
 
 
 def _workers_by_region(world: World) -> dict[str, list[int]]:
