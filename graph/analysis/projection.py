@@ -176,15 +176,16 @@ def _index_nodes(raw: RawGraph) -> dict[str, int]:
     return index
 
 
-def _lookup(index: dict[str, int], ids: pd.Series, what: str) -> IntArray:
-    mapped = ids.map(index)
-    missing = int(mapped.isna().sum())
+def _codes(values: list[str], index: dict[str, int], what: str) -> IntArray:
+    """Positions of ``values`` in ``index`` (-1 unknown): a plain dict pass, no string arrays."""
+    out = np.fromiter((index.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+    missing = int((out < 0).sum())
     if missing:
         raise AnalysisInputError(
             f"projection: {missing} {what} row(s) name a member that is not a person or company "
             "in the node list (rule: members must be exported nodes)"
         )
-    return _i64(mapped.to_numpy(dtype=np.int64))
+    return out
 
 
 def _clique_pairs(
@@ -250,50 +251,61 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
 
     # direct links
     if raw.links:
-        links = pd.DataFrame(raw.links, columns=["a", "b", "kind", "mask"])
-        unknown = set(links["kind"].unique()) - DIRECT_KINDS
+        link_kinds = [r[2] for r in raw.links]
+        unknown = set(link_kinds) - DIRECT_KINDS
         if unknown:
             raise AnalysisInputError(f"projection: unknown direct link kind(s) {sorted(unknown)}")
-        a = _lookup(index, links["a"], "link")
-        b = _lookup(index, links["b"], "link")
+        a = _codes([r[0] for r in raw.links], index, "link")
+        b = _codes([r[1] for r in raw.links], index, "link")
+        lk = _codes(link_kinds, _LINK_CODE, "link kind")
+        link_mask = np.fromiter((r[3] for r in raw.links), dtype=np.int64, count=len(raw.links))
         keep = a != b
-        employment = (links["kind"] == "employment").to_numpy()
+        employment = lk == _LINK_CODE["employment"]
         if employment.any():
             # employers are the company end (b); too many employees: hub, links dropped
-            employees = pd.Series(b[employment]).value_counts()
-            big = employees.index[employees > params.hub_max["employment"]]
-            damped["employment"] += len(big)
-            keep &= ~(employment & np.isin(b, big.to_numpy()))
-        w = links["kind"].map(params.link_weights).to_numpy(dtype=np.float64)
+            employers, counts = np.unique(b[employment], return_counts=True)
+            big = employers[counts > params.hub_max["employment"]]
+            damped["employment"] += int(big.size)
+            keep &= ~(employment & np.isin(b, big))
+        w_link = np.array([params.link_weights.get(k, 0.0) for k in LINK_KINDS])
         srcs.append(np.minimum(a, b)[keep])
         dsts.append(np.maximum(a, b)[keep])
-        weights.append(w[keep])
-        masks.append(links["mask"].to_numpy(dtype=np.int64)[keep])
-        kinds_.append(_i64(links["kind"].map(_LINK_CODE).to_numpy())[keep])
+        weights.append(w_link[lk][keep])
+        masks.append(link_mask[keep])
+        kinds_.append(lk[keep])
 
     # shared connectors
     if raw.shares:
-        shares = pd.DataFrame(raw.shares, columns=["conn", "kind", "member", "mask"])
-        unknown = set(shares["kind"].unique()) - CONNECTOR_KINDS
+        share_kinds = [r[1] for r in raw.shares]
+        unknown = set(share_kinds) - CONNECTOR_KINDS
         if unknown:
             raise AnalysisInputError(f"projection: unknown connector kind(s) {sorted(unknown)}")
-        member = _lookup(index, shares["member"], "share")
-        shares["member_i"] = member
+        member = _codes([r[2] for r in raw.shares], index, "share")
         kind_codes = sorted(CONNECTOR_KINDS)
         kind_of = {k: i for i, k in enumerate(kind_codes)}
         w_kind = np.array([params.link_weights[k] for k in kind_codes], dtype=np.float64)
         hub_kind = np.array([params.hub_max[k] for k in kind_codes], dtype=np.int64)
         # connector ids are unique per kind family: an address's property rows share its id
-        family = shares["kind"].where(shares["kind"] != "property", "address")
-        conn = _i64(pd.factorize(family + "\x1f" + shares["conn"])[0])
-        kcode = _i64(shares["kind"].map(kind_of).to_numpy(dtype=np.int64))
-        is_property = (shares["kind"] == "property").to_numpy()
+        conn_ids: dict[tuple[str, str], int] = {}
+        conn = np.fromiter(
+            (
+                conn_ids.setdefault(
+                    (r[0], "address" if r[1] == "property" else r[1]), len(conn_ids)
+                )
+                for r in raw.shares
+            ),
+            dtype=np.int64,
+            count=len(raw.shares),
+        )
+        kcode = _codes(share_kinds, kind_of, "connector kind")
+        share_mask = np.fromiter((r[3] for r in raw.shares), dtype=np.int64, count=len(raw.shares))
+        is_property = kcode == kind_of["property"]
         a, b, w, m, kc, hub_counts = _clique_pairs(
             conn[~is_property],
             member[~is_property],
             w_kind,
             kcode[~is_property],
-            shares["mask"].to_numpy(dtype=np.int64)[~is_property],
+            share_mask[~is_property],
             hub_kind,
         )
         for code, count in hub_counts.items():
@@ -308,21 +320,21 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
                 {
                     "conn": conn[is_property],
                     "owner": member[is_property],
-                    "mask_o": shares["mask"].to_numpy(dtype=np.int64)[is_property],
+                    "mask_o": share_mask[is_property],
                 }
             )
-            occ_mask = (shares["kind"] == "address").to_numpy()
+            occ_mask = kcode == kind_of["address"]
             occupants = pd.DataFrame(
                 {
                     "conn": conn[occ_mask],
                     "occ": member[occ_mask],
-                    "mask_c": shares["mask"].to_numpy(dtype=np.int64)[occ_mask],
+                    "mask_c": share_mask[occ_mask],
                 }
             ).drop_duplicates(["conn", "occ"])
             occ_size = occupants.groupby("conn")["occ"].size()
-            big = occ_size.index[occ_size > params.hub_max["property"]]
-            damped["property"] += int(owners.loc[owners["conn"].isin(big), "conn"].nunique())
-            occupants = occupants.loc[~occupants["conn"].isin(big)]
+            big_conns = occ_size.index[occ_size > params.hub_max["property"]]
+            damped["property"] += int(owners.loc[owners["conn"].isin(big_conns), "conn"].nunique())
+            occupants = occupants.loc[~occupants["conn"].isin(big_conns)]
             star = owners.merge(occupants, on="conn")
             star = star.loc[star["owner"] != star["occ"]]
             oa = star["owner"].to_numpy(dtype=np.int64)
@@ -364,14 +376,16 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
     names = sorted(params.signal_weights)
     code_of = {s: i for i, s in enumerate(names)}
     if raw.signals:
-        sig = pd.DataFrame(raw.signals, columns=["member", "signal", "mask"])
-        unknown = set(sig["signal"].unique()) - set(code_of)
+        signal_names = [r[1] for r in raw.signals]
+        unknown = set(signal_names) - set(code_of)
         if unknown:
             raise AnalysisInputError(f"projection: unknown signal(s) {sorted(unknown)}")
-        sig_node = _lookup(index, sig["member"], "signal")
-        sig_code = _i64(sig["signal"].map(code_of).to_numpy(dtype=np.int64))
-        sig_weight = np.array([params.signal_weights[names[c]][0] for c in sig_code])
-        sig_partners = sig["mask"].to_numpy(dtype=np.int64)
+        sig_node = _codes([r[0] for r in raw.signals], index, "signal")
+        sig_code = _codes(signal_names, code_of, "signal")
+        sig_weight = np.array([params.signal_weights[name][0] for name in names])[sig_code]
+        sig_partners = np.fromiter(
+            (r[2] for r in raw.signals), dtype=np.int64, count=len(raw.signals)
+        )
     else:
         sig_node = sig_code = sig_partners = _empty_int()
         sig_weight = np.zeros(0)
