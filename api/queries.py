@@ -59,10 +59,11 @@ ALERTS_PAGE: Final = (
     f"OPTIONAL MATCH (s:{_L.ALERT_STATUS} {{id: a.id + '|' + $org}}) "
     "WITH a, c, s, coalesce(s.status, 'open') AS status "
     "WHERE $status IS NULL OR status = $status "
-    f"RETURN {_ALERT} AS alert, c.cross_region AS cross_region, status, "
-    "s.changed_at.epochMillis AS status_changed_at "
     "ORDER BY a.created_at DESC, a.id DESC "
-    "LIMIT $limit"
+    "LIMIT $limit "
+    # One record holding the page: the async driver's cost is per record, not per byte.
+    f"RETURN collect({{alert: {_ALERT}, cross_region: c.cross_region, status: status, "
+    "status_changed_at: s.changed_at.epochMillis}) AS page"
 )
 
 #: One alert with its cluster's summary and every organisation's status.
@@ -111,8 +112,8 @@ CLUSTER_DETAIL: Final = (
 #: The members of a cluster with their membership data and node properties.
 CLUSTER_GRAPH_MEMBERS: Final = (
     f"MATCH (m:{_E})-[r:{_R.MEMBER_OF_CLUSTER}]->(c:{_L.CLUSTER} {{id: $id}}) "
-    f"RETURN {_node('m')} AS node, r {{.*}} AS membership "
-    "ORDER BY m.id LIMIT $max_nodes"
+    "WITH m, r ORDER BY m.id LIMIT $max_nodes "
+    f"RETURN collect({{node: {_node('m')}, membership: r {{.*}}}}) AS rows"
 )
 
 #: Links of a cluster's members to other members and to connecting entities (addresses,
@@ -125,18 +126,17 @@ CLUSTER_GRAPH_LINKS: Final = (
     f"WITH c, x, ls, touching, EXISTS {{ (x)-[:{_R.MEMBER_OF_CLUSTER}]->(c) }} AS member "
     f"WHERE member OR (touching >= 2 AND NOT x:{_L.PERSON} AND NOT x:{_L.COMPANY}) "
     "UNWIND ls AS l "
-    "WITH DISTINCT l, x, member "
-    "RETURN elementId(l) AS id, type(l) AS type, startNode(l).id AS source, "
-    "endNode(l).id AS target, properties(l) AS props, "
-    f"CASE WHEN member THEN null ELSE {_node('x')} END AS connector "
-    "LIMIT $max_links"
+    "WITH DISTINCT l, x, member LIMIT $max_links "
+    "RETURN collect({id: elementId(l), type: type(l), source: startNode(l).id, "
+    "target: endNode(l).id, props: properties(l), "
+    f"connector: CASE WHEN member THEN null ELSE {_node('x')} END}}) AS rows"
 )
 
 #: Active cross-region clusters, those with alerts first (benchmarks, demos).
 CROSS_REGION_CLUSTER_IDS: Final = (
     f"MATCH (c:{_L.CLUSTER} {{status: 'active'}}) WHERE c.cross_region "
-    f"RETURN c.id AS id ORDER BY COUNT {{ (:{_L.ALERT})-[:{_R.ABOUT}]->(c) }} DESC, c.id "
-    "LIMIT $limit"
+    f"WITH c ORDER BY COUNT {{ (:{_L.ALERT})-[:{_R.ABOUT}]->(c) }} DESC, c.id LIMIT $limit "
+    "RETURN collect({id: c.id}) AS rows"
 )
 
 # --- subjects (Bibob check, export) --------------------------------------------------------
@@ -154,7 +154,9 @@ SUBJECT: Final = (
 )
 
 #: Nodes by id (the subject of a network, nodes of a path).
-NODES: Final = f"UNWIND $ids AS nid MATCH (n:{_E} {{id: nid}}) RETURN {_node('n')} AS node"
+NODES: Final = (
+    f"UNWIND $ids AS nid MATCH (n:{_E} {{id: nid}}) RETURN collect({{node: {_node('n')}}}) AS rows"
+)
 
 #: One breadth-first step: the links of each frontier node that has at most ``$hub_limit``
 #: links (hubs are shown but not expanded), with the neighbour.
@@ -164,15 +166,16 @@ EXPAND: Final = (
     "WHERE COUNT { (n)--() } <= $hub_limit "
     f"MATCH (n)-[l]-(x:{_E}) "
     f"WHERE type(l) IN $link_types AND {_RETAINED} "
-    "RETURN fid AS from_id, elementId(l) AS id, type(l) AS type, startNode(l).id AS source, "
-    f"endNode(l).id AS target, properties(l) AS props, {_node('x')} AS node "
-    "LIMIT $max_links"
+    "WITH fid, l, x LIMIT $max_links "
+    "RETURN collect({from_id: fid, id: elementId(l), type: type(l), source: startNode(l).id, "
+    f"target: endNode(l).id, props: properties(l), node: {_node('x')}}}) AS rows"
 )
 
 #: Frontier nodes with more than ``$hub_limit`` links (not expanded).
 HUBS: Final = (
     "UNWIND $frontier AS fid "
-    f"MATCH (n:{_E} {{id: fid}}) WHERE COUNT {{ (n)--() }} > $hub_limit RETURN fid AS id"
+    f"MATCH (n:{_E} {{id: fid}}) WHERE COUNT {{ (n)--() }} > $hub_limit "
+    "RETURN collect({id: fid}) AS rows"
 )
 
 #: Flagged active clusters that any of ``$ids`` belongs to.
@@ -180,8 +183,8 @@ FLAGGED_MEMBERSHIPS: Final = (
     "UNWIND $ids AS nid "
     f"MATCH (n:{_E} {{id: nid}})-[:{_R.MEMBER_OF_CLUSTER}]->"
     f"(c:{_L.CLUSTER} {{status: 'active', flagged: true}}) "
-    "RETURN nid AS id, c {.id, .status, .size, .persons, .companies, .regions, "
-    ".region_counts, .cross_region, .typology, .score, .flagged} AS cluster"
+    "RETURN collect({id: nid, cluster: c {.id, .status, .size, .persons, .companies, "
+    ".regions, .region_counts, .cross_region, .typology, .score, .flagged}}) AS rows"
 )
 
 #: Everything held under one token: the node, every link (expired ones too, with their
@@ -215,7 +218,8 @@ TREND_INCIDENTS: Final = (
     f"(c:{_L.CLUSTER} {{status: 'active'}}) WHERE c.typology = $typology }}) "
     f"WITH i, COLLECT {{ MATCH (i)-[:{_R.CONCERNS}]->(a:{_L.ADDRESS}) "
     "  WHERE a.region IS NOT NULL RETURN a.region ORDER BY a.region LIMIT 1 } AS r "
-    "RETURN r[0] AS region, i.date.year AS year, i.date.quarter AS quarter, count(*) AS n"
+    "WITH r[0] AS region, i.date.year AS year, i.date.quarter AS quarter, count(*) AS n "
+    "RETURN collect({region: region, year: year, quarter: quarter, n: n}) AS rows"
 )
 
 #: Flagged clusters first found in ``$from..$to`` (datetimes), per primary region (the one with
@@ -226,8 +230,9 @@ TREND_CLUSTERS: Final = (
     "AND ($typology IS NULL OR c.typology = $typology) "
     "AND (NOT $cross_only OR c.cross_region) "
     "WITH c, [r IN c.regions WHERE r <> 'unknown'] AS regions "
-    "RETURN regions[0] AS region, c.created_at.year AS year, "
-    "c.created_at.quarter AS quarter, count(*) AS n"
+    "WITH regions[0] AS region, c.created_at.year AS year, "
+    "c.created_at.quarter AS quarter, count(*) AS n "
+    "RETURN collect({region: region, year: year, quarter: quarter, n: n}) AS rows"
 )
 
 __all__ = [

@@ -207,7 +207,19 @@ class Store:
                 database=self.database, default_access_mode=mode
             ) as session:
                 result = await session.run(query, params or {})
-                return [record.data() async for record in result]
+                keys = result.keys()
+                # Not ``record.data()``: its recursive export walks every value and costs more
+                # than the query; the API's queries return maps and lists, not nodes or paths.
+                return [dict(zip(keys, record, strict=True)) async for record in result]
+
+    async def _rows(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Run a query that returns its rows collected into one record (``rows``).
+
+        The async driver's cost is per record (each one is awaited and unpacked on its own),
+        so queries that return many rows collect them into a single list.
+        """
+        rows = await self._run(query, params)
+        return list(rows[0]["rows"]) if rows else []
 
     async def ping(self) -> bool:
         """True when Neo4j answers a trivial query."""
@@ -245,6 +257,7 @@ class Store:
                 "limit": limit,
             },
         )
+        page = rows[0]["page"] if rows else []
         return [
             {
                 **_alert_row(row["alert"]),
@@ -252,7 +265,7 @@ class Store:
                 "status": row["status"],
                 "status_changed_at": from_millis(row["status_changed_at"]),
             }
-            for row in rows
+            for row in page
         ]
 
     async def alert_detail(self, alert_id: str) -> dict[str, Any] | None:
@@ -306,7 +319,7 @@ class Store:
 
     async def cross_region_cluster_ids(self, limit: int = 200) -> list[str]:
         """Ids of active cross-region clusters, those with alerts first."""
-        rows = await self._run(q.CROSS_REGION_CLUSTER_IDS, {"limit": limit})
+        rows = await self._rows(q.CROSS_REGION_CLUSTER_IDS, {"limit": limit})
         return [str(row["id"]) for row in rows]
 
     async def cluster_detail(
@@ -333,10 +346,10 @@ class Store:
         self, cluster_id: str, *, max_nodes: int, max_links: int, today: date
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], bool]:
         """Nodes and links of a cluster; ``truncated`` when a limit was hit."""
-        members = await self._run(
+        members = await self._rows(
             q.CLUSTER_GRAPH_MEMBERS, {"id": cluster_id, "max_nodes": max_nodes + 1}
         )
-        links = await self._run(
+        links = await self._rows(
             q.CLUSTER_GRAPH_LINKS,
             {
                 "id": cluster_id,
@@ -373,7 +386,7 @@ class Store:
 
     async def nodes(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         """Nodes by id, in the API's node shape."""
-        rows = await self._run(q.NODES, {"ids": ids})
+        rows = await self._rows(q.NODES, {"ids": ids})
         return {str(row["node"]["id"]): graph_node(row["node"]) for row in rows}
 
     async def network(
@@ -409,10 +422,10 @@ class Store:
                 "today": today,
                 "max_links": max_links,
             }
-            rows = await self._run(q.EXPAND, params)
+            rows = await self._rows(q.EXPAND, params)
             if len(rows) >= max_links:
                 result.truncated = True
-            hub_rows = await self._run(q.HUBS, {"frontier": frontier, "hub_limit": hub_limit})
+            hub_rows = await self._rows(q.HUBS, {"frontier": frontier, "hub_limit": hub_limit})
             hubs.extend(str(r["id"]) for r in hub_rows)
             next_frontier: list[str] = []
             for row in rows:
@@ -466,7 +479,7 @@ class Store:
     async def _note_flagged(
         self, ids: list[str], reached: dict[str, str], clusters: dict[str, dict[str, Any]]
     ) -> None:
-        rows = await self._run(q.FLAGGED_MEMBERSHIPS, {"ids": ids})
+        rows = await self._rows(q.FLAGGED_MEMBERSHIPS, {"ids": ids})
         order = {node_id: i for i, node_id in enumerate(ids)}
         for row in sorted(rows, key=lambda r: (order.get(str(r["id"]), 0), str(r["id"]))):
             cluster = parse_json_properties(native(row["cluster"]))
@@ -514,7 +527,7 @@ class Store:
         typology: str | None,
     ) -> list[dict[str, Any]]:
         """``{region, year, quarter, n}`` rows of incidents."""
-        return await self._run(
+        return await self._rows(
             q.TREND_INCIDENTS,
             {"from": start, "to": end, "incident_type": incident_type, "typology": typology},
         )
@@ -525,7 +538,7 @@ class Store:
         """``{region, year, quarter, n}`` rows of flagged clusters by first detection."""
         start_dt = datetime(start.year, start.month, start.day, tzinfo=UTC)
         end_dt = datetime.fromordinal(end.toordinal() + 1).replace(tzinfo=UTC)
-        return await self._run(
+        return await self._rows(
             q.TREND_CLUSTERS,
             {
                 "from": start_dt,

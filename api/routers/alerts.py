@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.access import alert_visible, require_alert_status_change, require_operational
 from api.deps import CaseReferenceDep, StoreDep, UserDep, note_result
@@ -96,7 +96,7 @@ async def list_alerts(
     since: Annotated[datetime | None, Query(description="created at or after")] = None,
     cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> AlertPage:
+) -> Response:
     """A RIEC gets the alerts that concern its region; the LIEC those on cross-region clusters.
 
     ``status`` filters on the caller's organisation's status (``open`` when never changed).
@@ -122,7 +122,9 @@ async def list_alerts(
     if len(rows) > limit and items[-1].created_at is not None:
         next_cursor = _encode_cursor(items[-1].created_at, items[-1].id)
     note_result(request, len(items))
-    return AlertPage(items=items, next_cursor=next_cursor, limit=limit)
+    page = AlertPage(items=items, next_cursor=next_cursor, limit=limit)
+    # Built and validated once here; returning a Response skips FastAPI's second validation.
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
 @router.get(
