@@ -147,7 +147,8 @@ class BatchWriter:
     """Buffers records per label and link type and flushes them as ``UNWIND`` batches.
 
     ``run`` executes one statement (a transaction's ``run`` in production). Per group a flush
-    reads the provenance of the facts that exist already, merges the delivery's source in
+    reads the provenance of the facts that exist already (links are only looked up between
+    entities that existed before this delivery), merges the delivery's source in
     (:func:`merge_sources`) and writes properties and provenance in one ``MERGE`` statement;
     nodes are always flushed before links, so a link finds both its ends.
     """
@@ -169,6 +170,8 @@ class BatchWriter:
             tuple[RelType, NodeLabel, NodeLabel], list[tuple[str, str, Any, dict[str, Any]]]
         ] = defaultdict(list)
         self._seen: set[tuple[NodeLabel, str]] = set()
+        #: Entities this delivery created: a link touching one cannot exist yet (no read).
+        self._new: set[tuple[NodeLabel, str]] = set()
         self._buffered = 0
         self.nodes = 0
         self.links = 0
@@ -208,6 +211,7 @@ class BatchWriter:
             {"id": i, "props": {**props, **merge_sources(existing.get(i), self._source)}}
             for i, props in rows
         ]
+        self._new.update((label, i) for i, _ in rows if i not in existing)
         self._run(write_nodes(label), {"rows": out})
         self._done(len(rows))
         self.nodes += len(rows)
@@ -219,11 +223,20 @@ class BatchWriter:
         target: NodeLabel,
         rows: list[tuple[str, str, Any, dict[str, Any]]],
     ) -> None:
-        keys = [{"source": s, "target": t, "key": k} for s, t, k, _ in rows]
-        existing = {
-            (r["source"], r["target"], r["key"]): r
-            for r in self._run(read_links(rel, source, target), {"rows": keys})
-        }
+        new = self._new
+        keys = [
+            {"source": s, "target": t, "key": k}
+            for s, t, k, _ in rows
+            if (source, s) not in new and (target, t) not in new
+        ]
+        existing = (
+            {
+                (r["source"], r["target"], r["key"]): r
+                for r in self._run(read_links(rel, source, target), {"rows": keys})
+            }
+            if keys
+            else {}
+        )
         out = [
             {
                 "source": s,
