@@ -49,6 +49,7 @@ def cluster_props(c: ClusterResult) -> dict[str, Any]:
         "key_players": json.dumps(c.key_players()),
         "component_size": c.component_size,
         "density": c.density,
+        "periphery": c.periphery,
     }
 
 
