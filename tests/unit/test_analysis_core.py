@@ -1,0 +1,101 @@
+"""Cluster cores: periphery trimming, strong-link parts, merging, typology and score."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from graph.analysis.params import AnalysisParams
+from graph.analysis.pipeline import core_members, merge_cores, strong_parts
+from graph.analysis.projection import IntArray
+from graph.analysis.scoring import Evidence, score, typology
+
+
+def _arr(*values: int) -> IntArray:
+    return np.array(values, dtype=np.int64)
+
+
+def test_core_grows_from_signals_over_strong_links_only() -> None:
+    members = _arr(0, 1, 2, 3, 4)
+    # 0-1 strong (associate), 1-2 strong, 2-3 household only (strong 0), 3-4 strong
+    src, dst = _arr(0, 1, 2, 3), _arr(1, 2, 3, 4)
+    strong = np.array([3.0, 3.0, 0.0, 3.0])
+    has_signal = np.array([True, False, False, False, True])
+    core = core_members(members, src, dst, strong, has_signal, 1.0)
+    assert core.tolist() == [0, 1, 2, 3, 4]  # 3 joins through 4, 2 through 1
+    strong_weak = np.array([3.0, 0.5, 0.0, 0.5])
+    core = core_members(members, src, dst, strong_weak, has_signal, 1.0)
+    assert core.tolist() == [0, 1, 4]
+
+
+def test_core_splits_into_strong_parts() -> None:
+    core = _arr(0, 1, 2, 5, 6, 7)
+    src, dst = _arr(0, 1, 5, 6, 2), _arr(1, 2, 6, 7, 5)
+    strong = np.array([1.0, 1.0, 1.0, 1.0, 0.0])  # 2-5 only a weak tie
+    parts = sorted(p.tolist() for p in strong_parts(core, src, dst, strong))
+    assert parts == [[0, 1, 2], [5, 6, 7]]
+
+
+def test_parts_with_enough_strong_weight_between_them_merge() -> None:
+    label = _arr(0, 0, 0, 1, 1, 1, -1)
+    periphery = {0: 2, 1: 3}
+    # internal strong weight 2 each; 0.5 between the parts: 25 % of the smaller
+    src, dst = _arr(0, 1, 3, 4, 2), _arr(1, 2, 4, 5, 3)
+    strong = np.array([1.0, 1.0, 1.0, 1.0, 0.5])
+    kept = label.copy()
+    assert merge_cores(kept, src, dst, strong, 0.3, dict(periphery)) == 0
+    assert kept.tolist() == label.tolist()
+    merged_periphery = dict(periphery)
+    assert merge_cores(label, src, dst, strong, 0.2, merged_periphery) == 1
+    assert label.tolist() == [0, 0, 0, 0, 0, 0, -1]
+    assert merged_periphery == {0: 5}
+
+
+def test_typology_needs_enough_weight_and_the_larger_side() -> None:
+    p = AnalysisParams()
+    grow = Evidence("cannabis_grow_site", 3, 9.0, "cannabis")
+    club = Evidence("club_member", 1, 3.0, "omg")
+    assert typology([grow, club], p) == "cannabis"
+    assert typology([club], p) == "other"  # 3 < min_typology_weight
+    assert typology([], p) == "other"
+
+
+def test_score_components_and_threshold() -> None:
+    p = AnalysisParams()
+    heavy = [
+        Evidence("cannabis_grow_site", 40, 120.0, "cannabis"),
+        Evidence("investigation", 20, 40.0, None),
+    ]
+    total, lines = score(
+        evidence=heavy,
+        signal_members=20,
+        size=25,
+        community_size=60,
+        n_cross_regions=3,
+        growth=None,
+        n_partners=6,
+        params=p,
+    )
+    assert [line.component for line in lines] == [
+        "severity",
+        "organisation",
+        "signal_density",
+        "regions",
+        "size",
+        "growth",
+        "partners",
+    ]
+    assert abs(sum(line.contribution for line in lines) - total) < 0.01
+    assert total >= p.alert_threshold
+    # a family over three regions with one theft-like signal stays far below
+    light = [Evidence("violence", 1, 0.5, "omg")]
+    low, _ = score(
+        evidence=light,
+        signal_members=1,
+        size=12,
+        community_size=12,
+        n_cross_regions=3,
+        growth=None,
+        n_partners=3,
+        params=p,
+    )
+    assert low < p.alert_threshold
