@@ -227,13 +227,22 @@ class BulkResult:
         }
 
 
-def admin_import(settings: Settings, instance: str, directory: Path, graph: BulkGraph) -> None:
-    """Write the files, stop the server, import (overwriting the empty database), restart."""
+def admin_import(
+    settings: Settings, instance: str, directory: Path, graph: BulkGraph
+) -> dict[str, float]:
+    """Write the files, stop the server, import (overwriting the empty database), restart.
+
+    Returns seconds per step: ``files``, ``import`` (the neo4j-admin run), ``restart`` (server
+    start and constraints).
+    """
     from graph.driver import connect
     from graph.localdb import server
     from graph.schema import apply_schema
 
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
     node_files, link_files = write_import_files(graph, directory)
+    timings["files"] = time.perf_counter() - started
     server.stop(settings, instance)
     args = [
         "database",
@@ -241,25 +250,28 @@ def admin_import(settings: Settings, instance: str, directory: Path, graph: Bulk
         "full",
         settings.neo4j_database,
         "--overwrite-destination=true",
-        "--skip-duplicate-nodes=false",
         "--threads=2",
-        "--report-file",
-        str(directory / "import.report"),
+        f"--report-file={directory / 'import.report'}",
         *(f"--nodes={p}" for p in node_files),
         *(f"--relationships={p}" for p in link_files),
     ]
+    started = time.perf_counter()
     code = server.run_admin(settings, instance, args)
+    timings["import"] = time.perf_counter() - started
     if code != 0:
         raise BulkError(
             f"neo4j-admin database import failed (exit {code}); the instance '{instance}' is "
             f"stopped; see {directory / 'import.report'} and the tool's output above"
         )
+    started = time.perf_counter()
     server.start(settings, instance)
     driver = connect(settings, instance)
     try:
         apply_schema(driver, database=settings.neo4j_database)
     finally:
         driver.close()
+    timings["restart"] = time.perf_counter() - started
+    return timings
 
 
 def run_bulk(
