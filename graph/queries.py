@@ -383,3 +383,10 @@ ANALYSIS_SUMMARY = (
     f"CALL () {{ MATCH ()-[m:{_R.MEMBER_OF_CLUSTER}]->() RETURN count(m) AS memberships }} "
     "RETURN runs, active, alerts, initial_alerts, events, memberships"
 )
+
+#: History events a run recorded (``$run_id``), with their details.
+ANALYSIS_READ_EVENTS = (
+    f"MATCH (e:{_L.CLUSTER_EVENT} {{run_id: $run_id}}) "
+    "RETURN e.cluster_id AS cluster_id, e.kind AS kind, e.details AS details "
+    "ORDER BY e.cluster_id, e.kind"
+)
