@@ -117,7 +117,9 @@ async def _driver_phase(
 async def _http_phase(
     base: str, token: str, cluster_ids: list[str], rate: float, seconds: float
 ) -> tuple[list[float], int, float, dict[str, int]]:
-    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+    # A bounded pool: a request waiting for a connection waits on the clock (open loop), and
+    # httpx's pool gets slow with hundreds of connections.
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     statuses: dict[str, int] = {}
     async with httpx.AsyncClient(
         base_url=base,
@@ -184,6 +186,12 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
             finally:
                 process.terminate()
                 process.wait(timeout=30)
+        print(
+            f"HTTP phase: {len(http_lat)} requests, p99 {_percentile(http_lat, 99):.1f} ms, "
+            f"errors {http_errors}",
+            file=sys.stderr,
+            flush=True,
+        )
         driver_lat, driver_errors = await _driver_phase(
             store, cluster_ids, args.rate, args.driver_seconds or args.seconds
         )
