@@ -31,6 +31,8 @@ SEED = 2026
 HOST = "127.0.0.1"
 PORT = 8000
 TOP_ALERT_PAGES = 5
+#: A case reference in the default pattern, for the person-level example requests.
+DEMO_CASE = "LIEC-2026-001"
 
 _console = Console()
 
@@ -46,9 +48,9 @@ class _Steps:
     def __init__(self) -> None:
         self.timings: list[tuple[str, float]] = []
 
-    def run(self, name: str, *args: str, capture: bool = False) -> str:
+    def run(self, name: str, *args: str, capture: bool = False, shown: str | None = None) -> str:
         _console.rule(f"[bold]{name}")
-        _console.print(f"$ knooppunt {' '.join(args)}", style="dim", highlight=False)
+        _console.print(f"$ knooppunt {shown or ' '.join(args)}", style="dim", highlight=False)
         start = time.perf_counter()
         completed = subprocess.run(
             [_knooppunt(), *args],
@@ -147,7 +149,12 @@ def run_demo() -> None:
     else:
         _console.print(f"Reusing generated deliveries in {deliveries}")
     delivery_dirs = sorted(str(p.parent) for p in deliveries.glob("*/manifest.json"))
-    steps.run("ingest deliveries", "ingest", *delivery_dirs)
+    steps.run(
+        f"ingest {len(delivery_dirs)} deliveries",
+        "ingest",
+        *delivery_dirs,
+        shown=f"ingest {deliveries}/*",
+    )
     steps.run("analyse", "analyse")
 
     start = time.perf_counter()
@@ -173,14 +180,19 @@ def run_demo() -> None:
     _console.print(table)
 
     base = f"http://{HOST}:{PORT}"
+    auth = '-H "Authorization: Bearer $TOKEN"'
     _console.rule("[bold green]Where to look")
-    _console.print(f"API docs (OpenAPI):  {base}/docs")
-    _console.print(f"Alerts:              {base}/alerts")
+    _console.print("Demo token (LIEC analyst), valid 8 hours:")
+    _console.print(f"export TOKEN={token}", soft_wrap=True, highlight=False)
+    _console.print(f"API documentation (OpenAPI):  {base}/docs", highlight=False)
+    _console.print(f"Alerts:        curl {auth} {base}/alerts", highlight=False)
     for cluster_id in (p.stem.removeprefix("cluster-") for p in written):
-        _console.print(f"Cluster page:        {base}/clusters/{cluster_id}/view")
-    _console.print("Demo token (LIEC analyst; send as 'Authorization: Bearer ...'):")
-    _console.print(token, soft_wrap=True, highlight=False)
-    _console.print("Network pages written:")
+        _console.print(
+            f"Cluster page:  curl {auth} -H 'X-Case-Reference: {DEMO_CASE}' "
+            f"{base}/clusters/{cluster_id}/view > {cluster_id}.html",
+            highlight=False,
+        )
+    _console.print("Network pages written (open them in a browser, they work offline):")
     for path in written:
         _console.print(f"  {path}", highlight=False)
     _console.print(f"Ground truth: {deliveries / 'ground_truth.json'}")
