@@ -32,7 +32,7 @@ def _claims(**overrides: Any) -> dict[str, Any]:
         "sub": "analyst-1",
         "org": "Limburg",
         "role": "analyst",
-        "exp": int(time.time()) + 86_400  # a day: parametrize builds these at collection,
+        "exp": int(time.time()) + 86_400,  # a day: parametrize builds these at collection,
     }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
