@@ -425,11 +425,11 @@ class Store:
             rows = await self._rows(q.EXPAND, params)
             if len(rows) >= max_links:
                 result.truncated = True
-            hub_rows = await self._rows(q.HUBS, {"frontier": frontier, "hub_limit": hub_limit})
-            hubs.extend(str(r["id"]) for r in hub_rows)
+            if level <= depth:  # hubs in the shown neighbourhood
+                hub_rows = await self._rows(q.HUBS, {"frontier": frontier, "hub_limit": hub_limit})
+                hubs.extend(str(r["id"]) for r in hub_rows)
             next_frontier: list[str] = []
             for row in rows:
-                link = graph_link(row)
                 other = str(row["node"]["id"])
                 from_id = str(row["from_id"])
                 if level <= depth and from_id in hood:
@@ -437,11 +437,13 @@ class Store:
                         if other not in hood:
                             hood.add(other)
                             result.nodes[other] = graph_node(row["node"])
-                        result.links.setdefault(link["id"], link)
+                        if row["id"] not in result.links:
+                            result.links[str(row["id"])] = graph_link(row)
                     else:
                         result.truncated = True
                 if other not in parent:
-                    parent[other] = (from_id, link)
+                    # The raw row: converted only if this link ends up on a path.
+                    parent[other] = (from_id, row)
                     hop[other] = level
                     next_frontier.append(other)
             if next_frontier:
@@ -454,7 +456,8 @@ class Store:
             steps: deque[dict[str, Any]] = deque()
             node = member
             while (entry := parent.get(node)) is not None:
-                previous, link = entry
+                previous, raw = entry
+                link = graph_link(raw)
                 steps.appendleft(
                     {
                         "source": previous,
