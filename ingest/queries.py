@@ -7,10 +7,12 @@ Cypher, so the templates below take them from :class:`graph.model.NodeLabel` and
 Provenance (``docs/graph-model.md``): each node and relationship holds aligned lists
 ``src_partner``, ``src_legal_basis``, ``src_delivery``, ``src_first_seen``, ``src_last_seen``,
 ``src_retain_until`` with one entry per source (partner + legal basis), and the summaries
-``partners``, ``first_seen``, ``last_seen``, ``retain_until``. The writer reads the lists of the
-entities and links of a batch that exist already (``read_*``), merges the delivery's source into
-them in Python (:func:`ingest.writer.merge_sources`, the same code the bulk import uses), and
-writes them back with the properties (``write_*``): short statements that plan quickly.
+``partners``, ``first_seen``, ``last_seen``, ``retain_until``. The write statements merge the
+delivery's source (parameters ``$partner``, ``$legal_basis``, ``$delivery``, ``$extract_date``,
+``$retain_until``) into those lists in Cypher, in the same statement as the ``MERGE``
+(:data:`_MERGE_SOURCE`): one statement per group and batch, no read round trip. The rules are
+those of :func:`ingest.writer.merge_sources` (the Python version the bulk import uses); the
+integration tests check that both routes reach the same content checksum.
 """
 
 from __future__ import annotations
@@ -36,8 +38,6 @@ __all__ = [
     "RETENTION_MARK_STALE_LINK_ENDS",
     "RETENTION_TRIM_LINKS",
     "RETENTION_TRIM_NODES",
-    "read_links",
-    "read_nodes",
     "write_links",
     "write_nodes",
 ]
@@ -47,7 +47,7 @@ __all__ = [
 #: plan costs up to a second on this machine).
 _PLAN = "CYPHER replan=skip\n"
 
-#: The aligned provenance lists, in the order the read statements return them.
+#: The aligned provenance lists (:func:`ingest.writer.merge_sources`, bulk import).
 SOURCE_LISTS: Final = (
     "src_partner",
     "src_legal_basis",
@@ -57,40 +57,55 @@ SOURCE_LISTS: Final = (
     "src_retain_until",
 )
 
-_READ_SOURCES = ", ".join(f"{{v}}.{name} AS {name}" for name in SOURCE_LISTS)
-
-_READ_NODES = (
-    _PLAN + "UNWIND $ids AS id\n"
-    "MATCH (n:`{label}` {id: id})\n"
-    "RETURN n.id AS id, " + _READ_SOURCES.replace("{v}", "n")
-)
+#: Merge the delivery's source into the provenance of ``{v}`` (a node or relationship just
+#: merged): a new (partner, legal basis) appends an entry to the aligned lists; a known one moves
+#: its first/last seen outward, its retain_until to the later date and its delivery to the latest
+#: by extract date. All new lists are computed from the old ones before the ``SET``.
+_MERGE_SOURCE = """
+WITH {v}, coalesce({v}.src_partner, []) AS sp, coalesce({v}.src_legal_basis, []) AS sb,
+     coalesce({v}.src_delivery, []) AS sd, coalesce({v}.src_first_seen, []) AS sf,
+     coalesce({v}.src_last_seen, []) AS sl, coalesce({v}.src_retain_until, []) AS sr
+WITH {v}, sp, sb, sd, sf, sl, sr,
+     head([j IN range(0, size(sp) - 1) WHERE sp[j] = $partner AND sb[j] = $legal_basis]) AS i
+WITH {v},
+  CASE WHEN i IS NULL THEN sp + $partner ELSE sp END AS sp,
+  CASE WHEN i IS NULL THEN sb + $legal_basis ELSE sb END AS sb,
+  CASE WHEN i IS NULL THEN sd + $delivery
+       WHEN $extract_date >= sl[i] THEN sd[..i] + $delivery + sd[i + 1..]
+       ELSE sd END AS sd,
+  CASE WHEN i IS NULL THEN sf + $extract_date
+       WHEN $extract_date < sf[i] THEN sf[..i] + $extract_date + sf[i + 1..]
+       ELSE sf END AS sf,
+  CASE WHEN i IS NULL THEN sl + $extract_date
+       WHEN $extract_date > sl[i] THEN sl[..i] + $extract_date + sl[i + 1..]
+       ELSE sl END AS sl,
+  CASE WHEN i IS NULL THEN sr + $retain_until
+       WHEN $retain_until > sr[i] THEN sr[..i] + $retain_until + sr[i + 1..]
+       ELSE sr END AS sr
+SET {v}.src_partner = sp, {v}.src_legal_basis = sb, {v}.src_delivery = sd,
+    {v}.src_first_seen = sf, {v}.src_last_seen = sl, {v}.src_retain_until = sr,
+    {v}.partners = reduce(acc = [], p IN sp | CASE WHEN p IN acc THEN acc ELSE acc + p END),
+    {v}.first_seen = reduce(m = sf[0], d IN sf | CASE WHEN d < m THEN d ELSE m END),
+    {v}.last_seen = reduce(m = sl[0], d IN sl | CASE WHEN d > m THEN d ELSE m END),
+    {v}.retain_until = reduce(m = sr[0], d IN sr | CASE WHEN d > m THEN d ELSE m END)
+"""
 
 _WRITE_NODES = (
     _PLAN + "UNWIND $rows AS row\n"
     "MERGE (n:`{label}` {id: row.id})\n"
     "ON CREATE SET n:`{entity}`\n"
-    "SET n += row.props"
+    "SET n += row.props" + _MERGE_SOURCE.replace("{v}", "n")
 )
 
 # Both ends by their unique index first, then the link between the bound ends (Expand(Into)).
 # As one pattern, the planner expanded from one end and filtered the other, which was two
 # orders of magnitude slower inside a large transaction (measured on the medium preset).
-_READ_LINKS = (
-    _PLAN + "UNWIND $rows AS row\n"
-    "MATCH (a:`{source}` {id: row.source})\n"
-    "MATCH (b:`{target}` {id: row.target})\n"
-    "WITH row, a, b\n"
-    "MATCH (a)-[r:`{type}`{identity}]->(b)\n"
-    "RETURN row.source AS source, row.target AS target, row.key AS key, "
-    + _READ_SOURCES.replace("{v}", "r")
-)
-
 _WRITE_LINKS = (
     _PLAN + "UNWIND $rows AS row\n"
     "MATCH (a:`{source}` {id: row.source})\n"
     "MATCH (b:`{target}` {id: row.target})\n"
     "MERGE (a)-[r:`{type}`{identity}]->(b)\n"
-    "SET r += row.props"
+    "SET r += row.props" + _MERGE_SOURCE.replace("{v}", "r")
 )
 
 #: Link types whose relationships are told apart by one property besides their end nodes
@@ -101,13 +116,8 @@ LINK_IDENTITY: Final[dict[RelType, str]] = {
 }
 
 
-def read_nodes(label: NodeLabel) -> str:
-    """The provenance lists of the entities ``$ids`` of one label that exist already."""
-    return _READ_NODES.replace("{label}", NodeLabel(label).value)
-
-
 def write_nodes(label: NodeLabel) -> str:
-    """``UNWIND $rows`` (``{id, props}``, props with provenance) ``MERGE`` of one label."""
+    """``UNWIND $rows`` (``{id, props}``) ``MERGE`` of one label, merging the source in."""
     return _WRITE_NODES.replace("{label}", NodeLabel(label).value).replace("{entity}", ENTITY_LABEL)
 
 
@@ -122,13 +132,8 @@ def _link_template(template: str, rel: RelType, source: NodeLabel, target: NodeL
     )
 
 
-def read_links(rel: RelType, source: NodeLabel, target: NodeLabel) -> str:
-    """The provenance lists of the links ``$rows`` (``{source, target, key}``) that exist."""
-    return _link_template(_READ_LINKS, rel, source, target)
-
-
 def write_links(rel: RelType, source: NodeLabel, target: NodeLabel) -> str:
-    """``UNWIND $rows`` (``{source, target, key, props}``) ``MERGE`` of one link type."""
+    """``UNWIND $rows`` (``{source, target, key, props}``) ``MERGE`` of one link type, ditto."""
     return _link_template(_WRITE_LINKS, rel, source, target)
 
 

@@ -9,11 +9,11 @@ was. Before the data a small transaction records the ``(:Delivery)`` node with s
 
 A delivery larger than the budget (Neo4j holds a transaction's changes in heap) is written in
 several transactions. Every write is idempotent (``MERGE`` on constrained keys, provenance
-merged by :func:`merge_sources`, which leaves a fact unchanged when the same source delivers it
-again), so a re-run after a crash ends in exactly the state of a clean run; until then the
-delivery's record says ``loading`` and :data:`ingest.queries.LOADING_DELIVERIES` lets readers
-wait for it. A committed delivery with the same checksum is skipped, so ingesting the same
-delivery twice changes nothing.
+merged in the same statement by the rules of :func:`merge_sources`, which leave a fact
+unchanged when the same source delivers it again), so a re-run after a crash ends in exactly
+the state of a clean run; until then the delivery's record says ``loading`` and
+:data:`ingest.queries.LOADING_DELIVERIES` lets readers wait for it. A committed delivery with
+the same checksum is skipped, so ingesting the same delivery twice changes nothing.
 
 Entity nodes are merged before the links of the same batch, so a link always finds both ends.
 """
@@ -41,8 +41,6 @@ from ingest.queries import (
     DELIVERY_START,
     LINK_IDENTITY,
     SOURCE_LISTS,
-    read_links,
-    read_nodes,
     write_links,
     write_nodes,
 )
@@ -106,8 +104,10 @@ def merge_sources(existing: Mapping[str, Any] | None, source: Source) -> dict[st
 
     A new (partner, legal basis) appends an entry to the aligned ``src_*`` lists; a known one
     moves its first/last seen dates outward, its retain_until to the later date, and its
-    delivery to the latest by extract date. The summaries follow from the lists. Incremental
-    ingest and bulk import both use this function, so they reach the same properties.
+    delivery to the latest by extract date. The summaries follow from the lists. The bulk import
+    uses this function; incremental ingest applies the same rules in Cypher
+    (``ingest.queries._MERGE_SOURCE``), and the integration tests check that both reach the same
+    content checksum.
     """
     lists = [
         [_native(v) for v in (existing.get(name) or [])] if existing else []
@@ -146,11 +146,11 @@ Runner = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
 class BatchWriter:
     """Buffers records per label and link type and flushes them as ``UNWIND`` batches.
 
-    ``run`` executes one statement (a transaction's ``run`` in production). Per group a flush
-    reads the provenance of the facts that exist already (links are only looked up between
-    entities that existed before this delivery), merges the delivery's source in
-    (:func:`merge_sources`) and writes properties and provenance in one ``MERGE`` statement;
-    nodes are always flushed before links, so a link finds both its ends.
+    ``run`` executes one statement (a transaction's ``run`` in production). Per group and batch a
+    flush sends ONE statement that merges the facts, sets their properties and merges the
+    delivery's source into their provenance in Cypher (the rules of :func:`merge_sources`; no
+    read round trip). Nodes are always flushed before links, so a link finds both its ends.
+    Rows are buffered already in the shape the statement takes, so a flush builds nothing.
     """
 
     def __init__(
@@ -163,15 +163,20 @@ class BatchWriter:
     ) -> None:
         self._run = run
         self._source = source
+        self._params: dict[str, Any] = {
+            "partner": source.partner,
+            "legal_basis": source.legal_basis,
+            "delivery": source.delivery,
+            "extract_date": source.extract_date,
+            "retain_until": source.retain_until,
+        }
         self._batch_size = batch_size
         self._on_batch = on_batch
-        self._nodes: dict[NodeLabel, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-        self._links: dict[
-            tuple[RelType, NodeLabel, NodeLabel], list[tuple[str, str, Any, dict[str, Any]]]
-        ] = defaultdict(list)
+        self._nodes: dict[NodeLabel, list[dict[str, Any]]] = defaultdict(list)
+        self._links: dict[tuple[RelType, NodeLabel, NodeLabel], list[dict[str, Any]]] = defaultdict(
+            list
+        )
         self._seen: set[tuple[NodeLabel, str]] = set()
-        #: Entities this delivery created: a link touching one cannot exist yet (no read).
-        self._new: set[tuple[NodeLabel, str]] = set()
         self._buffered = 0
         self.nodes = 0
         self.links = 0
@@ -179,16 +184,19 @@ class BatchWriter:
 
     def add(self, nodes: Iterable[NodeRecord], links: Iterable[LinkRecord]) -> None:
         """Buffer one row's records; flushes when the buffer holds a batch."""
+        seen = self._seen
         for label, node_id, props in nodes:
             key = (label, node_id)
-            if key in self._seen:
+            if key in seen:
                 continue  # merged once per delivery (conflicting duplicates were refused)
-            self._seen.add(key)
-            self._nodes[label].append((node_id, props))
+            seen.add(key)
+            self._nodes[label].append({"id": node_id, "props": props})
             self._buffered += 1
         for rel, source_label, source, target_label, target, props in links:
-            identity = props.get(LINK_IDENTITY[rel]) if rel in LINK_IDENTITY else None
-            self._links[(rel, source_label, target_label)].append((source, target, identity, props))
+            row: dict[str, Any] = {"source": source, "target": target, "props": props}
+            if rel in LINK_IDENTITY:
+                row["key"] = props.get(LINK_IDENTITY[rel])
+            self._links[(rel, source_label, target_label)].append(row)
             self._buffered += 1
         if self._buffered >= self._batch_size:
             self.flush()
@@ -197,63 +205,21 @@ class BatchWriter:
         """Write everything buffered: all node groups first, then all link groups."""
         for label, node_rows in self._nodes.items():
             if node_rows:
-                self._flush_nodes(label, node_rows)
+                self._write(write_nodes(label), node_rows)
+                self.nodes += len(node_rows)
         for (rel, source, target), link_rows in self._links.items():
             if link_rows:
-                self._flush_links(rel, source, target, link_rows)
+                self._write(write_links(rel, source, target), link_rows)
+                self.links += len(link_rows)
         self._nodes.clear()
         self._links.clear()
         self._buffered = 0
 
-    def _flush_nodes(self, label: NodeLabel, rows: list[tuple[str, dict[str, Any]]]) -> None:
-        existing = {r["id"]: r for r in self._run(read_nodes(label), {"ids": [i for i, _ in rows]})}
-        out = [
-            {"id": i, "props": {**props, **merge_sources(existing.get(i), self._source)}}
-            for i, props in rows
-        ]
-        self._new.update((label, i) for i, _ in rows if i not in existing)
-        self._run(write_nodes(label), {"rows": out})
-        self._done(len(rows))
-        self.nodes += len(rows)
-
-    def _flush_links(
-        self,
-        rel: RelType,
-        source: NodeLabel,
-        target: NodeLabel,
-        rows: list[tuple[str, str, Any, dict[str, Any]]],
-    ) -> None:
-        new = self._new
-        keys = [
-            {"source": s, "target": t, "key": k}
-            for s, t, k, _ in rows
-            if (source, s) not in new and (target, t) not in new
-        ]
-        existing = (
-            {
-                (r["source"], r["target"], r["key"]): r
-                for r in self._run(read_links(rel, source, target), {"rows": keys})
-            }
-            if keys
-            else {}
-        )
-        out = [
-            {
-                "source": s,
-                "target": t,
-                "key": k,
-                "props": {**props, **merge_sources(existing.get((s, t, k)), self._source)},
-            }
-            for s, t, k, props in rows
-        ]
-        self._run(write_links(rel, source, target), {"rows": out})
-        self._done(len(rows))
-        self.links += len(rows)
-
-    def _done(self, count: int) -> None:
+    def _write(self, query: str, rows: list[dict[str, Any]]) -> None:
+        self._run(query, {**self._params, "rows": rows})
         self.batches += 1
         if self._on_batch is not None:
-            self._on_batch(count)
+            self._on_batch(len(rows))
 
 
 def _delivery_params(checked: CheckedDelivery) -> dict[str, Any]:

@@ -65,11 +65,19 @@ def test_nodes_are_written_before_links_and_merged_once() -> None:
     writer.flush()
     writes = [q for q, _ in calls if "MERGE" in q]
     assert [("MERGE (a)" in q) for q in writes] == [False, False, True]
-    node_rows = [p["rows"] for q, p in calls if "MERGE (n:`Person`" in q]
+    person_writes = [p for q, p in calls if "MERGE (n:`Person`" in q]
+    assert len(person_writes) == 1
+    node_rows = person_writes[0]["rows"]
     assert len(node_rows) == 1
-    assert len(node_rows[0]) == 1
-    assert node_rows[0][0]["props"]["birth_year"] == 1980
-    assert node_rows[0][0]["props"]["src_partner"] == ["POL"]
-    # Both ends are new in this delivery: no lookup of an existing link.
-    assert not any("MATCH (a)-[r" in q for q, _ in calls)
+    assert node_rows[0]["props"]["birth_year"] == 1980
+    # The statement merges the delivery's source into the provenance (in Cypher).
+    assert "src_partner" in writes[0]
+    assert person_writes[0]["partner"] == "POL"
+    assert person_writes[0]["legal_basis"] == "WPG"
+    assert person_writes[0]["delivery"] == "POL-20261101-01"
+    assert person_writes[0]["extract_date"] == date(2026, 11, 1)
+    assert person_writes[0]["retain_until"] == date(2031, 11, 1)
+    # One statement per group and batch: no lookup of existing provenance.
+    assert len(calls) == 3
+    assert not any("RETURN" in q for q, _ in calls)
     assert (writer.nodes, writer.links) == (2, 1)
