@@ -60,14 +60,16 @@ SOURCE_LISTS: Final = (
 #: Merge the delivery's source into the provenance of ``{v}`` (a node or relationship just
 #: merged): a new (partner, legal basis) appends an entry to the aligned lists; a known one moves
 #: its first/last seen outward, its retain_until to the later date and its delivery to the latest
-#: by extract date. All new lists are computed from the old ones before the ``SET``.
+#: by extract date. All new lists are computed from the old ones, then ONE ``SET +=`` writes
+#: them with the row's properties (fewer Eager barriers than separate ``SET`` clauses).
 _MERGE_SOURCE = """
-WITH {v}, coalesce({v}.src_partner, []) AS sp, coalesce({v}.src_legal_basis, []) AS sb,
-     coalesce({v}.src_delivery, []) AS sd, coalesce({v}.src_first_seen, []) AS sf,
-     coalesce({v}.src_last_seen, []) AS sl, coalesce({v}.src_retain_until, []) AS sr
-WITH {v}, sp, sb, sd, sf, sl, sr,
+WITH {v}, row.props AS props, coalesce({v}.src_partner, []) AS sp,
+     coalesce({v}.src_legal_basis, []) AS sb, coalesce({v}.src_delivery, []) AS sd,
+     coalesce({v}.src_first_seen, []) AS sf, coalesce({v}.src_last_seen, []) AS sl,
+     coalesce({v}.src_retain_until, []) AS sr
+WITH {v}, props, sp, sb, sd, sf, sl, sr,
      head([j IN range(0, size(sp) - 1) WHERE sp[j] = $partner AND sb[j] = $legal_basis]) AS i
-WITH {v},
+WITH {v}, props,
   CASE WHEN i IS NULL THEN sp + $partner ELSE sp END AS sp,
   CASE WHEN i IS NULL THEN sb + $legal_basis ELSE sb END AS sb,
   CASE WHEN i IS NULL THEN sd + $delivery
@@ -82,19 +84,20 @@ WITH {v},
   CASE WHEN i IS NULL THEN sr + $retain_until
        WHEN $retain_until > sr[i] THEN sr[..i] + $retain_until + sr[i + 1..]
        ELSE sr END AS sr
-SET {v}.src_partner = sp, {v}.src_legal_basis = sb, {v}.src_delivery = sd,
-    {v}.src_first_seen = sf, {v}.src_last_seen = sl, {v}.src_retain_until = sr,
-    {v}.partners = reduce(acc = [], p IN sp | CASE WHEN p IN acc THEN acc ELSE acc + p END),
-    {v}.first_seen = reduce(m = sf[0], d IN sf | CASE WHEN d < m THEN d ELSE m END),
-    {v}.last_seen = reduce(m = sl[0], d IN sl | CASE WHEN d > m THEN d ELSE m END),
-    {v}.retain_until = reduce(m = sr[0], d IN sr | CASE WHEN d > m THEN d ELSE m END)
+SET {v} += props {
+  .*, src_partner: sp, src_legal_basis: sb, src_delivery: sd,
+  src_first_seen: sf, src_last_seen: sl, src_retain_until: sr,
+  partners: reduce(acc = [], p IN sp | CASE WHEN p IN acc THEN acc ELSE acc + p END),
+  first_seen: reduce(m = sf[0], d IN sf | CASE WHEN d < m THEN d ELSE m END),
+  last_seen: reduce(m = sl[0], d IN sl | CASE WHEN d > m THEN d ELSE m END),
+  retain_until: reduce(m = sr[0], d IN sr | CASE WHEN d > m THEN d ELSE m END)
+}
 """
 
 _WRITE_NODES = (
     _PLAN + "UNWIND $rows AS row\n"
     "MERGE (n:`{label}` {id: row.id})\n"
-    "ON CREATE SET n:`{entity}`\n"
-    "SET n += row.props" + _MERGE_SOURCE.replace("{v}", "n")
+    "ON CREATE SET n:`{entity}`" + _MERGE_SOURCE.replace("{v}", "n")
 )
 
 # Both ends by their unique index first, then the link between the bound ends (Expand(Into)).
@@ -104,8 +107,7 @@ _WRITE_LINKS = (
     _PLAN + "UNWIND $rows AS row\n"
     "MATCH (a:`{source}` {id: row.source})\n"
     "MATCH (b:`{target}` {id: row.target})\n"
-    "MERGE (a)-[r:`{type}`{identity}]->(b)\n"
-    "SET r += row.props" + _MERGE_SOURCE.replace("{v}", "r")
+    "MERGE (a)-[r:`{type}`{identity}]->(b)" + _MERGE_SOURCE.replace("{v}", "r")
 )
 
 #: Link types whose relationships are told apart by one property besides their end nodes
