@@ -256,7 +256,8 @@ def admin_import(
         *(f"--relationships={p}" for p in link_files),
     ]
     started = time.perf_counter()
-    code = server.run_admin(settings, instance, args)
+    # The tool's report goes to stderr: `ingest --bulk --json` prints one JSON document.
+    code = server.run_admin(settings, instance, args, output_to_stderr=True)
     timings["import"] = time.perf_counter() - started
     if code != 0:
         raise BulkError(

@@ -15,6 +15,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -579,12 +580,18 @@ def stop(
 
 
 def run_admin(
-    settings: Settings, instance: str | None, args: Sequence[str], *, heap: str | None = None
+    settings: Settings,
+    instance: str | None,
+    args: Sequence[str],
+    *,
+    heap: str | None = None,
+    output_to_stderr: bool = False,
 ) -> int:
     """Run ``neo4j-admin ARGS`` from the same jars against the instance's configuration.
 
     Offline commands (``database import full``, ``database dump``) need the server stopped;
     Neo4j itself refuses them while the store is locked. Returns the tool's exit code.
+    ``output_to_stderr`` keeps the tool's report off stdout, for callers whose stdout is JSON.
     """
     _refuse_external(settings, "admin")
     paths = instance_paths(settings, instance)
@@ -601,4 +608,10 @@ def run_admin(
             f"{paths.name}` once so that its configuration exists"
         )
     command = java_command(java, dist, ADMIN_MAIN_CLASS, list(args), heap=heap)
-    return subprocess.run(command, env=_admin_env(paths), cwd=paths.root, check=False).returncode
+    return subprocess.run(
+        command,
+        env=_admin_env(paths),
+        cwd=paths.root,
+        check=False,
+        stdout=sys.stderr if output_to_stderr else None,
+    ).returncode
