@@ -30,7 +30,7 @@ from ingest.delivery import CheckedDelivery, check_delivery, iter_records
 from ingest.errors import IngestError
 from ingest.mapping import Mapping
 from ingest.queries import ANY_NODE, LINK_IDENTITY
-from ingest.writer import merge_sources, source_of
+from ingest.writer import delivery_params, merge_sources, source_of
 
 __all__ = ["BulkError", "BulkGraph", "BulkResult", "collect", "run_bulk", "write_import_files"]
 
@@ -76,23 +76,10 @@ class BulkGraph:
                 merged = {**(current or {}), **props}
                 merged.update(merge_sources(current, source))
                 self.links[lkey] = merged
-        m = checked.manifest
         now = datetime.now().astimezone()
         self.deliveries.append(
-            {
-                "id": m.delivery_id,
-                "partner": m.partner,
-                "extract_date": m.extract_date,
-                "legal_basis": m.legal_basis,
-                "retain_until": m.retain_until,
-                "checksum": checked.checksum,
-                "rows": checked.rows,
-                "rejected": checked.rejects.count,
-                "region": m.region,
-                "status": "committed",
-                "started_at": now,
-                "committed_at": now,
-            }
+            delivery_params(checked)
+            | {"status": "committed", "started_at": now, "committed_at": now}
         )
         self.rows += checked.rows
 

@@ -52,6 +52,7 @@ __all__ = [
     "Source",
     "WriteResult",
     "content_checksum",
+    "delivery_params",
     "merge_sources",
     "write_delivery",
 ]
@@ -225,7 +226,8 @@ class BatchWriter:
             self._on_batch(len(rows))
 
 
-def _delivery_params(checked: CheckedDelivery) -> dict[str, Any]:
+def delivery_params(checked: CheckedDelivery) -> dict[str, Any]:
+    """The `:Delivery` node's properties from a checked delivery (incremental and bulk)."""
     m = checked.manifest
     return {
         "id": m.delivery_id,
@@ -281,7 +283,7 @@ def write_delivery(
                 )
             if not force:
                 return WriteResult(delivery_id, "skipped", 0, 0, 0)
-        driver.execute_query(DELIVERY_START, _delivery_params(checked), database_=database)
+        driver.execute_query(DELIVERY_START, delivery_params(checked), database_=database)
         with driver.session(database=database) as session:
             tx = session.begin_transaction()
             in_tx = [0]
