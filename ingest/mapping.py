@@ -95,7 +95,7 @@ LINK_RULES: Final[dict[RelType, LinkRule]] = {
     RelType.REGISTERED_AT: _rule({_C}, {_A}, "kind"),
     RelType.DIRECTORSHIP: _rule({_P, _C}, {_C}, "since"),
     RelType.OWNERSHIP: _rule({_P, _C}, {_C, _A, NodeLabel.VEHICLE}, "share"),
-    RelType.EMPLOYMENT: _rule({_P}, {_C}, "since"),
+    RelType.EMPLOYMENT: _rule({_P}, {_C}, "since", "until"),
     RelType.MEMBERSHIP: _rule({_P}, {NodeLabel.CLUB}, "role"),
     RelType.USES: _rule({_P}, {NodeLabel.VEHICLE, NodeLabel.PHONE}),
     RelType.HOLDS: _rule({_P, _C}, {NodeLabel.BANK_ACCOUNT}),

@@ -317,6 +317,13 @@ class Output:
                 self._write("bd_werknemers", (c.kvk, token, since))
                 self._link(RelType.EMPLOYMENT, self._n(NodeLabel.PERSON, token),
                            self._n(NodeLabel.COMPANY, c.kvk))
+            for person, since, until in c.past_employees:
+                token = world.persons[person].token
+                if _missing(f"loon:{c.kvk}:{token}", 20):
+                    continue
+                self._write("bd_dienstverbanden", (c.kvk, token, since, until))
+                self._link(RelType.EMPLOYMENT, self._n(NodeLabel.PERSON, token),
+                           self._n(NodeLabel.COMPANY, c.kvk))
         for token, holder in world.accounts:
             if is_company(holder) and not world.companies[company_index(holder)].active:
                 continue

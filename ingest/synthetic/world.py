@@ -12,6 +12,7 @@ its index (``>= 0``), a company ``c`` is ``-(c + 1)`` (see :func:`company_ref`).
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
@@ -45,6 +46,12 @@ __all__ = [
 FIRST_EXTRACT: Final = date(2026, 1, 1)
 #: Quarters of incident history in every delivery (a rolling window of two years).
 WINDOW_QUARTERS: Final = 8
+#: First day of the tax office's payroll records (the polis administration started in 2006):
+#: the payroll extract holds every employment since, ended ones with their end date.
+PAYROLL_SINCE: Final = date(2006, 1, 1)
+#: Activities with many short jobs (side jobs, student and temp work): staffing agencies,
+#: restaurants and cafes, supermarkets and other retail.
+_FLEX_SBI: Final = frozenset({"7810", "5610", "5630", "4711", "4719"})
 
 _LETTERS = "ABCDEFGHJKLMNPRSTVWXZ"
 _FIRST_NAMES: Final = (
@@ -164,6 +171,8 @@ class Company:
     directors: list[tuple[int, date]] = field(default_factory=list)
     shareholders: list[tuple[int, int, date]] = field(default_factory=list)
     employees: list[tuple[int, date]] = field(default_factory=list)
+    #: Ended employments from the payroll records: (person, since, until).
+    past_employees: list[tuple[int, date, date]] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)
     net: int = -1
     active: bool = True
@@ -395,6 +404,7 @@ class World:
     def move(self, person: int, addr: int, day: date) -> None:
         """Register ``person`` at ``addr`` from ``day``; the old registration ends."""
         p = self.persons[person]
+        day = max(day, p.since + timedelta(days=1))  # the old registration cannot end early
         if p.history is None:
             p.history = []
         p.history.append((p.addr, p.since, day))
@@ -468,15 +478,17 @@ def _household(world: World, rng: random.Random, addr: int, size: int, since: da
         home = rng.choice(family_homes)
         p = world.persons[members[0]]
         left = since - timedelta(days=rng.randint(30, 900))
-        p.history = [(home, p.birth + timedelta(days=18 * 365), left)]
+        if p.birth + timedelta(days=18 * 365) < left:
+            p.history = [(home, p.birth + timedelta(days=18 * 365), left)]
     elif rng.random() < 0.15:
         region = world.region_of_addr(addr)
         old = world.new_address(rng, region if rng.random() < 0.8 else None)
         left = since
         for m in members:
             p = world.persons[m]
-            p.history = [(old, max(p.birth, left - timedelta(days=rng.randint(400, 3_000))),
-                          left)]
+            since_old = max(p.birth, left - timedelta(days=rng.randint(400, 3_000)))
+            if since_old < left:  # children born after the move were never registered there
+                p.history = [(old, since_old, left)]
     if size >= 3:
         family_homes.append(addr)
     return members
@@ -514,7 +526,13 @@ def _background(world: World) -> None:
                 world.add_account([s])
 
     _past_registrations(world)
+    _childhood_registrations(world)
+    _institution_registrations(world)
     _companies(world)
+    _care_operators(world)
+    _payroll_history(world)
+    _business_account_holders(world)
+    _joint_accounts(world)
     _foreigners(world)
     _background_relations(world)
 
@@ -546,6 +564,94 @@ def _past_registrations(world: World) -> None:
             end = start
         if history:
             person.history = history[::-1] + (person.history or [])
+
+
+def _homes_by_region(world: World) -> dict[str, list[int]]:
+    """Current homes of ordinary households per region (no care homes, flats or offices)."""
+    out: dict[str, list[int]] = {r: [] for r in REGIONS}
+    seen: set[int] = set()
+    for p in world.persons:
+        if p.kind == "normal" and p.addr not in seen:
+            seen.add(p.addr)
+            out[world.region_of_addr(p.addr)].append(p.addr)
+    return out
+
+
+def _childhood_registrations(world: World) -> None:
+    """Childhood homes in the population register: adults born less than 48 years ago were
+    registered as children at their parents' homes (one to three of them; families move), and
+    children born before their household moved in were registered at its previous home. Like
+    all ended registrations this is a weak tie (old co-residence), mostly within the region."""
+    rng = world.rng("childhood")
+    horizon = FIRST_EXTRACT - timedelta(days=30 * 365)
+    homes = _homes_by_region(world)
+    adults_at: dict[int, list[int]] = {}
+    for i, p in enumerate(world.persons):
+        if p.kind == "normal" and _age(p) >= 18:
+            adults_at.setdefault(p.addr, []).append(i)
+    for p in world.persons:
+        if p.kind != "normal":
+            continue
+        start = max(p.birth, horizon)
+        if _age(p) < 18:
+            if p.history or (p.since - start).days < 180:
+                continue
+            earlier = [h for a in adults_at.get(p.addr, ()) if world.persons[a].since == p.since
+                       for h in (world.persons[a].history or [])[-1:] if h[2] == p.since]
+            if earlier:
+                addr, since, _ = earlier[0]
+                p.history = [(addr, max(since, start), p.since)]
+            else:
+                pool = homes[world.region_of_addr(p.addr)] or [p.addr]
+                p.history = [(rng.choice(pool), start, p.since)]
+            continue
+        history = p.history or []
+        end = history[0][1] if history else p.since
+        if history and end == p.birth + timedelta(days=18 * 365):
+            # registered at the parental home since turning 18: there since birth
+            addr, _, left = history[0]
+            history[0] = (addr, start, left)
+            continue
+        if (end - start).days < 365:
+            continue
+        first = history[0][0] if history else p.addr
+        region = world.region_of_addr(first) if rng.random() < 0.8 else rng.choice(REGIONS)
+        pool = homes[region] or homes[world.region_of_addr(first)] or [first]
+        years = (end - start).days / 365
+        count = 1 + (years > 6 and rng.random() < 0.45) + (years > 12 and rng.random() < 0.2)
+        cuts = sorted(start + timedelta(days=rng.randint(180, max(181, (end - start).days - 180)))
+                      for _ in range(count - 1))
+        bounds = [start, *cuts, end]
+        childhood = [(rng.choice(pool), bounds[i], bounds[i + 1]) for i in range(count)
+                     if bounds[i] < bounds[i + 1]]
+        p.history = childhood + history
+
+
+def _institution_registrations(world: World) -> None:
+    """Care-home residents lived in their own homes before they moved in (one or two of them,
+    mostly in the same region); students often had a room elsewhere before their flat."""
+    rng = world.rng("institution-history")
+    homes = _homes_by_region(world)
+    for p in world.persons:
+        region = world.region_of_addr(p.addr)
+        pool = homes[region] or [p.addr]
+        if p.kind == "care":
+            end = p.since
+            history: list[tuple[int, date, date]] = []
+            for _ in range(1 + (rng.random() < 0.4)):
+                start = end - timedelta(days=rng.randint(3 * 365, 25 * 365))
+                addr = rng.choice(pool if rng.random() < 0.8 else
+                                  homes[rng.choice(REGIONS)] or pool)
+                history.append((addr, start, end))
+                end = start
+            p.history = history[::-1]
+        elif p.kind == "student" and rng.random() < 0.5:
+            adult = p.birth + timedelta(days=18 * 365)
+            start = max(adult, p.since - timedelta(days=rng.randint(200, 900)))
+            if (p.since - start).days < 120:
+                continue
+            earlier = [(a, s, min(e, start)) for a, s, e in p.history or [] if s < start]
+            p.history = [*earlier, (rng.choice(pool), start, p.since)]
 
 
 def _workers_by_region(world: World) -> dict[str, list[int]]:
@@ -686,6 +792,134 @@ def _companies(world: World) -> None:
                 world.shipments.append((t, other, 1 + int(rng.paretovariate(1.3))))
 
     _families(world, rng, workers)
+
+
+def _spell_days(age: int) -> float:
+    """Mean length of a job at ``age``: side and temp jobs when young, long ones later."""
+    return 300.0 if age < 23 else 900.0 if age < 30 else 2_200.0 if age < 45 else 3_500.0
+
+
+def _payroll_history(world: World) -> None:
+    """Ended employments since :data:`PAYROLL_SINCE` (the tax office's payroll records): side
+    jobs from 15, student and temp jobs, then a few employers over a career; retired people's
+    last jobs. Most people had their earlier jobs in the region they lived in then; employers
+    are drawn by workforce (big employers and staffing agencies hire many, the young mostly in
+    flex activities), so the number of past employees per employer is heavy-tailed like the
+    current workforce. About one adult in ten without a job now never appears (self-employed,
+    not working)."""
+    rng = world.rng("payroll")
+    hubs = set(world.hubs)
+    general: dict[str, list[int]] = {r: [] for r in REGIONS}
+    flex: dict[str, list[int]] = {r: [] for r in REGIONS}
+    for i, c in enumerate(world.companies):
+        if c.net >= 0 or c.office in hubs or c.sbi in ("6420", "8211") or \
+                (c.form in ("eenmanszaak", "vereniging") and not c.employees):
+            continue
+        sites = list(dict.fromkeys([c.office, *c.establishments]))
+        weight = max(1, (1 + len(c.employees)) // len(sites))
+        for addr in sites:
+            region = world.region_of_addr(addr)
+            general[region].extend([i] * weight)
+            if c.sbi in _FLEX_SBI:
+                flex[region].extend([i] * weight)
+    everywhere = [c for region in REGIONS for c in general[region]]
+    if not everywhere:
+        return
+    current: dict[int, set[int]] = {}
+    first_day: dict[int, date] = {}
+    for i, c in enumerate(world.companies):
+        for person, since in c.employees:
+            current.setdefault(person, set()).add(i)
+            first_day[person] = min(first_day.get(person, since), since)
+    for i, p in enumerate(world.persons):
+        age = _age(p)
+        if p.kind not in ("normal", "student") or not 15 <= age <= 80:
+            continue
+        if age >= 18 and i not in current and rng.random() < 0.1:
+            continue
+        earliest = max(PAYROLL_SINCE, p.birth + timedelta(days=15 * 365))
+        if i in first_day:
+            end = first_day[i] - timedelta(days=int(rng.expovariate(1 / 60)) + 1)
+        elif age >= 67:
+            end = p.birth + timedelta(days=rng.randint(60 * 365, 67 * 365))
+        else:
+            end = FIRST_EXTRACT - timedelta(days=int(rng.expovariate(1 / 500)) + 1)
+        used = set(current.get(i, ()))
+        while end > earliest:
+            at = FIRST_EXTRACT.year - p.birth.year - (FIRST_EXTRACT - end).days // 365
+            start = max(earliest, end - timedelta(days=int(rng.expovariate(
+                1 / _spell_days(at))) + 30))
+            region = _region_on(world, p, end) if rng.random() < 0.9 else rng.choice(REGIONS)
+            pool = flex[region] if at < 25 and flex[region] and rng.random() < 0.6 else \
+                general[region] or everywhere
+            for _ in range(4):  # an employer that existed then and is new to the person
+                company = rng.choice(pool)
+                c = world.companies[company]
+                if company not in used and c.founded < end - timedelta(days=30):
+                    used.add(company)
+                    c.past_employees.append((i, max(start, c.founded), end))
+                    break
+            gap = rng.expovariate(1 / 90) if rng.random() < 0.8 else rng.expovariate(1 / 600)
+            end = start - timedelta(days=int(gap) + 1)
+
+
+def _region_on(world: World, p: Person, day: date) -> str:
+    """The region a person lived in on ``day`` (from the registrations; current if unknown)."""
+    for addr, since, until in p.history or ():
+        if since <= day < until:
+            return world.region_of_addr(addr)
+    return world.region_of_addr(p.addr)
+
+
+def _care_operators(world: World) -> None:
+    """Care organisations run the care homes (one to four homes in a region each; the first
+    homes belong to the care-institution decoy) with about one employee per two residents."""
+    rng = world.rng("care-operators")
+    workers = _workers_by_region(world)
+    residents = Counter(p.addr for p in world.persons if p.kind == "care")
+    by_region: dict[str, list[int]] = {}
+    for home in world.care_homes[4:]:
+        by_region.setdefault(world.region_of_addr(home), []).append(home)
+    for region, homes in sorted(by_region.items()):
+        while homes:
+            take = rng.randint(1, 4)
+            run, homes = homes[:take], homes[take:]
+            c = world.new_company(rng, run[0], form="stichting", sbi=("8710", False, False),
+                                  name=f"Stichting Zorg {rng.choice(_WORDS)}")
+            operator = world.companies[c]
+            operator.directors.append((rng.choice(workers[region]), operator.founded))
+            operator.establishments.extend(run[1:])
+            _employ(world, rng, c, sum(residents[h] for h in run) // 2, region, workers)
+
+
+def _joint_accounts(world: World) -> None:
+    """Couples often make a personal account a joint one (en/of-rekening): the partner becomes
+    a second holder."""
+    rng = world.rng("joint-accounts")
+    holders: dict[str, list[int]] = {}
+    for token, holder in world.accounts:
+        holders.setdefault(token, []).append(holder)
+    adults: dict[int, list[int]] = {}
+    for i, p in enumerate(world.persons):
+        if p.kind == "normal" and _age(p) >= 22:
+            adults.setdefault(p.addr, []).append(i)
+    for token, owners in list(holders.items()):
+        if len(owners) != 1 or is_company(owners[0]):
+            continue
+        household = adults.get(world.persons[owners[0]].addr, [])
+        if len(household) == 2 and rng.random() < 0.3:
+            partner = household[1] if household[0] == owners[0] else household[0]
+            world.accounts.append((token, partner))
+
+
+def _business_account_holders(world: World) -> None:
+    """The owner of a sole proprietorship or the partners of a general partnership are liable
+    for the business and hold its account with it (the tax office's bank data name them)."""
+    for c in world.companies:
+        if c.form in ("eenmanszaak", "vof") and c.accounts and c.net < 0:
+            for holder, _ in c.directors:
+                if not is_company(holder):
+                    world.accounts.append((c.accounts[0], holder))
 
 
 def _families(world: World, rng: random.Random, workers: dict[str, list[int]]) -> None:
