@@ -530,6 +530,7 @@ def _background(world: World) -> None:
     _institution_registrations(world)
     _companies(world)
     _care_operators(world)
+    _second_jobs(world)
     _payroll_history(world)
     _business_account_holders(world)
     _joint_accounts(world)
@@ -579,9 +580,10 @@ def _homes_by_region(world: World) -> dict[str, list[int]]:
 
 def _childhood_registrations(world: World) -> None:
     """Childhood homes in the population register: adults born less than 48 years ago were
-    registered as children at their parents' homes (one to three of them; families move), and
-    children born before their household moved in were registered at its previous home. Like
-    all ended registrations this is a weak tie (old co-residence), mostly within the region."""
+    registered as children at their parents' homes (one to three of them, two on average for a
+    whole childhood: families move every seven years or so), and children born before their
+    household moved in were registered at its previous home. Like all ended registrations this
+    is a weak tie (old co-residence), mostly within the region."""
     rng = world.rng("childhood")
     horizon = FIRST_EXTRACT - timedelta(days=30 * 365)
     homes = _homes_by_region(world)
@@ -618,7 +620,7 @@ def _childhood_registrations(world: World) -> None:
         region = world.region_of_addr(first) if rng.random() < 0.8 else rng.choice(REGIONS)
         pool = homes[region] or homes[world.region_of_addr(first)] or [first]
         years = (end - start).days / 365
-        count = 1 + (years > 6 and rng.random() < 0.45) + (years > 12 and rng.random() < 0.2)
+        count = 1 + (years > 5 and rng.random() < 0.6) + (years > 10 and rng.random() < 0.4)
         cuts = sorted(start + timedelta(days=rng.randint(180, max(181, (end - start).days - 180)))
                       for _ in range(count - 1))
         bounds = [start, *cuts, end]
@@ -799,15 +801,12 @@ def _spell_days(age: int) -> float:
     return 300.0 if age < 23 else 900.0 if age < 30 else 2_200.0 if age < 45 else 3_500.0
 
 
-def _payroll_history(world: World) -> None:
-    """Ended employments since :data:`PAYROLL_SINCE` (the tax office's payroll records): side
-    jobs from 15, student and temp jobs, then a few employers over a career; retired people's
-    last jobs. Most people had their earlier jobs in the region they lived in then; employers
-    are drawn by workforce (big employers and staffing agencies hire many, the young mostly in
-    flex activities), so the number of past employees per employer is heavy-tailed like the
-    current workforce. About one adult in ten without a job now never appears (self-employed,
-    not working)."""
-    rng = world.rng("payroll")
+_Pools = tuple[dict[str, list[int]], dict[str, list[int]], list[int]]
+
+
+def _employer_pools(world: World) -> _Pools:
+    """Ordinary employers per region (each as often as its workforce per site), the same for
+    flex activities, and all of them: drawn from, big employers hire most."""
     hubs = set(world.hubs)
     general: dict[str, list[int]] = {r: [] for r in REGIONS}
     flex: dict[str, list[int]] = {r: [] for r in REGIONS}
@@ -822,7 +821,54 @@ def _payroll_history(world: World) -> None:
             general[region].extend([i] * weight)
             if c.sbi in _FLEX_SBI:
                 flex[region].extend([i] * weight)
-    everywhere = [c for region in REGIONS for c in general[region]]
+    return general, flex, [c for region in REGIONS for c in general[region]]
+
+
+def _second_jobs(world: World) -> None:
+    """Jobs on the side now: about one employee in ten has a second employer, about half of
+    those aged 15 to 17 and most students a side job in a shop, restaurant or through an
+    agency. Decoy employers keep the workforce they were built with."""
+    rng = world.rng("second-jobs")
+    general, flex, everywhere = _employer_pools(world)
+    if not everywhere:
+        return
+    decoys = {c for d in world.decoys for c in d.companies}
+    employed: dict[int, set[int]] = {}
+    for i, c in enumerate(world.companies):
+        for person, _ in c.employees:
+            employed.setdefault(person, set()).add(i)
+    for i, p in enumerate(world.persons):
+        age = _age(p)
+        if p.kind == "normal" and 15 <= age <= 17:
+            chance, pools = 0.45, flex
+        elif p.kind == "student":
+            chance, pools = 0.6, flex
+        elif p.kind == "normal" and i in employed and age <= 67:
+            chance, pools = 0.1, general
+        else:
+            continue
+        if rng.random() >= chance:
+            continue
+        region = world.region_of_addr(p.addr)
+        company = rng.choice(pools[region] or general[region] or everywhere)
+        if company in decoys or company in employed.get(i, ()):
+            continue
+        c = world.companies[company]
+        since = max(c.founded, p.birth + timedelta(days=15 * 365),
+                    FIRST_EXTRACT - timedelta(days=int(rng.expovariate(1 / 600)) + 1))
+        c.employees.append((i, since))
+
+
+def _payroll_history(world: World) -> None:
+    """Ended employments since :data:`PAYROLL_SINCE` (the tax office's payroll records): side
+    jobs from 15, student and temp jobs, then a few employers over a career; retired people's
+    last jobs. Most people had their earlier jobs in the region they lived in then; employers
+    are drawn by workforce (big employers and staffing agencies hire many, the young mostly in
+    flex activities), so the number of past employees per employer is heavy-tailed like the
+    current workforce. About one adult in ten without a job now never appears (self-employed,
+    not working)."""
+    rng = world.rng("payroll")
+    general, flex, everywhere = _employer_pools(world)
     if not everywhere:
         return
     current: dict[int, set[int]] = {}
