@@ -13,7 +13,7 @@ AWAIT_INDEXES = "CALL db.awaitIndexes($timeout)"
 
 #: Remove all nodes and relationships, keeping constraints and indexes. Batched, so it must run
 #: in an auto-commit transaction (``session.run``), not in ``execute_query``.
-WIPE_ALL = "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF $batch ROWS"
+WIPE_ALL = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $batch ROWS"
 
 #: Number of nodes in the database.
 COUNT_NODES = "MATCH (n) RETURN count(n) AS nodes"

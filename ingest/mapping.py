@@ -432,6 +432,7 @@ class _Loader:
             properties=self.props(
                 spec.get("properties"), f"{key}.properties", rule.properties, columns
             ),
+            when=self.when(spec.get("when"), f"{key}.when", columns),
         )
 
     def load(self) -> Mapping:

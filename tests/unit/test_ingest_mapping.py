@@ -110,3 +110,23 @@ def test_row_with_bad_value_is_a_violation_naming_column_and_rule(tmp_path: Path
     assert result.violation == ("persoon", "token_kind")
     result = mapping.transform({"nummer": "", "persoon": ""}, None)
     assert result.violation == ("nummer", "required")
+
+
+def test_link_when_condition_decides_per_row() -> None:
+    # kvk_functionarissen: a director is not a shareholder, a shareholder not a director.
+    from tests.ingest_fixtures import person
+
+    mapping = load_mappings()["kvk_functionarissen"]
+    base = dict.fromkeys(mapping.columns)
+    director = mapping.transform(
+        base | {"kvk_nummer": "12345678", "persoon_token": person(1), "functie": "bestuurder"},
+        None,
+    )
+    assert director.violation is None, director.violation
+    assert {link[0] for link in director.links} == {RelType.DIRECTORSHIP}
+    owner = mapping.transform(
+        base | {"kvk_nummer": "12345678", "persoon_token": person(1), "functie": "aandeelhouder"},
+        None,
+    )
+    assert owner.violation is None, owner.violation
+    assert {link[0] for link in owner.links} == {RelType.OWNERSHIP}

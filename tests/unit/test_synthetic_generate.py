@@ -431,11 +431,8 @@ def test_stats_count_what_the_files_stand_for(tmp_path: Path, geography: Geograp
         finally:
             checked.close()
     assert result.stats["nodes"] == {k: len(v) for k, v in sorted(nodes.items())}
-    # Ingest currently makes a link of every row whatever its mapping's `when` says (every
-    # director a shareholder, every benefit household member a renter): those types differ.
-    conditional = {"DIRECTORSHIP", "OWNERSHIP", "RENTS"}
-    counted = {k: v for k, v in result.stats["links"].items() if k not in conditional}
-    assert counted == {k: len(v) for k, v in sorted(links.items()) if k not in conditional}
+    # Conditional links (`when` in the mapping: director or shareholder, renter) included.
+    assert result.stats["links"] == {k: len(v) for k, v in sorted(links.items())}
     links_per_node = result.stats["totals"]["links"] / result.stats["totals"]["nodes"]
     assert links_per_node > 2.5
 
