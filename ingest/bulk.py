@@ -115,7 +115,7 @@ def _type_of(value: Any) -> str:
     return "string"
 
 
-def _header_types(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
+def header_types(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
     types: dict[str, str] = {}
     for props in rows:
         for name, value in props.items():
@@ -129,11 +129,11 @@ def _header_types(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
     return types
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return ";".join(_cell(v) for v in value)
+        return ";".join(cell_text(v) for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, date):
@@ -160,20 +160,20 @@ def write_import_files(graph: BulkGraph, directory: Path) -> tuple[list[Path], l
         )
     )
     for space, labels, rows in groups:
-        types = _header_types(p for _, p in rows)
+        types = header_types(p for _, p in rows)
         names = sorted(types)
         path = directory / f"nodes_{space}.csv"
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow([f"id:ID({space})", *(f"{n}:{types[n]}" for n in names), ":LABEL"])
             for node_id, props in rows:
-                writer.writerow([node_id, *(_cell(props.get(n)) for n in names), labels])
+                writer.writerow([node_id, *(cell_text(props.get(n)) for n in names), labels])
         node_files.append(path)
     by_type: dict[tuple[RelType, NodeLabel, NodeLabel], list[tuple[str, str, dict[str, Any]]]] = {}
     for (rel, sl, s, tl, t, _), props in graph.links.items():
         by_type.setdefault((rel, sl, tl), []).append((s, t, props))
     for (rel, sl, tl), link_rows in by_type.items():
-        types = _header_types(p for _, _, p in link_rows)
+        types = header_types(p for _, _, p in link_rows)
         names = sorted(types)
         path = directory / f"rels_{rel.value}_{sl.value}_{tl.value}.csv"
         with path.open("w", encoding="utf-8", newline="") as handle:
@@ -187,7 +187,7 @@ def write_import_files(graph: BulkGraph, directory: Path) -> tuple[list[Path], l
                 ]
             )
             for s, t, props in link_rows:
-                writer.writerow([s, t, rel.value, *(_cell(props.get(n)) for n in names)])
+                writer.writerow([s, t, rel.value, *(cell_text(props.get(n)) for n in names)])
         link_files.append(path)
     return node_files, link_files
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,8 +35,8 @@ from rich.table import Table
 
 from graph.geography import Geography, load_geography
 from graph.settings import Settings, get_settings
-from ingest.delivery import check_delivery, iter_records
-from ingest.errors import DeliveryError, RejectThresholdError
+from ingest.delivery import CheckedDelivery, check_delivery, iter_records
+from ingest.errors import DeliveryError
 from ingest.manifest import MANIFEST_NAME
 from ingest.mapping import load_mappings
 from ingest.writer import (
@@ -46,6 +48,10 @@ from ingest.writer import (
 __all__ = ["find_deliveries", "ingest", "ingest_paths", "retention_app"]
 
 _stderr = Console(stderr=True)
+
+#: Deliveries checked ahead of the one being written (their records wait in temporary files):
+#: enough to keep the checker busy while a large delivery is written.
+_CHECK_AHEAD = 2
 
 InstanceOpt = Annotated[
     str | None,
@@ -151,7 +157,13 @@ def ingest_paths(
     force: bool = False,
     show_progress: bool = True,
 ) -> list[DeliverySummary]:
-    """Check and write every delivery under ``paths`` in order; stops at the first refusal."""
+    """Check and write every delivery under ``paths`` in order; stops at the first refusal.
+
+    A pipeline: while one delivery is being written (Neo4j works, this process mostly waits on
+    the socket), the next ones are checked in a worker thread. The order of effects is that of
+    a sequential run: delivery N+1's refusal surfaces only after delivery N is written, and when
+    writing N fails, the checks ahead are dropped (``docs/decisions/023-ingest-pipeline.md``).
+    """
     from graph.driver import connect
     from graph.schema import apply_schema
 
@@ -162,61 +174,99 @@ def ingest_paths(
     driver = connect(settings, instance)
     try:
         apply_schema(driver, database=settings.neo4j_database)
-        with _progress(show_progress) as bar:
-            for directory in deliveries:
-                summaries.append(
-                    _ingest_one(
-                        settings,
-                        driver,
-                        directory,
-                        mappings,
-                        geography,
-                        bar,
-                        batch_size=batch_size,
-                        max_transaction_records=max_transaction_records,
-                        force=force,
+        with (
+            _progress(show_progress) as bar,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="knooppunt-check") as pool,
+        ):
+
+            def check(directory: Path) -> Future[_Checked]:
+                return pool.submit(_check_one, directory, mappings, geography, bar)
+
+            upcoming: deque[Future[_Checked]] = deque()
+            queued = 0
+            for _ in range(len(deliveries)):
+                while queued < len(deliveries) and len(upcoming) < _CHECK_AHEAD:
+                    upcoming.append(check(deliveries[queued]))
+                    queued += 1
+                try:
+                    current = upcoming.popleft().result()  # raises this delivery's refusal
+                    if queued < len(deliveries):  # keep the checker busy while this is written
+                        upcoming.append(check(deliveries[queued]))
+                        queued += 1
+                    summaries.append(
+                        _write_one(
+                            settings,
+                            driver,
+                            current,
+                            bar,
+                            batch_size=batch_size,
+                            max_transaction_records=max_transaction_records,
+                            force=force,
+                        )
                     )
-                )
+                except BaseException:
+                    for future in upcoming:
+                        _drop(future)
+                    raise
     finally:
         driver.close()
     return summaries
 
 
-def _ingest_one(
-    settings: Settings,
-    driver: Any,
-    directory: Path,
-    mappings: Any,
-    geography: Geography,
-    bar: Progress | None,
-    *,
-    batch_size: int,
-    max_transaction_records: int | None,
-    force: bool,
-) -> DeliverySummary:
+@dataclass(frozen=True)
+class _Checked:
+    checked: CheckedDelivery
+    seconds: float
+
+
+def _check_one(
+    directory: Path, mappings: Any, geography: Geography, bar: Progress | None
+) -> _Checked:
     started = time.perf_counter()
     task = bar.add_task(f"check {directory.name}", total=None, rate="-") if bar else None
     try:
         checked = check_delivery(
             directory, mappings, geography, progress=_advance(bar, task, started)
         )
-    except RejectThresholdError:
-        raise
     finally:
         if bar is not None and task is not None:
             bar.remove_task(task)
+    return _Checked(checked, time.perf_counter() - started)
+
+
+def _drop(upcoming: Future[_Checked]) -> None:
+    """Discard a check that will not be written (its refusal, if any, no longer matters)."""
+    if upcoming.cancel():
+        return
+    with suppress(Exception):  # the write's error is the one to report
+        upcoming.result().checked.close()
+
+
+def _write_one(
+    settings: Settings,
+    driver: Any,
+    current: _Checked,
+    bar: Progress | None,
+    *,
+    batch_size: int,
+    max_transaction_records: int | None,
+    force: bool,
+) -> DeliverySummary:
+    checked = current.checked
     report_path: str | None = None
-    if checked.rejects.count:
-        path = settings.home / "rejects" / f"{checked.delivery_id}.csv"
-        checked.rejects.write_csv(path)
-        report_path = str(path)
-    write_started = time.perf_counter()
-    task = (
-        bar.add_task(f"write {checked.delivery_id}", total=checked.nodes + checked.links, rate="-")
-        if bar
-        else None
-    )
     try:
+        if checked.rejects.count:
+            path = settings.home / "rejects" / f"{checked.delivery_id}.csv"
+            checked.rejects.write_csv(path)
+            report_path = str(path)
+        write_started = time.perf_counter()
+        task = (
+            bar.add_task(
+                f"write {checked.delivery_id}", total=checked.nodes + checked.links, rate="-"
+            )
+            if bar
+            else None
+        )
         result = write_delivery(
             driver,
             checked,
@@ -239,7 +289,7 @@ def _ingest_one(
         rejected=checked.rejects.count,
         nodes=result.nodes,
         links=result.links,
-        seconds=time.perf_counter() - started,
+        seconds=current.seconds + time.perf_counter() - write_started,
         warnings=checked.warnings,
         reject_report=report_path,
         unknown_pc4=checked.unknown_pc4,

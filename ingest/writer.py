@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -284,35 +286,57 @@ def write_delivery(
             if not force:
                 return WriteResult(delivery_id, "skipped", 0, 0, 0)
         driver.execute_query(DELIVERY_START, delivery_params(checked), database_=database)
-        with driver.session(database=database) as session:
+        with (
+            driver.session(database=database) as session,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="knooppunt-write") as sender,
+        ):
+            # One statement in flight: a sender thread waits for Neo4j to run it while this
+            # thread builds the next batch (the driver blocks until a statement has run).
+            # The transaction passes between the threads, never used by both at once.
             tx = session.begin_transaction()
-            in_tx = [0]
+            in_tx = 0
+            in_flight: Future[None] | None = None
+
+            def settle() -> None:
+                nonlocal in_flight
+                if in_flight is not None:
+                    done, in_flight = in_flight, None
+                    done.result()  # raises the statement's error here
+
+            def run(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+                nonlocal in_flight
+                settle()
+                current = tx
+                in_flight = sender.submit(_run_statement, current, query, params)
+                return []
+
+            def after_batch(count: int) -> None:
+                nonlocal tx, in_tx
+                in_tx += count
+                if limit is not None and in_tx >= limit:
+                    settle()
+                    tx.commit()
+                    tx = session.begin_transaction()
+                    in_tx = 0
+                if on_batch is not None:
+                    on_batch(count)
+
             try:
-
-                def run(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-                    return [record.data() for record in tx.run(query, params)]
-
-                def after_batch(count: int) -> None:
-                    nonlocal tx
-                    in_tx[0] += count
-                    if limit is not None and in_tx[0] >= limit:
-                        tx.commit()
-                        tx = session.begin_transaction()
-                        in_tx[0] = 0
-                    if on_batch is not None:
-                        on_batch(count)
-
                 writer = BatchWriter(
                     run, source_of(checked), batch_size=batch_size, on_batch=after_batch
                 )
                 for nodes, links in records:
                     writer.add(nodes, links)
                 writer.flush()
+                settle()
                 tx.run(
                     DELIVERY_COMMIT, id=delivery_id, nodes=writer.nodes, links=writer.links
                 ).consume()
                 tx.commit()
             finally:
+                if in_flight is not None:
+                    with suppress(Exception):  # the first error is already on its way up
+                        in_flight.result()
                 if tx.closed() is False:
                     tx.close()
     except (ServiceUnavailable, SessionExpired) as e:
@@ -324,6 +348,10 @@ def write_delivery(
             f"delivery {delivery_id}: Neo4j refused a write ({e.code}); " + _unfinished(chunked)
         ) from e
     return WriteResult(delivery_id, "committed", writer.nodes, writer.links, writer.batches)
+
+
+def _run_statement(tx: neo4j.Transaction, query: str, params: dict[str, Any]) -> None:
+    tx.run(query, params).consume()
 
 
 def _unfinished(chunked: bool) -> str:

@@ -144,6 +144,42 @@ def test_refused_delivery_writes_nothing(
     assert _counts(empty_db, neo4j_settings) == (0, 0)
 
 
+def test_pipeline_writes_in_order_and_stops_at_the_first_refusal(
+    empty_db: neo4j.Driver, neo4j_settings: Settings, test_instance: str, tmp_path: Path
+) -> None:
+    """Deliveries are checked ahead while earlier ones are written; effects stay sequential:
+    the ones before a refused delivery are committed, nothing of it or after it is written."""
+    db = neo4j_settings.neo4j_database
+    kvk, bd, pol = scenario(tmp_path / "one")
+    # Reference: each delivery in its own run, nothing checked ahead.
+    for directory in (kvk, bd, pol):
+        _ingest(neo4j_settings, test_instance, [directory])
+    one_by_one = content_checksum(empty_db, database=db)
+    empty_db.execute_query("MATCH (n) DETACH DELETE n", database_=db)
+    summaries = _ingest(neo4j_settings, test_instance, [kvk, bd, pol])
+    assert len(summaries) == 3
+    assert content_checksum(empty_db, database=db) == one_by_one
+
+    empty_db.execute_query("MATCH (n) DETACH DELETE n", database_=db)
+    kvk2, bd2, _ = scenario(tmp_path / "two")
+    refused = pol_delivery(tmp_path / "two-refused", incidents=30)
+    path = refused / "betrokkenen.csv"  # a raw BSN, as in test_refused_delivery_writes_nothing
+    lines = path.read_text("utf-8").splitlines()
+    lines[3] = lines[3].replace(lines[3].split(";")[1], valid_bsn(7))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rewrite_manifest_checksums(refused)
+    with pytest.raises(PrivacyRefusedError):
+        _ingest(neo4j_settings, test_instance, [kvk2, refused, bd2])
+    records, _, _ = empty_db.execute_query(
+        "MATCH (d:Delivery) RETURN d.id AS id, d.status AS status ORDER BY id", database_=db
+    )
+    assert [(r["id"], r["status"]) for r in records] == [(kvk2.name, "committed")]
+    partners, _, _ = empty_db.execute_query(
+        "MATCH (n:Entity) UNWIND n.partners AS p RETURN collect(DISTINCT p) AS ps", database_=db
+    )
+    assert partners[0]["ps"] == ["KVK"]
+
+
 def test_retention_removes_expired_sources_and_marks_clusters_stale(
     empty_db: neo4j.Driver, neo4j_settings: Settings, test_instance: str, tmp_path: Path
 ) -> None:
