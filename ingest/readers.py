@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -108,19 +109,40 @@ def _csv_table(path: Path, encoding: str, delimiter: str) -> Table:
     return Table(path=path, columns=columns, _rows=rows())
 
 
+def _xlsx_cell(value: Any) -> Any:
+    """A calamine cell as openpyxl gave it (and the checks expect): an empty cell is ``None``,
+    a whole number an ``int`` (Excel stores every number as a float; a BSN typed as a number
+    must still look like one to the privacy guard), a date a ``datetime``."""
+    if value == "":
+        return None
+    kind = type(value)
+    if kind is float and value.is_integer():
+        return int(value)
+    if kind is date:
+        return datetime(value.year, value.month, value.day)
+    return value
+
+
 def _xlsx_table(path: Path) -> Table:
-    from openpyxl import load_workbook
+    # python-calamine (Rust) instead of openpyxl: reading the municipalities' XLSX was the
+    # biggest part of checking a delivery (docs/decisions/025-xlsx-reader.md). It holds one
+    # sheet in memory, which the format bounds at 1,048,576 rows.
+    from python_calamine import CalamineWorkbook
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises zipfile, KeyError, InvalidFileException, ...
+        workbook = CalamineWorkbook.from_path(str(path))
+        if not workbook.sheet_names:
+            raise DeliveryError(f"{path}: empty file (no sheet)")
+        sheet = workbook.get_sheet_by_index(0)
+        first_row = sheet.start[0] + 1 if sheet.start is not None else 1
+        iterator = iter(sheet.iter_rows())
+    except DeliveryError:
+        raise
+    except Exception as e:  # calamine raises CalamineError, zip and XML errors, ...
         raise DeliveryError(f"{path}: not a readable XLSX workbook ({type(e).__name__})") from e
-    sheet = workbook.worksheets[0]
-    iterator = sheet.iter_rows(values_only=True)
     try:
-        header = list(next(iterator))
+        header = [_xlsx_cell(v) for v in next(iterator)]
     except StopIteration:
-        workbook.close()
         raise DeliveryError(f"{path}: empty file (no header row)") from None
     while header and header[-1] is None:
         header.pop()
@@ -128,19 +150,16 @@ def _xlsx_table(path: Path) -> Table:
     width = len(columns)
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        line = 1
-        try:
-            for values in iterator:
-                line += 1
-                cells = list(values[:width])
-                if all(v is None for v in values):
-                    continue
-                if any(v is not None for v in values[width:]):
-                    raise DeliveryError(f"{path}: row {line}: values beyond the header's columns")
-                cells += [None] * (width - len(cells))
-                yield line, dict(zip(columns, cells, strict=True))
-        finally:
-            workbook.close()
+        line = first_row
+        for raw in iterator:
+            line += 1
+            values = [_xlsx_cell(v) for v in raw]
+            if all(v is None for v in values):
+                continue
+            if any(v is not None for v in values[width:]):
+                raise DeliveryError(f"{path}: row {line}: values beyond the header's columns")
+            cells = values[:width] + [None] * (width - len(values))
+            yield line, dict(zip(columns, cells, strict=True))
 
     return Table(path=path, columns=columns, _rows=rows())
 

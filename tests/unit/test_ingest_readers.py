@@ -46,6 +46,56 @@ def test_xlsx(tmp_path: Path) -> None:
     assert convert(ColumnSpec("n", "integer"), rows[1][1]["nummer"]) == 13
 
 
+def test_xlsx_cells_are_typed_like_the_checks_expect(tmp_path: Path) -> None:
+    # Excel stores numbers as floats: a whole number must come back as an int (a BSN typed as
+    # a number stays a 9-digit number for the privacy guard), an empty cell as None, a date
+    # cell as a datetime, text as text.
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["bsn", "bedrag", "leeg", "datum", "tekst", None])
+    sheet.append([111222333, 12.5, None, date(2026, 3, 4), "0612345678", None])
+    path = tmp_path / "a.xlsx"
+    workbook.save(path)
+    table = open_table(path)
+    assert table.columns == ["bsn", "bedrag", "leeg", "datum", "tekst"]
+    ((line, row),) = list(table)
+    assert line == 2
+    assert row == {
+        "bsn": 111222333,
+        "bedrag": 12.5,
+        "leeg": None,
+        "datum": datetime(2026, 3, 4),
+        "tekst": "0612345678",
+    }
+    assert type(row["bsn"]) is int
+
+
+def test_xlsx_value_beyond_the_header(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["a", "b"])
+    sheet.append([1, 2])
+    sheet.append([1, 2, 3])
+    path = tmp_path / "a.xlsx"
+    workbook.save(path)
+    with pytest.raises(DeliveryError, match="row 3: values beyond the header"):
+        list(open_table(path))
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 truncated zip", b"not a workbook"])
+def test_unreadable_xlsx(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(DeliveryError, match=r"a\.xlsx: "):
+        open_table(path)
+
+
 def test_parquet(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
