@@ -20,7 +20,7 @@ Entity nodes are merged before the links of the same batch, so a link always fin
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
@@ -290,24 +290,30 @@ def write_delivery(
             driver.session(database=database) as session,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="knooppunt-write") as sender,
         ):
-            # One statement in flight: a sender thread waits for Neo4j to run it while this
-            # thread builds the next batch (the driver blocks until a statement has run).
-            # The transaction passes between the threads, never used by both at once.
+            # Statements are queued to a sender thread that runs them in order while this
+            # thread builds the next batches (the driver blocks until a statement has run), up
+            # to about two batches of records ahead. The transaction passes between the two
+            # threads and is never used by both at once: this thread touches it only after the
+            # queue is drained (chunk commits, the final commit).
             tx = session.begin_transaction()
             in_tx = 0
-            in_flight: Future[None] | None = None
+            queued: deque[tuple[Future[None], int]] = deque()
+            queued_records = 0
 
-            def settle() -> None:
-                nonlocal in_flight
-                if in_flight is not None:
-                    done, in_flight = in_flight, None
-                    done.result()  # raises the statement's error here
+            def settle(keep: int = 0) -> None:
+                """Wait for queued statements until at most ``keep`` records are queued."""
+                nonlocal queued_records
+                while queued and queued_records > keep:
+                    done, size = queued.popleft()
+                    queued_records -= size
+                    done.result()  # raises the statement's error here, in order
 
             def run(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-                nonlocal in_flight
-                settle()
-                current = tx
-                in_flight = sender.submit(_run_statement, current, query, params)
+                nonlocal queued_records
+                settle(keep=2 * batch_size)
+                size = len(params["rows"])
+                queued.append((sender.submit(_run_statement, tx, query, params), size))
+                queued_records += size
                 return []
 
             def after_batch(count: int) -> None:
@@ -334,9 +340,9 @@ def write_delivery(
                 ).consume()
                 tx.commit()
             finally:
-                if in_flight is not None:
+                for future, _ in queued:
                     with suppress(Exception):  # the first error is already on its way up
-                        in_flight.result()
+                        future.result()
                 if tx.closed() is False:
                     tx.close()
     except (ServiceUnavailable, SessionExpired) as e:
