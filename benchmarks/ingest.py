@@ -86,6 +86,12 @@ def _wipe(driver: neo4j.Driver, db: str) -> None:
         session.run(WIPE_ALL, batch=10_000).consume()
 
 
+def _empty(driver: neo4j.Driver, db: str) -> None:
+    """An empty database with the schema: where every timed load starts."""
+    _wipe(driver, db)
+    apply_schema(driver, database=db)
+
+
 @dataclass(frozen=True)
 class PeerLoad:
     """One LOAD CSV statement over one file, with the delivery's source as parameters."""
@@ -352,14 +358,11 @@ def run(
         # ``warm_up_rows`` records) once, then the database is emptied.
         warm_names = _warm_up_set(loads, warm_up_rows)
         warm = [d for d in deliveries if d.name in warm_names]
-        _wipe(driver, db)
-        apply_schema(driver, database=db)
+        _empty(driver, db)
         ingest_paths(settings, warm, instance=instance, batch_size=batch, show_progress=False)
-        _wipe(driver, db)
-        apply_schema(driver, database=db)
+        _empty(driver, db)
         load_csv(driver, db, [load for load in loads if load.delivery in warm_names], batch)
-        _wipe(driver, db)
-        apply_schema(driver, database=db)
+        _empty(driver, db)
 
         # Alternating rounds (writer, peer, writer, peer, ...), each into an emptied database;
         # the best round of each counts: the machine is shared and noisy.
@@ -367,8 +370,7 @@ def run(
         peer_times: list[float] = []
         peer_rows = sum(load.rows for load in loads)
         for round_no in range(1, rounds + 1):
-            _wipe(driver, db)
-            apply_schema(driver, database=db)
+            _empty(driver, db)
             cpu = _Cpu(state.pid)
             started = time.perf_counter()
             summaries = ingest_paths(
@@ -386,8 +388,7 @@ def run(
                 file=sys.stderr,
             )
 
-            _wipe(driver, db)
-            apply_schema(driver, database=db)
+            _empty(driver, db)
             cpu = _Cpu(state.pid)
             peer_times.append(load_csv(driver, db, loads, batch))
             peer_cpu = cpu.report()
@@ -409,8 +410,7 @@ def run(
 
         graph = collect(deliveries, mappings, geography)
         node_files, link_files = write_import_files(graph, work / "files")
-        _wipe(driver, db)
-        apply_schema(driver, database=db)
+        _empty(driver, db)
         merged_seconds = load_merged_graph(
             driver, db, [*node_files, *link_files], import_dir, batch
         )
