@@ -185,14 +185,12 @@ def ingest_paths(
             upcoming: deque[Future[_Checked]] = deque()
             queued = 0
             for _ in range(len(deliveries)):
-                while queued < len(deliveries) and len(upcoming) < _CHECK_AHEAD:
+                # This delivery plus _CHECK_AHEAD more: the checker stays busy while it is written.
+                while queued < len(deliveries) and len(upcoming) <= _CHECK_AHEAD:
                     upcoming.append(check(deliveries[queued]))
                     queued += 1
                 try:
                     current = upcoming.popleft().result()  # raises this delivery's refusal
-                    if queued < len(deliveries):  # keep the checker busy while this is written
-                        upcoming.append(check(deliveries[queued]))
-                        queued += 1
                     summaries.append(
                         _write_one(
                             settings,

@@ -168,7 +168,6 @@ class BatchWriter:
         on_batch: BatchHook | None = None,
     ) -> None:
         self._run = run
-        self._source = source
         self._params: dict[str, Any] = {
             "partner": source.partner,
             "legal_basis": source.legal_basis,
