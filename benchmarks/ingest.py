@@ -55,7 +55,7 @@ from graph.model import ENTITY_LABEL
 from graph.queries import WIPE_ALL
 from graph.schema import apply_schema
 from graph.settings import Settings
-from ingest.bulk import admin_import, cell_text, collect, header_types, write_import_files
+from ingest.bulk import admin_import, cell_text, header_types, prepare_import
 from ingest.cli import find_deliveries, ingest_paths
 from ingest.delivery import check_delivery, iter_records
 from ingest.mapping import load_mappings
@@ -408,11 +408,10 @@ def run(
         if peer_rows != rows:
             raise SystemExit(f"the peer loaded {peer_rows} rows, the writer {rows}")
 
-        graph = collect(deliveries, mappings, geography)
-        node_files, link_files = write_import_files(graph, work / "files")
+        files = prepare_import(deliveries, mappings, geography, work / "files")
         _empty(driver, db)
         merged_seconds = load_merged_graph(
-            driver, db, [*node_files, *link_files], import_dir, batch
+            driver, db, [*files.nodes, *files.links], import_dir, batch
         )
         merged = content_checksum(driver, database=db)
         print(
@@ -424,7 +423,7 @@ def run(
 
         _wipe(driver, db)
         driver.close()
-        timings = admin_import(settings, instance, work / "admin", graph)
+        timings = admin_import(settings, instance, files, work / "files")
         driver = connect(settings, instance)
         admin = content_checksum(driver, database=db)
         driver.close()
