@@ -29,6 +29,7 @@ __all__ = [
     "ConflictError",
     "ForbiddenError",
     "NotFoundError",
+    "PartialDeliveryError",
     "ServiceUnavailableError",
     "UnauthorizedError",
     "install_error_handlers",
@@ -48,10 +49,18 @@ class ApiError(KnooppuntError):
     title: ClassVar[str] = "Internal error"
     exit_code = ExitCode.ERROR
 
-    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.headers = headers or {}
+        #: Members added to the problem body (RFC 9457 extension members).
+        self.extra = extra or {}
 
     @property
     def type_uri(self) -> str:
@@ -126,6 +135,26 @@ class ServiceUnavailableError(ApiError):
         super().__init__(detail, headers={"Retry-After": "5"})
 
 
+class PartialDeliveryError(ApiError):
+    """A chunked delivery is partly written: live-graph reads would mix in part of it.
+
+    The body names the deliveries (id, partner, committed transactions), never a data value;
+    ``Retry-After`` says when to ask again (``docs/decisions/047``).
+    """
+
+    status = 503
+    slug = "delivery-partly-written"
+    title = "A delivery is partly written; the live graph is not consistent"
+    exit_code = ExitCode.BUSY
+
+    def __init__(self, detail: str, *, deliveries: list[dict[str, Any]], retry_after: int) -> None:
+        super().__init__(
+            detail,
+            headers={"Retry-After": str(retry_after)},
+            extra={"deliveries": deliveries, "retry_after": retry_after},
+        )
+
+
 class AuditUnavailableError(ApiError):
     """The audit log could not be written: no response may leave without its entry."""
 
@@ -170,6 +199,7 @@ def _from_api_error(request: Request, exc: ApiError) -> JSONResponse:
         type_uri=exc.type_uri,
         instance=_instance(request),
         headers=exc.headers,
+        extra=exc.extra,
     )
 
 

@@ -36,10 +36,19 @@ def _node(v: str) -> str:
     return f"{{id: {v}.id, labels: labels({v}), props: properties({v})}}"
 
 
-# --- health ---------------------------------------------------------------------------------
+# --- health and deliveries -----------------------------------------------------------------
 
-#: Readiness probe.
-PING = "RETURN 1 AS ok"
+#: Deliveries whose data is partly visible: a chunked delivery still ``loading`` after at least
+#: one of its transactions committed (``ingest.writer``; ``docs/decisions/047``). One record;
+#: few Delivery nodes exist, found through the label's lookup index. No data values: the
+#: delivery's id, partner and how many of its transactions committed.
+PARTIAL_DELIVERIES: Final = (
+    f"MATCH (d:{_L.DELIVERY}) "
+    "WHERE d.status = 'loading' AND d.chunks_committed > 0 "
+    "WITH d ORDER BY d.id "
+    "RETURN collect({id: d.id, partner: d.partner, chunks_committed: d.chunks_committed}) "
+    "AS rows"
+)
 
 # --- alerts ---------------------------------------------------------------------------------
 
@@ -250,7 +259,7 @@ __all__ = [
     "HUBS",
     "LINK_TYPES",
     "NODES",
-    "PING",
+    "PARTIAL_DELIVERIES",
     "SUBJECT",
     "TREND_CLUSTERS",
     "TREND_INCIDENTS",

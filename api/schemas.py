@@ -29,6 +29,7 @@ __all__ = [
     "PathStep",
     "Problem",
     "Provenance",
+    "Readiness",
     "Source",
     "StatusChange",
     "StatusChangeResult",
@@ -60,6 +61,18 @@ class Health(_Model):
     """Liveness or readiness."""
 
     status: Literal["ok", "ready"]
+
+
+class Readiness(_Model):
+    """Readiness: Neo4j answers; and whether the live graph holds a partly written delivery
+    (then the live-graph endpoints answer 503 while the stored-result endpoints still serve;
+    ``docs/decisions/047``). Counts only: ``/ready`` needs no token."""
+
+    status: Literal["ready"]
+    live_graph: Literal["consistent", "partial"] = Field(
+        description="'partial' while a chunked delivery is partly written"
+    )
+    partial_deliveries: int = Field(ge=0, description="deliveries partly written")
 
 
 # --- alerts ---------------------------------------------------------------------------------

@@ -221,10 +221,10 @@ class Store:
         rows = await self._run(query, params)
         return list(rows[0]["rows"]) if rows else []
 
-    async def ping(self) -> bool:
-        """True when Neo4j answers a trivial query."""
-        rows = await self._run(q.PING)
-        return bool(rows and rows[0].get("ok") == 1)
+    async def partial_deliveries(self) -> list[dict[str, Any]]:
+        """``{id, partner, chunks_committed}`` of each delivery whose data is partly visible
+        (a chunked delivery still loading after one of its transactions committed)."""
+        return await self._rows(q.PARTIAL_DELIVERIES, {})
 
     # -- alerts ----------------------------------------------------------------------------------
 

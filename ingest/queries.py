@@ -26,6 +26,7 @@ __all__ = [
     "CONTENT_LINKS",
     "CONTENT_NODES",
     "COUNTS",
+    "DELIVERY_CHUNK_COMMITTED",
     "DELIVERY_COMMIT",
     "DELIVERY_GET",
     "DELIVERY_START",
@@ -148,10 +149,20 @@ SET d.partner = $partner, d.extract_date = $extract_date, d.legal_basis = $legal
     d.started_at = datetime(), d.committed_at = null
 """
 
-#: In the delivery's own transaction, after its last batch: the delivery is now visible.
+#: In each chunk's own transaction of a chunked delivery, just before it commits: from this
+#: commit on, part of the delivery is visible, and the flag commits (or not) with that part.
+#: Kept across re-runs until the delivery commits (``docs/decisions/047``).
+DELIVERY_CHUNK_COMMITTED: Final = """
+MATCH (d:Delivery {id: $id})
+SET d.chunks_committed = coalesce(d.chunks_committed, 0) + 1
+"""
+
+#: In the delivery's own transaction, after its last batch: the delivery is now visible, and
+#: whole, so the partial-visibility flag goes.
 DELIVERY_COMMIT: Final = """
 MATCH (d:Delivery {id: $id})
-SET d.status = 'committed', d.committed_at = datetime(), d.nodes = $nodes, d.links = $links
+SET d.status = 'committed', d.committed_at = datetime(), d.nodes = $nodes, d.links = $links,
+    d.chunks_committed = null
 """
 
 #: Deliveries being written (or left half-written by a crash until they are ingested again).

@@ -12,7 +12,10 @@ several transactions. Every write is idempotent (``MERGE`` on constrained keys, 
 merged in the same statement by the rules of :func:`merge_sources`, which leave a fact
 unchanged when the same source delivers it again), so a re-run after a crash ends in exactly
 the state of a clean run; until then the delivery's record says ``loading`` and
-:data:`ingest.queries.LOADING_DELIVERIES` lets readers wait for it. A committed delivery with
+:data:`ingest.queries.LOADING_DELIVERIES` lets readers wait for it. Each chunk's transaction
+also counts itself in the record's ``chunks_committed`` (cleared when the delivery commits), so
+readers can tell a delivery whose data is partly visible (the API refuses live-graph reads
+then, ``docs/decisions/047-api-refuses-while-partly-loaded.md``). A committed delivery with
 the same checksum is skipped, so ingesting the same delivery twice changes nothing.
 
 Entity nodes are merged before the links of the same batch, so a link always finds both ends.
@@ -38,6 +41,7 @@ from ingest.mapping import LinkRecord, NodeRecord
 from ingest.queries import (
     CONTENT_LINKS,
     CONTENT_NODES,
+    DELIVERY_CHUNK_COMMITTED,
     DELIVERY_COMMIT,
     DELIVERY_GET,
     DELIVERY_START,
@@ -320,6 +324,9 @@ def write_delivery(
                 in_tx += count
                 if limit is not None and in_tx >= limit:
                     settle()
+                    # Flag the partial visibility in the chunk's own transaction: no crash can
+                    # leave committed data of this delivery without it (decision 047).
+                    tx.run(DELIVERY_CHUNK_COMMITTED, id=delivery_id).consume()
                     tx.commit()
                     tx = session.begin_transaction()
                     in_tx = 0

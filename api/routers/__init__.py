@@ -18,19 +18,39 @@ _DESCRIPTIONS = {
     422: "Invalid parameters (the problem lists them)",
     503: "Neo4j (or the audit log) is not available; retry",
 }
+_LIVE_503 = (
+    "Neo4j (or the audit log) is not available, or a delivery is partly written (problem type "
+    "`delivery-partly-written`, naming the deliveries; the answer would be read from the live "
+    "graph); retry after `Retry-After` seconds"
+)
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "seconds to wait before retrying",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
 
 
-def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries for problem+json errors (401, 422 and 503 always)."""
+def problem_responses(*codes: int, live_graph: bool = False) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for problem+json errors (401, 422 and 503 always).
+
+    ``live_graph``: the endpoint reads the live graph, so its 503 also covers a partly written
+    delivery (:mod:`api.loading`).
+    """
     wanted = sorted({401, 422, 503, *codes})
-    return {
-        code: {
+    out: dict[int | str, dict[str, Any]] = {}
+    for code in wanted:
+        entry: dict[str, Any] = {
             "model": Problem,
             "description": _DESCRIPTIONS[code],
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
-        for code in wanted
-    }
+        if code == 503:
+            entry["headers"] = _RETRY_AFTER
+            if live_graph:
+                entry["description"] = _LIVE_503
+        out[code] = entry
+    return out
 
 
 def cluster_summary(cluster: dict[str, Any]) -> dict[str, Any]:

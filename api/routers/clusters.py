@@ -20,6 +20,7 @@ from api.access import (
 from api.auth import User
 from api.deps import CaseReferenceDep, SettingsDep, StoreDep, UserDep, note_result
 from api.errors import NotFoundError
+from api.loading import require_complete_graph
 from api.routers import cluster_summary, problem_responses
 from api.schemas import ClusterDetail, ClusterEvent, ClusterGraph, GraphLink, GraphNode, Member
 from api.store import Store
@@ -122,10 +123,18 @@ async def get_cluster(
 
 
 async def cluster_graph_data(
-    store: Store, user: User, cluster_id: str, case_reference: str | None, pattern: str
+    request: Request,
+    store: Store,
+    user: User,
+    cluster_id: str,
+    case_reference: str | None,
+    pattern: str,
 ) -> ClusterGraph:
-    """The cluster's nodes and links after the need-to-know checks (shared with the page)."""
+    """The cluster's nodes and links after the need-to-know checks (shared with the page).
+
+    Read from the live graph, so refused (503) while a delivery is partly written."""
     require_case_reference(case_reference, pattern)
+    await require_complete_graph(request, store)
     await visible_cluster(store, user, cluster_id)
     nodes, links, truncated = await store.cluster_graph(
         cluster_id,
@@ -133,6 +142,7 @@ async def cluster_graph_data(
         max_links=MAX_GRAPH_LINKS,
         today=datetime.now(UTC).date(),
     )
+    await require_complete_graph(request, store)  # a chunk may have committed meanwhile
     return ClusterGraph(
         cluster_id=cluster_id,
         nodes=[GraphNode(**n) for n in nodes],
@@ -144,7 +154,7 @@ async def cluster_graph_data(
 @router.get(
     "/clusters/{cluster_id}/graph",
     response_model=ClusterGraph,
-    responses=problem_responses(403, 404),
+    responses=problem_responses(403, 404, live_graph=True),
     summary="A cluster's network: members, connecting entities and links with provenance",
 )
 async def get_cluster_graph(
@@ -158,7 +168,7 @@ async def get_cluster_graph(
     """Person-level: needs an ``X-Case-Reference``. Each link names the partners it comes
     from; expired facts are left out."""
     graph = await cluster_graph_data(
-        store, user, cluster_id, case_reference, settings.case_reference_pattern
+        request, store, user, cluster_id, case_reference, settings.case_reference_pattern
     )
     note_result(request, len(graph.nodes), disclosed_cluster=cluster_id)
     return graph
@@ -214,7 +224,7 @@ def _network_graph(graph: ClusterGraph) -> nx.MultiDiGraph:
     response_class=HTMLResponse,
     responses={
         200: {"content": {"text/html": {}}, "description": "A self-contained network page"},
-        **problem_responses(403, 404),
+        **problem_responses(403, 404, live_graph=True),
     },
     summary="A cluster's network as an interactive, self-contained HTML page",
 )
@@ -230,7 +240,7 @@ async def view_cluster(
     drawn by :func:`graph.viz.render_network_page`: colour by region, size by broker score,
     each link labelled with its kind and the partners it comes from."""
     graph = await cluster_graph_data(
-        store, user, cluster_id, case_reference, settings.case_reference_pattern
+        request, store, user, cluster_id, case_reference, settings.case_reference_pattern
     )
     cluster = await store.cluster(cluster_id)
     typology = (cluster or {}).get("typology")

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from api.deps import StoreDep
 from api.errors import ServiceUnavailableError
 from api.routers import problem_responses
-from api.schemas import Health
+from api.schemas import Health, Readiness
 
 __all__ = ["router"]
 
@@ -23,16 +23,23 @@ async def health() -> Health:
 
 @router.get(
     "/ready",
-    response_model=Health,
+    response_model=Readiness,
     responses={503: problem_responses(503)[503]},
-    summary="Ready while Neo4j answers",
+    summary="Ready while Neo4j answers; says whether a delivery is partly written",
 )
-async def ready(store: StoreDep) -> Health:
-    """Readiness: 200 while Neo4j answers a query, 503 problem+json while it does not."""
+async def ready(store: StoreDep) -> Readiness:
+    """Readiness: 200 while Neo4j answers a query, 503 problem+json while it does not.
+
+    A partly written delivery keeps the API ready (alerts, clusters and the other stored
+    results are served; only the live-graph endpoints answer 503): ``live_graph`` is then
+    ``partial`` with the number of such deliveries, never their ids (no token here;
+    ``docs/decisions/047``)."""
     try:
-        ok = await store.ping()
+        partial = await store.partial_deliveries()
     except (neo4j.exceptions.DriverError, neo4j.exceptions.Neo4jError, OSError, TimeoutError):
-        ok = False
-    if not ok:
-        raise ServiceUnavailableError("Neo4j does not answer; retry in a few seconds")
-    return Health(status="ready")
+        raise ServiceUnavailableError("Neo4j does not answer; retry in a few seconds") from None
+    return Readiness(
+        status="ready",
+        live_graph="partial" if partial else "consistent",
+        partial_deliveries=len(partial),
+    )

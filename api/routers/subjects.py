@@ -13,6 +13,7 @@ from api.audit import read_entries
 from api.auth import User
 from api.deps import AuditDep, CaseReferenceDep, SettingsDep, StoreDep, UserDep, note_result
 from api.errors import NotFoundError
+from api.loading import require_complete_graph
 from api.routers import cluster_summary, problem_responses
 from api.schemas import (
     AccessRecord,
@@ -61,6 +62,7 @@ async def _network(
     pattern: str,
 ) -> Network:
     require_case_reference(case_reference, pattern)
+    await require_complete_graph(request, store)
     today = datetime.now(UTC).date()
     subject = await store.subject(subject_id, today=today)
     if subject is None:
@@ -91,6 +93,7 @@ async def _network(
         )
         for p in found.flagged_paths
     ]
+    await require_complete_graph(request, store)  # a chunk may have committed meanwhile
     note_result(
         request,
         len(found.nodes) + 1,
@@ -111,7 +114,7 @@ async def _network(
 @router.get(
     "/subjects/{token}/network",
     response_model=Network,
-    responses=problem_responses(403, 404),
+    responses=problem_responses(403, 404, live_graph=True),
     summary="Bibob check of a person (or other token): neighbourhood and paths to flagged clusters",
 )
 async def subject_network(
@@ -133,7 +136,7 @@ async def subject_network(
 @router.get(
     "/companies/{kvk}/network",
     response_model=Network,
-    responses=problem_responses(403, 404),
+    responses=problem_responses(403, 404, live_graph=True),
     summary="Bibob check of a company by KvK number: neighbourhood and paths to flagged clusters",
 )
 async def company_network(
@@ -187,7 +190,7 @@ def _accesses(entries: Any, token: str, clusters: set[str]) -> list[AccessRecord
 @router.get(
     "/subjects/{token}/export",
     response_model=SubjectExport,
-    responses=problem_responses(403, 404),
+    responses=problem_responses(403, 404, live_graph=True),
     summary="Everything held under a token, and who accessed it (privacy officer)",
 )
 async def subject_export(
@@ -205,7 +208,9 @@ async def subject_export(
     (the request's reference)."""
     require_export(user)
     require_case_reference(case_reference, settings.case_reference_pattern)
+    await require_complete_graph(request, store)
     found = await store.export(token)
+    await require_complete_graph(request, store)  # a chunk may have committed meanwhile
     if found is None:
         raise NotFoundError("nothing is held under this token")
     cluster_ids = {str(c["cluster"].get("id")) for c in found["clusters"]}

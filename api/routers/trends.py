@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from api.access import trend_regions
 from api.deps import StoreDep, UserDep, note_result
 from api.errors import BadRequestError
+from api.loading import require_complete_graph
 from api.routers import problem_responses
 from api.routers.alerts import REGION_PATTERN, TYPOLOGY_PATTERN
 from api.schemas import SuppressedCell, TrendTable
@@ -37,7 +38,7 @@ _TOTAL = "total"
     "/trends",
     response_model=TrendTable,
     response_model_by_alias=True,
-    responses=problem_responses(400, 403),
+    responses=problem_responses(400, 403, live_graph=True),
     summary="Counts of incidents or flagged clusters per region and quarter or year",
 )
 async def get_trends(
@@ -80,9 +81,12 @@ async def get_trends(
     except ValueError as e:
         raise BadRequestError(f"from/to: {e}") from None
     if measure == "incidents":
+        # Incidents are counted in the live graph (clusters are stored results).
+        await require_complete_graph(request, store)
         rows = await store.trend_incidents(
             start=first, end=last, incident_type=incident_type, typology=typology
         )
+        await require_complete_graph(request, store)
     else:
         rows = await store.trend_clusters(
             start=first, end=last, typology=typology, cross_only=cross_region

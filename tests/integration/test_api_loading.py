@@ -1,0 +1,207 @@
+"""Until a delivery is committed nothing of it is visible to the API (decision 047).
+
+On the API seed graph: a one-transaction delivery never makes the API refuse, not even while
+its transaction is open; a chunked delivery interrupted after two of its transactions
+committed makes the live-graph endpoints answer 503 (problem+json, ``Retry-After``, the
+delivery named, no data value) while the stored-result endpoints keep answering 200; running
+the same ingest again commits it and the live-graph endpoints answer 200 again.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import neo4j
+import pytest
+from fastapi.testclient import TestClient
+
+from api.audit import audit_log_path, read_entries
+from api.loading import RETRY_AFTER_S
+from graph.geography import load_geography
+from graph.settings import Settings
+from ingest.delivery import CheckedDelivery, check_delivery, iter_records
+from ingest.mapping import load_mappings
+from ingest.writer import write_delivery
+from tests.ingest_fixtures import person, pol_delivery
+from tests.integration.api_seed import AL_CROSS, CASE, CL_CROSS, IDS, auth
+
+pytest_plugins = ["tests.integration.api_support"]
+
+pytestmark = pytest.mark.timeout(300)
+
+#: Endpoints answered from the live graph: (url, org, role, case reference needed).
+LIVE = [
+    (f"/subjects/{IDS['pL1']}/network", "Limburg", "analyst", True),
+    (f"/companies/{IDS['KVK_B']}/network", "Limburg", "analyst", True),
+    (f"/clusters/{CL_CROSS}/graph", "Limburg", "analyst", True),
+    (f"/clusters/{CL_CROSS}/view", "Limburg", "analyst", True),
+    (f"/subjects/{IDS['pL1']}/export", "Limburg", "privacy-officer", True),
+    ("/trends?measure=incidents", "LIEC", "analyst", False),
+]
+#: Endpoints answered from stored analysis results (and the probes).
+STORED = [
+    ("/alerts", "Limburg", "analyst", False),
+    (f"/alerts/{AL_CROSS}", "Limburg", "analyst", False),
+    (f"/clusters/{CL_CROSS}", "Limburg", "analyst", False),
+    ("/trends?measure=clusters", "LIEC", "analyst", False),
+    ("/audit?limit=5", "Limburg", "privacy-officer", False),
+    ("/health", None, None, False),
+    ("/ready", None, None, False),
+]
+
+BATCH = 50
+CHUNK = 200  # records per transaction of the chunked delivery
+INCIDENTS = 300  # about 1,200 records: six or more transactions
+
+
+class _InterruptedError(Exception):
+    """Raised from the writer's batch hook: the ingest stops there, like a crashed process."""
+
+
+def _get(
+    client: TestClient, settings: Settings, url: str, org: str | None, role: str | None, case: bool
+) -> Any:
+    headers = (
+        {} if org is None else auth(settings, org, role or "analyst", case=CASE if case else None)
+    )
+    return client.get(url, headers=headers)
+
+
+def _checked(settings: Settings, directory: Path) -> CheckedDelivery:
+    return check_delivery(
+        directory, load_mappings(), load_geography(settings.require_geography_dir())
+    )
+
+
+def _record(driver: neo4j.Driver, db: str, delivery_id: str) -> dict[str, Any]:
+    records, _, _ = driver.execute_query(
+        "MATCH (d:Delivery {id: $id}) RETURN d.status AS status, "
+        "d.chunks_committed AS chunks_committed",
+        id=delivery_id,
+        database_=db,
+    )
+    return dict(records[0])
+
+
+def _all_answer(client: TestClient, settings: Settings, endpoints: list[Any], status: int) -> None:
+    for url, org, role, case in endpoints:
+        response = _get(client, settings, url, org, role, case)
+        assert response.status_code == status, (url, response.text[:300])
+
+
+def test_a_one_transaction_delivery_never_makes_the_api_refuse(
+    api_client: TestClient, api_settings: Settings, seeded: neo4j.Driver, tmp_path: Path
+) -> None:
+    db = api_settings.neo4j_database
+    _all_answer(api_client, api_settings, LIVE, 200)
+    checked = _checked(
+        api_settings, pol_delivery(tmp_path, extract_date="2026-10-01", incidents=30)
+    )
+    seen: list[int] = []
+
+    def during(_: int) -> None:  # inside the open transaction, after each batch
+        for url, org, role, case in LIVE:
+            seen.append(_get(api_client, api_settings, url, org, role, case).status_code)
+
+    try:
+        result = write_delivery(
+            seeded, checked, iter_records(checked), database=db, batch_size=BATCH, on_batch=during
+        )
+    finally:
+        checked.close()
+    assert result.status == "committed"
+    assert result.batches > 1
+    assert seen
+    assert set(seen) == {200}
+    assert _record(seeded, db, checked.delivery_id) == {
+        "status": "committed",
+        "chunks_committed": None,
+    }
+    _all_answer(api_client, api_settings, LIVE, 200)
+
+
+def test_a_partly_written_delivery_refuses_live_reads_until_it_commits(
+    api_client: TestClient, api_settings: Settings, seeded: neo4j.Driver, tmp_path: Path
+) -> None:
+    db = api_settings.neo4j_database
+    directory = pol_delivery(tmp_path, extract_date="2026-12-01", incidents=INCIDENTS)
+    delivery_id = directory.name
+    checked = _checked(api_settings, directory)
+
+    def stop_after_two_chunks(_: int) -> None:
+        chunks = _record(seeded, db, delivery_id)["chunks_committed"]
+        if chunks is not None and chunks >= 2:
+            raise _InterruptedError
+
+    try:
+        with pytest.raises(_InterruptedError):
+            write_delivery(
+                seeded,
+                checked,
+                iter_records(checked),
+                database=db,
+                batch_size=BATCH,
+                max_transaction_records=CHUNK,
+                on_batch=stop_after_two_chunks,
+            )
+    finally:
+        checked.close()
+    assert _record(seeded, db, delivery_id) == {"status": "loading", "chunks_committed": 2}
+    records, _, _ = seeded.execute_query(
+        "MATCH (n:Entity) WHERE $d IN n.src_delivery RETURN count(n) AS n",
+        d=delivery_id,
+        database_=db,
+    )
+    assert int(records[0]["n"]) > 0  # part of the delivery is visible in the graph
+
+    # Live-graph endpoints: 503 problem with Retry-After, naming the delivery, no data values.
+    values = [*IDS.values(), person(0), person(1), "PL-2026-", "5611AB"]
+    for url, org, role, case in LIVE:
+        response = _get(api_client, api_settings, url, org, role, case)
+        assert response.status_code == 503, (url, response.text[:300])
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["retry-after"] == str(RETRY_AFTER_S)
+        body = response.json()
+        assert body["type"].endswith("/delivery-partly-written")
+        assert body["deliveries"] == [{"id": delivery_id, "partner": "POL", "chunks_committed": 2}]
+        assert delivery_id in body["detail"]
+        text = json.dumps(body)
+        assert not [v for v in values if v in text], url
+    # Authentication still comes first: no token, no word about deliveries.
+    anonymous = api_client.get(LIVE[0][0])
+    assert anonymous.status_code == 401
+    assert delivery_id not in anonymous.text
+
+    _all_answer(api_client, api_settings, STORED, 200)
+    ready = api_client.get("/ready").json()
+    assert ready == {"status": "ready", "live_graph": "partial", "partial_deliveries": 1}
+    assert delivery_id not in json.dumps(ready)
+
+    # Each refusal is audited with the deliveries that caused it.
+    refusals = [e for e in read_entries(audit_log_path(api_settings)) if e.get("status") == 503]
+    assert len(refusals) >= len(LIVE)
+    assert all(
+        e["extra"] == {"refused": "delivery-partly-written", "deliveries": [delivery_id]}
+        for e in refusals[-len(LIVE) :]
+    )
+
+    # The same ingest again commits the delivery: the live graph is served again.
+    checked = _checked(api_settings, directory)
+    try:
+        result = write_delivery(
+            seeded,
+            checked,
+            iter_records(checked),
+            database=db,
+            batch_size=BATCH,
+            max_transaction_records=CHUNK,
+        )
+    finally:
+        checked.close()
+    assert result.status == "committed"
+    assert _record(seeded, db, delivery_id) == {"status": "committed", "chunks_committed": None}
+    _all_answer(api_client, api_settings, LIVE, 200)
+    _all_answer(api_client, api_settings, STORED, 200)
+    assert api_client.get("/ready").json()["live_graph"] == "consistent"
