@@ -9,7 +9,10 @@ the same ingest again commits it and the live-graph endpoints answer 200 again.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import statistics
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +20,11 @@ import neo4j
 import pytest
 from fastapi.testclient import TestClient
 
+from api import queries as q
 from api.audit import audit_log_path, read_entries
 from api.loading import RETRY_AFTER_S
+from api.store import Store
+from graph.driver import connect_async
 from graph.geography import load_geography
 from graph.settings import Settings
 from ingest.delivery import CheckedDelivery, check_delivery, iter_records
@@ -205,3 +211,57 @@ def test_a_partly_written_delivery_refuses_live_reads_until_it_commits(
     _all_answer(api_client, api_settings, LIVE, 200)
     _all_answer(api_client, api_settings, STORED, 200)
     assert api_client.get("/ready").json()["live_graph"] == "consistent"
+
+
+def _operators(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [plan, *(op for child in plan.get("children", []) for op in _operators(child))]
+
+
+def test_the_check_is_one_cheap_query_whatever_the_graph(
+    api_settings: Settings, seeded: neo4j.Driver
+) -> None:
+    """Its plan reads Delivery nodes only (label lookup), never every node; and it is fast.
+
+    With 2,000 Delivery records besides the seed graph; prints p50/p99 of the API's own call
+    (``pytest -s`` shows them)."""
+    db = api_settings.neo4j_database
+    seeded.execute_query(
+        "UNWIND range(1, 2000) AS i "
+        "CREATE (:Delivery {id: 'TST-20260101-' + toString(i), partner: 'TST', "
+        "status: 'committed'})",
+        database_=db,
+    )
+    try:
+        with seeded.session(database=db) as session:
+            summary = session.run("PROFILE " + q.PARTIAL_DELIVERIES).consume()
+        assert summary.profile is not None
+        operators = _operators(summary.profile)
+        kinds = {op["operatorType"].split("@")[0] for op in operators}
+        assert "NodeByLabelScan" in kinds
+        assert "AllNodesScan" not in kinds
+        db_hits = sum(int(op.get("dbHits", 0)) for op in operators)
+        assert db_hits <= 10 * 2100  # proportional to the Delivery records, not the graph
+
+        async def timings() -> list[float]:
+            driver = connect_async(api_settings)
+            try:
+                store = Store(driver, db)
+                await store.partial_deliveries()  # warm: connection, plan cache
+                out = []
+                for _ in range(200):
+                    start = time.perf_counter()
+                    assert await store.partial_deliveries() == []
+                    out.append((time.perf_counter() - start) * 1000)
+                return out
+            finally:
+                await driver.close()
+
+        ms = sorted(asyncio.run(timings()))
+        p50, p99 = statistics.median(ms), ms[int(0.99 * len(ms)) - 1]
+        print(
+            f"\npartial-delivery check, 2,000 deliveries: p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
+            f"{db_hits} db hits"
+        )
+        assert p50 < 250  # generous: a shared 2-core machine; the figure is what matters
+    finally:
+        seeded.execute_query("MATCH (d:Delivery {partner: 'TST'}) DELETE d", database_=db)
