@@ -115,6 +115,13 @@ _BARE_NUMBER = re.compile(
     rf"(?<![0-9A-Za-z])(?<![0-9][.,\-]){_NUMBER}(?![0-9A-Za-z])(?![.,\-]?[0-9])"
 )
 _CUE_PRESENT = re.compile(r"bsn|sofi|burger ?service", re.IGNORECASE)
+#: One cheap search that every value holding a text hit must match (the union of the above):
+#: most free values (case numbers, addresses) stop here.
+_WORTH_SCANNING = re.compile(
+    r"@|bsn|sofi|burger ?service|[A-Za-z]{2}[0-9]{2}|[0-9]{8}"
+    r"|[0-9]{3,4}[ .\-][0-9]{2,3}[ .\-][0-9]{3}",
+    re.IGNORECASE,
+)
 _CUE_WORD = (
     r"(?<![a-z])(?:bsn|burger ?service ?(?:nummer|nr)|sofi)(?:[ \-]?(?:nummer|nr|no))?\.?(?![a-z])"
 )
@@ -217,6 +224,8 @@ def scan_text(text: str, *, eight_digit_bsn: bool = True) -> tuple[str, ...]:
     >>> scan_text("bsn onbekend, order 111222333"), scan_text("bsn onbekend")
     (('bsn',), ())
     """
+    if not _WORTH_SCANNING.search(text):
+        return ()
     found: list[str] = []
     if "@" in text and _EMAIL_IN_TEXT.search(text):
         found.append("email")
