@@ -62,6 +62,15 @@ ANALYSIS_BUSY_DELIVERIES = (
     "RETURN count(d) AS deliveries"
 )
 
+#: What the deliveries have made visible: committed deliveries and chunks committed by loading
+#: ones. Read before and after the export; a change means a delivery committed (part of) its
+#: data while the graph was read, and the run refuses (``docs/decisions/047``).
+ANALYSIS_DELIVERY_MARKS = (
+    f"MATCH (d:{_L.DELIVERY}) WHERE d.status = 'committed' OR d.chunks_committed > 0 "
+    "WITH d ORDER BY d.id "
+    "RETURN collect([d.id, d.status, d.chunks_committed, toString(d.committed_at)]) AS marks"
+)
+
 #: Analysis runs still marked running, oldest first.
 ANALYSIS_RUNNING = (
     f"MATCH (r:{_L.ANALYSIS_RUN} {{status: 'running'}}) "

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import neo4j
 
@@ -26,6 +27,7 @@ __all__ = [
     "RunSummary",
     "analyse",
     "check_not_busy",
+    "delivery_marks",
     "new_run_id",
     "read_found_clusters",
     "read_previous",
@@ -83,6 +85,14 @@ def check_not_busy(driver: neo4j.Driver, *, database: str, now: datetime) -> Non
             raise AnalysisBusyError(f"another analysis run is in progress ({record['id']})")
 
 
+def delivery_marks(driver: neo4j.Driver, *, database: str) -> list[Any]:
+    """What the deliveries have made visible (:data:`graph.queries.ANALYSIS_DELIVERY_MARKS`)."""
+    records, _, _ = driver.execute_query(
+        q.ANALYSIS_DELIVERY_MARKS, database_=database, routing_=neo4j.RoutingControl.READ
+    )
+    return list(records[0]["marks"])
+
+
 def read_previous(
     driver: neo4j.Driver, *, database: str, params: AnalysisParams
 ) -> list[PreviousCluster]:
@@ -116,8 +126,10 @@ def analyse(
     progress: Progress = lambda _: None,
     keep_raw: bool = False,
 ) -> RunSummary:
-    """One full run. Raises :class:`AnalysisBusyError` while an ingest is in progress."""
+    """One full run. Raises :class:`AnalysisBusyError` while an ingest is in progress, and
+    (the run then fails) when a delivery commits any of its data while the graph is read."""
     now = datetime.now(UTC)
+    marks = delivery_marks(driver, database=database)  # before the check: no gap after it
     check_not_busy(driver, database=database, now=now)
     records, _, _ = driver.execute_query(q.ANALYSIS_COMPLETED_RUNS, database_=database)
     initial = int(records[0]["runs"]) == 0
@@ -136,6 +148,11 @@ def analyse(
         t0 = time.perf_counter()
         raw = export_graph(driver, database=database, as_of=as_of, params=params, progress=progress)
         previous = read_previous(driver, database=database, params=params)
+        if delivery_marks(driver, database=database) != marks:
+            raise AnalysisBusyError(
+                "a delivery committed (part of) its data while the graph was read; run the "
+                "analysis again after the ingest has committed"
+            )
         export_seconds = time.perf_counter() - t0
         t1 = time.perf_counter()
         result = run_analysis(

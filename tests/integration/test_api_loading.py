@@ -13,6 +13,7 @@ import asyncio
 import json
 import statistics
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,12 @@ from api import queries as q
 from api.audit import audit_log_path, read_entries
 from api.loading import RETRY_AFTER_S
 from api.store import Store
+from graph.analysis.errors import AnalysisBusyError
+from graph.analysis.params import AnalysisParams
+from graph.analysis.runner import analyse
 from graph.driver import connect_async
 from graph.geography import load_geography
+from graph.queries import ANALYSIS_SUMMARY as GRAPH_ANALYSIS_SUMMARY
 from graph.settings import Settings
 from ingest.delivery import CheckedDelivery, check_delivery, iter_records
 from ingest.mapping import load_mappings
@@ -265,3 +270,72 @@ def test_the_check_is_one_cheap_query_whatever_the_graph(
         assert p50 < 250  # generous: a shared 2-core machine; the figure is what matters
     finally:
         seeded.execute_query("MATCH (d:Delivery {partner: 'TST'}) DELETE d", database_=db)
+
+
+# Last in this module: it wipes the database the API tests above share.
+def test_an_analysis_run_refuses_when_a_delivery_commits_part_of_itself_meanwhile(
+    empty_db: neo4j.Driver, api_settings: Settings, tmp_path: Path
+) -> None:
+    """The run checks for loading deliveries at its start; a chunked ingest that starts after
+    that and commits a chunk while the graph is read fails the run (it would hold part of it).
+    """
+    db = api_settings.neo4j_database
+    directory = pol_delivery(tmp_path, extract_date="2026-12-01", incidents=INCIDENTS)
+    as_of = date(2026, 12, 31)
+    interrupted: list[str] = []
+
+    def one_chunk_during_export(message: str) -> None:
+        if not message.startswith("export:") or interrupted:
+            return
+        interrupted.append(message)
+        checked = _checked(api_settings, directory)
+
+        def stop(_: int) -> None:
+            if _record(empty_db, db, directory.name)["chunks_committed"]:
+                raise _InterruptedError
+
+        try:
+            write_delivery(
+                empty_db,
+                checked,
+                iter_records(checked),
+                database=db,
+                batch_size=BATCH,
+                max_transaction_records=CHUNK,
+                on_batch=stop,
+            )
+        except _InterruptedError:
+            pass
+        finally:
+            checked.close()
+
+    with pytest.raises(AnalysisBusyError, match="while the graph was read"):
+        analyse(
+            empty_db,
+            database=db,
+            as_of=as_of,
+            params=AnalysisParams(),
+            progress=one_chunk_during_export,
+        )
+    assert interrupted
+    assert _record(empty_db, db, directory.name) == {"status": "loading", "chunks_committed": 1}
+    records, _, _ = empty_db.execute_query(GRAPH_ANALYSIS_SUMMARY, database_=db)
+    assert records[0]["runs"] == ["failed"]
+
+    # While the delivery stays partly written, a run refuses at once; after the re-run it runs.
+    with pytest.raises(AnalysisBusyError, match="loading"):
+        analyse(empty_db, database=db, as_of=as_of, params=AnalysisParams())
+    checked = _checked(api_settings, directory)
+    try:
+        write_delivery(
+            empty_db,
+            checked,
+            iter_records(checked),
+            database=db,
+            batch_size=BATCH,
+            max_transaction_records=CHUNK,
+        )
+    finally:
+        checked.close()
+    summary = analyse(empty_db, database=db, as_of=as_of, params=AnalysisParams())
+    assert summary.result.nodes > 0
