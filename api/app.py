@@ -31,7 +31,9 @@ Every request needs a bearer JWT (claims `sub`, `org` = a RIEC region or `LIEC`,
 `analyst`, `coordinator` or `privacy-officer`); `/health` and `/ready` do not. Person-level
 endpoints need an `X-Case-Reference` header. Every request is written to a tamper-evident
 audit log before its response leaves. Errors are RFC 9457 `application/problem+json`.
-Need-to-know rules: `docs/access.md`.
+Need-to-know rules: `docs/access.md`. While a delivery is partly written, the endpoints that
+read the live graph (network walks, cluster graphs and pages, exports, incident trends) answer
+503 `delivery-partly-written` with `Retry-After`; stored results stay available (`docs/api.md`).
 """
 
 
