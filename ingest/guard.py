@@ -41,11 +41,14 @@ from ingest.errors import PrivacyRefusedError
 from ingest.pseudonymise import bsn_is_valid, iban_is_valid
 
 __all__ = [
+    "BSN_CUED",
     "RULES",
     "ColumnFinding",
     "ColumnGuard",
     "DeliveryGuard",
+    "bsn_digits",
     "classify",
+    "judge_column",
     "looks_like_plate",
     "scan_text",
 ]
@@ -95,7 +98,8 @@ _PLATE_SIDECODES = re.compile(
 _EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 #: An IBAN candidate: country code, check digits, then letters/digits (single spaces allowed,
 #: as in the printed groups of four). Its length is taken from the country's IBAN length.
-_IBAN_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})[0-9]{2}(?: ?[A-Za-z0-9]){11,30}")
+#: A lookahead, so that candidates may overlap ("ref AB12 NL91 ABNA ..." finds the second).
+_IBAN_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])(?=(([A-Za-z]{2})[0-9]{2}(?: ?[A-Za-z0-9]){11,30}))")
 #: IBAN length per country (ISO 13616 registry; the countries a Dutch delivery may meet).
 _IBAN_LENGTH: Final[dict[str, int]] = {
     "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
@@ -201,10 +205,10 @@ def classify(
 
 def _iban_in_text(text: str) -> bool:
     for match in _IBAN_IN_TEXT.finditer(text):
-        length = _IBAN_LENGTH.get(match.group(1).upper())
+        length = _IBAN_LENGTH.get(match.group(2).upper())
         if length is None:
             continue
-        compact = match.group(0).replace(" ", "").upper()
+        compact = match.group(1).replace(" ", "").upper()
         if len(compact) >= length and iban_is_valid(compact[:length]):
             return True
     return False

@@ -542,6 +542,7 @@ def test_token_column_names_an_8_digit_bsn() -> None:
         ("rekening NL91ABNA0417164300.", ("iban",)),
         ("rekening NL91ABNA0417164301", ()),  # mod-97 fails
         ("rekening BE68 5390 0754 7034 betaald", ("iban",)),
+        ("ref AB12 NL91 ABNA 0417 1643 00", ("iban",)),  # after a candidate of no country
         (f"persoon {pseudonymise('bsn', '111222333', DEMO_KEY)} gezien", ()),
     ],
 )
