@@ -34,6 +34,7 @@ from ingest.guard import (
 )
 from ingest.mapping import load_mappings
 from ingest.pseudonymise import DEMO_KEY, bsn_is_valid, pseudonymise
+from ingest.readers import open_table
 from ingest.validate import ColumnSpec
 from tests.ingest_fixtures import (
     bd_delivery,
@@ -629,3 +630,34 @@ def test_delivery_with_one_bsn_in_a_remark_is_refused(tmp_path: Path, geography:
     assert "111222333" not in message
     assert "klant met" not in message
     assert info.value.exit_code == 4
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "parquet"])
+def test_bsn_typed_as_a_number_in_a_spreadsheet_is_refused(tmp_path: Path, fmt: str) -> None:
+    """A BSN starting with 0 typed as a number comes back with 8 digits from the real readers
+    (XLSX: an int; Parquet: a float64 column, as pandas writes one with gaps)."""
+    rng = random.Random(7)
+    numbers = [int(_bsn8(rng)) for _ in range(10)]
+    kvk = [int(_passing8(rng)) for _ in range(10)]
+    path = tmp_path / f"file.{fmt}"
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        sheet.append(["nummer", "kvk_nummer"])
+        for number, k in zip(numbers, kvk, strict=True):
+            sheet.append([number, k])
+        workbook.save(path)
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.table(
+            {"nummer": [float(n) for n in numbers], "kvk_nummer": [float(k) for k in kvk]}
+        )
+        pq.write_table(table, path)
+    rows = [raw for _, raw in open_table(path)]
+    assert judge_column([r["nummer"] for r in rows], column="nummer") == "bsn"
+    assert judge_column([r["kvk_nummer"] for r in rows], column="kvk_nummer") is None
