@@ -17,7 +17,9 @@ graph: the large preset stays far under the 4 GB bound.
 from __future__ import annotations
 
 import csv
+import gc
 import pickle
+import resource
 import shutil
 import time
 from collections.abc import Iterable, Iterator
@@ -30,6 +32,7 @@ from graph.errors import ExitCode
 from graph.geography import Geography
 from graph.model import ENTITY_LABEL, NodeLabel, RelType
 from graph.settings import Settings
+from ingest.collector import collector_paused
 from ingest.delivery import CheckedDelivery, check_delivery, iter_records
 from ingest.errors import IngestError
 from ingest.mapping import Mapping
@@ -319,27 +322,29 @@ def prepare_import(
     spool = _Spool(spool_dir)
     writers = _ImportWriters(directory, spool.types)
     node_count = link_count = 0
-    try:
+    with collector_paused():
         try:
-            for path in deliveries:
-                spool.add(check_delivery(path, mappings, geography))
+            try:
+                for path in deliveries:
+                    spool.add(check_delivery(path, mappings, geography))
+                    gc.collect()  # the few cycles of this delivery (the collector is paused)
+            finally:
+                spool.close()
+            checked = time.perf_counter()
+            for index in range(SPOOL_BUCKETS):
+                nodes = _merged_nodes(spool.nodes.read(index), spool.sources)
+                for (label, node_id), props in nodes.items():
+                    writers.node(label, node_id, props)
+                node_count += len(nodes)
+                del nodes
+                links = _merged_links(spool.links.read(index), spool.sources)
+                for key, props in links.items():
+                    writers.link(key, props)
+                link_count += len(links)
+                del links
         finally:
-            spool.close()
-        checked = time.perf_counter()
-        for index in range(SPOOL_BUCKETS):
-            nodes = _merged_nodes(spool.nodes.read(index), spool.sources)
-            for (label, node_id), props in nodes.items():
-                writers.node(label, node_id, props)
-            node_count += len(nodes)
-            del nodes
-            links = _merged_links(spool.links.read(index), spool.sources)
-            for key, props in links.items():
-                writers.link(key, props)
-            link_count += len(links)
-            del links
-    finally:
-        writers.close()
-        shutil.rmtree(spool_dir, ignore_errors=True)
+            writers.close()
+            shutil.rmtree(spool_dir, ignore_errors=True)
     node_files = [*writers.nodes, _write_deliveries(directory, spool.deliveries)]
     if timings is not None:
         timings["check"] = checked - started
@@ -365,6 +370,8 @@ class BulkResult:
     check_seconds: float
     merge_seconds: float
     import_seconds: float
+    #: Peak resident memory of this Python process (not neo4j-admin's JVM), in MB.
+    peak_rss_mb: float
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -375,6 +382,7 @@ class BulkResult:
             "check_seconds": round(self.check_seconds, 3),
             "merge_seconds": round(self.merge_seconds, 3),
             "import_seconds": round(self.import_seconds, 3),
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
         }
 
 
@@ -464,4 +472,6 @@ def run_bulk(
         check_seconds=timings["check"],
         merge_seconds=timings["merge"],
         import_seconds=import_seconds,
+        # ru_maxrss is in KB on Linux; RUSAGE_SELF leaves out the import tool's JVM (a child).
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )
