@@ -426,8 +426,14 @@ def _write_delivery_once(
         finally:
             if pending is None:
                 session.close()
-    except (ServiceUnavailable, SessionExpired, Neo4jError) as e:
-        raise _write_error(e, delivery_id, chunked, "writing") from e
+    except (ServiceUnavailable, SessionExpired) as e:
+        raise WriteError(
+            f"delivery {delivery_id}: Neo4j went away while writing; " + _unfinished(chunked)
+        ) from e
+    except Neo4jError as e:
+        raise WriteError(
+            f"delivery {delivery_id}: Neo4j refused a write ({e.code}); " + _unfinished(chunked)
+        ) from e
     return WriteResult(
         delivery_id, "committed", writer.nodes, writer.links, writer.batches, pending
     )
@@ -439,8 +445,14 @@ def _commit(
     """The final commit of a delivery, in the committer thread; closes its session."""
     try:
         tx.commit()
-    except (ServiceUnavailable, SessionExpired, Neo4jError) as e:
-        raise _write_error(e, delivery_id, chunked, "committing") from e
+    except (ServiceUnavailable, SessionExpired) as e:
+        raise WriteError(
+            f"delivery {delivery_id}: Neo4j went away while committing; " + _unfinished(chunked)
+        ) from e
+    except Neo4jError as e:
+        raise WriteError(
+            f"delivery {delivery_id}: Neo4j refused the commit ({e.code}); " + _unfinished(chunked)
+        ) from e
     finally:
         if tx.closed() is False:
             tx.close()
@@ -449,15 +461,6 @@ def _commit(
 
 def _run_statement(tx: neo4j.Transaction, query: str, params: dict[str, Any]) -> None:
     tx.run(query, params).consume()
-
-
-def _write_error(error: Exception, delivery_id: str, chunked: bool, step: str) -> WriteError:
-    """The error for Neo4j going away or refusing while ``step`` (``writing``, ``committing``)."""
-    if isinstance(error, Neo4jError):
-        what = f"Neo4j refused a write ({error.code}) while {step}"
-    else:
-        what = f"Neo4j went away while {step}"
-    return WriteError(f"delivery {delivery_id}: {what}; " + _unfinished(chunked))
 
 
 def _unfinished(chunked: bool) -> str:
