@@ -15,7 +15,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
@@ -179,7 +179,6 @@ def ingest_paths(
         with (
             _progress(show_progress) as bar,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="knooppunt-check") as pool,
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="knooppunt-commit") as committer,
             collector_paused(),
         ):
 
@@ -188,10 +187,6 @@ def ingest_paths(
 
             upcoming: deque[Future[_Checked]] = deque()
             queued = 0
-            # The previous delivery's final commit runs in the committer thread while this one's
-            # statements run (the server commits on one core and merges on the other); this
-            # one's record and commits wait for it (decision 023).
-            previous: Future[None] | None = None
             for _ in range(len(deliveries)):
                 # This delivery plus _CHECK_AHEAD more: the checker stays busy while it is written.
                 while queued < len(deliveries) and len(upcoming) <= _CHECK_AHEAD:
@@ -199,29 +194,22 @@ def ingest_paths(
                     queued += 1
                 try:
                     current = upcoming.popleft().result()  # raises this delivery's refusal
-                    summary, pending = _write_one(
-                        settings,
-                        driver,
-                        current,
-                        bar,
-                        batch_size=batch_size,
-                        max_transaction_records=max_transaction_records,
-                        force=force,
-                        after=previous,
-                        committer=committer,
+                    summaries.append(
+                        _write_one(
+                            settings,
+                            driver,
+                            current,
+                            bar,
+                            batch_size=batch_size,
+                            max_transaction_records=max_transaction_records,
+                            force=force,
+                        )
                     )
-                    summaries.append(summary)
-                    previous = pending or previous
                     gc.collect()  # the few cycles of this delivery (the collector is paused)
                 except BaseException:
                     for future in upcoming:
                         _drop(future)
-                    if previous is not None:
-                        with suppress(Exception):  # the error on its way up comes first
-                            previous.result()
                     raise
-            if previous is not None:
-                previous.result()  # the last delivery's commit
     finally:
         driver.close()
     return summaries
@@ -265,9 +253,7 @@ def _write_one(
     batch_size: int,
     max_transaction_records: int | None,
     force: bool,
-    after: Future[None] | None,
-    committer: Executor,
-) -> tuple[DeliverySummary, Future[None] | None]:
+) -> DeliverySummary:
     checked = current.checked
     report_path: str | None = None
     try:
@@ -292,15 +278,12 @@ def _write_one(
             max_transaction_records=max_transaction_records,
             force=force,
             on_batch=_advance(bar, task, write_started),
-            after=after,
-            committer=committer,
-            reread=lambda: iter_records(checked),
         )
     finally:
         checked.close()
     if bar is not None and task is not None:
         bar.remove_task(task)
-    summary = DeliverySummary(
+    return DeliverySummary(
         delivery_id=checked.delivery_id,
         partner=checked.manifest.partner,
         status=result.status,
@@ -313,7 +296,6 @@ def _write_one(
         reject_report=report_path,
         unknown_pc4=checked.unknown_pc4,
     )
-    return summary, result.pending
 
 
 def _print_table(summaries: list[DeliverySummary]) -> None:

@@ -25,14 +25,14 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
 import neo4j
-from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, TransientError
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
 from graph.model import NodeLabel, RelType
 from ingest.delivery import CheckedDelivery
@@ -86,8 +86,6 @@ class WriteResult:
     nodes: int
     links: int
     batches: int
-    #: With a ``committer``: the final commit, still running (raises :class:`WriteError`).
-    pending: Future[None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,9 +265,6 @@ def write_delivery(
     max_transaction_records: int | None = DEFAULT_MAX_TRANSACTION_RECORDS,
     force: bool = False,
     on_batch: BatchHook | None = None,
-    after: Future[None] | None = None,
-    committer: Executor | None = None,
-    reread: Callable[[], Iterable[tuple[list[NodeRecord], list[LinkRecord]]]] | None = None,
 ) -> WriteResult:
     """Write a checked delivery; see the module docstring.
 
@@ -278,59 +273,11 @@ def write_delivery(
     a larger one in transactions of about that many records, with its ``(:Delivery)`` record
     ``loading`` until the last one commits. With ``force`` a delivery already committed with
     the same checksum is written again (a no-op by ``MERGE`` and :func:`merge_sources`).
-
-    Pipelining (decision 023): ``after`` is the previous delivery's commit, still running; this
-    delivery's statements run meanwhile, but its ``:Delivery`` record and any commit wait for it
-    (and fail with its error). With a ``committer`` the final commit runs there and the result's
-    ``pending`` is that commit.
-
-    A transient refusal (a lock conflict with the previous delivery's commit) while that commit
-    was running makes one more attempt, after it, with the records from ``reread``.
     """
-
-    def attempt(
-        stream: Iterable[tuple[list[NodeRecord], list[LinkRecord]]], previous: Future[None] | None
-    ) -> WriteResult:
-        return _write_delivery_once(
-            driver,
-            checked,
-            stream,
-            database=database,
-            batch_size=batch_size,
-            max_transaction_records=max_transaction_records,
-            force=force,
-            on_batch=on_batch,
-            after=previous,
-            committer=committer,
-        )
-
-    try:
-        return attempt(records, after)
-    except WriteError as e:
-        if after is None or reread is None or not isinstance(e.__cause__, TransientError):
-            raise
-        after.result()  # if the previous delivery failed, that is the error to report
-        return attempt(reread(), None)
-
-
-def _write_delivery_once(
-    driver: neo4j.Driver,
-    checked: CheckedDelivery,
-    records: Iterable[tuple[list[NodeRecord], list[LinkRecord]]],
-    *,
-    database: str,
-    batch_size: int,
-    max_transaction_records: int | None,
-    force: bool,
-    on_batch: BatchHook | None,
-    after: Future[None] | None,
-    committer: Executor | None,
-) -> WriteResult:
     delivery_id = checked.delivery_id
     total = checked.nodes + checked.links
     chunked = max_transaction_records is not None and total > max_transaction_records
     limit = max_transaction_records if chunked else None
-    pending: Future[None] | None = None
     try:
         state = delivery_state(driver, delivery_id, database=database)
         if state.get("status") == "committed":
@@ -341,91 +288,69 @@ def _write_delivery_once(
                 )
             if not force:
                 return WriteResult(delivery_id, "skipped", 0, 0, 0)
-        started = False
+        driver.execute_query(DELIVERY_START, delivery_params(checked), database_=database)
+        with (
+            driver.session(database=database) as session,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="knooppunt-write") as sender,
+        ):
+            # Statements are queued to a sender thread that runs them in order while this
+            # thread builds the next batches (the driver blocks until a statement has run), up
+            # to about two batches of records ahead. The transaction passes between the two
+            # threads and is never used by both at once: this thread touches it only after the
+            # queue is drained (chunk commits, the final commit).
+            tx = session.begin_transaction()
+            in_tx = 0
+            queued: deque[tuple[Future[None], int]] = deque()
+            queued_records = 0
 
-        def start() -> None:
-            """Record the delivery as loading, once the deliveries before it are committed."""
-            nonlocal started
-            if started:
-                return
-            if after is not None:
-                after.result()  # the previous delivery's failure stops this one
-            driver.execute_query(DELIVERY_START, delivery_params(checked), database_=database)
-            started = True
+            def settle(keep: int = 0) -> None:
+                """Wait for queued statements until at most ``keep`` records are queued."""
+                nonlocal queued_records
+                while queued and queued_records > keep:
+                    done, size = queued.popleft()
+                    queued_records -= size
+                    done.result()  # raises the statement's error here, in order
 
-        if after is None:
-            start()
-        session = driver.session(database=database)
-        try:
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="knooppunt-write") as sender:
-                # Statements are queued to a sender thread that runs them in order while this
-                # thread builds the next batches (the driver blocks until a statement has run),
-                # up to about two batches of records ahead. The transaction passes between the
-                # two threads and is never used by both at once: this thread touches it only
-                # after the queue is drained (chunk commits, the final commit).
-                tx = session.begin_transaction()
-                in_tx = 0
-                queued: deque[tuple[Future[None], int]] = deque()
-                queued_records = 0
+            def run(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+                nonlocal queued_records
+                settle(keep=2 * batch_size)
+                size = len(params["rows"])
+                queued.append((sender.submit(_run_statement, tx, query, params), size))
+                queued_records += size
+                return []
 
-                def settle(keep: int = 0) -> None:
-                    """Wait for queued statements until at most ``keep`` records are queued."""
-                    nonlocal queued_records
-                    while queued and queued_records > keep:
-                        done, size = queued.popleft()
-                        queued_records -= size
-                        done.result()  # raises the statement's error here, in order
-
-                def run(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-                    nonlocal queued_records
-                    settle(keep=2 * batch_size)
-                    size = len(params["rows"])
-                    queued.append((sender.submit(_run_statement, tx, query, params), size))
-                    queued_records += size
-                    return []
-
-                def after_batch(count: int) -> None:
-                    nonlocal tx, in_tx
-                    in_tx += count
-                    if limit is not None and in_tx >= limit:
-                        settle()
-                        start()
-                        # Flag the partial visibility in the chunk's own transaction: no crash
-                        # can leave committed data of this delivery without it (decision 047).
-                        tx.run(DELIVERY_CHUNK_COMMITTED, id=delivery_id).consume()
-                        tx.commit()
-                        tx = session.begin_transaction()
-                        in_tx = 0
-                    if on_batch is not None:
-                        on_batch(count)
-
-                try:
-                    writer = BatchWriter(
-                        run, source_of(checked), batch_size=batch_size, on_batch=after_batch
-                    )
-                    for nodes, links in records:
-                        writer.add(nodes, links)
-                    writer.flush()
+            def after_batch(count: int) -> None:
+                nonlocal tx, in_tx
+                in_tx += count
+                if limit is not None and in_tx >= limit:
                     settle()
-                    start()
-                    tx.run(
-                        DELIVERY_COMMIT, id=delivery_id, nodes=writer.nodes, links=writer.links
-                    ).consume()
-                    if committer is not None:
-                        pending = committer.submit(
-                            _commit, session, tx, delivery_id, chunked=chunked
-                        )
-                    else:
-                        tx.commit()
-                finally:
-                    for future, _ in queued:
-                        with suppress(Exception):  # the first error is already on its way up
-                            future.result()
-                    if pending is None and tx.closed() is False:
-                        tx.close()
-        finally:
-            if pending is None:
-                session.close()
+                    # Flag the partial visibility in the chunk's own transaction: no crash can
+                    # leave committed data of this delivery without it (decision 047).
+                    tx.run(DELIVERY_CHUNK_COMMITTED, id=delivery_id).consume()
+                    tx.commit()
+                    tx = session.begin_transaction()
+                    in_tx = 0
+                if on_batch is not None:
+                    on_batch(count)
+
+            try:
+                writer = BatchWriter(
+                    run, source_of(checked), batch_size=batch_size, on_batch=after_batch
+                )
+                for nodes, links in records:
+                    writer.add(nodes, links)
+                writer.flush()
+                settle()
+                tx.run(
+                    DELIVERY_COMMIT, id=delivery_id, nodes=writer.nodes, links=writer.links
+                ).consume()
+                tx.commit()
+            finally:
+                for future, _ in queued:
+                    with suppress(Exception):  # the first error is already on its way up
+                        future.result()
+                if tx.closed() is False:
+                    tx.close()
     except (ServiceUnavailable, SessionExpired) as e:
         raise WriteError(
             f"delivery {delivery_id}: Neo4j went away while writing; " + _unfinished(chunked)
@@ -434,29 +359,7 @@ def _write_delivery_once(
         raise WriteError(
             f"delivery {delivery_id}: Neo4j refused a write ({e.code}); " + _unfinished(chunked)
         ) from e
-    return WriteResult(
-        delivery_id, "committed", writer.nodes, writer.links, writer.batches, pending
-    )
-
-
-def _commit(
-    session: neo4j.Session, tx: neo4j.Transaction, delivery_id: str, *, chunked: bool
-) -> None:
-    """The final commit of a delivery, in the committer thread; closes its session."""
-    try:
-        tx.commit()
-    except (ServiceUnavailable, SessionExpired) as e:
-        raise WriteError(
-            f"delivery {delivery_id}: Neo4j went away while committing; " + _unfinished(chunked)
-        ) from e
-    except Neo4jError as e:
-        raise WriteError(
-            f"delivery {delivery_id}: Neo4j refused the commit ({e.code}); " + _unfinished(chunked)
-        ) from e
-    finally:
-        if tx.closed() is False:
-            tx.close()
-        session.close()
+    return WriteResult(delivery_id, "committed", writer.nodes, writer.links, writer.batches)
 
 
 def _run_statement(tx: neo4j.Transaction, query: str, params: dict[str, Any]) -> None:

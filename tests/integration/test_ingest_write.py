@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
 import neo4j
 import pytest
 
-from graph.geography import load_geography
 from graph.settings import Settings
 from ingest.cli import ingest_paths
-from ingest.delivery import check_delivery, iter_records
-from ingest.errors import PrivacyRefusedError, WriteError
-from ingest.mapping import load_mappings
+from ingest.errors import PrivacyRefusedError
 from ingest.queries import COUNTS
 from ingest.retention import run_retention
-from ingest.writer import content_checksum, write_delivery
+from ingest.writer import content_checksum
 from tests.ingest_fixtures import (
     bd_delivery,
     kvk_delivery,
@@ -264,66 +258,3 @@ def test_cli_json_output(
         "seconds",
         "rows_per_s",
     }
-
-
-def test_a_delivery_waits_for_the_previous_commit_and_stops_when_it_failed(
-    empty_db: neo4j.Driver, neo4j_settings: Settings, test_instance: str, tmp_path: Path
-) -> None:
-    """The overlapped commit (decision 023): the next delivery's record and commit wait for it."""
-    db = neo4j_settings.neo4j_database
-    mappings = load_mappings()
-    geography = load_geography(neo4j_settings.require_geography_dir())
-    kvk, bd = kvk_delivery(tmp_path), bd_delivery(tmp_path)
-
-    failed: Future[None] = Future()
-    failed.set_exception(WriteError("delivery KVK-X: Neo4j went away while committing"))
-    checked = check_delivery(bd, mappings, geography)
-    try:
-        with pytest.raises(WriteError, match="KVK-X"):
-            write_delivery(empty_db, checked, iter_records(checked), database=db, after=failed)
-    finally:
-        checked.close()
-    assert _counts(empty_db, neo4j_settings) == (0, 0)  # not even bd's :Delivery record
-
-    seen_before_gate: list[tuple[int, int]] = []
-
-    def open_gate(gate: Future[None]) -> None:
-        seen_before_gate.append(_counts(empty_db, neo4j_settings))
-        gate.set_result(None)
-
-    with ThreadPoolExecutor(max_workers=1) as committer:
-        first = check_delivery(kvk, mappings, geography)
-        second = check_delivery(bd, mappings, geography)
-        try:
-            gate: Future[None] = Future()  # stands for the commit of a delivery before
-            timer = threading.Timer(1.0, open_gate, [gate])
-            timer.start()
-            started = time.perf_counter()
-            result = write_delivery(
-                empty_db,
-                first,
-                iter_records(first),
-                database=db,
-                committer=committer,
-                after=gate,
-            )
-            assert time.perf_counter() - started >= 1.0  # its record waited for the gate
-            assert result.pending is not None
-            follow = write_delivery(
-                empty_db, second, iter_records(second), database=db, after=result.pending
-            )
-        finally:
-            timer.cancel()
-            first.close()
-            second.close()
-    assert seen_before_gate == [(0, 0)]  # written, but nothing visible before the gate
-    assert result.pending.result() is None  # the committer's commit succeeded
-    assert follow.pending is None  # no committer: committed inline
-    states = empty_db.execute_query(
-        "MATCH (d:Delivery) RETURN d.id AS id, d.status AS status ORDER BY d.committed_at",
-        database_=db,
-    ).records
-    assert [(r["id"], r["status"]) for r in states] == [
-        (first.delivery_id, "committed"),
-        (second.delivery_id, "committed"),
-    ]

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from datetime import date
 from typing import Any
 
-import pytest
-from neo4j.exceptions import TransientError
-
 from graph.model import NodeLabel, RelType
-from ingest import writer
-from ingest.errors import WriteError
 from ingest.mapping import LinkRecord, NodeRecord
-from ingest.writer import BatchWriter, Source, WriteResult, merge_sources
+from ingest.writer import BatchWriter, Source, merge_sources
 
 POL = Source("POL", "WPG", "POL-20261101-01", date(2026, 11, 1), date(2031, 11, 1))
 KVK = Source("KVK", "HRW", "KVK-20261101-01", date(2026, 11, 1), date(2036, 11, 1))
@@ -87,66 +81,3 @@ def test_nodes_are_written_before_links_and_merged_once() -> None:
     assert len(calls) == 3
     assert not any("RETURN" in q for q, _ in calls)
     assert (writer.nodes, writer.links) == (2, 1)
-
-
-def _transient() -> WriteError:
-    error = WriteError("delivery D2: Neo4j refused a write (DeadlockDetected)")
-    error.__cause__ = TransientError("lock conflict")
-    return error
-
-
-def test_a_transient_refusal_during_the_previous_commit_retries_once_after_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    calls: list[tuple[object, object]] = []
-    first_records: list[Any] = [("first", [])]
-    again: list[Any] = [("again", [])]
-
-    def once(driver: Any, checked: Any, records: Any, **kw: Any) -> WriteResult:
-        calls.append((records, kw["after"]))
-        if len(calls) == 1:
-            raise _transient()
-        return WriteResult("D2", "committed", 1, 0, 1)
-
-    monkeypatch.setattr(writer, "_write_delivery_once", once)
-    previous: Future[None] = Future()
-    previous.set_result(None)
-    result = writer.write_delivery(
-        None,  # type: ignore[arg-type]
-        None,  # type: ignore[arg-type]
-        first_records,
-        database="neo4j",
-        after=previous,
-        reread=lambda: again,
-    )
-    assert result.status == "committed"
-    # The second attempt re-reads the records and no longer overlaps the previous commit.
-    assert calls == [(first_records, previous), (again, None)]
-
-
-def test_the_previous_failure_is_reported_and_other_errors_are_not_retried(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    attempts: list[int] = []
-
-    def once(driver: Any, checked: Any, records: Any, **kw: Any) -> WriteResult:
-        attempts.append(1)
-        raise _transient()
-
-    monkeypatch.setattr(writer, "_write_delivery_once", once)
-    failed: Future[None] = Future()
-    failed.set_exception(WriteError("delivery D1: Neo4j went away while committing"))
-    with pytest.raises(WriteError, match="D1"):
-        writer.write_delivery(
-            None,  # type: ignore[arg-type]
-            None,  # type: ignore[arg-type]
-            [],
-            database="neo4j",
-            after=failed,
-            reread=list,
-        )
-    assert attempts == [1]
-    # Without a previous commit running there is nothing to wait for: no retry.
-    with pytest.raises(WriteError, match="D2"):
-        writer.write_delivery(None, None, [], database="neo4j", reread=list)  # type: ignore[arg-type]
-    assert attempts == [1, 1]
