@@ -17,7 +17,6 @@ graph: the large preset stays far under the 4 GB bound.
 from __future__ import annotations
 
 import csv
-import gc
 import pickle
 import resource
 import shutil
@@ -32,7 +31,7 @@ from graph.errors import ExitCode
 from graph.geography import Geography
 from graph.model import ENTITY_LABEL, NodeLabel, RelType
 from graph.settings import Settings
-from ingest.collector import collector_paused
+from ingest.collector import collector_relaxed
 from ingest.delivery import CheckedDelivery, check_delivery, iter_records
 from ingest.errors import IngestError
 from ingest.mapping import Mapping
@@ -322,12 +321,11 @@ def prepare_import(
     spool = _Spool(spool_dir)
     writers = _ImportWriters(directory, spool.types)
     node_count = link_count = 0
-    with collector_paused():
+    with collector_relaxed():
         try:
             try:
                 for path in deliveries:
                     spool.add(check_delivery(path, mappings, geography))
-                    gc.collect()  # the few cycles of this delivery (the collector is paused)
             finally:
                 spool.close()
             checked = time.perf_counter()

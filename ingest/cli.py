@@ -9,7 +9,6 @@ to stdout.
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import time
@@ -36,7 +35,7 @@ from rich.table import Table
 
 from graph.geography import Geography, load_geography
 from graph.settings import Settings, get_settings
-from ingest.collector import collector_paused
+from ingest.collector import collector_relaxed
 from ingest.delivery import CheckedDelivery, check_delivery, iter_records
 from ingest.errors import DeliveryError
 from ingest.manifest import MANIFEST_NAME
@@ -179,7 +178,7 @@ def ingest_paths(
         with (
             _progress(show_progress) as bar,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="knooppunt-check") as pool,
-            collector_paused(),
+            collector_relaxed(),
         ):
 
             def check(directory: Path) -> Future[_Checked]:
@@ -205,7 +204,6 @@ def ingest_paths(
                             force=force,
                         )
                     )
-                    gc.collect()  # the few cycles of this delivery (the collector is paused)
                 except BaseException:
                     for future in upcoming:
                         _drop(future)
