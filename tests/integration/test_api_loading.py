@@ -10,6 +10,7 @@ the same ingest again commits it and the live-graph endpoints answer 200 again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import statistics
 import time
@@ -32,9 +33,9 @@ from graph.driver import connect_async
 from graph.geography import load_geography
 from graph.queries import ANALYSIS_SUMMARY as GRAPH_ANALYSIS_SUMMARY
 from graph.settings import Settings
-from ingest.delivery import CheckedDelivery, check_delivery, iter_records
+from ingest.delivery import check_delivery, iter_records
 from ingest.mapping import load_mappings
-from ingest.writer import write_delivery
+from ingest.writer import WriteResult, write_delivery
 from tests.ingest_fixtures import person, pol_delivery
 from tests.integration.api_seed import AL_CROSS, CASE, CL_CROSS, IDS, auth
 
@@ -80,10 +81,24 @@ def _get(
     return client.get(url, headers=headers)
 
 
-def _checked(settings: Settings, directory: Path) -> CheckedDelivery:
-    return check_delivery(
+def _write(
+    settings: Settings, driver: neo4j.Driver, directory: Path, **options: Any
+) -> WriteResult:
+    """Check ``directory`` and write it in batches of BATCH (``options`` go to the writer)."""
+    checked = check_delivery(
         directory, load_mappings(), load_geography(settings.require_geography_dir())
     )
+    try:
+        return write_delivery(
+            driver,
+            checked,
+            iter_records(checked),
+            database=settings.neo4j_database,
+            batch_size=BATCH,
+            **options,
+        )
+    finally:
+        checked.close()
 
 
 def _record(driver: neo4j.Driver, db: str, delivery_id: str) -> dict[str, Any]:
@@ -107,26 +122,19 @@ def test_a_one_transaction_delivery_never_makes_the_api_refuse(
 ) -> None:
     db = api_settings.neo4j_database
     _all_answer(api_client, api_settings, LIVE, 200)
-    checked = _checked(
-        api_settings, pol_delivery(tmp_path, extract_date="2026-10-01", incidents=30)
-    )
+    directory = pol_delivery(tmp_path, extract_date="2026-10-01", incidents=30)
     seen: list[int] = []
 
     def during(_: int) -> None:  # inside the open transaction, after each batch
         for url, org, role, case in LIVE:
             seen.append(_get(api_client, api_settings, url, org, role, case).status_code)
 
-    try:
-        result = write_delivery(
-            seeded, checked, iter_records(checked), database=db, batch_size=BATCH, on_batch=during
-        )
-    finally:
-        checked.close()
+    result = _write(api_settings, seeded, directory, on_batch=during)
     assert result.status == "committed"
     assert result.batches > 1
     assert seen
     assert set(seen) == {200}
-    assert _record(seeded, db, checked.delivery_id) == {
+    assert _record(seeded, db, directory.name) == {
         "status": "committed",
         "chunks_committed": None,
     }
@@ -139,26 +147,20 @@ def test_a_partly_written_delivery_refuses_live_reads_until_it_commits(
     db = api_settings.neo4j_database
     directory = pol_delivery(tmp_path, extract_date="2026-12-01", incidents=INCIDENTS)
     delivery_id = directory.name
-    checked = _checked(api_settings, directory)
 
     def stop_after_two_chunks(_: int) -> None:
         chunks = _record(seeded, db, delivery_id)["chunks_committed"]
         if chunks is not None and chunks >= 2:
             raise _InterruptedError
 
-    try:
-        with pytest.raises(_InterruptedError):
-            write_delivery(
-                seeded,
-                checked,
-                iter_records(checked),
-                database=db,
-                batch_size=BATCH,
-                max_transaction_records=CHUNK,
-                on_batch=stop_after_two_chunks,
-            )
-    finally:
-        checked.close()
+    with pytest.raises(_InterruptedError):
+        _write(
+            api_settings,
+            seeded,
+            directory,
+            max_transaction_records=CHUNK,
+            on_batch=stop_after_two_chunks,
+        )
     assert _record(seeded, db, delivery_id) == {"status": "loading", "chunks_committed": 2}
     records, _, _ = seeded.execute_query(
         "MATCH (n:Entity) WHERE $d IN n.src_delivery RETURN count(n) AS n",
@@ -199,18 +201,7 @@ def test_a_partly_written_delivery_refuses_live_reads_until_it_commits(
     )
 
     # The same ingest again commits the delivery: the live graph is served again.
-    checked = _checked(api_settings, directory)
-    try:
-        result = write_delivery(
-            seeded,
-            checked,
-            iter_records(checked),
-            database=db,
-            batch_size=BATCH,
-            max_transaction_records=CHUNK,
-        )
-    finally:
-        checked.close()
+    result = _write(api_settings, seeded, directory, max_transaction_records=CHUNK)
     assert result.status == "committed"
     assert _record(seeded, db, delivery_id) == {"status": "committed", "chunks_committed": None}
     _all_answer(api_client, api_settings, LIVE, 200)
@@ -288,26 +279,13 @@ def test_an_analysis_run_refuses_when_a_delivery_commits_part_of_itself_meanwhil
         if not message.startswith("export:") or interrupted:
             return
         interrupted.append(message)
-        checked = _checked(api_settings, directory)
 
         def stop(_: int) -> None:
             if _record(empty_db, db, directory.name)["chunks_committed"]:
                 raise _InterruptedError
 
-        try:
-            write_delivery(
-                empty_db,
-                checked,
-                iter_records(checked),
-                database=db,
-                batch_size=BATCH,
-                max_transaction_records=CHUNK,
-                on_batch=stop,
-            )
-        except _InterruptedError:
-            pass
-        finally:
-            checked.close()
+        with contextlib.suppress(_InterruptedError):
+            _write(api_settings, empty_db, directory, max_transaction_records=CHUNK, on_batch=stop)
 
     with pytest.raises(AnalysisBusyError, match="while the graph was read"):
         analyse(
@@ -325,17 +303,6 @@ def test_an_analysis_run_refuses_when_a_delivery_commits_part_of_itself_meanwhil
     # While the delivery stays partly written, a run refuses at once; after the re-run it runs.
     with pytest.raises(AnalysisBusyError, match="loading"):
         analyse(empty_db, database=db, as_of=as_of, params=AnalysisParams())
-    checked = _checked(api_settings, directory)
-    try:
-        write_delivery(
-            empty_db,
-            checked,
-            iter_records(checked),
-            database=db,
-            batch_size=BATCH,
-            max_transaction_records=CHUNK,
-        )
-    finally:
-        checked.close()
+    _write(api_settings, empty_db, directory, max_transaction_records=CHUNK)
     summary = analyse(empty_db, database=db, as_of=as_of, params=AnalysisParams())
     assert summary.result.nodes > 0
