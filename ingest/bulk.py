@@ -173,25 +173,21 @@ class _Spool:
         self.links.close()
 
 
-def _merged_nodes(records: Iterable[Any], sources: list[Source]) -> dict[NodeKey, dict[str, Any]]:
-    """Fold one bucket's node records: the first record of a node per delivery counts."""
-    merged: dict[NodeKey, dict[str, Any]] = {}
-    last: dict[NodeKey, int] = {}
-    for key, index, props in records:
-        if last.get(key) == index:
-            continue  # incremental ingest also merges a node once per delivery
-        last[key] = index
-        current = merged.get(key)
-        fact = {**(current or {}), **props}
-        fact.update(merge_sources(current, sources[index]))
-        merged[key] = fact
-    return merged
+def _fold(
+    records: Iterable[Any], sources: list[Source], *, once_per_delivery: bool
+) -> dict[Any, dict[str, Any]]:
+    """Fold one bucket's records, in ingest order, by the writer's rules.
 
-
-def _merged_links(records: Iterable[Any], sources: list[Source]) -> dict[LinkKey, dict[str, Any]]:
-    """Fold one bucket's link records: every record merges in, in ingest order."""
-    merged: dict[LinkKey, dict[str, Any]] = {}
+    Incremental ingest merges a node once per delivery (its first record) and every link
+    record; ``once_per_delivery`` selects the node rule.
+    """
+    merged: dict[Any, dict[str, Any]] = {}
+    last: dict[Any, int] = {}
     for key, index, props in records:
+        if once_per_delivery:
+            if last.get(key) == index:
+                continue
+            last[key] = index
         current = merged.get(key)
         fact = {**(current or {}), **props}
         fact.update(merge_sources(current, sources[index]))
@@ -319,6 +315,7 @@ def prepare_import(
     spool_dir.mkdir(exist_ok=True)
     started = time.perf_counter()
     spool = _Spool(spool_dir)
+    # The writers read the column types from spool.types, complete once pass one is done.
     writers = _ImportWriters(directory, spool.types)
     node_count = link_count = 0
     with collector_relaxed():
@@ -330,12 +327,12 @@ def prepare_import(
                 spool.close()
             checked = time.perf_counter()
             for index in range(SPOOL_BUCKETS):
-                nodes = _merged_nodes(spool.nodes.read(index), spool.sources)
+                nodes = _fold(spool.nodes.read(index), spool.sources, once_per_delivery=True)
                 for (label, node_id), props in nodes.items():
                     writers.node(label, node_id, props)
                 node_count += len(nodes)
                 del nodes
-                links = _merged_links(spool.links.read(index), spool.sources)
+                links = _fold(spool.links.read(index), spool.sources, once_per_delivery=False)
                 for key, props in links.items():
                     writers.link(key, props)
                 link_count += len(links)
