@@ -18,8 +18,9 @@ from graph.errors import ConfigurationError
 
 __all__ = ["DEV_SECRET", "Settings", "find_geography_dir", "get_settings"]
 
-#: The development default for every secret; refused in production mode.
-DEV_SECRET = "knooppunt-dev-only"  # noqa: S105 - a marker value, refused in production
+#: The development default for every secret; refused in production mode. Long enough (40 bytes)
+#: that PyJWT's HS256 key-length check (RFC 7518: at least 32 bytes) has nothing to warn about.
+DEV_SECRET = "knooppunt-development-only-not-a-secret!"  # noqa: S105 - a marker, refused in production
 
 _GEOGRAPHY_PARTS = ("shared", "data", "nl_geography")
 
