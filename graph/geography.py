@@ -1,8 +1,9 @@
 """Dutch geography: PC4 postcode area -> municipality -> RIEC region.
 
-Reads the derived tables in ``shared/data/nl_geography`` (CBS 2024 division; see that folder's
-README for sources and method). DOMAIN.md: a PC6 postcode's first four digits give the
-municipality, and the municipality gives the RIEC region.
+Reads the derived tables shipped in ``graph/data/nl_geography`` (CBS 2024 division, CC BY 4.0;
+that folder's README gives sources, method and licence), or the folder that
+``KNOOPPUNT_GEOGRAPHY_DIR`` names. A PC6 postcode's first four digits give the municipality, and
+the municipality gives the RIEC region. The regions' boundaries (TopoJSON) are there for maps.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = [
     "Municipality",
     "Pc4Area",
     "load_geography",
+    "regions_topojson",
 ]
 
 #: A Dutch PC6 postcode, normalised: four digits (not starting with 0) and two capitals.
@@ -29,6 +31,7 @@ PC6_PATTERN = re.compile(r"^[1-9][0-9]{3}[A-Z]{2}$")
 
 _MUNICIPALITIES = "gemeente_politie_eenheid_2024.csv"
 _PC4 = "pc4_gemeente_2024.csv"
+_REGIONS_TOPOJSON = "regionale_eenheid_2024.topojson"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,3 +116,15 @@ def load_geography(directory: Path) -> Geography:
             inhabitants=int(float(inhabitants)) if inhabitants not in ("", "NA") else 0,
         )
     return Geography(municipalities=municipalities, pc4_areas=pc4_areas)
+
+
+def regions_topojson(directory: Path) -> Path:
+    """The TopoJSON file of the ten police regional units (the RIEC regions) in ``directory``.
+
+    Object ``regionale_eenheid_2024``; each geometry's ``statcode`` (RE01..RE10) is the
+    ``politie_eenheid_code`` of the municipality table.
+    """
+    path = directory / _REGIONS_TOPOJSON
+    if not path.is_file():
+        raise ConfigurationError(f"{path}: regions' TopoJSON missing")
+    return path

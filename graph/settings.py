@@ -16,31 +16,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.errors import ConfigurationError
 
-__all__ = ["DEV_SECRET", "Settings", "find_geography_dir", "get_settings"]
+__all__ = ["DEV_SECRET", "PACKAGED_GEOGRAPHY_DIR", "Settings", "get_settings"]
 
 #: The development default for every secret; refused in production mode. Long enough (40 bytes)
 #: that PyJWT's HS256 key-length check (RFC 7518: at least 32 bytes) has nothing to warn about.
 DEV_SECRET = "knooppunt-development-only-not-a-secret!"  # noqa: S105 - a marker, refused in production
 
-_GEOGRAPHY_PARTS = ("shared", "data", "nl_geography")
+#: The Dutch geography shipped with the package (CBS 2024 division, CC BY 4.0; see its README).
+PACKAGED_GEOGRAPHY_DIR = Path(__file__).resolve().parent / "data" / "nl_geography"
 
 
 def _default_home() -> Path:
     return Path.home() / ".cache" / "knooppunt"
-
-
-def find_geography_dir(start: Path | None = None) -> Path | None:
-    """Find ``shared/data/nl_geography`` beside the repository (the layout of every checkout).
-
-    Walks up from ``start`` (default: this file) and returns the first ``<dir>/shared/data/
-    nl_geography`` that exists, or ``None``.
-    """
-    here = (start or Path(__file__)).resolve()
-    for parent in [here, *here.parents]:
-        candidate = parent.joinpath(*_GEOGRAPHY_PARTS)
-        if candidate.is_dir():
-            return candidate
-    return None
 
 
 class Settings(BaseSettings):
@@ -79,7 +66,10 @@ class Settings(BaseSettings):
     audit_log: Path | None = None
     case_reference_pattern: str = r"^[A-Z]{2,6}-\d{4}-\d{3,6}$"
 
-    geography_dir: Path | None = Field(default_factory=find_geography_dir)
+    geography_dir: Path = Field(
+        PACKAGED_GEOGRAPHY_DIR,
+        description="PC4 and municipality tables; default: the ones shipped with the package",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -107,11 +97,11 @@ class Settings(BaseSettings):
 
     def require_geography_dir(self) -> Path:
         """The geography folder, or a clear error saying how to point to it."""
-        if self.geography_dir is None or not self.geography_dir.is_dir():
+        if not self.geography_dir.is_dir():
             raise ConfigurationError(
-                "Dutch geography not found: set KNOOPPUNT_GEOGRAPHY_DIR to the folder holding "
-                "pc4_gemeente_2024.csv and gemeente_politie_eenheid_2024.csv "
-                "(shared/data/nl_geography in a checkout)"
+                "Dutch geography not found: KNOOPPUNT_GEOGRAPHY_DIR must name a folder holding "
+                "pc4_gemeente_2024.csv and gemeente_politie_eenheid_2024.csv (unset it to use "
+                "the tables shipped with the package)"
             )
         return self.geography_dir
 

@@ -1,15 +1,18 @@
-"""Geography: PC4 -> municipality -> RIEC region, on the real CBS-derived tables."""
+"""Geography: PC4 -> municipality -> RIEC region, on the CBS-derived tables shipped in the package."""
 
 from __future__ import annotations
 
+import csv
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from graph.errors import ConfigurationError
-from graph.geography import load_geography
+from graph.geography import load_geography, regions_topojson
 from graph.model import REGIONS
-from graph.settings import get_settings
+from graph.settings import PACKAGED_GEOGRAPHY_DIR, Settings, get_settings
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +55,42 @@ def test_unknown_pc4_gives_none(geography_dir: Path) -> None:
 def test_missing_table_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match=r"gemeente_politie_eenheid_2024\.csv"):
         load_geography(tmp_path)
+
+
+def test_default_is_the_packaged_copy_and_the_variable_overrides_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("KNOOPPUNT_GEOGRAPHY_DIR", raising=False)
+    packaged = Settings(_env_file=None).require_geography_dir()
+    assert packaged == PACKAGED_GEOGRAPHY_DIR
+    assert packaged.is_relative_to(Path(__file__).resolve().parents[2] / "graph")
+    assert (packaged / "README.md").read_text(encoding="utf-8").count("CC BY 4.0") >= 1
+    newer = tmp_path / "cbs-2025"
+    shutil.copytree(packaged, newer)
+    monkeypatch.setenv("KNOOPPUNT_GEOGRAPHY_DIR", str(newer))
+    assert Settings(_env_file=None).require_geography_dir() == newer
+
+
+def test_an_override_that_is_no_folder_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("KNOOPPUNT_GEOGRAPHY_DIR", str(tmp_path / "missing"))
+    with pytest.raises(ConfigurationError, match="KNOOPPUNT_GEOGRAPHY_DIR"):
+        Settings(_env_file=None).require_geography_dir()
+
+
+def test_region_boundaries_cover_the_police_units_of_the_municipality_table(
+    geography_dir: Path,
+) -> None:
+    topology = json.loads(regions_topojson(geography_dir).read_text(encoding="utf-8"))
+    geometries = topology["objects"]["regionale_eenheid_2024"]["geometries"]
+    codes = {g["properties"]["statcode"] for g in geometries}
+    with (geography_dir / "gemeente_politie_eenheid_2024.csv").open(encoding="utf-8") as f:
+        units = {row["politie_eenheid_code"] for row in csv.DictReader(f)}
+    assert len(geometries) == 10
+    assert codes == units == {f"RE{n:02d}" for n in range(1, 11)}
+
+
+def test_missing_topojson_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="TopoJSON"):
+        regions_topojson(tmp_path)
