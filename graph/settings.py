@@ -11,12 +11,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.errors import ConfigurationError
 
-__all__ = ["DEV_SECRET", "PACKAGED_GEOGRAPHY_DIR", "Settings", "get_settings"]
+__all__ = [
+    "DEV_SECRET",
+    "PACKAGED_GEOGRAPHY_DIR",
+    "Settings",
+    "describe_settings_error",
+    "get_settings",
+]
 
 #: The development default for every secret; refused in production mode. Long enough (40 bytes)
 #: that PyJWT's HS256 key-length check (RFC 7518: at least 32 bytes) has nothing to warn about.
@@ -53,6 +59,10 @@ class Settings(BaseSettings):
     neo4j_database: str = Field(
         "neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "KNOOPPUNT_NEO4J_DATABASE")
     )
+    #: Neo4j's own Docker secret (``neo4j/<password>``), read instead of NEO4J_USER/PASSWORD.
+    neo4j_auth_file: Path | None = Field(
+        None, validation_alias=AliasChoices("NEO4J_AUTH_FILE", "KNOOPPUNT_NEO4J_AUTH_FILE")
+    )
 
     pseudonym_key: SecretStr | None = Field(
         None, description="HMAC key for tokens; or pseudonym_key_file"
@@ -60,9 +70,11 @@ class Settings(BaseSettings):
     pseudonym_key_file: Path | None = None
 
     jwt_secret: SecretStr = SecretStr(DEV_SECRET)
+    jwt_secret_file: Path | None = None
     jwt_public_key_file: Path | None = None
     jwks_url: str | None = None
     audit_key: SecretStr = SecretStr(DEV_SECRET)
+    audit_key_file: Path | None = None
     audit_log: Path | None = None
     case_reference_pattern: str = r"^[A-Z]{2,6}-\d{4}-\d{3,6}$"
 
@@ -70,6 +82,36 @@ class Settings(BaseSettings):
         PACKAGED_GEOGRAPHY_DIR,
         description="PC4 and municipality tables; default: the ones shipped with the package",
     )
+
+    @model_validator(mode="after")
+    def _read_secret_files(self) -> Settings:
+        """Read the ``*_FILE`` secrets (Docker secrets); a value and a file for one secret clash.
+
+        Runs before the production check below (validators run in the order they are defined).
+        """
+        for name in _SECRET_FILES:
+            path: Path | None = getattr(self, f"{name}_file")
+            if path is None:
+                continue
+            if name in self.model_fields_set:
+                raise ValueError(
+                    f"KNOOPPUNT_{name.upper()} and KNOOPPUNT_{name.upper()}_FILE are both set: "
+                    "set one"
+                )
+            setattr(self, name, SecretStr(_read_secret(path, f"KNOOPPUNT_{name.upper()}_FILE")))
+        if self.neo4j_auth_file is not None:
+            if "neo4j_password" in self.model_fields_set:
+                raise ValueError("NEO4J_PASSWORD and NEO4J_AUTH_FILE are both set: set one")
+            user, slash, password = _read_secret(self.neo4j_auth_file, "NEO4J_AUTH_FILE").partition(
+                "/"
+            )
+            if not slash or not user or not password:
+                raise ValueError(
+                    f"NEO4J_AUTH_FILE {self.neo4j_auth_file}: not of the form <user>/<password>"
+                )
+            self.neo4j_user = user
+            self.neo4j_password = SecretStr(password)
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -106,10 +148,39 @@ class Settings(BaseSettings):
         return self.geography_dir
 
 
+#: Secrets that may come from a file named by ``KNOOPPUNT_<NAME>_FILE`` (Docker secrets).
+_SECRET_FILES: tuple[str, ...] = ("jwt_secret", "audit_key")
+
+
+def _read_secret(path: Path, variable: str) -> str:
+    """A secret file's text with one trailing newline stripped; errors name the variable and the
+    file, never the content."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
+        raise ValueError(f"{variable} {path}: cannot read the secret file ({reason})") from e
+    secret = text.removesuffix("\n").removesuffix("\r")
+    if not secret:
+        raise ValueError(f"{variable} {path}: the secret file is empty")
+    return secret
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process's settings, read once; a configuration error names what is wrong."""
     try:
         return Settings()
-    except ValueError as e:
-        raise ConfigurationError(f"invalid settings: {e}") from e
+    except ValidationError as e:
+        raise ConfigurationError(f"invalid settings: {describe_settings_error(e)}") from None
+
+
+def describe_settings_error(error: ValidationError) -> str:
+    """The problems of a :class:`ValidationError` by setting name and rule, without the input
+    (pydantic's own text repeats the input, which holds the secrets)."""
+    problems = []
+    for item in error.errors(include_input=False, include_url=False):
+        where = ".".join(str(part) for part in item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}: {message}" if where else message)
+    return "; ".join(problems)
