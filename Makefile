@@ -10,18 +10,33 @@ KNP := $(BIN)/knooppunt
 STAMP := $(VENV)/.installed
 TEST_INSTANCE ?= test
 
-.PHONY: help venv demo demo-stop test lint typecheck unit integration clean
+# uv installs the locked dependencies (uv.lock, with hashes); it is itself pinned and installed
+# once into its own folder under the user's cache (decision 057).
+UV_VERSION := 0.13.9
+UV_DIR := $(HOME)/.cache/knooppunt/tools/uv-$(UV_VERSION)
+UV := $(UV_DIR)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help venv lock demo demo-stop test lint typecheck unit integration clean
 
 help:
 	@echo "make demo   start Neo4j, generate, ingest, analyse, write pages, serve the API"
 	@echo "make test   ruff, mypy --strict, unit and integration tests (starts and stops Neo4j)"
+	@echo "make lock   re-resolve uv.lock after changing the dependencies in pyproject.toml"
 
-# The venv is (re)installed when pyproject.toml changes.
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(UV):
+	$(PYTHON) -m venv $(UV_DIR)
+	$(UV_DIR)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+# The venv is synced to the lock file (exactly: packages not in it are removed) whenever
+# uv.lock or pyproject.toml changes. --locked refuses a lock that no longer matches pyproject.
+$(STAMP): uv.lock pyproject.toml | $(UV)
+	$(UV) sync --locked --extra dev --python $(PYTHON) --quiet
 	@touch $(STAMP)
+
+lock: | $(UV)
+	$(UV) lock
 
 venv: $(STAMP)
 
