@@ -13,9 +13,10 @@ Regenerates ``docs/validation.md`` (``--out``) and a JSON of the figures (``--js
 
 The datasets are not part of the product and are read in place from ``--data DIR``: a folder
 with ``caviar/`` and ``montagna_sicilian_mafia/`` laid out as in the team's development material
-(``criminal_networks/`` of the shared data; every sub-folder's README names the public repository,
-path and commit it came from: CAVIAR from the UCINET "covert networks" collection (Morselli 2009), Montagna from Cavallaro et
-al. 2020, Zenodo record 3938818). Nothing is copied into the repository.
+(``criminal_networks/`` of the shared data; every sub-folder's README names the public
+repository, path and commit it came from: CAVIAR from the UCINET "covert networks" collection
+(Morselli 2009), Montagna from Cavallaro et al. 2020, Zenodo record 3938818). Nothing is copied
+into the repository.
 
 Example: python benchmarks/validation.py --data ../shared/data/criminal_networks \
     --out docs/validation.md --json validation.json

@@ -1,4 +1,4 @@
-"""Geography: PC4 -> municipality -> RIEC region, on the CBS-derived tables shipped in the package."""
+"""Geography: PC4 -> municipality -> RIEC region, on the CBS-derived tables the package ships."""
 
 from __future__ import annotations
 
