@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from api.audit import AuditLog, audit_log_path
 from api.auth import TokenVerifier
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.middleware import AuditMiddleware
 from api.routers import alerts, audit, clusters, health, subjects, trends
@@ -75,8 +76,11 @@ def create_app(
         version="0.1.0",
         description=_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the package by install_docs (no CDN)
+        redoc_url=None,
     )
     install_error_handlers(app)
+    install_docs(app)
     app.add_middleware(AuditMiddleware)
     for module in (health, alerts, clusters, subjects, trends, audit):
         app.include_router(module.router)
