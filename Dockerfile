@@ -7,7 +7,7 @@ ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 # Front-end assets (Swagger UI, ReDoc) from npm with the lock file, copied into api/static/.
 FROM ${NODE_IMAGE} AS assets
 WORKDIR /src/frontend
-COPY frontend/package.json frontend/package-lock.json ./
+COPY frontend/package.json frontend/package-lock.json frontend/.npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY frontend/ ./
 RUN npm run build

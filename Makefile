@@ -17,8 +17,14 @@ UV_DIR := $(HOME)/.cache/knooppunt/tools/uv-$(UV_VERSION)
 UV := $(UV_DIR)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# The packaging test builds a wheel with the same uv.
+export UV
 
-.PHONY: help venv lock demo demo-stop test lint typecheck unit integration clean
+# Front-end assets (Swagger UI, ReDoc) from npm with frontend/package-lock.json, copied into
+# api/static/vendor/ (git-ignored, shipped in the wheel); manifest.json is written last.
+ASSETS := api/static/vendor/manifest.json
+
+.PHONY: help venv assets lock demo demo-stop test lint typecheck unit integration clean
 
 help:
 	@echo "make demo   start Neo4j, generate, ingest, analyse, write pages, serve the API"
@@ -38,7 +44,12 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 lock: | $(UV)
 	$(UV) lock
 
-venv: $(STAMP)
+$(ASSETS): frontend/package.json frontend/package-lock.json frontend/.npmrc frontend/build.mjs
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
+assets: $(ASSETS)
+
+venv: $(STAMP) $(ASSETS)
 
 lint: venv
 	$(BIN)/ruff check graph ingest api tests benchmarks
@@ -69,4 +80,4 @@ demo-stop: venv
 	$(BIN)/python -m graph.demo --stop
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache artifacts
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache artifacts frontend/node_modules api/static/vendor
