@@ -105,6 +105,20 @@ def test_pages_reference_only_their_own_origin(client: TestClient, page: str) ->
     assert any(r.startswith(api.docs.STATIC_URL + "/vendor/") for r in references)
 
 
+@pytest.mark.parametrize("page", [*PAGES, api.docs.OAUTH2_REDIRECT_URL])
+def test_pages_tell_the_browser_to_load_nothing_from_another_origin(
+    client: TestClient, page: str
+) -> None:
+    policy = client.get(page).headers["content-security-policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    for name in ("script-src", "style-src", "img-src", "font-src", "connect-src", "worker-src"):
+        sources = directives[name].split()
+        assert "'self'" in sources
+        assert not [s for s in sources if s.startswith(("http", "*")) or s.endswith(":*")], name
+    assert directives["frame-ancestors"] == "'none'"
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_referenced_files_are_served_with_their_types(client: TestClient, page: str) -> None:
     references = _references(client.get(page).text)
