@@ -4,53 +4,35 @@ The app runs under uvicorn on 127.0.0.1 in a thread, with a Neo4j address that d
 (the docs need no database). The test waits until each page has rendered the API's operations,
 then reads the network log: every request went to the test server (``data:`` and ``blob:``
 are local), and the console has no SEVERE entry. Screenshots go to ``artifacts/api-docs/``.
-Selenium is given ``/usr/bin/chromedriver`` explicitly, so Selenium Manager never downloads.
+The browser is started by :mod:`tests.browser.chromium`.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
 import socket
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
+from selenium import webdriver
 
 import api.docs
 from api.app import create_app
-from graph.settings import Settings
+from tests.api_offline import offline_settings
+from tests.browser.chromium import (
+    BROWSER_MARKS,
+    browser_log,
+    open_chromium,
+    requested_urls,
+    save_screenshot,
+)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "api-docs"
-SECRET = "browser-test-secret-that-is-long-enough-for-hs256"
-AUDIT_KEY = "browser-test-audit-key-0123456789abcdef"
+ARTIFACTS = "api-docs"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()),
-        reason="Debian's chromium and chromium-driver are not installed "
-        "(apt-get install -y chromium chromium-driver)",
-    ),
-]
-
-if CHROMIUM.is_file() and CHROMEDRIVER.is_file():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -58,13 +40,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app under uvicorn on a free port of 127.0.0.1; yields its origin."""
     if not (api.docs.STATIC_DIR / "vendor" / "manifest.json").is_file():
         pytest.fail(f"the front-end files are not built: run `{api.docs.BUILD_COMMAND}`")
-    settings = Settings(
-        jwt_secret=SECRET,
-        audit_key=AUDIT_KEY,
-        audit_log=tmp_path_factory.mktemp("audit") / "audit.log",
-        neo4j_uri=f"bolt://127.0.0.1:{_closed_port()}",
-        neo4j_password="unused",
-    )
+    settings = offline_settings(tmp_path_factory.mktemp("audit") / "audit.log")
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = int(sock.getsockname()[1])
@@ -87,42 +63,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
-    profile = tempfile.mkdtemp(prefix="knooppunt-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1600,1000",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    try:
+    with open_chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
-
-
-def _log(driver: webdriver.Chrome, kind: str) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = driver.get_log(kind)  # type: ignore[no-untyped-call]
-    return entries
 
 
 def _open(driver: webdriver.Chrome, url: str, rendered: str) -> None:
     """Open ``url`` and wait until the script ``rendered`` returns true."""
-    _log(driver, "browser")  # drop what earlier pages left
-    _log(driver, "performance")
+    browser_log(driver, "browser")  # drop what earlier pages left
+    browser_log(driver, "performance")
     driver.get(url)
     deadline = time.monotonic() + 60
     while not driver.execute_script(rendered):
@@ -133,16 +81,8 @@ def _open(driver: webdriver.Chrome, url: str, rendered: str) -> None:
 def _check_page(driver: webdriver.Chrome, origin: str, name: str) -> list[str]:
     """Assert no SEVERE console entry and no request to another origin; keep a screenshot.
     Returns the URLs the page requested."""
-    errors = [e for e in _log(driver, "browser") if e["level"] == "SEVERE"]
-    requested = []
-    for entry in _log(driver, "performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] != "Network.requestWillBeSent":
-            continue
-        params = message["params"]
-        # chrome:// documents are the browser's own start page, not the page under test
-        if urlsplit(params.get("documentURL", "")).scheme not in ("chrome", "chrome-untrusted"):
-            requested.append(params["request"]["url"])
+    errors = [e for e in browser_log(driver, "browser") if e["level"] == "SEVERE"]
+    requested = requested_urls(driver)
     own = urlsplit(origin)
     foreign = [
         u
@@ -152,11 +92,7 @@ def _check_page(driver: webdriver.Chrome, origin: str, name: str) -> list[str]:
     ]
     assert foreign == [], f"the page made requests outside {origin}: {foreign}"
     assert errors == [], f"console errors: {errors}"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = ARTIFACTS / f"{name}.png"
-    assert driver.save_screenshot(str(shot))
-    assert shot.stat().st_size > 10_000
-    print(f"screenshot: {shot}")
+    save_screenshot(driver, ARTIFACTS, name)
     return requested
 
 

@@ -1,85 +1,46 @@
 """Network pages in a real headless Chromium (Debian's chromium + chromium-driver).
 
 Each page is opened from a file; the test reads the browser console, the network log and the
-page's vis DataSet, and keeps a screenshot under ``artifacts/viz/`` (printed). Selenium is given
-``/usr/bin/chromedriver`` explicitly, so Selenium Manager never downloads anything.
+page's vis DataSet, and keeps a screenshot under ``artifacts/viz/`` (printed). The browser is
+started by :mod:`tests.browser.chromium`.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
 import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from graph.viz import render_network_page
+from tests.browser.chromium import (
+    BROWSER_MARKS,
+    browser_log,
+    open_chromium,
+    requested_urls,
+    save_screenshot,
+)
 from tests.viz_samples import cluster_like_graph, small_cluster_graph
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "viz"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()),
-        reason="Debian's chromium and chromium-driver are not installed "
-        "(apt-get install -y chromium chromium-driver)",
-    ),
-]
-
-if CHROMIUM.is_file() and CHROMEDRIVER.is_file():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
-    profile = tempfile.mkdtemp(prefix="knooppunt-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1600,1000",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    try:
+    with open_chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
-
-
-def _log(driver: webdriver.Chrome, kind: str) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = driver.get_log(kind)  # type: ignore[no-untyped-call]
-    return entries
 
 
 def _open(driver: webdriver.Chrome, html: str, name: str, tmp_path: Path) -> None:
     page = tmp_path / f"{name}.html"
     page.write_text(html, encoding="utf-8")
-    _log(driver, "browser")  # drop what earlier pages left
-    _log(driver, "performance")
+    browser_log(driver, "browser")  # drop what earlier pages left
+    browser_log(driver, "performance")
     driver.get(page.as_uri())
     deadline = time.monotonic() + 60
     while not driver.execute_script("return !!(window.knooppunt && window.knooppunt.ready)"):
@@ -88,14 +49,9 @@ def _open(driver: webdriver.Chrome, html: str, name: str, tmp_path: Path) -> Non
 
 
 def _check_page(driver: webdriver.Chrome, graph: nx.Graph, name: str) -> Path:
-    errors = [e for e in _log(driver, "browser") if e["level"] in ("SEVERE", "WARNING")]
+    errors = [e for e in browser_log(driver, "browser") if e["level"] in ("SEVERE", "WARNING")]
     assert errors == [], f"console errors: {errors}"
-    requested = []
-    for entry in _log(driver, "performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
-            requested.append(message["params"]["request"]["url"])
-    # chrome:// requests are the browser's own start page, not the page under test
+    requested = requested_urls(driver)
     remote = [u for u in requested if u.split(":", 1)[0] in ("http", "https", "ws", "wss", "ftp")]
     assert remote == [], f"the page fetched remote resources: {remote}"
     assert driver.execute_script("return window.knooppunt.nodes.length") == (
@@ -105,12 +61,7 @@ def _check_page(driver: webdriver.Chrome, graph: nx.Graph, name: str) -> Path:
         graph.number_of_edges()
     )
     assert driver.execute_script("return window.__pwned === undefined")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = ARTIFACTS / f"{name}.png"
-    assert driver.save_screenshot(str(shot))
-    assert shot.stat().st_size > 10_000
-    print(f"screenshot: {shot}")
-    return shot
+    return save_screenshot(driver, "viz", name)
 
 
 def test_small_cluster_page_in_chromium(browser: webdriver.Chrome, tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ request, and 503 while Neo4j does not answer (a real driver pointed at a closed 
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,27 +16,14 @@ from api.app import create_app
 from api.audit import read_entries, verify_log
 from api.auth import mint_token
 from graph.settings import Settings
+from tests.api_offline import AUDIT_KEY, offline_settings
 
-SECRET = "unit-test-secret-that-is-long-enough-for-hs256"
-AUDIT_KEY = "unit-test-audit-key-0123456789abcdef"
 UNPROTECTED = {"/health", "/ready", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        jwt_secret=SECRET,
-        audit_key=AUDIT_KEY,
-        audit_log=tmp_path / "audit.log",
-        neo4j_uri=f"bolt://127.0.0.1:{_closed_port()}",
-        neo4j_password="unused",
-    )
+    return offline_settings(tmp_path / "audit.log")
 
 
 @pytest.fixture

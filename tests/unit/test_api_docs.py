@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,9 +17,8 @@ import api.docs
 from api.app import create_app
 from api.audit import read_entries, verify_log
 from graph.settings import Settings
+from tests.api_offline import AUDIT_KEY, offline_settings
 
-SECRET = "unit-test-secret-that-is-long-enough-for-hs256"
-AUDIT_KEY = "unit-test-audit-key-0123456789abcdef"
 PAGES = ("/docs", "/redoc")
 # src=, href=, ReDoc's spec-url= and Swagger UI's `url: '...'`
 _REFERENCE = re.compile(r"""(?:\b(?:src|href|spec-url)\s*=\s*["']|\burl:\s*')([^"']*)""")
@@ -33,21 +31,9 @@ _CONTENT_TYPES = {
 _FOREIGN_MARKERS = ("http://", "https://", "cdn.jsdelivr", "unpkg.com", "fonts.g")
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        jwt_secret=SECRET,
-        audit_key=AUDIT_KEY,
-        audit_log=tmp_path / "audit.log",
-        neo4j_uri=f"bolt://127.0.0.1:{_closed_port()}",
-        neo4j_password="unused",
-    )
+    return offline_settings(tmp_path / "audit.log")
 
 
 @pytest.fixture
