@@ -46,13 +46,30 @@ def serve(
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, workers=1)
 
 
+def _organisation(value: str) -> str:
+    if value not in ORGANISATIONS:
+        raise typer.BadParameter("must be one of: " + ", ".join(ORGANISATIONS))
+    return value
+
+
 def token(
     org: Annotated[
-        str, typer.Option(help="a RIEC region name, or LIEC: " + ", ".join(ORGANISATIONS))
+        str,
+        typer.Option(
+            metavar="ORG",
+            callback=_organisation,
+            help="a RIEC region name, or LIEC: " + ", ".join(ORGANISATIONS),
+        ),
     ],
-    role: Annotated[Role, typer.Option(help="analyst, coordinator or privacy-officer")],
-    subject: Annotated[str, typer.Option(help="the user the token names")] = "local-user",
-    ttl: Annotated[int, typer.Option(help="seconds until it expires")] = 8 * 3600,
+    role: Annotated[
+        Role, typer.Option(metavar="ROLE", help="analyst, coordinator or privacy-officer")
+    ],
+    subject: Annotated[
+        str, typer.Option(metavar="USER", help="the user the token names")
+    ] = "local-user",
+    ttl: Annotated[
+        int, typer.Option(metavar="SECONDS", min=1, help="seconds until it expires")
+    ] = 8 * 3600,
 ) -> None:
     """Print a local HS256 token signed with KNOOPPUNT_JWT_SECRET.
 
@@ -64,15 +81,20 @@ def token(
 @audit_app.command("verify")
 def verify(
     log: Annotated[
-        Path | None, typer.Option(help="the log file (default: KNOOPPUNT_AUDIT_LOG)")
+        Path | None,
+        typer.Option(metavar="FILE", help="the log file (default: KNOOPPUNT_AUDIT_LOG)"),
     ] = None,
     expect_seq: Annotated[
         int | None,
-        typer.Option(help="a head seq recorded earlier: detects entries removed from the end"),
+        typer.Option(
+            metavar="SEQ",
+            min=0,
+            help="a head seq recorded earlier: detects entries removed from the end",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
-    """Check the audit log's hash chain (HMAC with KNOOPPUNT_AUDIT_KEY); exit 1 when broken.
+    """Check the audit log's hash chain (HMAC with KNOOPPUNT_AUDIT_KEY); exit 8 when broken.
 
     Example: knooppunt audit verify --expect-seq 1200
     """
@@ -90,4 +112,4 @@ def verify(
             f"head seq {report.head_seq} mac {report.head_mac}"
         )
     if not report.ok:
-        raise typer.Exit(int(ExitCode.ERROR))
+        raise typer.Exit(int(ExitCode.AUDIT_BROKEN))

@@ -7,18 +7,24 @@ this module only assembles them and maps the project's errors to exit codes in o
 from __future__ import annotations
 
 import importlib
+import json
 import sys
+from datetime import date
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 # typer >= 0.22 carries its own copy of click; its types are the ones its groups use.
-from typer._click import Command, Context
-from typer.core import TyperGroup
+from typer._click import ClickException, Command, Context, HelpFormatter
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from graph.errors import ExitCode, KnooppuntError
 
-__all__ = ["app", "main"]
+__all__ = ["app", "iso_date", "main"]
 
 # Sub-commands: name -> (module, attribute). A Typer attribute becomes a command group, a
 # function a single command. Modules are imported only when their command runs (or for --help),
@@ -38,19 +44,75 @@ _LAZY_COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def iso_date(value: str) -> date:
+    """The ``parser`` of a ``DATE`` option: a bad date is wrong usage (2), named without it."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter("not an ISO date (YYYY-MM-DD)") from None
+
+
+def _argument_label(argument: TyperArgument, *, usage: bool = False) -> str:
+    """``PATH...``, ``[CLUSTER_ID]``: a name, never a Python type such as ``<list[Path]>``."""
+    label = argument.metavar or (argument.name or "ARG").upper()
+    if usage and not argument.required:
+        label = f"[{label}]"
+    return label + ("..." if argument.nargs != 1 else "")
+
+
+class _Command(TyperCommand):
+    """A single command whose usage line and argument list name the arguments plainly."""
+
+    def collect_usage_pieces(self, ctx: Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                pieces.append(_argument_label(param, usage=True))
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+    def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
+        arguments: list[tuple[str, str]] = []
+        options: list[tuple[str, str]] = []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if isinstance(param, TyperArgument):
+                arguments.append((_argument_label(param), record[1]))
+            else:
+                options.append(record)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def _plain_metavars(command: Command) -> None:
+    """Give every option that takes a value and names no metavar its own name (``--port
+    PORT``), instead of typer's ``<int>``; commands set better ones (``DATE``, ``FILE``)."""
+    for param in command.params:
+        if isinstance(param, TyperOption) and param.metavar is None and not param.is_flag:
+            param.metavar = (param.name or "value").upper()
+    for sub in getattr(command, "commands", {}).values():
+        _plain_metavars(sub)
+
+
 def _load_command(name: str) -> Command:
     module_name, attribute = _LAZY_COMMANDS[name]
     target: object = getattr(importlib.import_module(module_name), attribute)
+    command: Command
     if isinstance(target, typer.Typer):
-        group = typer.main.get_group(target)
-        group.name = name
-        return group
-    if not callable(target):
+        command = typer.main.get_group(target)
+    elif callable(target):
+        single = typer.Typer(rich_markup_mode=None, add_completion=False)
+        single.command(name, cls=_Command)(target)
+        command = typer.main.get_command(single)
+    else:
         raise TypeError(f"{module_name}.{attribute} is neither a Typer app nor a function")
-    single = typer.Typer(rich_markup_mode=None)
-    single.command(name)(target)
-    command = typer.main.get_command(single)
     command.name = name
+    _plain_metavars(command)
     return command
 
 
@@ -79,8 +141,30 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if not value:
+        return
+    try:
+        installed = version("knooppunt")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        installed = "unknown"
+    typer.echo(f"knooppunt {installed}")
+    raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
     """Knooppunt: cross-region criminal networks from pseudonymised partner deliveries.
 
     Example: knooppunt db start && knooppunt db status
@@ -90,21 +174,59 @@ def _root() -> None:
 _stderr = Console(stderr=True)
 
 
+def _wants_json(args: list[str]) -> bool:
+    """Whether the command line has ``--json`` (before a ``--`` that ends the options)."""
+    for arg in args:
+        if arg == "--":
+            return False
+        if arg == "--json" or arg.startswith("--json="):
+            return True
+    return False
+
+
+def _report(code: int, message: str, *, as_json: bool) -> None:
+    """An error on stderr: ``error: ...`` for people, one JSON object with ``--json``."""
+    if not as_json:
+        _stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+        return
+    try:
+        kind = ExitCode(code).name.lower()
+    except ValueError:  # a code of a tool run on our behalf (neo4j-admin)
+        kind = ExitCode.ERROR.name.lower()
+    typer.echo(json.dumps({"error": {"code": code, "kind": kind, "message": message}}), err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns (and exits with) an :class:`ExitCode`.
 
-    Usage errors exit with 2 (click's own handling); the project's errors are printed without
-    a traceback and exit with their :class:`ExitCode`.
+    Usage errors exit with 2; the project's errors are printed without a traceback and exit
+    with their :class:`ExitCode`. With ``--json`` on the command line an error is one JSON
+    object on stderr: ``{"error": {"code": 3, "kind": "bad_input", "message": "..."}}``.
     """
+    args = sys.argv[1:] if argv is None else list(argv)
+    as_json = _wants_json(args)
     try:
-        app(args=argv, standalone_mode=True)
+        result = app(args=args, prog_name="knooppunt", standalone_mode=False)
+    except UsageError as e:
+        code = e.exit_code
+        if as_json and not isinstance(e, NoArgsIsHelpError):
+            _report(code, e.format_message(), as_json=True)
+        else:
+            e.show()  # the usage line, the hint to --help and the error
+    except ClickException as e:
+        code = e.exit_code
+        _report(code, e.format_message(), as_json=as_json)
+    except typer.Abort:
+        code = int(ExitCode.ERROR)
+        _report(code, "aborted", as_json=as_json)
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (int(ExitCode.OK) if e.code is None else 1)
     except KnooppuntError as e:
-        _stderr.print(f"[bold red]error:[/] {e}", highlight=False, markup=True)
         code = int(e.exit_code)
+        _report(code, str(e), as_json=as_json)
     else:
-        code = int(ExitCode.OK)
+        # Without standalone mode, click returns the code of a `typer.Exit(code)`.
+        code = result if isinstance(result, int) else int(ExitCode.OK)
     if argv is None:
         sys.exit(code)
     return code

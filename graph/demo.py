@@ -34,7 +34,7 @@ TOP_ALERT_PAGES = 5
 #: A case reference in the default pattern, for the person-level example requests.
 DEMO_CASE = "LIEC-2026-001"
 
-_console = Console()
+_console = Console(soft_wrap=True)  # URLs and commands stay whole in logs and pipes
 
 
 def _knooppunt() -> str:

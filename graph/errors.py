@@ -29,6 +29,7 @@ class ExitCode(IntEnum):
     NEO4J_UNAVAILABLE = 5
     CONFIGURATION = 6
     BUSY = 7
+    AUDIT_BROKEN = 8
 
 
 class KnooppuntError(Exception):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from graph.cli import iso_date
 from graph.geography import Geography, load_geography
 from graph.settings import Settings, get_settings
 from ingest.collector import collector_relaxed
@@ -57,7 +59,11 @@ _CHECK_AHEAD = 2
 InstanceOpt = Annotated[
     str | None,
     typer.Option(
-        "--instance", "-i", help="local instance (default: KNOOPPUNT_INSTANCE)", show_default=False
+        "--instance",
+        "-i",
+        metavar="NAME",
+        help="local instance (default: KNOOPPUNT_INSTANCE)",
+        show_default=False,
     ),
 ]
 
@@ -296,24 +302,26 @@ def _write_one(
     )
 
 
+#: The summary's columns; the first three are text (left-aligned), the others numbers.
+_COLUMNS = ("delivery", "partner", "status", "rows", "rejected", "nodes", "links", "s", "rows/s")
+_TEXT_COLUMNS = 3
+
+
+def _plain_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """Columns padded to their widest cell, nothing cut or wrapped (for pipes and CI logs)."""
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(width) if i < _TEXT_COLUMNS else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in (header, *rows)
+    )
+
+
 def _print_table(summaries: list[DeliverySummary]) -> None:
-    table = Table(title="ingest")
-    for column in (
-        "delivery",
-        "partner",
-        "status",
-        "rows",
-        "rejected",
-        "nodes",
-        "links",
-        "s",
-        "rows/s",
-    ):
-        table.add_column(
-            column, justify="right" if column not in ("delivery", "partner", "status") else "left"
-        )
-    for s in summaries:
-        table.add_row(
+    rows: list[tuple[str, ...]] = [
+        (
             s.delivery_id,
             s.partner,
             s.status,
@@ -324,15 +332,26 @@ def _print_table(summaries: list[DeliverySummary]) -> None:
             f"{s.seconds:.1f}",
             f"{s.rows_per_s:,.0f}",
         )
-    Console().print(table)
+        for s in summaries
+    ]
+    if sys.stdout.isatty():
+        table = Table(title="ingest")
+        for i, column in enumerate(_COLUMNS):
+            table.add_column(column, justify="left" if i < _TEXT_COLUMNS else "right")
+        for row in rows:
+            table.add_row(*row)
+        Console().print(table)
+    else:
+        typer.echo(_plain_table(_COLUMNS, rows))
     for s in summaries:
         for warning in s.warnings:
-            _stderr.print(f"warning: {warning}", highlight=False, markup=False)
+            _stderr.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
         if s.reject_report:
             _stderr.print(
                 f"{s.delivery_id}: {s.rejected} rejected row(s), report: {s.reject_report}",
                 highlight=False,
                 markup=False,
+                soft_wrap=True,
             )
         if s.unknown_pc4:
             _stderr.print(
@@ -340,19 +359,24 @@ def _print_table(summaries: list[DeliverySummary]) -> None:
                 "(kept, no region)",
                 highlight=False,
                 markup=False,
+                soft_wrap=True,
             )
 
 
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="delivery directories or folders of them")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(metavar="PATH", help="delivery directories or folders of them"),
+    ],
     instance: InstanceOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON document on stdout")] = False,
-    batch_size: Annotated[int, typer.Option(min=1, help="rows per UNWIND batch")] = (
-        DEFAULT_BATCH_SIZE
-    ),
+    batch_size: Annotated[
+        int, typer.Option(metavar="ROWS", min=1, help="rows per UNWIND batch")
+    ] = DEFAULT_BATCH_SIZE,
     max_transaction_records: Annotated[
         int,
         typer.Option(
+            metavar="RECORDS",
             min=0,
             help="records per delivery written in one transaction; larger deliveries are "
             "split (0: never split; size the Neo4j heap for it)",
@@ -419,7 +443,13 @@ retention_app = typer.Typer(
 def retention_run(
     instance: InstanceOpt = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="ISO date to judge expiry by (default: today)")
+        date | None,
+        typer.Option(
+            "--as-of",
+            parser=iso_date,
+            metavar="DATE",
+            help="ISO date (YYYY-MM-DD) to judge expiry by (default: today)",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON document on stdout")] = False,
 ) -> None:
@@ -430,10 +460,7 @@ def retention_run(
     from graph.driver import connect
     from ingest.retention import run_retention
 
-    try:
-        day = date.fromisoformat(as_of) if as_of else date.today()
-    except ValueError as e:
-        raise typer.BadParameter("--as-of must be an ISO date (YYYY-MM-DD)") from e
+    day = as_of or date.today()
     settings = get_settings()
     driver = connect(settings, instance)
     try:

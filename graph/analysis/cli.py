@@ -10,19 +10,24 @@ from typing import Annotated, Any
 
 import typer
 
-from graph.analysis.errors import AnalysisInputError
 from graph.analysis.evaluate import evaluate as evaluate_clusters
 from graph.analysis.evaluate import load_truth
 from graph.analysis.params import AnalysisParams
 from graph.analysis.runner import analyse as run_analyse
 from graph.analysis.runner import read_found_clusters
+from graph.cli import iso_date
 from graph.settings import get_settings
 
 __all__ = ["analyse", "evaluate"]
 
 InstanceOpt = Annotated[
     str | None,
-    typer.Option("--instance", "-i", help="local Neo4j instance (default: KNOOPPUNT_INSTANCE)"),
+    typer.Option(
+        "--instance",
+        "-i",
+        metavar="NAME",
+        help="local Neo4j instance (default: KNOOPPUNT_INSTANCE)",
+    ),
 ]
 
 
@@ -35,22 +40,20 @@ def _echo(message: str) -> None:
     typer.echo(f"[{datetime.now(UTC).strftime('%H:%M:%S')}] {message}", err=True)
 
 
-def _parse_date(value: str | None) -> date:
-    if value is None:
-        return datetime.now(UTC).date()
-    try:
-        return date.fromisoformat(value)
-    except ValueError as e:
-        raise AnalysisInputError(f"--as-of: not an ISO date (YYYY-MM-DD): {value!r}") from e
-
-
 def analyse(
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="read the graph as of this date (YYYY-MM-DD)")
+        date | None,
+        typer.Option(
+            "--as-of",
+            parser=iso_date,
+            metavar="DATE",
+            help="read the graph as of this date (YYYY-MM-DD; default: today)",
+        ),
     ] = None,
     instance: InstanceOpt = None,
     json_out: Annotated[
-        Path | None, typer.Option("--json", help="write the run's summary as JSON here")
+        Path | None,
+        typer.Option("--json", metavar="FILE", help="write the run's summary as JSON here"),
     ] = None,
 ) -> None:
     """Find clusters, typologies, key players, history and alerts; write them to Neo4j.
@@ -61,7 +64,7 @@ def analyse(
 
     _quiet_driver()
     settings = get_settings()
-    day = _parse_date(as_of)
+    day = as_of or datetime.now(UTC).date()
     params = AnalysisParams()
     driver = connect(settings, instance)
     try:
@@ -103,8 +106,12 @@ def analyse(
 
 
 def evaluate(
-    truth: Annotated[Path, typer.Option("--truth", help="the generator's ground_truth.json")],
-    json_out: Annotated[Path, typer.Option("--json", help="write the figures as JSON here")],
+    truth: Annotated[
+        Path, typer.Option("--truth", metavar="FILE", help="the generator's ground_truth.json")
+    ],
+    json_out: Annotated[
+        Path, typer.Option("--json", metavar="FILE", help="write the figures as JSON here")
+    ],
     instance: InstanceOpt = None,
 ) -> None:
     """Match the latest run's clusters to planted networks (Jaccard >= 0.5) and report.

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from graph.errors import ExitCode
+from graph.errors import ExitCode, LocalNeo4jError
 from graph.localdb import server
-from graph.localdb.instance import MemorySizes, default_sizes, list_instances
+from graph.localdb.instance import MemorySizes, default_sizes, list_instances, parse_size
 from graph.settings import Settings, get_settings
 
 __all__ = ["db_app"]
@@ -30,10 +30,21 @@ InstanceOpt = Annotated[
     typer.Option(
         "--instance",
         "-i",
+        metavar="NAME",
         help="instance name (default: KNOOPPUNT_INSTANCE, else 'default')",
         show_default=False,
     ),
 ]
+
+
+def _size(value: str | None) -> str | None:
+    """A JVM-style size (``512m``, ``4g``), checked as it is parsed: a bad one is wrong usage."""
+    if value is not None:
+        try:
+            parse_size(value)
+        except LocalNeo4jError as e:
+            raise typer.BadParameter(str(e)) from e
+    return value
 
 
 def _settings(instance: str | None) -> tuple[Settings, str]:
@@ -67,6 +78,8 @@ def start(
         str | None,
         typer.Option(
             envvar="KNOOPPUNT_DB_HEAP",
+            metavar="SIZE",
+            callback=_size,
             help="JVM heap (-Xms/-Xmx), e.g. 1g; default 4g for 'default', 1g otherwise; "
             "remembered",
         ),
@@ -75,23 +88,39 @@ def start(
         str | None,
         typer.Option(
             envvar="KNOOPPUNT_DB_PAGECACHE",
+            metavar="SIZE",
+            callback=_size,
             help="page cache, e.g. 512m; default 4g for 'default', 512m otherwise; remembered",
         ),
     ] = None,
     bolt_port: Annotated[
-        int | None, typer.Option(help="Bolt port (default: a free port, chosen once)")
+        int | None,
+        typer.Option(
+            metavar="PORT", min=1, max=65535, help="Bolt port (default: a free port, chosen once)"
+        ),
     ] = None,
     http_port: Annotated[
-        int | None, typer.Option(help="HTTP port (default: a free port, chosen once)")
+        int | None,
+        typer.Option(
+            metavar="PORT", min=1, max=65535, help="HTTP port (default: a free port, chosen once)"
+        ),
     ] = None,
-    timeout: Annotated[float, typer.Option(help="seconds to wait for Bolt")] = 180.0,
+    timeout: Annotated[
+        float, typer.Option(metavar="SECONDS", min=0, help="seconds to wait for Bolt")
+    ] = 180.0,
 ) -> None:
-    """Start the instance (downloading Neo4j the first time) and wait until Bolt answers."""
+    """Start the instance (downloading Neo4j the first time) and wait until Bolt answers.
+
+    Example: knooppunt db start --instance test --heap 1g
+    """
     settings, name = _settings(instance)
     sizes: MemorySizes | None = None
     if heap or pagecache:
         base = default_sizes(name)
-        sizes = MemorySizes(heap or base.heap, pagecache or base.pagecache)
+        try:
+            sizes = MemorySizes(heap or base.heap, pagecache or base.pagecache)
+        except LocalNeo4jError as e:  # a heap too small for Neo4j
+            raise typer.BadParameter(str(e), param_hint="'--heap'") from e
     began = time.monotonic()
     st = server.start(
         settings, name, sizes=sizes, bolt_port=bolt_port, http_port=http_port, timeout=timeout
@@ -110,10 +139,15 @@ def start(
 @db_app.command()
 def stop(
     instance: InstanceOpt = None,
-    timeout: Annotated[float, typer.Option(help="seconds to wait for a clean stop")] = 120.0,
+    timeout: Annotated[
+        float, typer.Option(metavar="SECONDS", min=0, help="seconds to wait for a clean stop")
+    ] = 120.0,
     force: Annotated[bool, typer.Option(help="kill the server if it has not stopped")] = False,
 ) -> None:
-    """Stop the instance cleanly (SIGTERM, then wait)."""
+    """Stop the instance cleanly (SIGTERM, then wait).
+
+    Example: knooppunt db stop --instance test
+    """
     settings, name = _settings(instance)
     began = time.monotonic()
     if server.stop(settings, name, timeout=timeout, force=force):
@@ -127,7 +161,10 @@ def status(
     instance: InstanceOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """Print URI, version, PID and data directory; exit 5 when the server does not run."""
+    """Print URI, version, PID and data directory; exit 5 when the server does not run.
+
+    Example: knooppunt db status --json
+    """
     settings, name = _settings(instance)
     st = server.status(settings, name)
     if as_json:
@@ -140,7 +177,10 @@ def status(
 
 @db_app.command()
 def init(instance: InstanceOpt = None) -> None:
-    """Create the declared constraints and indexes (idempotent)."""
+    """Create the declared constraints and indexes (idempotent).
+
+    Example: knooppunt db init --instance test
+    """
     from graph.driver import connect
     from graph.schema import SCHEMA, apply_schema
 
@@ -152,15 +192,21 @@ def init(instance: InstanceOpt = None) -> None:
 
 @db_app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-    add_help_option=False,
+    options_metavar="[OPTIONS] [--] [NEO4J_ADMIN_ARGS]...",
 )
 def admin(
     ctx: typer.Context,
     instance: InstanceOpt = None,
-    heap: Annotated[str | None, typer.Option(help="JVM heap for the tool, e.g. 4g")] = None,
+    heap: Annotated[
+        str | None,
+        typer.Option(metavar="SIZE", callback=_size, help="JVM heap for the tool, e.g. 4g"),
+    ] = None,
 ) -> None:
-    """Run neo4j-admin from the same jars against the instance, e.g. `db admin -- database
-    import full --help` (offline commands need `db stop` first)."""
+    """Run neo4j-admin from the same jars against the instance (offline commands need
+    `db stop` first); the arguments after `--` are neo4j-admin's own.
+
+    Example: knooppunt db admin --instance test -- database info
+    """
     settings, name = _settings(instance)
     code = server.run_admin(settings, name, list(ctx.args), heap=heap)
     if code != 0:
@@ -169,7 +215,10 @@ def admin(
 
 @db_app.command("list")
 def list_() -> None:
-    """List the local instances and whether each runs."""
+    """List the local instances and whether each runs.
+
+    Example: knooppunt db list
+    """
     settings = get_settings()
     names = list_instances(settings.home)
     if not names:

@@ -24,31 +24,52 @@ _stderr = Console(stderr=True)
 def view(
     cluster_id: Annotated[
         str | None,
-        typer.Argument(help="cluster id (CL-...), as listed by the analysis and the API"),
+        typer.Argument(
+            metavar="CLUSTER_ID", help="cluster id (CL-...), as listed by the analysis and the API"
+        ),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write")] = Path(
-        "network.html"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="FILE", help="HTML file to write")
+    ] = Path("network.html"),
     subject: Annotated[
         str | None,
-        typer.Option(help="instead of a cluster: an entity id (token, KvK number, address id)"),
+        typer.Option(
+            metavar="ID",
+            help="instead of a cluster: an entity id (token, KvK number, address id)",
+        ),
     ] = None,
-    depth: Annotated[int, typer.Option(min=0, max=6, help="links from the subject")] = 2,
+    depth: Annotated[
+        int, typer.Option(metavar="N", min=0, max=6, help="links from the subject")
+    ] = 2,
     kind: Annotated[
         NodeLabel | None,
         typer.Option(
-            help="the subject's kind, when the id exists under several", show_choices=False
+            metavar="KIND",
+            help="the subject's kind (a node label: Person, Company, ...), when the id exists "
+            "under several",
+            show_choices=False,
         ),
     ] = None,
     min_shared: Annotated[
-        int, typer.Option(min=1, help="show a context entity linked to at least this many members")
+        int,
+        typer.Option(
+            metavar="N", min=1, help="show a context entity linked to at least this many members"
+        ),
     ] = 2,
     physics_max_nodes: Annotated[
-        int, typer.Option(help="above this many nodes, positions are fixed (no physics)")
+        int,
+        typer.Option(
+            metavar="N", min=0, help="above this many nodes, positions are fixed (no physics)"
+        ),
     ] = DEFAULT_PHYSICS_MAX_NODES,
     instance: Annotated[
         str | None,
-        typer.Option("--instance", "-i", help="local instance (default: KNOOPPUNT_INSTANCE)"),
+        typer.Option(
+            "--instance",
+            "-i",
+            metavar="NAME",
+            help="local instance (default: KNOOPPUNT_INSTANCE)",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary")] = False,
 ) -> None:
@@ -108,4 +129,6 @@ def view(
         _stderr.print(
             f"wrote {out} ({summary['nodes']} nodes, {summary['links']} links) in {seconds:.1f} s",
             highlight=False,
+            markup=False,
+            soft_wrap=True,
         )

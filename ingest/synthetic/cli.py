@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 from pathlib import Path
@@ -21,21 +22,38 @@ from ingest.pseudonymise import (
     pseudonymise,
     read_key_file,
 )
-from ingest.synthetic import PRESETS, SyntheticDataError, generate
+from ingest.synthetic import PRESETS, generate
 
 __all__ = ["generate_command", "pseudonymise_command"]
 
 _console = Console(stderr=True)
 
 
+def _preset(value: str) -> str:
+    if value not in PRESETS:
+        raise typer.BadParameter(f"expected one of {', '.join(PRESETS)}")
+    return value
+
+
 def generate_command(
-    out: Annotated[Path, typer.Option("--out", help="directory for the deliveries")],
-    preset: Annotated[str, typer.Option(help=f"size: {', '.join(PRESETS)}")] = "tiny",
-    seed: Annotated[int, typer.Option(help="random seed")] = 1,
-    wave: Annotated[int, typer.Option(help="delivery round (1, 2, ...): a quarter later")] = 1,
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="directory for the deliveries")
+    ],
+    preset: Annotated[
+        str, typer.Option(metavar="PRESET", callback=_preset, help=f"size: {', '.join(PRESETS)}")
+    ] = "tiny",
+    seed: Annotated[int, typer.Option(metavar="N", help="random seed")] = 1,
+    wave: Annotated[
+        int,
+        typer.Option(metavar="N", min=1, help="delivery round (1, 2, ...): a quarter later"),
+    ] = 1,
     key_file: Annotated[
         Path | None,
-        typer.Option("--key-file", help="pseudonymisation key file (default: the demo key)"),
+        typer.Option(
+            "--key-file",
+            metavar="FILE",
+            help="pseudonymisation key file (default: the demo key)",
+        ),
     ] = None,
     stats: Annotated[
         bool, typer.Option("--stats", help="count nodes and links by kind (more memory)")
@@ -46,8 +64,6 @@ def generate_command(
 
     Example: knooppunt generate --preset tiny --seed 7 --out /tmp/knooppunt-tiny
     """
-    if preset not in PRESETS:
-        raise SyntheticDataError(f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
     key = read_key_file(key_file) if key_file else DEMO_KEY
     geography = load_geography(get_settings().require_geography_dir())
     columns = (TextColumn("{task.description:<12}"), BarColumn(), TimeElapsedColumn())
@@ -84,29 +100,65 @@ def _parse_columns(specs: list[str]) -> list[tuple[str, str | None, str]]:
     for spec in specs:
         name, sep, kind = spec.partition("=")
         if not sep or not name or kind not in PSEUDONYM_KINDS:
-            raise PseudonymisationError(
-                f"--column {spec!r}: expected NAME=KIND with KIND one of "
-                f"{', '.join(PSEUDONYM_KINDS)} (NAME+DOB_COLUMN=namedob for name + birth date)")
+            raise typer.BadParameter(
+                f"{spec!r}: expected NAME=KIND with KIND one of {', '.join(PSEUDONYM_KINDS)} "
+                "(NAME+DOB_COLUMN=namedob for name + birth date)", param_hint="'--column'")
         column, plus, dob = name.partition("+")
         if kind == "namedob" and not plus:
-            raise PseudonymisationError(
-                f"--column {spec!r}: namedob needs NAME_COLUMN+DATE_OF_BIRTH_COLUMN=namedob")
+            raise typer.BadParameter(
+                f"{spec!r}: namedob needs NAME_COLUMN+DATE_OF_BIRTH_COLUMN=namedob",
+                param_hint="'--column'")
         parsed.append((column, dob if plus else None, kind))
     return parsed
 
 
+def _delimiter(value: str) -> str:
+    if len(value) != 1:
+        raise typer.BadParameter("must be one character")
+    return value
+
+
+def _encoding(value: str) -> str:
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise typer.BadParameter("not a known text encoding") from None
+    return value
+
+
 def pseudonymise_command(
-    source: Annotated[Path, typer.Argument(help="CSV file with raw identifiers")],
-    target: Annotated[Path, typer.Argument(help="CSV file to write with tokens")],
+    source: Annotated[
+        Path, typer.Argument(metavar="IN", help="CSV file with raw identifiers")
+    ],
+    target: Annotated[
+        Path, typer.Argument(metavar="OUT", help="CSV file to write with tokens")
+    ],
     column: Annotated[
         list[str],
-        typer.Option("--column", "-c", help="NAME=KIND; KIND: " + ", ".join(PSEUDONYM_KINDS)),
+        typer.Option(
+            "--column",
+            "-c",
+            metavar="NAME=KIND",
+            help="repeatable; KIND: " + ", ".join(PSEUDONYM_KINDS),
+        ),
     ],
-    delimiter: Annotated[str, typer.Option(help="field delimiter of IN and OUT")] = ",",
-    encoding: Annotated[str, typer.Option(help="text encoding of IN (OUT is utf-8)")] = "utf-8",
+    delimiter: Annotated[
+        str,
+        typer.Option(metavar="CHAR", callback=_delimiter, help="field delimiter of IN and OUT"),
+    ] = ",",
+    encoding: Annotated[
+        str,
+        typer.Option(
+            metavar="ENCODING", callback=_encoding, help="text encoding of IN (OUT is utf-8)"
+        ),
+    ] = "utf-8",
     key_file: Annotated[
         Path | None,
-        typer.Option("--key-file", help="key file (default: KNOOPPUNT_PSEUDONYM_KEY[_FILE])"),
+        typer.Option(
+            "--key-file",
+            metavar="FILE",
+            help="key file (default: KNOOPPUNT_PSEUDONYM_KEY[_FILE])",
+        ),
     ] = None,
 ) -> None:
     """Replace identifier columns of a CSV file by tokens, for a partner's delivery.

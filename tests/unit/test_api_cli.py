@@ -11,6 +11,7 @@ import pytest
 from api.audit import AuditLog
 from api.auth import Role, TokenVerifier
 from graph.cli import main
+from graph.errors import ExitCode
 from graph.settings import Settings, get_settings
 
 SECRET = "cli-test-secret-that-is-long-enough-for-hs256"
@@ -35,8 +36,9 @@ def test_token_prints_a_verifiable_token(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_token_refuses_an_unknown_region(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["token", "--org", "Brabant", "--role", "analyst"]) == 6
-    assert "--org must be one of" in capsys.readouterr().err
+    # A value outside the option's choices is wrong usage (2), like any other option error.
+    assert main(["token", "--org", "Brabant", "--role", "analyst"]) == 2
+    assert "Invalid value for '--org': must be one of: Noord," in capsys.readouterr().err
 
 
 def test_audit_verify_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -54,6 +56,6 @@ def test_audit_verify_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
     entry["status"] = 403
     lines[2] = json.dumps(entry)
     path.write_text("\n".join(lines) + "\n")
-    assert main(["audit", "verify"]) == 1
+    assert main(["audit", "verify"]) == ExitCode.AUDIT_BROKEN
     assert "line 3 (seq 3): MAC mismatch" in capsys.readouterr().err
-    assert main(["audit", "verify", "--log", str(tmp_path / "none.log")]) == 1
+    assert main(["audit", "verify", "--log", str(tmp_path / "none.log")]) == ExitCode.AUDIT_BROKEN

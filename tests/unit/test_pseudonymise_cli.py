@@ -73,12 +73,13 @@ def test_bad_arguments(tmp_path: Path, key_file: Path) -> None:
     source = tmp_path / "in.csv"
     _write(source, [["bsn"], ["111222333"]])
     out = str(tmp_path / "out.csv")
+    # A malformed --column is wrong usage (2); a column the file lacks is bad input (3).
     assert main(["pseudonymise", "-c", "bsn=passport", "--key-file", str(key_file),
-                 str(source), out]) == ExitCode.BAD_INPUT
+                 str(source), out]) == ExitCode.USAGE
     assert main(["pseudonymise", "-c", "nummer=bsn", "--key-file", str(key_file), str(source),
                  out]) == ExitCode.BAD_INPUT
     assert main(["pseudonymise", "-c", "bsn=namedob", "--key-file", str(key_file), str(source),
-                 out]) == ExitCode.BAD_INPUT
+                 out]) == ExitCode.USAGE
 
 
 def test_missing_key_is_a_configuration_error(

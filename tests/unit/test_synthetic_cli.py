@@ -41,5 +41,5 @@ def test_generate_with_key_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 def test_generate_refuses_unknown_preset(tmp_path: Path) -> None:
     code = main(["generate", "--preset", "huge", "--out", str(tmp_path)])
-    assert code == ExitCode.BAD_INPUT
+    assert code == ExitCode.USAGE
     assert not list(tmp_path.iterdir())
