@@ -18,9 +18,11 @@ from api.audit import AuditLog, audit_log_path
 from api.auth import TokenVerifier
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.metrics import Metrics
 from api.middleware import AuditMiddleware
-from api.routers import alerts, audit, clusters, health, subjects, trends
+from api.routers import alerts, audit, clusters, health, metrics, subjects, trends
 from api.store import Store
+from api.telemetry import RequestTelemetry
 from graph.settings import Settings, get_settings
 
 __all__ = ["create_app"]
@@ -30,11 +32,13 @@ Cluster alerts, clusters, Bibob checks and trend figures for the RIECs and the L
 
 Every request needs a bearer JWT (claims `sub`, `org` = a RIEC region or `LIEC`, `role` =
 `analyst`, `coordinator` or `privacy-officer`); `/health` and `/ready` do not. Person-level
-endpoints need an `X-Case-Reference` header. Every request is written to a tamper-evident
-audit log before its response leaves. Errors are RFC 9457 `application/problem+json`.
-Need-to-know rules: `docs/access.md`. While a delivery is partly written, the endpoints that
-read the live graph (network walks, cluster graphs and pages, exports, incident trends) answer
-503 `delivery-partly-written` with `Retry-After`; stored results stay available (`docs/api.md`).
+endpoints need an `X-Case-Reference` header. Every request is written to a tamper-evident audit
+log before its response leaves (not the operator's successful `/metrics` scrapes), and every
+response carries an `X-Request-ID` that its audit entry names. Errors are RFC 9457
+`application/problem+json`. Need-to-know rules: `docs/access.md`. While a delivery is partly
+written, the endpoints that read the live graph (network walks, cluster graphs and pages,
+exports, incident trends) answer 503 `delivery-partly-written` with `Retry-After`; stored
+results stay available (`docs/api.md`).
 """
 
 
@@ -63,7 +67,7 @@ def create_app(
         app.state.verifier = verifier
         app.state.audit = log
         app.state.driver = the_driver
-        app.state.store = Store(the_driver, chosen.neo4j_database)
+        app.state.store = Store(the_driver, chosen.neo4j_database, app.state.metrics)
         try:
             yield
         finally:
@@ -79,9 +83,11 @@ def create_app(
         docs_url=None,  # served from the package by install_docs (no CDN)
         redoc_url=None,
     )
+    app.state.metrics = Metrics()
     install_error_handlers(app)
     install_docs(app)
     app.add_middleware(AuditMiddleware)
-    for module in (health, alerts, clusters, subjects, trends, audit):
+    app.add_middleware(RequestTelemetry)  # added last: runs first, measures the audit write
+    for module in (health, alerts, clusters, subjects, trends, audit, metrics):
         app.include_router(module.router)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -23,27 +24,61 @@ audit_app = typer.Typer(
 )
 
 
+class LogLevel(StrEnum):
+    """The application log's threshold (``KNOOPPUNT_LOG_LEVEL``)."""
+
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
 def serve(
-    host: Annotated[str, typer.Option(help="address to listen on (loopback by default)")] = (
-        "127.0.0.1"
-    ),
-    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    host: Annotated[
+        str, typer.Option(metavar="ADDRESS", help="address to listen on (loopback by default)")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", min=1, max=65535, help="TCP port")] = 8000,
     instance: Annotated[
-        str | None, typer.Option("--instance", "-i", help="local Neo4j instance")
+        str | None,
+        typer.Option("--instance", "-i", metavar="NAME", help="local Neo4j instance"),
     ] = None,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+    log_level: Annotated[
+        LogLevel | None,
+        typer.Option(
+            metavar="LEVEL",
+            help="debug, info, warning or error (default: KNOOPPUNT_LOG_LEVEL, else info)",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the API (one process: the audit log is written by one writer).
+
+    Logs go to stderr, one line per request: JSON unless stderr is a terminal
+    (KNOOPPUNT_LOG_FORMAT=json|console|auto); see docs/operations.md.
 
     Example: knooppunt serve --port 8000
     """
     import uvicorn
 
     from api.app import create_app
+    from graph.logs import configure_logging
 
     settings = get_settings()
+    if log_level is not None:
+        settings = settings.model_copy(update={"log_level": log_level.value})
+    configure_logging(settings)
     app = create_app(settings, instance=instance)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, workers=1)
+    # log_config=None: uvicorn keeps its hands off logging, its records reach our handler.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        log_level=settings.log_level,
+        access_log=False,
+        server_header=False,
+        workers=1,
+    )
 
 
 def _organisation(value: str) -> str:

@@ -5,6 +5,10 @@ A plain ASGI middleware (not ``BaseHTTPMiddleware``): it holds the response's fi
 then lets the response go. If the entry cannot be written the caller gets a 503 problem instead
 of the data (fail closed). A request that crashes the app is logged with status 500 before the
 error propagates.
+
+Not audited: a successful scrape of ``/metrics`` by the operator (it discloses no data about
+anyone, and a scrape every 15 s would be most of the log); a refused one is
+(``docs/decisions/056``).
 """
 
 from __future__ import annotations
@@ -21,8 +25,12 @@ from api.access import CASE_REFERENCE_HEADER
 from api.audit import AuditLog
 from api.auth import User
 from api.errors import PROBLEM_JSON, AuditUnavailableError
+from api.metrics import Metrics
 
-__all__ = ["AuditMiddleware"]
+__all__ = ["NOT_AUDITED_WHEN_OK", "AuditMiddleware"]
+
+#: Route templates whose successful requests are not audited (see the module's docstring).
+NOT_AUDITED_WHEN_OK: Final = frozenset({"/metrics"})
 
 _MAX_VALUE = 200
 _CASE_HEADER: Final = CASE_REFERENCE_HEADER.lower().encode("latin-1")
@@ -72,6 +80,7 @@ class AuditMiddleware:
         endpoint = getattr(route, "path", None) or scope.get("path", "")
         entry: dict[str, Any] = {
             "kind": "request",
+            "request_id": state.get("request_id"),
             "subject": user.subject if user else None,
             "org": user.org if user else None,
             "role": user.role.value if user else None,
@@ -96,7 +105,21 @@ class AuditMiddleware:
             await self.app(scope, receive, send)
             return
         audit: AuditLog = scope["app"].state.audit
+        metrics: Metrics = scope["app"].state.metrics
         started = time.perf_counter()
+
+        async def append(status: int) -> None:
+            route = getattr(scope.get("route"), "path", None)
+            if status < 400 and route in NOT_AUDITED_WHEN_OK:
+                return
+            began = time.perf_counter()
+            try:
+                await audit.append(self._entry(scope, status, started))
+            except AuditUnavailableError:
+                metrics.audit_errors.inc()
+                raise
+            metrics.audit_latency.observe(time.perf_counter() - began)
+
         responded = False
         refused = False
 
@@ -107,7 +130,7 @@ class AuditMiddleware:
             if message["type"] == "http.response.start":
                 responded = True
                 try:
-                    await audit.append(self._entry(scope, int(message["status"]), started))
+                    await append(int(message["status"]))
                 except AuditUnavailableError as e:
                     refused = True
                     await _send_problem(send, e)
@@ -121,7 +144,7 @@ class AuditMiddleware:
                 # No response without an entry: if even this fails, the 500 still goes out
                 # (it discloses nothing) and the log's broken state refuses what follows.
                 with contextlib.suppress(AuditUnavailableError):
-                    await audit.append(self._entry(scope, 500, started))
+                    await append(500)
             raise
 
 

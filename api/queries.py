@@ -50,6 +50,36 @@ PARTIAL_DELIVERIES: Final = (
     "AS rows"
 )
 
+#: For ``/metrics``, read at scrape time: analysis runs and deliveries per status with their
+#: summed wall time, and the latest completed one of each (its duration and when it finished).
+#: Durations and times are in epoch milliseconds; runs still going count without a duration.
+#: One record; few AnalysisRun and Delivery nodes exist (one per run, one per delivery).
+OPERATIONS_RECORDS: Final = (
+    "CALL () { "
+    f"MATCH (r:{_L.ANALYSIS_RUN}) "
+    "WITH r.status AS status, count(*) AS n, "
+    "sum(r.finished_at.epochMillis - r.started_at.epochMillis) AS millis "
+    "RETURN collect({status: status, n: n, millis: millis}) AS analysis } "
+    "CALL () { "
+    f"MATCH (r:{_L.ANALYSIS_RUN} {{status: 'completed'}}) "
+    "WITH r ORDER BY r.finished_at DESC LIMIT 1 "
+    "RETURN collect({at: r.finished_at.epochMillis, "
+    "millis: r.finished_at.epochMillis - r.started_at.epochMillis}) AS last_analysis } "
+    "CALL () { "
+    f"MATCH (d:{_L.DELIVERY}) "
+    "WITH d.status AS status, count(*) AS n, "
+    "sum(d.committed_at.epochMillis - d.started_at.epochMillis) AS millis, "
+    "sum(coalesce(d.rows, 0)) AS rows, sum(coalesce(d.rejected, 0)) AS rejected "
+    "RETURN collect({status: status, n: n, millis: millis, rows: rows, rejected: rejected}) "
+    "AS deliveries } "
+    "CALL () { "
+    f"MATCH (d:{_L.DELIVERY} {{status: 'committed'}}) "
+    "WITH d ORDER BY d.committed_at DESC LIMIT 1 "
+    "RETURN collect({at: d.committed_at.epochMillis, "
+    "millis: d.committed_at.epochMillis - d.started_at.epochMillis}) AS last_delivery } "
+    "RETURN analysis, last_analysis, deliveries, last_delivery"
+)
+
 # --- alerts ---------------------------------------------------------------------------------
 
 #: A page of alerts, newest first, with the caller's organisation's status.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -21,6 +22,8 @@ import neo4j
 import neo4j.time
 
 from api import queries as q
+from api.metrics import Metrics, query_name
+from graph.logs import get_logger
 from graph.model import NodeLabel
 
 __all__ = [
@@ -35,6 +38,7 @@ __all__ = [
 
 #: Client-side limit on one query; past it the request gets a 503.
 QUERY_TIMEOUT_S: Final = 10.0
+_log = get_logger("knooppunt.api.store")
 _JSON_PROPERTIES = frozenset(
     {"region_counts", "evidence", "score_explanation", "key_players", "details", "params"}
 )
@@ -194,23 +198,48 @@ class NetworkResult:
 class Store:
     """The API's data access: one instance per app, around the process's one driver."""
 
-    def __init__(self, driver: neo4j.AsyncDriver, database: str) -> None:
+    def __init__(
+        self, driver: neo4j.AsyncDriver, database: str, metrics: Metrics | None = None
+    ) -> None:
         self.driver = driver
         self.database = database
+        self.metrics = metrics if metrics is not None else Metrics()
 
     async def _run(
         self, query: str, params: dict[str, Any] | None = None, *, write: bool = False
     ) -> list[dict[str, Any]]:
+        """Run one query; its duration and any error are counted under its constant's name."""
         mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
-        async with asyncio.timeout(QUERY_TIMEOUT_S):
-            async with self.driver.session(
-                database=self.database, default_access_mode=mode
-            ) as session:
-                result = await session.run(query, params or {})
-                keys = result.keys()
-                # Not ``record.data()``: its recursive export walks every value and costs more
-                # than the query; the API's queries return maps and lists, not nodes or paths.
-                return [dict(zip(keys, record, strict=True)) async for record in result]
+        name = query_name(query)
+        metrics = self.metrics
+        started = time.perf_counter()
+        metrics.sessions_in_use.inc()
+        try:
+            async with asyncio.timeout(QUERY_TIMEOUT_S):
+                async with self.driver.session(
+                    database=self.database, default_access_mode=mode
+                ) as session:
+                    result = await session.run(query, params or {})
+                    keys = result.keys()
+                    # Not ``record.data()``: its recursive export walks every value and costs
+                    # more than the query; the API's queries return maps and lists.
+                    rows = [dict(zip(keys, record, strict=True)) async for record in result]
+        except (neo4j.exceptions.DriverError, neo4j.exceptions.Neo4jError, OSError) as e:
+            # TimeoutError is an OSError. The class names the failure; the driver's message
+            # may hold the server address, and a query's parameters never appear here.
+            metrics.query_errors.labels(name, type(e).__name__).inc()
+            _log.warning("neo4j query failed", query=name, error=type(e).__name__)
+            raise
+        finally:
+            metrics.sessions_in_use.dec()
+        metrics.query_latency.labels(name).observe(time.perf_counter() - started)
+        return rows
+
+    async def operations_records(self) -> dict[str, Any]:
+        """Analysis runs and deliveries per status, and the latest completed of each (for
+        ``/metrics``; :data:`api.queries.OPERATIONS_RECORDS`)."""
+        rows = await self._run(q.OPERATIONS_RECORDS)
+        return rows[0]
 
     async def _rows(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Run a query that returns its rows collected into one record (``rows``).

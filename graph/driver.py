@@ -18,9 +18,13 @@ from graph.errors import ConfigurationError, Neo4jUnavailableError
 from graph.localdb.instance import InstancePaths, load_state, read_password
 from graph.settings import Settings
 
-__all__ = ["ConnectionInfo", "connect", "connect_async", "connection_info"]
+__all__ = ["POOL_SIZE", "ConnectionInfo", "connect", "connect_async", "connection_info"]
 
 _USER_AGENT = "knooppunt/0.1"
+
+#: Connections one driver keeps at most (the driver's default, stated so that the API's
+#: metrics can show how much of it is in use).
+POOL_SIZE = 100
 
 # Queries read optional properties (an alert's `growth`, a status's `changed_at`) that a young
 # database may never have written; Neo4j then sends an UNRECOGNIZED warning on every call, which
@@ -94,6 +98,7 @@ def connect(
         auth=(info.user, info.password),
         user_agent=_USER_AGENT,
         notifications_disabled_categories=_QUIET_CATEGORIES,
+        max_connection_pool_size=POOL_SIZE,
     )
     if verify:
         try:
@@ -120,4 +125,5 @@ def connect_async(settings: Settings, instance: str | None = None) -> neo4j.Asyn
         auth=(info.user, info.password),
         user_agent=_USER_AGENT,
         notifications_disabled_categories=_QUIET_CATEGORIES,
+        max_connection_pool_size=POOL_SIZE,
     )

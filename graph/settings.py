@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     audit_log: Path | None = None
     case_reference_pattern: str = r"^[A-Z]{2,6}-\d{4}-\d{3,6}$"
 
+    #: Application log: ``json`` (one object per line, for a log collector), ``console``
+    #: (readable on a terminal), or ``auto``: console when stderr is a terminal, else JSON.
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    #: The operator's bearer token for ``/metrics``; unset: ``/metrics`` is not served (404).
+    metrics_token: SecretStr | None = None
+    metrics_token_file: Path | None = None
+
     geography_dir: Path = Field(
         PACKAGED_GEOGRAPHY_DIR,
         description="PC4 and municipality tables; default: the ones shipped with the package",
@@ -129,6 +137,10 @@ class Settings(BaseSettings):
                 continue
             if not secret or secret == DEV_SECRET or len(secret) < 32:
                 problems.append(f"KNOOPPUNT_{name.upper()} must be set (32+ characters)")
+        if self.metrics_token is not None:
+            token = self.metrics_token.get_secret_value()
+            if token == DEV_SECRET or len(token) < 32:
+                problems.append("KNOOPPUNT_METRICS_TOKEN must have 32+ characters (or be unset)")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -149,7 +161,7 @@ class Settings(BaseSettings):
 
 
 #: Secrets that may come from a file named by ``KNOOPPUNT_<NAME>_FILE`` (Docker secrets).
-_SECRET_FILES: tuple[str, ...] = ("jwt_secret", "audit_key")
+_SECRET_FILES: tuple[str, ...] = ("jwt_secret", "audit_key", "metrics_token")
 
 
 def _read_secret(path: Path, variable: str) -> str:

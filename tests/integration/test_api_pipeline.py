@@ -12,6 +12,7 @@ from typing import Any
 import neo4j
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from api.app import create_app
@@ -22,6 +23,8 @@ from tests.integration.api_seed import AUDIT_KEY, CASE, JWT_SECRET, auth
 from tests.integration.conftest import wipe
 
 pytestmark = pytest.mark.slow
+
+METRICS_TOKEN = "operator-metrics-token-0123456789abcdef"
 
 
 def _knooppunt(*args: str) -> None:
@@ -55,6 +58,7 @@ def settings(neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
             "jwt_secret": SecretStr(JWT_SECRET),
             "audit_key": SecretStr(AUDIT_KEY),
             "audit_log": tmp_path_factory.mktemp("audit") / "api-audit.log",
+            "metrics_token": SecretStr(METRICS_TOKEN),
         }
     )
 
@@ -137,3 +141,38 @@ def test_bibob_check_and_export_on_real_members(client: TestClient, settings: Se
     trends = client.get("/trends", params={"by": "region,year"}, headers=liec)
     assert trends.status_code == 200
     assert verify_log(settings.audit_log or Path(), AUDIT_KEY.encode()).ok
+
+
+def test_metrics_count_the_real_runs(
+    client: TestClient, settings: Settings, pipeline: neo4j.Driver
+) -> None:
+    """``/metrics`` reads the ingest and analysis records the pipeline's own commands wrote."""
+    client.get("/alerts", headers=auth(settings, "LIEC"))
+    records, _, _ = pipeline.execute_query(
+        "MATCH (d:Delivery {status: 'committed'}) "
+        "RETURN count(d) AS deliveries, sum(d.rows) AS rows, "
+        "max(d.committed_at).epochMillis AS last_at",
+        database_=settings.neo4j_database,
+    )
+    (figures,) = records
+    scrape = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert scrape.status_code == 200
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(scrape.text)
+        for s in family.samples
+    }
+    assert samples[("knooppunt_neo4j_up", ())] == 1
+    committed = (("status", "committed"),)
+    assert figures["deliveries"] > 0
+    assert samples[("knooppunt_ingest_deliveries_total", committed)] == figures["deliveries"]
+    assert samples[("knooppunt_ingest_rows_total", (("outcome", "read"),))] == figures["rows"]
+    assert samples[("knooppunt_ingest_seconds_total", committed)] > 0
+    assert samples[("knooppunt_ingest_last_completed_timestamp_seconds", ())] == (
+        figures["last_at"] / 1000
+    )
+    assert samples[("knooppunt_analysis_runs_total", (("status", "completed"),))] == 1
+    assert samples[("knooppunt_analysis_last_duration_seconds", ())] > 0
+    alerts_page = (("le", "+Inf"), ("query", "ALERTS_PAGE"))
+    assert samples[("knooppunt_neo4j_query_duration_seconds_bucket", alerts_page)] >= 1
+    assert not any(k[0] == "knooppunt_neo4j_query_errors_total" for k in samples)

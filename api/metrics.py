@@ -1,0 +1,194 @@
+"""Prometheus metrics of the API process (prometheus-client), served at ``/metrics``.
+
+One :class:`Metrics` per app, on its own registry (several apps in one test process do not
+collide). What is counted where:
+
+- requests, latency and in-flight requests: :class:`api.telemetry.RequestTelemetry`;
+- Neo4j queries (duration and errors per named query, sessions in use): :class:`api.store.Store`;
+- audit writes (latency, failures): :class:`api.middleware.AuditMiddleware`;
+- ingest and analysis runs: read from their records in Neo4j when ``/metrics`` is scraped
+  (:data:`api.queries.OPERATIONS_RECORDS`), so that they count runs of every process, also the
+  scheduled jobs that end before any scrape; ``knooppunt_neo4j_up`` says whether that read
+  worked (the scrape itself never fails because Neo4j is down).
+
+Labels hold route templates, query names, methods, status codes and error classes only: never a
+path, a parameter value or anything a caller sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Final
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    PlatformCollector,
+    ProcessCollector,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
+
+from api import queries as q
+from graph.driver import POOL_SIZE
+
+__all__ = ["Metrics", "query_name"]
+
+#: Request latency buckets (seconds): the API's target is tens of milliseconds.
+_LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+#: Audit writes are one fsync, batched: sub-millisecond to tens of milliseconds.
+_AUDIT_BUCKETS: Final = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+
+#: Query text -> the name of its constant in :mod:`api.queries` (the ``query`` label).
+_QUERY_NAMES: Final[dict[str, str]] = {
+    value: name
+    for name, value in vars(q).items()
+    if name.isupper() and isinstance(value, str) and not name.startswith("_")
+}
+
+
+def query_name(query: str) -> str:
+    """The ``query`` label of a Cypher text: its constant's name, ``other`` if it has none."""
+    return _QUERY_NAMES.get(query, "other")
+
+
+def _package_version() -> str:
+    try:
+        return version("knooppunt")
+    except PackageNotFoundError:  # a checkout that was never installed
+        return "unknown"
+
+
+class _OperationsCollector(Collector):
+    """Ingest and analysis figures from the last read of their records in Neo4j."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, Any] | None = None
+
+    def collect(self) -> Iterator[Metric]:
+        records = self.records
+        if records is None:  # Neo4j did not answer this scrape: say nothing rather than 0
+            return
+        for prefix, kind, runs_key, last_key in (
+            ("knooppunt_analysis", "analysis runs", "analysis", "last_analysis"),
+            ("knooppunt_ingest", "deliveries", "deliveries", "last_delivery"),
+        ):
+            unit = "runs" if prefix == "knooppunt_analysis" else "deliveries"
+            count = CounterMetricFamily(
+                f"{prefix}_{unit}", f"Recorded {kind} by status", labels=["status"]
+            )
+            seconds = CounterMetricFamily(
+                f"{prefix}_seconds",
+                f"Summed wall time of finished {kind} by status",
+                labels=["status"],
+            )
+            for row in records[runs_key]:
+                status = str(row["status"] or "unknown")
+                count.add_metric([status], float(row["n"]))
+                seconds.add_metric([status], float(row["millis"] or 0) / 1000)
+            yield count
+            yield seconds
+            last = records[last_key]
+            duration = GaugeMetricFamily(
+                f"{prefix}_last_duration_seconds",
+                f"Wall time of the latest completed one of the {kind}",
+            )
+            finished = GaugeMetricFamily(
+                f"{prefix}_last_completed_timestamp_seconds",
+                f"When the latest completed one of the {kind} finished (Unix time)",
+            )
+            if last:
+                duration.add_metric([], float(last[0]["millis"]) / 1000)
+                finished.add_metric([], float(last[0]["at"]) / 1000)
+            yield duration
+            yield finished
+        rows = CounterMetricFamily(
+            "knooppunt_ingest_rows", "Rows of recorded deliveries by outcome", labels=["outcome"]
+        )
+        rows.add_metric(["read"], float(sum(r["rows"] for r in records["deliveries"])))
+        rows.add_metric(["rejected"], float(sum(r["rejected"] for r in records["deliveries"])))
+        yield rows
+
+
+class Metrics:
+    """The app's metrics; see the module's docstring for where each is measured."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        registry = self.registry
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        Info("knooppunt_build", "The running Knooppunt version", registry=registry).info(
+            {"version": _package_version()}
+        )
+        self.requests = Counter(
+            "knooppunt_http_requests",
+            "HTTP requests answered, by route template and status",
+            ["method", "route", "status"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "knooppunt_http_request_duration_seconds",
+            "Time from request to the end of the response, by route template",
+            ["method", "route"],
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.in_flight = Gauge(
+            "knooppunt_http_requests_in_flight", "Requests being answered", registry=registry
+        )
+        self.query_latency = Histogram(
+            "knooppunt_neo4j_query_duration_seconds",
+            "Neo4j queries of the API, by query (its constant in api.queries)",
+            ["query"],
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.query_errors = Counter(
+            "knooppunt_neo4j_query_errors",
+            "Neo4j queries that failed, by query and error class",
+            ["query", "error"],
+            registry=registry,
+        )
+        self.sessions_in_use = Gauge(
+            "knooppunt_neo4j_sessions_in_use",
+            "Driver sessions open (each holds one pooled connection while its query runs)",
+            registry=registry,
+        )
+        Gauge(
+            "knooppunt_neo4j_pool_max_size",
+            "Connections the driver's pool holds at most",
+            registry=registry,
+        ).set(POOL_SIZE)
+        self.neo4j_up = Gauge(
+            "knooppunt_neo4j_up",
+            "1 when this scrape's read of the run records in Neo4j worked, else 0",
+            registry=registry,
+        )
+        self.audit_latency = Histogram(
+            "knooppunt_audit_write_duration_seconds",
+            "Time to write and fsync a request's audit entry",
+            buckets=_AUDIT_BUCKETS,
+            registry=registry,
+        )
+        self.audit_errors = Counter(
+            "knooppunt_audit_write_errors",
+            "Audit entries that could not be written (the request was refused)",
+            registry=registry,
+        )
+        self._operations = _OperationsCollector()
+        registry.register(self._operations)
+
+    def exposition(self, records: dict[str, Any] | None, accept: str = "") -> tuple[bytes, str]:
+        """The exposition and its content type, in the format the scraper's ``Accept`` header
+        asks for (OpenMetrics, else Prometheus text 0.0.4), with the run figures of
+        ``records`` (``None``: Neo4j did not answer)."""
+        self.neo4j_up.set(0 if records is None else 1)
+        self._operations.records = records
+        encode, content_type = choose_encoder(accept)
+        return encode(self.registry), content_type
