@@ -44,7 +44,13 @@ class FoundCluster:
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    """|a & b| / |a | b| (0 for two empty sets)."""
+    """|a & b| / |a | b| (0 for two empty sets).
+
+    Examples
+    --------
+    >>> jaccard(frozenset({"a", "b"}), frozenset({"b", "c"}))
+    0.3333333333333333
+    """
     union = len(a | b)
     return len(a & b) / union if union else 0.0
 
