@@ -51,6 +51,7 @@ from graph.driver import connect
 from graph.geography import load_geography
 from graph.localdb import server
 from graph.localdb.instance import MemorySizes
+from graph.localdb.process import instance_paths
 from graph.model import ENTITY_LABEL
 from graph.queries import WIPE_ALL
 from graph.schema import apply_schema
@@ -348,7 +349,7 @@ def run(
         driver = connect(settings, instance)
         mappings = load_mappings()
         geography = load_geography(settings.require_geography_dir())
-        import_dir = server.instance_paths(settings, instance).import_dir
+        import_dir = instance_paths(settings, instance).import_dir
         # LOAD CSV reads file:/// URLs from the import directory; prepared before any timing.
         loads = prepare_peer(deliveries, mappings, geography, import_dir)
 
