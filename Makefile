@@ -24,12 +24,13 @@ export UV
 # api/static/vendor/ (git-ignored, shipped in the wheel); manifest.json is written last.
 ASSETS := api/static/vendor/manifest.json
 
-.PHONY: help venv assets lock demo demo-stop test lint typecheck unit integration clean
+.PHONY: help venv assets lock docs demo demo-stop test lint typecheck unit integration clean
 
 help:
 	@echo "make demo   start Neo4j, generate, ingest, analyse, write pages, serve the API"
 	@echo "make test   ruff, mypy --strict, unit and integration tests (starts and stops Neo4j)"
 	@echo "make lock   re-resolve uv.lock after changing the dependencies in pyproject.toml"
+	@echo "make docs   regenerate docs/graph-model.md from graph/data/graph-model.yaml"
 
 $(UV):
 	$(PYTHON) -m venv $(UV_DIR)
@@ -43,6 +44,10 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 
 lock: | $(UV)
 	$(UV) lock
+
+# docs/graph-model.md is generated from graph/data/graph-model.yaml (a unit test fails when stale).
+docs: venv
+	$(BIN)/python -m graph.model_doc
 
 $(ASSETS): frontend/package.json frontend/package-lock.json frontend/.npmrc frontend/build.mjs
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build

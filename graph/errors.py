@@ -14,6 +14,7 @@ __all__ = [
     "GraphError",
     "KnooppuntError",
     "LocalNeo4jError",
+    "ModelError",
     "Neo4jUnavailableError",
 ]
 
@@ -58,3 +59,9 @@ class Neo4jUnavailableError(GraphError):
     """Neo4j does not answer over Bolt."""
 
     exit_code = ExitCode.NEO4J_UNAVAILABLE
+
+
+class ModelError(GraphError):
+    """The graph model file (``graph/data/graph-model.yaml``) is malformed or incomplete."""
+
+    exit_code = ExitCode.CONFIGURATION

@@ -37,7 +37,7 @@ from typing import Any, Final
 import yaml
 
 from graph.geography import Geography
-from graph.model import NodeLabel, RelType
+from graph.model import NodeLabel, RelType, graph_model
 from ingest.codelists import PARTNERS, TOKEN_KINDS
 from ingest.errors import MappingError
 from ingest.validate import CODELISTS, COLUMN_TYPES, ColumnSpec, Violation, convert
@@ -58,22 +58,12 @@ __all__ = [
 
 MAPPINGS_DIR: Final = Path(__file__).parent / "mappings"
 
-#: Properties each entity label may carry (``docs/graph-model.md``); ``id`` and provenance are
-#: set by the writer. Address properties other than the key parts are derived from geography.
+#: Properties a mapping may set per entity label, from the graph model
+#: (``graph/data/graph-model.yaml``); ``id`` and provenance are set by the writer, and derived
+#: properties (an address's municipality and region) by ingest itself.
 ENTITY_PROPERTIES: Final[dict[NodeLabel, frozenset[str]]] = {
-    NodeLabel.PERSON: frozenset({"birth_year", "sex"}),
-    NodeLabel.COMPANY: frozenset({"name", "legal_form", "sbi", "cash_intensive", "tax_debt"}),
-    NodeLabel.ADDRESS: frozenset({"postcode", "house_number", "addition"}),
-    NodeLabel.VEHICLE: frozenset(),
-    NodeLabel.PHONE: frozenset(),
-    NodeLabel.BANK_ACCOUNT: frozenset(),
-    NodeLabel.CLUB: frozenset({"name", "chapter", "club_kind"}),
-    NodeLabel.INCIDENT: frozenset({"type", "date"}),
-    NodeLabel.INVESTIGATION: frozenset({"kind", "offence_codes", "decision"}),
-    NodeLabel.PERMIT_APPLICATION: frozenset({"kind", "date", "decision"}),
+    label: frozenset(kind.properties) for label, kind in graph_model().entities.items()
 }
-
-_P, _C, _A = NodeLabel.PERSON, NodeLabel.COMPANY, NodeLabel.ADDRESS
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,28 +75,10 @@ class LinkRule:
     properties: frozenset[str]
 
 
-def _rule(sources: set[NodeLabel], targets: set[NodeLabel], *props: str) -> LinkRule:
-    return LinkRule(frozenset(sources), frozenset(targets), frozenset(props))
-
-
-#: The relationship table of ``docs/graph-model.md``.
+#: The link kinds of the graph model: which labels each joins, what a mapping may set on it.
 LINK_RULES: Final[dict[RelType, LinkRule]] = {
-    RelType.LIVES_AT: _rule({_P}, {_A}, "since", "until"),
-    RelType.REGISTERED_AT: _rule({_C}, {_A}, "kind"),
-    RelType.DIRECTORSHIP: _rule({_P, _C}, {_C}, "since"),
-    RelType.OWNERSHIP: _rule({_P, _C}, {_C, _A, NodeLabel.VEHICLE}, "share"),
-    RelType.EMPLOYMENT: _rule({_P}, {_C}, "since", "until"),
-    RelType.MEMBERSHIP: _rule({_P}, {NodeLabel.CLUB}, "role"),
-    RelType.USES: _rule({_P}, {NodeLabel.VEHICLE, NodeLabel.PHONE}),
-    RelType.HOLDS: _rule({_P, _C}, {NodeLabel.BANK_ACCOUNT}),
-    RelType.RENTS: _rule({_P, _C}, {_A}, "since"),
-    RelType.INVOLVED_IN: _rule({_P, _C, NodeLabel.VEHICLE}, {NodeLabel.INCIDENT}, "role"),
-    RelType.SUBJECT_OF: _rule({_P, _C}, {NodeLabel.INVESTIGATION}, "role"),
-    RelType.APPLIED_FOR: _rule({_P, _C}, {NodeLabel.PERMIT_APPLICATION}),
-    RelType.CONCERNS: _rule({NodeLabel.PERMIT_APPLICATION, NodeLabel.INCIDENT}, {_A}),
-    RelType.ASSOCIATE: _rule({_P}, {_P}, "kind"),
-    RelType.SHIPMENT: _rule({_C}, {_C}, "count"),
-    RelType.SPONSOR: _rule({_P, _C}, {_P}),
+    rel: LinkRule(frozenset(kind.sources), frozenset(kind.targets), frozenset(kind.properties))
+    for rel, kind in graph_model().links.items()
 }
 
 #: A node to merge: label, id, properties (``None`` values are not written).
