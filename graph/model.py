@@ -1,35 +1,19 @@
-"""The graph's vocabulary: node labels and relationship types, as allow-listed enums.
+"""The graph's model: node labels and relationship types, as allow-listed enums.
 
 Labels and relationship types are never taken from input (Cypher cannot parameterise them);
 code that needs one in a query picks it from these enums. ``docs/graph-model.md`` describes
-each label's key and properties and each relationship's direction.
+each label's key and properties and each relationship's direction. Regions, typologies and the
+code lists are the vocabulary (:mod:`graph.vocabulary`).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ENTITY_LABEL", "REGIONS", "TYPOLOGIES", "NodeLabel", "RelType"]
+__all__ = ["ENTITY_LABEL", "NodeLabel", "RelType"]
 
 #: Extra label on every entity node (not on Delivery or analysis results), indexed on ``id``.
 ENTITY_LABEL = "Entity"
-
-#: The RIECs' own region names, in the order of the police units RE01..RE10.
-REGIONS: tuple[str, ...] = (
-    "Noord",
-    "Oost-Nederland",
-    "Midden-Nederland",
-    "Noord-Holland",
-    "Amsterdam-Amstelland",
-    "Den Haag",
-    "Rotterdam",
-    "Zeeland-West-Brabant",
-    "Oost-Brabant",
-    "Limburg",
-)
-
-#: Cluster typologies, shared by the ground truth, the analysis and the API.
-TYPOLOGIES: tuple[str, ...] = ("omg", "cannabis", "other")
 
 
 class NodeLabel(StrEnum):

@@ -15,7 +15,7 @@ from api.routers import problem_responses
 from api.routers.alerts import REGION_PATTERN, TYPOLOGY_PATTERN
 from api.schemas import SuppressedCell, TrendTable
 from api.trends import DEFAULT_MIN_CELL, Period, periods_between, suppress_table
-from ingest.codelists import INCIDENT_TYPES
+from graph.vocabulary import INCIDENT_TYPES
 
 __all__ = ["router"]
 

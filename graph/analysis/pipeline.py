@@ -31,7 +31,7 @@ from graph.analysis.projection import (
     project,
 )
 from graph.analysis.scoring import Evidence, ScoreLine, cross_regions, score, typology
-from graph.model import REGIONS
+from graph.vocabulary import REGIONS
 
 __all__ = [
     "AnalysisResult",

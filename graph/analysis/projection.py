@@ -31,7 +31,7 @@ import pandas as pd
 
 from graph.analysis.errors import AnalysisInputError
 from graph.analysis.params import AnalysisParams
-from graph.model import REGIONS
+from graph.vocabulary import REGIONS
 
 __all__ = [
     "CONNECTOR_KINDS",

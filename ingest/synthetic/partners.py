@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Final
 
-from graph.model import REGIONS
-from ingest.codelists import PARTNERS
+from graph.vocabulary import PARTNERS, REGIONS
 from ingest.synthetic.files import DeliverySpec, FileSpec
 
 __all__ = ["FILES", "GEM_BIBOB_SOURCES", "GEM_BRP_SOURCES", "NATIONAL", "deliveries", "region_code"]

@@ -11,7 +11,7 @@ from graph.cli import main
 from graph.errors import ExitCode
 from graph.geography import load_geography
 from graph.settings import get_settings
-from ingest.codelists import TOKEN_PATTERN
+from graph.vocabulary import TOKEN_PATTERN
 from ingest.pseudonymise import DEMO_KEY
 from ingest.synthetic import generate
 
