@@ -15,6 +15,8 @@ __all__ = [
     "KnooppuntError",
     "LocalNeo4jError",
     "Neo4jUnavailableError",
+    "NotFoundError",
+    "SchemaError",
 ]
 
 
@@ -58,3 +60,13 @@ class Neo4jUnavailableError(GraphError):
     """Neo4j does not answer over Bolt."""
 
     exit_code = ExitCode.NEO4J_UNAVAILABLE
+
+
+class SchemaError(GraphError):
+    """A declared schema item is malformed or the server refused it."""
+
+
+class NotFoundError(GraphError):
+    """The cluster or subject asked for is not in the graph (the message names no identifier)."""
+
+    exit_code = ExitCode.BAD_INPUT
