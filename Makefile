@@ -52,7 +52,7 @@ assets: $(ASSETS)
 venv: $(STAMP) $(ASSETS)
 
 lint: venv
-	$(BIN)/ruff check graph ingest api tests benchmarks
+	$(BIN)/ruff check graph ingest api knooppunt tests benchmarks
 
 typecheck: venv
 	$(BIN)/mypy
@@ -69,15 +69,15 @@ test: venv
 	fi; \
 	stop() { if [ -n "$$started" ]; then $(KNP) db stop --instance $(TEST_INSTANCE) || true; fi; }; \
 	trap stop EXIT; \
-	echo "== ruff"; $(BIN)/ruff check graph ingest api tests benchmarks; \
+	echo "== ruff"; $(BIN)/ruff check graph ingest api knooppunt tests benchmarks; \
 	echo "== mypy --strict"; $(BIN)/mypy; \
 	echo "== pytest"; KNOOPPUNT_TEST_INSTANCE=$(TEST_INSTANCE) $(BIN)/pytest tests
 
 demo: venv
-	$(BIN)/python -m graph.demo
+	$(BIN)/python -m knooppunt.demo
 
 demo-stop: venv
-	$(BIN)/python -m graph.demo --stop
+	$(BIN)/python -m knooppunt.demo --stop
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache artifacts frontend/node_modules api/static/vendor

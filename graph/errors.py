@@ -1,7 +1,7 @@
 """The exception family of the ``graph`` package, and the root of the project's errors.
 
 Every error a user can cause or meet carries an exit code, so that the CLI maps errors to
-exit codes in one place (``graph.cli``) and scripts can tell failures apart.
+exit codes in one place (``knooppunt.cli``) and scripts can tell failures apart.
 """
 
 from __future__ import annotations

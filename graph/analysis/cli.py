@@ -15,7 +15,7 @@ from graph.analysis.evaluate import load_truth
 from graph.analysis.params import AnalysisParams
 from graph.analysis.runner import analyse as run_analyse
 from graph.analysis.runner import read_found_clusters
-from graph.cli import iso_date
+from graph.cli_types import iso_date
 from graph.settings import get_settings
 
 __all__ = ["analyse", "evaluate"]

@@ -7,7 +7,6 @@ each step, and ends by printing where to look. The API keeps running in the back
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -17,14 +16,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Annotated
 
 import httpx
+import typer
 from rich.console import Console
 from rich.table import Table
 
 from graph.settings import get_settings
 
-__all__ = ["main"]
+__all__ = ["app", "main", "run_demo"]
 
 PRESET = "medium"
 SEED = 2026
@@ -200,15 +201,33 @@ def run_demo() -> None:
     (demo_dir / "timings.json").write_text(json.dumps(dict(steps.timings), indent=2))
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="make demo", description=__doc__)
-    parser.add_argument("--stop", action="store_true", help="stop the demo's API server")
-    args = parser.parse_args(argv)
-    if args.stop:
+app = typer.Typer(
+    name="make demo",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.command()
+def demo(
+    stop: Annotated[bool, typer.Option("--stop", help="stop the demo's API server")] = False,
+) -> None:
+    """Start Neo4j, generate, ingest, analyse, serve the API and write pages.
+
+    Every step runs the real CLI; the API keeps running in the background until --stop
+    (make demo-stop).
+    """
+    if stop:
         stopped = _stop_api(get_settings().home)
         _console.print("API stopped" if stopped else "no demo API was running")
         return
     run_demo()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``make demo`` (and ``make demo-stop``: ``--stop``); exits with the demo's status."""
+    app(args=argv, prog_name="make demo")
 
 
 if __name__ == "__main__":
