@@ -28,7 +28,7 @@ ASSETS := api/static/vendor/manifest.json
 
 help:
 	@echo "make demo   start Neo4j, generate, ingest, analyse, write pages, serve the API"
-	@echo "make test   ruff, mypy --strict, unit and integration tests (starts and stops Neo4j)"
+	@echo "make test   ruff, import contracts, mypy --strict, unit and integration tests (starts and stops Neo4j)"
 	@echo "make lock   re-resolve uv.lock after changing the dependencies in pyproject.toml"
 
 $(UV):
@@ -52,7 +52,8 @@ assets: $(ASSETS)
 venv: $(STAMP) $(ASSETS)
 
 lint: venv
-	$(BIN)/ruff check graph ingest api knooppunt tests benchmarks
+	@echo "== ruff"; $(BIN)/ruff check graph ingest api knooppunt tests benchmarks
+	@echo "== import contracts"; $(BIN)/lint-imports --no-logo
 
 typecheck: venv
 	$(BIN)/mypy
@@ -70,6 +71,7 @@ test: venv
 	stop() { if [ -n "$$started" ]; then $(KNP) db stop --instance $(TEST_INSTANCE) || true; fi; }; \
 	trap stop EXIT; \
 	echo "== ruff"; $(BIN)/ruff check graph ingest api knooppunt tests benchmarks; \
+	echo "== import contracts"; $(BIN)/lint-imports --no-logo; \
 	echo "== mypy --strict"; $(BIN)/mypy; \
 	echo "== pytest"; KNOOPPUNT_TEST_INSTANCE=$(TEST_INSTANCE) $(BIN)/pytest tests
 
@@ -80,4 +82,4 @@ demo-stop: venv
 	$(BIN)/python -m knooppunt.demo --stop
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache artifacts frontend/node_modules api/static/vendor
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache artifacts frontend/node_modules api/static/vendor
