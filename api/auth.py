@@ -8,7 +8,7 @@ settings in this order:
 - ``KNOOPPUNT_JWT_PUBLIC_KEY_FILE``: RS256 against one PEM public key;
 - otherwise HS256 with ``KNOOPPUNT_JWT_SECRET`` (local use; ``knooppunt token`` mints these).
 
-Claims: ``sub`` (who), ``org`` (a RIEC region name exactly as in :data:`graph.model.REGIONS`,
+Claims: ``sub`` (who), ``org`` (a RIEC region name exactly as in :data:`graph.vocabulary.REGIONS`,
 or ``LIEC``), ``role`` (``analyst``, ``coordinator`` or ``privacy-officer``) and ``exp``.
 """
 
@@ -23,8 +23,8 @@ import jwt
 
 from api.errors import UnauthorizedError
 from graph.errors import ConfigurationError
-from graph.model import REGIONS
 from graph.settings import Settings
+from graph.vocabulary import REGIONS
 
 __all__ = [
     "LIEC",

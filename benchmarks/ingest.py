@@ -46,7 +46,6 @@ from typing import Any
 
 import neo4j
 
-from graph.cli import main as knooppunt
 from graph.driver import connect
 from graph.geography import load_geography
 from graph.localdb import server
@@ -61,6 +60,7 @@ from ingest.cli import find_deliveries, ingest_paths
 from ingest.delivery import check_delivery, iter_records
 from ingest.mapping import load_mappings
 from ingest.writer import DEFAULT_BATCH_SIZE, BatchWriter, content_checksum, source_of
+from knooppunt.cli import main as knooppunt
 
 # The peer runs the writer's own statements (ingest.queries.write_nodes / write_links): the part
 # after ``UNWIND $rows AS row``, with ``row`` built from a CSV line instead of a parameter.

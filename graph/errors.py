@@ -1,7 +1,7 @@
 """The exception family of the ``graph`` package, and the root of the project's errors.
 
 Every error a user can cause or meet carries an exit code, so that the CLI maps errors to
-exit codes in one place (``graph.cli``) and scripts can tell failures apart.
+exit codes in one place (``knooppunt.cli``) and scripts can tell failures apart.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ __all__ = [
     "LocalNeo4jError",
     "ModelError",
     "Neo4jUnavailableError",
+    "NotFoundError",
+    "SchemaError",
 ]
 
 
@@ -65,3 +67,11 @@ class ModelError(GraphError):
     """The graph model file (``graph/data/graph-model.yaml``) is malformed or incomplete."""
 
     exit_code = ExitCode.CONFIGURATION
+class SchemaError(GraphError):
+    """A declared schema item is malformed or the server refused it."""
+
+
+class NotFoundError(GraphError):
+    """The cluster or subject asked for is not in the graph (the message names no identifier)."""
+
+    exit_code = ExitCode.BAD_INPUT

@@ -1,9 +1,10 @@
-"""The graph's vocabulary: node labels and relationship types, as allow-listed enums.
+"""The graph's model: node labels and relationship types, as allow-listed enums.
 
 Labels and relationship types are never taken from input (Cypher cannot parameterise them);
 code that needs one in a query picks it from these enums. What each entity label holds and
 what each link type joins is data, ``graph/data/graph-model.yaml``, loaded and checked here
 (:func:`graph_model`); ``docs/graph-model.md`` is generated from it (``graph.model_doc``).
+Regions, typologies and the code lists are the vocabulary (:mod:`graph.vocabulary`).
 """
 
 from __future__ import annotations
@@ -22,9 +23,7 @@ __all__ = [
     "ENTITY_LABEL",
     "MODEL_FILE",
     "NON_ENTITY_LABELS",
-    "REGIONS",
     "RESULT_REL_TYPES",
-    "TYPOLOGIES",
     "EntityKind",
     "GraphModel",
     "LinkKind",
@@ -36,23 +35,6 @@ __all__ = [
 
 #: Extra label on every entity node (not on Delivery or analysis results), indexed on ``id``.
 ENTITY_LABEL = "Entity"
-
-#: The RIECs' own region names, in the order of the police units RE01..RE10.
-REGIONS: tuple[str, ...] = (
-    "Noord",
-    "Oost-Nederland",
-    "Midden-Nederland",
-    "Noord-Holland",
-    "Amsterdam-Amstelland",
-    "Den Haag",
-    "Rotterdam",
-    "Zeeland-West-Brabant",
-    "Oost-Brabant",
-    "Limburg",
-)
-
-#: Cluster typologies, shared by the ground truth, the analysis and the API.
-TYPOLOGIES: tuple[str, ...] = ("omg", "cannabis", "other")
 
 
 class NodeLabel(StrEnum):

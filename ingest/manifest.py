@@ -1,7 +1,7 @@
 """Delivery manifests (``manifest.json``): parsing, code-list checks and file checksums.
 
 The format is defined in ``docs/delivery-format.md``. A manifest is checked completely before a
-single data row is read: partner and legal basis against ``ingest.codelists``, every file present,
+single data row is read: partner and legal basis against ``graph.vocabulary``, every file present,
 its SHA-256 equal to the manifest's. Messages name the manifest and the key, never a value that
 could be a pseudonym.
 """
@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ingest.codelists import LEGAL_BASES, PARTNERS
+from graph.vocabulary import LEGAL_BASES, PARTNERS
 from ingest.errors import DeliveryError
 
 __all__ = [

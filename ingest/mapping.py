@@ -38,7 +38,7 @@ import yaml
 
 from graph.geography import Geography
 from graph.model import NodeLabel, RelType, graph_model
-from ingest.codelists import PARTNERS, TOKEN_KINDS
+from graph.vocabulary import PARTNERS, TOKEN_KINDS
 from ingest.errors import MappingError
 from ingest.validate import CODELISTS, COLUMN_TYPES, ColumnSpec, Violation, convert
 

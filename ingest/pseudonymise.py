@@ -36,7 +36,7 @@ from typing import Final, Literal, get_args
 
 from graph.errors import ExitCode
 from graph.settings import Settings
-from ingest.codelists import TOKEN_KINDS, TOKEN_PATTERN
+from graph.vocabulary import TOKEN_KINDS, TOKEN_PATTERN
 from ingest.errors import IngestError
 
 __all__ = [

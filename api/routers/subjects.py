@@ -26,7 +26,7 @@ from api.schemas import (
     SubjectExport,
 )
 from api.store import Store
-from ingest.codelists import TOKEN_PATTERN
+from graph.vocabulary import TOKEN_PATTERN
 
 __all__ = ["KVK_PATTERN", "router"]
 

@@ -14,7 +14,7 @@ from graph.analysis.evaluate import evaluate as evaluate_clusters
 from graph.analysis.evaluate import load_truth
 from graph.analysis.params import AnalysisParams
 from graph.analysis.runner import analyse_database, read_found_clusters
-from graph.cli import iso_date
+from graph.cli_types import iso_date
 from graph.settings import get_settings
 
 __all__ = ["analyse", "evaluate"]

@@ -17,7 +17,7 @@ from graph.analysis.graphs import KINDS, PARTNER_CODES, AnalysisGraph, IntArray,
 from graph.analysis.keyplayers import MemberStats, cluster_subgraph, key_players
 from graph.analysis.params import AnalysisParams
 from graph.analysis.scoring import Evidence, ScoreLine, cross_regions
-from graph.model import REGIONS
+from graph.vocabulary import REGIONS
 
 __all__ = ["ClusterResult", "describe_clusters"]
 

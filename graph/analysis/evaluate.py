@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.analysis.errors import AnalysisInputError
-from graph.model import TYPOLOGIES
+from graph.vocabulary import TYPOLOGIES
 
 __all__ = ["FoundCluster", "evaluate", "jaccard", "load_truth"]
 

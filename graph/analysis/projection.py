@@ -41,7 +41,7 @@ from graph.analysis.graphs import (
     RawGraph,
 )
 from graph.analysis.params import AnalysisParams
-from graph.model import REGIONS
+from graph.vocabulary import REGIONS
 
 __all__ = ["graph_from_edges", "project"]
 

@@ -28,11 +28,10 @@ import neo4j
 import networkx as nx
 
 from graph import queries
-from graph.errors import ExitCode, GraphError
+from graph.errors import NotFoundError
 from graph.model import NodeLabel, RelType
 
 __all__ = [
-    "NotFoundError",
     "load_cluster_graph",
     "load_subject_graph",
     "node_key",
@@ -50,12 +49,6 @@ _TIE_TYPES: Final = frozenset(
     }
 )
 _KEY_CHUNK: Final = 2_000
-
-
-class NotFoundError(GraphError):
-    """The cluster or subject asked for is not in the graph (the message names no identifier)."""
-
-    exit_code = ExitCode.BAD_INPUT
 
 
 def node_key(kind: str, entity_id: str) -> str:

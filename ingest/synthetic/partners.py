@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Final
 
-from graph.model import REGIONS
-from ingest.codelists import PARTNERS
+from graph.vocabulary import PARTNERS, REGIONS
 from ingest.mapping import MAPPINGS_DIR, load_mappings
 from ingest.synthetic.files import DateStyle, DeliverySpec, FileSpec
 

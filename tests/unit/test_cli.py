@@ -17,9 +17,9 @@ import pytest
 import typer
 from typer._click import Command, Context
 
-from graph.cli import app, main
 from graph.errors import ExitCode
 from graph.settings import get_settings
+from knooppunt.cli import app, main
 
 KNOOPPUNT = Path(sys.executable).with_name("knooppunt")
 

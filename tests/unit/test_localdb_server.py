@@ -240,7 +240,7 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def test_cli_status_json_and_exit_code(cli_env: None, capsys: pytest.CaptureFixture[str]) -> None:
-    from graph.cli import main
+    from knooppunt.cli import main
 
     assert main(["db", "status", "--instance", "nothing", "--json"]) == ExitCode.NEO4J_UNAVAILABLE
     shown = json.loads(capsys.readouterr().out)
@@ -252,8 +252,8 @@ def test_cli_status_json_and_exit_code(cli_env: None, capsys: pytest.CaptureFixt
 def test_cli_start_refuses_an_external_server(
     cli_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from graph.cli import main
     from graph.settings import get_settings
+    from knooppunt.cli import main
 
     monkeypatch.setenv("NEO4J_URI", "neo4j+s://abc.databases.neo4j.io")
     monkeypatch.setenv("NEO4J_PASSWORD", "not-used-here")
