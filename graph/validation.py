@@ -22,12 +22,12 @@ token: key 'sub': must be a string; token: key 'name': unknown key (allowed: sub
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import NoneType, UnionType
 from typing import Any, Final, Union, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
@@ -37,6 +37,7 @@ __all__ = [
     "describe",
     "explain",
     "problems",
+    "refuse_unless",
     "rule_error",
 ]
 
@@ -102,6 +103,24 @@ def rule_error(rule: str, name: str = "rule") -> PydanticCustomError:
     """The error a validator of ours raises: ``rule`` is shown as it is, so never put the
     value in it."""
     return PydanticCustomError(name, rule)
+
+
+def refuse_unless(test: Callable[[Any], bool], text: str) -> AfterValidator:
+    """A validator (for ``Annotated[...]``) that refuses a value failing ``test`` with ``text``.
+
+    >>> from typing import Annotated
+    >>> from pydantic import TypeAdapter
+    >>> Small = Annotated[int, refuse_unless(lambda n: n < 10, "must be below 10")]
+    >>> TypeAdapter(Small).validate_python(3)
+    3
+    """
+
+    def check(value: Any) -> Any:
+        if not test(value):
+            raise rule_error(text)
+        return value
+
+    return AfterValidator(check)
 
 
 def _dotted(loc: Sequence[int | str], root: str | None) -> str:

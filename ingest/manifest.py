@@ -32,7 +32,7 @@ from pydantic import (
     field_validator,
 )
 
-from graph.validation import explain, rule_error
+from graph.validation import explain, refuse_unless, rule_error
 from ingest.codelists import LEGAL_BASES, PARTNERS
 from ingest.errors import DeliveryError
 
@@ -110,13 +110,8 @@ def _plain_name(name: str) -> str:
     return name
 
 
-def _matching(pattern: re.Pattern[str], rule: str) -> AfterValidator:
-    def check(text: str) -> str:
-        if not pattern.fullmatch(text):
-            raise rule_error(rule)
-        return text
-
-    return AfterValidator(check)
+def _matching(pattern: re.Pattern[str], text: str) -> AfterValidator:
+    return refuse_unless(lambda value: pattern.fullmatch(value) is not None, text)
 
 
 def _known_encoding(encoding: str) -> str:
@@ -149,31 +144,30 @@ class ManifestDocument(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    format_version: StrictInt
-    partner: StrictStr
+    format_version: Annotated[
+        StrictInt, refuse_unless(lambda v: v == 1, "unsupported (expected 1)")
+    ]
+    partner: Annotated[
+        StrictStr,
+        refuse_unless(PARTNERS.__contains__, "unknown partner code (see docs/delivery-format.md)"),
+    ]
     delivery_id: Annotated[
         StrictStr, _matching(DELIVERY_ID_PATTERN, f"must match {DELIVERY_ID_PATTERN.pattern}")
     ]
     extract_date: IsoDate
-    legal_basis: StrictStr
+    legal_basis: Annotated[
+        StrictStr,
+        refuse_unless(
+            LEGAL_BASES.__contains__, "unknown legal-basis code (see docs/delivery-format.md)"
+        ),
+    ]
     retain_until: IsoDate | None = None
-    reject_threshold: StrictFloat | None = None
+    reject_threshold: (
+        Annotated[StrictFloat, refuse_unless(lambda t: 0 <= t <= 1, "must be between 0 and 1")]
+        | None
+    ) = None
     region: StrictStr | None = None
     files: list[ManifestFileEntry]
-
-    @field_validator("format_version")
-    @classmethod
-    def _version(cls, version: int) -> int:
-        if version != 1:
-            raise rule_error("unsupported (expected 1)")
-        return version
-
-    @field_validator("partner")
-    @classmethod
-    def _partner(cls, partner: str) -> str:
-        if partner not in PARTNERS:
-            raise rule_error("unknown partner code (see docs/delivery-format.md)")
-        return partner
 
     @field_validator("delivery_id")
     @classmethod
@@ -183,13 +177,6 @@ class ManifestDocument(BaseModel):
             raise rule_error("must start with the partner code")
         return delivery_id
 
-    @field_validator("legal_basis")
-    @classmethod
-    def _legal_basis(cls, basis: str) -> str:
-        if basis not in LEGAL_BASES:
-            raise rule_error("unknown legal-basis code (see docs/delivery-format.md)")
-        return basis
-
     @field_validator("retain_until")
     @classmethod
     def _retain_until(cls, retain: date | None, info: ValidationInfo) -> date | None:
@@ -197,13 +184,6 @@ class ManifestDocument(BaseModel):
         if retain is not None and extract is not None and retain < extract:
             raise rule_error("lies before extract_date")
         return retain
-
-    @field_validator("reject_threshold")
-    @classmethod
-    def _threshold(cls, threshold: float | None) -> float | None:
-        if threshold is not None and not 0 <= threshold <= 1:
-            raise rule_error("must be between 0 and 1")
-        return threshold
 
     @field_validator("files")
     @classmethod

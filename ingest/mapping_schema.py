@@ -14,7 +14,6 @@ import re
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -24,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from graph.validation import rule_error
+from graph.validation import refuse_unless, rule_error
 from ingest.codelists import PARTNERS, TOKEN_KINDS
 from ingest.validate import CODELISTS, COLUMN_TYPES
 
@@ -57,12 +56,9 @@ def _texts(value: Any) -> Any:
     return value
 
 
-def _partner(code: str) -> str:
-    if code not in PARTNERS:
-        raise rule_error("unknown partner code (see docs/delivery-format.md)")
-    return code
-
-
+PartnerCode = Annotated[
+    str, refuse_unless(PARTNERS.__contains__, "unknown partner code (see docs/delivery-format.md)")
+]
 Texts = Annotated[tuple[str, ...], BeforeValidator(_one_or_many)]
 Conditions = Annotated[tuple["ConditionDocument", ...], _none_as(()), BeforeValidator(_one_or_many)]
 Properties = Annotated[dict[str, "PropertyDocument"], _none_as({})]
@@ -73,11 +69,21 @@ class ColumnDocument(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    type: str
+    type: Annotated[
+        str,
+        refuse_unless(
+            COLUMN_TYPES.__contains__, f"unknown column type (one of {sorted(COLUMN_TYPES)})"
+        ),
+    ]
     required: bool = False
     format: Texts = ()
     kind: str | None = Field(default=None, validate_default=True)
-    codelist: str | None = None
+    codelist: (
+        Annotated[
+            str, refuse_unless(CODELISTS.__contains__, f"unknown code list ({sorted(CODELISTS)})")
+        ]
+        | None
+    ) = None
     values: Annotated[tuple[str, ...] | None, BeforeValidator(_texts)] = Field(
         default=None, validate_default=True
     )
@@ -86,26 +92,12 @@ class ColumnDocument(BaseModel):
     max: float | None = None
     pattern: Annotated[str | None, BeforeValidator(lambda v: v if v is None else str(v))] = None
 
-    @field_validator("type")
-    @classmethod
-    def _type(cls, kind: str) -> str:
-        if kind not in COLUMN_TYPES:
-            raise rule_error(f"unknown column type (one of {sorted(COLUMN_TYPES)})")
-        return kind
-
     @field_validator("kind")
     @classmethod
     def _kind(cls, kind: str | None, info: ValidationInfo) -> str | None:
         if info.data.get("type") == "token" and kind not in TOKEN_KINDS:
             raise rule_error(f"token columns need a kind ({sorted(TOKEN_KINDS)})")
         return kind
-
-    @field_validator("codelist")
-    @classmethod
-    def _codelist(cls, name: str | None) -> str | None:
-        if name is not None and name not in CODELISTS:
-            raise rule_error(f"unknown code list ({sorted(CODELISTS)})")
-        return name
 
     @field_validator("values")
     @classmethod
@@ -217,7 +209,7 @@ class MappingDocument(BaseModel):
 
     source: str
     description: str | None = None
-    partners: Annotated[list[Annotated[str, AfterValidator(_partner)]], Field(min_length=1)]
+    partners: Annotated[list[PartnerCode], Field(min_length=1)]
     csv: Annotated[CsvDocument, _none_as({})] = CsvDocument()
     columns: Annotated[
         dict[str, ColumnDocument], BeforeValidator(_shorthand_columns), Field(min_length=1)
