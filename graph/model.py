@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from graph.errors import ModelError
+from graph.validation import explain
 
 __all__ = [
     "ENTITY_LABEL",
@@ -148,7 +149,8 @@ def _with_names(raw: object, key: str) -> object:
 
 
 def parse_graph_model(text: str, *, source: str = "graph-model.yaml") -> GraphModel:
-    """Parse and check a graph model; a :class:`~graph.errors.ModelError` names key and rule.
+    """Parse and check a graph model; a :class:`~graph.errors.ModelError` names key and rule
+    (:mod:`graph.validation`'s format).
 
     The model must describe every entity label of :class:`NodeLabel` and every ingest link
     type of :class:`RelType`, and nothing else.
@@ -156,9 +158,9 @@ def parse_graph_model(text: str, *, source: str = "graph-model.yaml") -> GraphMo
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise ModelError(f"{source}: not valid YAML (rule: YAML syntax)") from e
+        raise ModelError(f"{source}: not valid YAML") from e
     if not isinstance(raw, dict):
-        raise ModelError(f"{source}: top level (rule: a mapping with entities and links)")
+        raise ModelError(f"{source}: key '': must be a mapping with entities, links and provenance")
     raw = {
         **raw,
         "entities": _with_names(raw.get("entities"), "label"),
@@ -167,9 +169,7 @@ def parse_graph_model(text: str, *, source: str = "graph-model.yaml") -> GraphMo
     try:
         model = GraphModel.model_validate(raw)
     except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ModelError(f"{source}: key {where} (rule: {first['msg']})") from None
+        raise ModelError(explain(e, source=source, model=GraphModel)) from None
     _check_complete(model, source)
     return model
 
@@ -180,7 +180,7 @@ def _check_complete(model: GraphModel, source: str) -> None:
         missing = sorted(entities - set(model.entities))
         extra = sorted(set(model.entities) - entities)
         raise ModelError(
-            f"{source}: key entities (rule: every entity label once; missing {missing}, "
+            f"{source}: key 'entities': must name every entity label once (missing {missing}, "
             f"not entities {extra})"
         )
     links = set(RelType) - RESULT_REL_TYPES
@@ -188,13 +188,13 @@ def _check_complete(model: GraphModel, source: str) -> None:
         absent = sorted(str(t) for t in links - set(model.links))
         unknown = sorted(str(t) for t in set(model.links) - links)
         raise ModelError(
-            f"{source}: key links (rule: every ingest link type once; missing {absent}, "
+            f"{source}: key 'links': must name every ingest link type once (missing {absent}, "
             f"not ingest links {unknown})"
         )
     for kind in model.links.values():
         wrong = sorted(set(kind.sources + kind.targets) - entities)
         if wrong:
-            raise ModelError(f"{source}: key links.{kind.type} (rule: joins entity labels only)")
+            raise ModelError(f"{source}: key 'links.{kind.type}': may join entity labels only")
 
 
 @lru_cache(maxsize=1)

@@ -72,9 +72,7 @@ def test_a_broken_model_is_refused_naming_the_key(old: str, new: str, key: str) 
     with pytest.raises(ModelError) as info:
         parse_graph_model(_model_text(**{old: new}), source="model.yaml")
     message = str(info.value)
-    assert message.startswith("model.yaml: key ")
-    assert key in message
-    assert "rule:" in message
+    assert message.startswith(f"model.yaml: key '{key}")
 
 
 def test_the_graph_model_page_is_generated_and_current() -> None:
