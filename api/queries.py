@@ -13,6 +13,7 @@ from typing import Final
 from graph.model import ENTITY_LABEL as _E
 from graph.model import NodeLabel as _L  # noqa: N814
 from graph.model import RelType as _R  # noqa: N814
+from graph.results import AlertRecord, EventRecord, MembershipRecord, projection
 
 #: Relationship types between entities that the API shows (not analysis results).
 LINK_TYPES: Final[tuple[str, ...]] = tuple(
@@ -23,12 +24,15 @@ LINK_TYPES: Final[tuple[str, ...]] = tuple(
 _RETAINED = "(l.retain_until IS NULL OR l.retain_until >= $today)"
 
 
-#: An alert's properties, with its datetime as epoch milliseconds (hydrating Neo4j DateTime
-#: values costs far more than the rest of a page of alerts).
-_ALERT = (
-    "a {.id, .kind, .cluster_id, .regions, .new_regions, .typology, .score, .growth, .run_id, "
-    ".initial, .summary, created_at: a.created_at.epochMillis}"
-)
+#: An alert's fields (:class:`graph.results.AlertRecord`), with its datetime as epoch
+#: milliseconds (hydrating Neo4j DateTime values costs far more than the rest of a page).
+_ALERT = projection("a", AlertRecord, created_at="a.created_at.epochMillis")
+
+
+#: A member's fields (:class:`graph.results.MembershipRecord` and its id).
+_MEMBER = projection("r", MembershipRecord, id="m.id")
+#: A history event's fields (:class:`graph.results.EventRecord`), its datetime in milliseconds.
+_EVENT = projection("e", EventRecord, at="e.at.epochMillis")
 
 
 def _node(v: str) -> str:
@@ -141,9 +145,9 @@ CLUSTER_DETAIL: Final = (
     "AS cluster, "
     f"COLLECT {{ MATCH (m:{_E})-[r:{_R.MEMBER_OF_CLUSTER}]->(c) "
     "  WHERE $all OR r.region = $region "
-    "  RETURN r {.*, id: m.id} ORDER BY coalesce(r.rank, 1000000), m.id } AS members, "
+    f"  RETURN {_MEMBER} ORDER BY coalesce(r.rank, 1000000), m.id }} AS members, "
     f"COLLECT {{ MATCH (e:{_L.CLUSTER_EVENT})-[:{_R.ABOUT}]->(c) "
-    "  RETURN e {.*, at: e.at.epochMillis} ORDER BY e.at, e.id } AS history, "
+    f"  RETURN {_EVENT} ORDER BY e.at, e.id }} AS history, "
     f"COLLECT {{ MATCH (a:{_L.ALERT})-[:{_R.ABOUT}]->(c) "
     "  RETURN a.id ORDER BY a.created_at DESC, a.id } AS alerts"
 )

@@ -1,4 +1,8 @@
-"""Request and response bodies of the API (pydantic), with examples for the OpenAPI document."""
+"""Request and response bodies of the API (pydantic), with examples for the OpenAPI document.
+
+Alerts, cluster summaries, members and history events extend the analysis's result records
+(:mod:`graph.results`): their stored fields are defined once, there.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from graph.results import AlertRecord, ClusterRecord, EventRecord, MembershipRecord
 
 __all__ = [
     "AccessRecord",
@@ -78,23 +84,9 @@ class Readiness(_Model):
 # --- alerts ---------------------------------------------------------------------------------
 
 
-class Alert(_Model):
+class Alert(AlertRecord):
     """An alert about a cluster, with the caller's organisation's status of it."""
 
-    id: str = Field(examples=["AL-3f9a1c2b7d4e"])
-    kind: str = Field(
-        examples=["new_cross_region"], description="new_cross_region, grown, new_region or typology"
-    )
-    cluster_id: str = Field(examples=["CL-1a2b3c4d"])
-    regions: list[str] = Field(examples=[["Limburg", "Oost-Brabant"]])
-    new_regions: list[str] = Field(default_factory=list)
-    typology: str | None = Field(None, examples=["cannabis"])
-    score: float | None = Field(None, examples=[72.5])
-    growth: float | None = None
-    created_at: datetime | None = None
-    run_id: str | None = None
-    initial: bool = False
-    summary: str | None = Field(None, examples=["new cross-region cannabis cluster, 14 members"])
     cross_region: bool = False
     status: AlertStatusValue = "open"
     status_changed_at: datetime | None = None
@@ -118,20 +110,8 @@ class AlertStatusRecord(_Model):
     changed_by: str | None = None
 
 
-class ClusterSummary(_Model):
+class ClusterSummary(ClusterRecord):
     """The organisation-level facts of a cluster (no person-level data)."""
-
-    id: str
-    status: str | None = None
-    size: int | None = None
-    persons: int | None = None
-    companies: int | None = None
-    regions: list[str] = Field(default_factory=list)
-    region_counts: dict[str, int] = Field(default_factory=dict)
-    cross_region: bool = False
-    typology: str | None = None
-    score: float | None = None
-    flagged: bool = False
 
 
 class AlertDetail(Alert):
@@ -163,31 +143,16 @@ class StatusChangeResult(_Model):
 # --- clusters -------------------------------------------------------------------------------
 
 
-class Member(_Model):
+class Member(MembershipRecord):
     """A cluster member shown as a token (or KvK number) with its role in the cluster."""
 
     model_config = ConfigDict(extra="allow")
 
     id: str = Field(examples=["PRS-ABCDEFGHIJKLMNOPQRSTUVWXYZ"])
-    kind: str | None = Field(None, examples=["person"])
-    region: str | None = None
-    degree: int | None = None
-    betweenness: float | None = None
-    core: int | None = None
-    is_broker: bool | None = None
-    connects_regions: bool | None = None
-    scarce_role: str | None = None
-    rank: int | None = None
 
 
-class ClusterEvent(_Model):
+class ClusterEvent(EventRecord):
     """A history event of a cluster (new, grown, shrunk, split, merged, dissolved)."""
-
-    id: str
-    kind: str
-    at: datetime | None = None
-    run_id: str | None = None
-    details: dict[str, Any] = Field(default_factory=dict)
 
 
 class ClusterDetail(ClusterSummary):

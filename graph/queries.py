@@ -250,13 +250,13 @@ ANALYSIS_DISSOLVE_CLUSTERS = (
     "SET c.status = 'dissolved', c.stale = true, c.updated_at = $at"
 )
 
-#: History events (``$rows``: ``{id, cluster_id, kind, details}``).
+#: History events (``$rows``: ``{id, cluster_id, props}``; ``props`` from
+#: ``graph.results.EventRecord``, ``details`` as a JSON string).
 ANALYSIS_WRITE_EVENTS = (
     "UNWIND $rows AS row "
     f"MATCH (c:{_L.CLUSTER} {{id: row.cluster_id}}) "
     f"MERGE (e:{_L.CLUSTER_EVENT} {{id: row.id}}) "
-    "SET e.run_id = $run_id, e.cluster_id = row.cluster_id, e.kind = row.kind, e.at = $at, "
-    "e.details = row.details "
+    "SET e += row.props, e.run_id = $run_id, e.at = $at "
     f"MERGE (e)-[:{_R.ABOUT}]->(c)"
 )
 

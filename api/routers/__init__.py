@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.errors import PROBLEM_JSON
-from api.schemas import Problem
+from api.schemas import ClusterSummary, Problem
 
 __all__ = ["cluster_summary", "problem_responses"]
 
@@ -54,20 +54,8 @@ def problem_responses(*codes: int, live_graph: bool = False) -> dict[int | str, 
 
 
 def cluster_summary(cluster: dict[str, Any]) -> dict[str, Any]:
-    """The organisation-level summary of a cluster (``ClusterSummary`` fields)."""
-    counts = cluster.get("region_counts") or {}
-    return {
-        "id": str(cluster.get("id")),
-        "status": cluster.get("status"),
-        "size": cluster.get("size"),
-        "persons": cluster.get("persons"),
-        "companies": cluster.get("companies"),
-        "regions": list(cluster.get("regions") or []),
-        "region_counts": {str(k): int(v) for k, v in counts.items()}
-        if isinstance(counts, dict)
-        else {},
-        "cross_region": bool(cluster.get("cross_region")),
-        "typology": cluster.get("typology"),
-        "score": cluster.get("score"),
-        "flagged": bool(cluster.get("flagged")),
-    }
+    """The organisation-level summary of a cluster (``ClusterSummary`` fields it holds)."""
+    summary = {k: cluster[k] for k in ClusterSummary.model_fields if cluster.get(k) is not None}
+    if not isinstance(summary.get("region_counts", {}), dict):
+        del summary["region_counts"]
+    return ClusterSummary.model_validate(summary).model_dump()

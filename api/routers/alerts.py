@@ -57,23 +57,8 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 def _alert(row: dict[str, Any]) -> Alert:
-    return Alert(
-        id=str(row["id"]),
-        kind=str(row.get("kind") or ""),
-        cluster_id=str(row.get("cluster_id") or ""),
-        regions=list(row.get("regions") or []),
-        new_regions=list(row.get("new_regions") or []),
-        typology=row.get("typology"),
-        score=row.get("score"),
-        growth=row.get("growth"),
-        created_at=row.get("created_at"),
-        run_id=row.get("run_id"),
-        initial=bool(row.get("initial")),
-        summary=row.get("summary"),
-        cross_region=bool(row.get("cross_region")),
-        status=row.get("status") or "open",
-        status_changed_at=row.get("status_changed_at"),
-    )
+    """An alert from its stored fields and the caller's status; absent values take defaults."""
+    return Alert.model_validate({k: v for k, v in row.items() if v is not None})
 
 
 @router.get(

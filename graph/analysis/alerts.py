@@ -14,29 +14,14 @@ Unchanged data gives the same clusters with the same state, hence no alerts.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 from graph.analysis.identity import PreviousCluster
 from graph.analysis.params import AnalysisParams
+from graph.results import AlertRecord
 
-__all__ = ["ALERT_KINDS", "AlertDraft", "alert_id", "alerts_for"]
+__all__ = ["ALERT_KINDS", "alert_id", "alerts_for"]
 
 ALERT_KINDS = ("new_cross_region", "grown", "new_region", "typology")
-
-
-@dataclass(frozen=True, slots=True)
-class AlertDraft:
-    """An alert before it is written (``Alert`` node in ``docs/analysis.md``)."""
-
-    id: str
-    kind: str
-    cluster_id: str
-    regions: list[str]
-    new_regions: list[str]
-    typology: str
-    score: float
-    growth: float | None
-    summary: str
 
 
 def alert_id(run_id: str, cluster_id: str, kind: str) -> str:
@@ -64,7 +49,7 @@ def alerts_for(
     flagged: bool,
     previous: PreviousCluster | None,
     params: AnalysisParams,
-) -> list[AlertDraft]:
+) -> list[AlertRecord]:
     """The alerts one cluster raises in this run (empty unless flagged).
 
     Examples
@@ -90,7 +75,7 @@ def alerts_for(
     """
     if not flagged:
         return []
-    out: list[AlertDraft] = []
+    out: list[AlertRecord] = []
     was_flagged = previous is not None and previous.flagged
     where = ", ".join(regions)
 
@@ -99,8 +84,9 @@ def alerts_for(
     ) -> None:
         ordered = (new or []) + [r for r in regions if r not in (new or [])]
         out.append(
-            AlertDraft(
+            AlertRecord(
                 id=alert_id(run_id, cluster_id, kind),
+                run_id=run_id,
                 kind=kind,
                 cluster_id=cluster_id,
                 regions=ordered,

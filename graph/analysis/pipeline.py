@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from graph.analysis.alerts import AlertDraft, alerts_for
+from graph.analysis.alerts import alerts_for
 from graph.analysis.clustering import Partition, components, leiden, to_igraph
 from graph.analysis.cores import find_cores
 from graph.analysis.describe import ClusterResult, describe_clusters
@@ -24,6 +24,7 @@ from graph.analysis.identity import Event, Matching, PreviousCluster, match_clus
 from graph.analysis.params import AnalysisParams
 from graph.analysis.projection import project
 from graph.analysis.scoring import score, typology
+from graph.results import AlertRecord
 
 __all__ = [
     "AnalysisResult",
@@ -45,7 +46,7 @@ class AnalysisResult:
     clusters: list[ClusterResult]
     events: list[Event]
     dissolved: list[str]
-    alerts: list[AlertDraft]
+    alerts: list[AlertRecord]
     nodes: int
     links: int
     modularity: float
@@ -109,9 +110,9 @@ def analyse_projection(
 
 def _score_and_alert(
     drafts: list[ClusterResult], matching: Matching, params: AnalysisParams, run_id: str
-) -> list[AlertDraft]:
+) -> list[AlertRecord]:
     """Give each cluster its matched id, typology, growth, score and flag; its alerts."""
-    alerts: list[AlertDraft] = []
+    alerts: list[AlertRecord] = []
     for d, cid, prev in zip(drafts, matching.ids, matching.previous, strict=True):
         d.id = cid
         d.typology = typology(d.evidence, params)
@@ -152,7 +153,7 @@ def _result(
     n_comm: int,
     drafts: list[ClusterResult],
     matching: Matching,
-    alerts: list[AlertDraft],
+    alerts: list[AlertRecord],
     timings: dict[str, float],
 ) -> AnalysisResult:
     return AnalysisResult(

@@ -14,6 +14,7 @@ import neo4j
 from graph import queries as q
 from graph.analysis.describe import ClusterResult
 from graph.analysis.pipeline import AnalysisResult
+from graph.results import EventRecord, MembershipRecord, stored
 
 __all__ = ["cluster_props", "event_id", "write_result"]
 
@@ -59,25 +60,39 @@ def _membership_rows(c: ClusterResult, run_id: str) -> list[dict[str, Any]]:
     for member, kind, region, s in zip(
         c.members, c.member_kinds, c.member_regions, c.member_stats, strict=True
     ):
-        rows.append(
-            {
-                "cluster": c.id,
-                "member": member,
-                "props": {
-                    "run_id": run_id,
-                    "kind": kind,
-                    "region": region,
-                    "degree": s.degree,
-                    "betweenness": s.betweenness,
-                    "core": s.core,
-                    "is_broker": s.is_broker,
-                    "connects_regions": s.connects_regions,
-                    "scarce_role": s.scarce_role,
-                    "rank": s.rank,
-                },
-            }
+        record = MembershipRecord(
+            run_id=run_id,
+            kind=kind,
+            region=region,
+            degree=s.degree,
+            betweenness=s.betweenness,
+            core=s.core,
+            is_broker=s.is_broker,
+            connects_regions=s.connects_regions,
+            scarce_role=s.scarce_role,
+            rank=s.rank,
         )
+        rows.append({"cluster": c.id, "member": member, "props": record.model_dump()})
     return rows
+
+
+def _event_rows(result: AnalysisResult, run_id: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for e in result.events:
+        record = EventRecord(
+            id=event_id(run_id, e.cluster_id, e.kind), kind=e.kind, details=e.details
+        )
+        props = {**stored(record), "cluster_id": e.cluster_id}
+        props["details"] = json.dumps(e.details, sort_keys=True)  # nested: stored as JSON
+        rows.append({"id": record.id, "cluster_id": e.cluster_id, "props": props})
+    return rows
+
+
+def _alert_rows(result: AnalysisResult, initial: bool) -> list[dict[str, Any]]:
+    return [
+        {"id": a.id, "props": stored(a.model_copy(update={"initial": initial}))}
+        for a in result.alerts
+    ]
 
 
 def write_result(
@@ -105,33 +120,9 @@ def write_result(
     members = [r for c in result.clusters for r in _membership_rows(c, run_id)]
     run(q.ANALYSIS_WRITE_MEMBERSHIPS, "rows", members, batch * 5)
     run(q.ANALYSIS_DISSOLVE_CLUSTERS, "ids", result.dissolved, batch, at=at)
-    events = [
-        {
-            "id": event_id(run_id, e.cluster_id, e.kind),
-            "cluster_id": e.cluster_id,
-            "kind": e.kind,
-            "details": json.dumps(e.details, sort_keys=True),
-        }
-        for e in result.events
-    ]
+    events = _event_rows(result, run_id)
     run(q.ANALYSIS_WRITE_EVENTS, "rows", events, batch, run_id=run_id, at=at)
-    alerts = [
-        {
-            "id": a.id,
-            "props": {
-                "kind": a.kind,
-                "cluster_id": a.cluster_id,
-                "regions": a.regions,
-                "new_regions": a.new_regions,
-                "typology": a.typology,
-                "score": a.score,
-                "growth": a.growth,
-                "initial": initial,
-                "summary": a.summary,
-            },
-        }
-        for a in result.alerts
-    ]
+    alerts = _alert_rows(result, initial)
     run(q.ANALYSIS_WRITE_ALERTS, "rows", alerts, batch, run_id=run_id, at=at)
     elapsed = time.perf_counter() - t0
     progress(

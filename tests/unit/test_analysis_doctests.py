@@ -26,6 +26,7 @@ PURE_MODULES = (
     "graph.analysis.pipeline",
     "graph.analysis.projection",
     "graph.analysis.scoring",
+    "graph.results",
 )
 
 
