@@ -15,6 +15,7 @@ __all__ = [
     "KnooppuntError",
     "LocalNeo4jError",
     "Neo4jUnavailableError",
+    "NotFoundError",
 ]
 
 
@@ -58,3 +59,9 @@ class Neo4jUnavailableError(GraphError):
     """Neo4j does not answer over Bolt."""
 
     exit_code = ExitCode.NEO4J_UNAVAILABLE
+
+
+class NotFoundError(GraphError):
+    """The cluster or subject asked for is not in the graph (the message names no identifier)."""
+
+    exit_code = ExitCode.BAD_INPUT

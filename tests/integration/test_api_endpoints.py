@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import neo4j
 from fastapi.testclient import TestClient
 
 from api.audit import read_entries, verify_log
 from graph.settings import Settings
+from graph.viz import load_cluster_graph
 from tests.integration.api_seed import (
     AL_CROSS,
     AL_GROWN,
@@ -199,6 +201,22 @@ def test_cluster_graph_with_provenance(api_client: TestClient, api_settings: Set
     kinds = {link["type"] for link in links}
     assert {"USES", "LIVES_AT", "DIRECTORSHIP"} <= kinds
     assert not body["truncated"]
+
+
+def test_cluster_graph_agrees_with_the_page_loader_and_has_no_twice_links(
+    api_client: TestClient, api_settings: Settings, seeded: neo4j.Driver
+) -> None:
+    """``/clusters/{id}/graph`` and ``knooppunt view`` read the same subgraph (one reader)."""
+    body = _get(
+        api_client, api_settings, f"/clusters/{CL_CROSS}/graph", "Limburg", case=CASE
+    ).json()
+    page = load_cluster_graph(seeded, CL_CROSS, database=api_settings.neo4j_database)
+    link_ids = [link["id"] for link in body["links"]]
+    assert len(link_ids) == len(set(link_ids))  # no link twice
+    assert len({(u, v, k) for u, v, k in page.edges(keys=True)}) == page.number_of_edges()
+    assert len(body["nodes"]) == page.number_of_nodes()
+    assert len(link_ids) == page.number_of_edges()
+    assert {n["id"] for n in body["nodes"]} == {d["id"] for _, d in page.nodes(data=True)}
 
 
 # --- subjects -------------------------------------------------------------------------------
