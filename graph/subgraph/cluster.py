@@ -48,6 +48,31 @@ def drop_outsider_links(nodes: Mapping[str, Node], links: list[Link]) -> list[Li
     return [link for link in links if not (outsider(link.source) and outsider(link.target))]
 
 
+def _around(
+    cluster_id: str,
+    members: list[str],
+    *,
+    today: date,
+    min_shared: int,
+    max_context: int,
+    max_outside: int,
+) -> Plan[tuple[list[str], bool]]:
+    """The keys of the context entities and outsiders of a cluster's ``members``; ``True``
+    with them when either was cut to its limit."""
+    common = {"keys": members, "link_types": list(LINK_TYPES), "today": today}
+    params = {**common, "min_shared": min_shared, "limit": max_context}
+    context = rows((yield queries.SUBGRAPH_CLUSTER_CONTEXT, params), "keys")
+    params = {
+        **common,
+        "cluster_id": cluster_id,
+        "tie_types": list(TIE_TYPES),
+        "min_shared": max(min_shared, 2),
+        "limit": max_outside,
+    }
+    outside = rows((yield queries.SUBGRAPH_CLUSTER_OUTSIDE, params), "keys")
+    return [*context, *outside], len(context) >= max_context or len(outside) >= max_outside
+
+
 def cluster_graph(
     cluster_id: str,
     *,
@@ -67,33 +92,15 @@ def cluster_graph(
     if not found:
         return None
     members = rows((yield queries.SUBGRAPH_CLUSTER_MEMBERS, {"cluster_id": cluster_id}), "keys")
-    common = {"keys": members, "link_types": list(LINK_TYPES), "today": today}
-    context = rows(
-        (
-            yield (
-                queries.SUBGRAPH_CLUSTER_CONTEXT,
-                {**common, "min_shared": min_shared, "limit": max_context},
-            )
-        ),
-        "keys",
+    around, truncated = yield from _around(
+        cluster_id,
+        members,
+        today=today,
+        min_shared=min_shared,
+        max_context=max_context,
+        max_outside=max_outside,
     )
-    outside = rows(
-        (
-            yield (
-                queries.SUBGRAPH_CLUSTER_OUTSIDE,
-                {
-                    **common,
-                    "cluster_id": cluster_id,
-                    "tie_types": list(TIE_TYPES),
-                    "min_shared": max(min_shared, 2),
-                    "limit": max_outside,
-                },
-            )
-        ),
-        "keys",
-    )
-    keys = list(dict.fromkeys([*members, *context, *outside]))
-    truncated = len(context) >= max_context or len(outside) >= max_outside
+    keys = list(dict.fromkeys([*members, *around]))
     if max_nodes is not None and len(keys) > max_nodes:
         keys, truncated = keys[:max_nodes], True
     nodes = yield from read_nodes(keys, cluster_id=cluster_id, today=today)

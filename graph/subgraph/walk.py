@@ -116,6 +116,26 @@ def find_subject(subject_id: str, *, kind: NodeLabel | None, today: date) -> Pla
     return nodes[0].key, nodes[0].kind
 
 
+def _walk(walk: Walk, *, hub_limit: int, today: date) -> Plan[None]:
+    """Expand level by level up to the walk's depth or path length, noting flagged members."""
+    frontier = [walk.start]
+    for level in range(1, max(walk.depth, walk.path_hops) + 1):
+        if not frontier:
+            break
+        params = {
+            "keys": frontier,
+            "start": walk.start,
+            "hub_limit": hub_limit,
+            "link_types": list(LINK_TYPES),
+            "today": today,
+            "fanout": walk.max_nodes,
+        }
+        new = walk.step(level, rows((yield queries.SUBGRAPH_EXPAND, params)))
+        if walk.path_hops and new:
+            walk.note_flagged(rows((yield queries.SUBGRAPH_FLAGGED, {"keys": new})), new)
+        frontier = walk.next_frontier(level, new)
+
+
 def neighbourhood(
     subject_id: str,
     *,
@@ -133,22 +153,7 @@ def neighbourhood(
     walk = Walk.begin(start, subject_id, depth=depth, path_hops=path_hops, max_nodes=max_nodes)
     if path_hops:
         walk.note_flagged(rows((yield queries.SUBGRAPH_FLAGGED, {"keys": [start]})), [start])
-    frontier = [start]
-    for level in range(1, max(depth, path_hops) + 1):
-        if not frontier:
-            break
-        params = {
-            "keys": frontier,
-            "start": start,
-            "hub_limit": hub_limit,
-            "link_types": list(LINK_TYPES),
-            "today": today,
-            "fanout": max_nodes,
-        }
-        new = walk.step(level, rows((yield queries.SUBGRAPH_EXPAND, params)))
-        if path_hops and new:
-            walk.note_flagged(rows((yield queries.SUBGRAPH_FLAGGED, {"keys": new})), new)
-        frontier = walk.next_frontier(level, new)
+    yield from _walk(walk, hub_limit=hub_limit, today=today)
     nodes = yield from read_nodes(list(walk.shown), cluster_id=None, today=today)
     links, _ = yield from read_links(list(nodes), today=today)
     return Neighbourhood(

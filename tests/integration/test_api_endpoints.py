@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.audit import read_entries, verify_log
 from graph.settings import Settings
-from graph.viz import load_cluster_graph
+from graph.viz import load_cluster_graph, load_subject_graph
 from tests.integration.api_seed import (
     AL_CROSS,
     AL_GROWN,
@@ -242,6 +242,22 @@ def test_bibob_check_of_a_person(api_client: TestClient, api_settings: Settings)
     assert IDS["pL3"] not in {n["id"] for n in shallow["nodes"]}
     assert shallow["flagged_paths"][0]["hops"] == 2
     assert _get(api_client, api_settings, url, "Limburg", case=CASE, depth=4).status_code == 422
+
+
+def test_network_agrees_with_the_page_loader(
+    api_client: TestClient, api_settings: Settings, seeded: neo4j.Driver
+) -> None:
+    """``/subjects/{token}/network`` and ``knooppunt view --subject`` walk the same way."""
+    for depth in (1, 2, 3):
+        url = f"/subjects/{IDS['pL3']}/network"
+        body = _get(api_client, api_settings, url, "Limburg", case=CASE, depth=depth).json()
+        page = load_subject_graph(
+            seeded, IDS["pL3"], depth, database=api_settings.neo4j_database, max_nodes=500
+        )
+        link_ids = [link["id"] for link in body["links"]]
+        assert len(link_ids) == len(set(link_ids))
+        assert {n["id"] for n in body["nodes"]} == {d["id"] for _, d in page.nodes(data=True)}
+        assert len(link_ids) == page.number_of_edges()
 
 
 def test_hubs_are_shown_but_not_expanded(api_client: TestClient, api_settings: Settings) -> None:
