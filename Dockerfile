@@ -25,6 +25,7 @@ RUN uv sync --locked --no-install-project --no-editable --python /usr/local/bin/
 COPY graph ./graph
 COPY ingest ./ingest
 COPY api ./api
+COPY knooppunt ./knooppunt
 COPY --from=assets /src/api/static ./api/static
 RUN uv sync --locked --no-editable --python /usr/local/bin/python3
 

@@ -24,12 +24,13 @@ export UV
 # api/static/vendor/ (git-ignored, shipped in the wheel); manifest.json is written last.
 ASSETS := api/static/vendor/manifest.json
 
-.PHONY: help venv assets lock demo demo-stop test lint typecheck unit integration clean
+.PHONY: help venv assets lock docs demo demo-stop test lint typecheck unit integration clean
 
 help:
 	@echo "make demo   start Neo4j, generate, ingest, analyse, write pages, serve the API"
-	@echo "make test   ruff, mypy --strict, unit and integration tests (starts and stops Neo4j)"
+	@echo "make test   ruff, import contracts, mypy --strict, unit and integration tests (starts and stops Neo4j)"
 	@echo "make lock   re-resolve uv.lock after changing the dependencies in pyproject.toml"
+	@echo "make docs   regenerate docs/graph-model.md from graph/data/graph-model.yaml"
 
 $(UV):
 	$(PYTHON) -m venv $(UV_DIR)
@@ -44,6 +45,10 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 lock: | $(UV)
 	$(UV) lock
 
+# docs/graph-model.md is generated from graph/data/graph-model.yaml (a unit test fails when stale).
+docs: venv
+	$(BIN)/python -m graph.model_doc
+
 $(ASSETS): frontend/package.json frontend/package-lock.json frontend/.npmrc frontend/build.mjs
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 
@@ -52,7 +57,8 @@ assets: $(ASSETS)
 venv: $(STAMP) $(ASSETS)
 
 lint: venv
-	$(BIN)/ruff check graph ingest api tests benchmarks
+	@echo "== ruff"; $(BIN)/ruff check graph ingest api knooppunt tests benchmarks
+	@echo "== import contracts"; $(BIN)/lint-imports --no-logo
 
 typecheck: venv
 	$(BIN)/mypy
@@ -69,15 +75,16 @@ test: venv
 	fi; \
 	stop() { if [ -n "$$started" ]; then $(KNP) db stop --instance $(TEST_INSTANCE) || true; fi; }; \
 	trap stop EXIT; \
-	echo "== ruff"; $(BIN)/ruff check graph ingest api tests benchmarks; \
+	echo "== ruff"; $(BIN)/ruff check graph ingest api knooppunt tests benchmarks; \
+	echo "== import contracts"; $(BIN)/lint-imports --no-logo; \
 	echo "== mypy --strict"; $(BIN)/mypy; \
 	echo "== pytest"; KNOOPPUNT_TEST_INSTANCE=$(TEST_INSTANCE) $(BIN)/pytest tests
 
 demo: venv
-	$(BIN)/python -m graph.demo
+	$(BIN)/python -m knooppunt.demo
 
 demo-stop: venv
-	$(BIN)/python -m graph.demo --stop
+	$(BIN)/python -m knooppunt.demo --stop
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache artifacts frontend/node_modules api/static/vendor
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache artifacts frontend/node_modules api/static/vendor

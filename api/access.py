@@ -20,7 +20,7 @@ from typing import Final
 
 from api.auth import Role, User
 from api.errors import CaseReferenceRequiredError, ForbiddenError
-from graph.model import REGIONS
+from graph.vocabulary import REGIONS
 
 __all__ = [
     "CASE_REFERENCE_HEADER",

@@ -31,14 +31,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from api.errors import ApiError, AuditUnavailableError
-from graph.errors import ExitCode
+from api.errors import AuditLogError, AuditUnavailableError
 from graph.settings import Settings
 
 __all__ = [
     "GENESIS",
     "AuditLog",
-    "AuditLogError",
     "VerifyReport",
     "audit_log_path",
     "compute_mac",
@@ -49,14 +47,6 @@ __all__ = [
 #: ``prev`` of the first entry.
 GENESIS: Final = "0" * 64
 _TAIL_READ = 1 << 16
-
-
-class AuditLogError(ApiError):
-    """The audit log cannot be opened, is locked by another process, or fails verification."""
-
-    slug = "audit-log"
-    title = "Audit log error"
-    exit_code = ExitCode.ERROR
 
 
 def audit_log_path(settings: Settings) -> Path:

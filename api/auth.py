@@ -8,8 +8,11 @@ settings in this order:
 - ``KNOOPPUNT_JWT_PUBLIC_KEY_FILE``: RS256 against one PEM public key;
 - otherwise HS256 with ``KNOOPPUNT_JWT_SECRET`` (local use; ``knooppunt token`` mints these).
 
-Claims: ``sub`` (who), ``org`` (a RIEC region name exactly as in :data:`graph.model.REGIONS`,
-or ``LIEC``), ``role`` (``analyst``, ``coordinator`` or ``privacy-officer``) and ``exp``.
+Claims: ``sub`` (who), ``org`` (a RIEC region name exactly as in :data:`graph.vocabulary.REGIONS`,
+or ``LIEC``), ``role`` (``analyst``, ``coordinator`` or ``privacy-officer``) and ``exp``, checked
+by :class:`TokenClaims` (pydantic). The other registered JWT claims (``iat``, ``nbf``, ``iss``,
+``aud``, ``jti``) are PyJWT's to verify and pass as they come; claims an identity provider adds
+for itself (``email``, ``azp``, ``scope``, ...) are not ours and are left out before validation.
 """
 
 from __future__ import annotations
@@ -17,19 +20,22 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import jwt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictStr, ValidationError
 
 from api.errors import UnauthorizedError
 from graph.errors import ConfigurationError
-from graph.model import REGIONS
 from graph.settings import Settings
+from graph.validation import explain, problems, rule_error
+from graph.vocabulary import REGIONS
 
 __all__ = [
     "LIEC",
     "ORGANISATIONS",
     "Role",
+    "TokenClaims",
     "TokenVerifier",
     "User",
     "mint_token",
@@ -43,6 +49,8 @@ ORGANISATIONS: Final[tuple[str, ...]] = (*REGIONS, LIEC)
 _REQUIRED_CLAIMS = ("sub", "org", "role", "exp")
 _LEEWAY_SECONDS = 30
 _MAX_SUBJECT = 128
+#: The ``knooppunt token`` option of each claim it mints.
+_OPTIONS: Final = {"sub": "subject", "org": "org", "role": "role", "iat": "ttl", "exp": "ttl"}
 
 
 class Role(StrEnum):
@@ -72,23 +80,55 @@ class User:
         return None if self.is_liec else self.org
 
 
-def _user_from_claims(claims: dict[str, Any]) -> User:
-    subject = claims.get("sub")
-    org = claims.get("org")
-    role = claims.get("role")
-    if not isinstance(subject, str) or not subject or len(subject) > _MAX_SUBJECT:
-        raise UnauthorizedError("token claim 'sub' must be a non-empty string")
-    if org not in ORGANISATIONS:
-        raise UnauthorizedError(
-            "token claim 'org' must be a RIEC region name or 'LIEC' (see docs/access.md)"
+def _subject(value: Any) -> Any:
+    if not isinstance(value, str) or not value or len(value) > _MAX_SUBJECT:
+        raise rule_error(f"must be a non-empty string of at most {_MAX_SUBJECT} characters")
+    return value
+
+
+def _organisation(value: Any) -> Any:
+    if value not in ORGANISATIONS:
+        raise rule_error(
+            "must be a RIEC region name or LIEC (see docs/access.md): " + ", ".join(ORGANISATIONS)
         )
+    return value
+
+
+def _role(value: Any) -> Role:
     try:
-        parsed_role = Role(str(role))
+        return Role(str(value))
     except ValueError:
-        raise UnauthorizedError(
-            "token claim 'role' must be one of: " + ", ".join(r.value for r in Role)
-        ) from None
-    return User(subject=subject, org=str(org), role=parsed_role)
+        raise rule_error("must be one of: " + ", ".join(r.value for r in Role)) from None
+
+
+class TokenClaims(BaseModel):
+    """The claims of a bearer token that the API reads (``docs/access.md``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sub: Annotated[StrictStr, BeforeValidator(_subject)]
+    org: Annotated[StrictStr, BeforeValidator(_organisation)]
+    role: Annotated[Role, BeforeValidator(_role)]
+    exp: Any  # required; PyJWT verifies it
+    # Registered claims (RFC 7519), verified by PyJWT where it verifies them.
+    iat: Any = None
+    nbf: Any = None
+    iss: Any = None
+    aud: Any = None
+    jti: Any = None
+
+    @property
+    def user(self) -> User:
+        """The caller these claims name."""
+        return User(subject=self.sub, org=self.org, role=self.role)
+
+
+def _user_from_claims(claims: dict[str, Any]) -> User:
+    ours = {k: v for k, v in claims.items() if k in TokenClaims.model_fields}
+    try:
+        return TokenClaims.model_validate(ours).user
+    except ValidationError as e:
+        raise UnauthorizedError(explain(e, source="token", noun="claim")) from None
 
 
 class TokenVerifier:
@@ -145,24 +185,14 @@ def mint_token(
     settings: Settings, *, subject: str, org: str, role: Role | str, ttl_seconds: int = 8 * 3600
 ) -> str:
     """A local HS256 token signed with ``KNOOPPUNT_JWT_SECRET`` (development and tests)."""
-    if org not in ORGANISATIONS:
-        raise ConfigurationError(
-            "--org must be one of: " + ", ".join(ORGANISATIONS) + " (the RIEC region names)"
-        )
-    try:
-        parsed_role = Role(str(role))
-    except ValueError:
-        raise ConfigurationError(
-            "--role must be one of: " + ", ".join(r.value for r in Role)
-        ) from None
     if ttl_seconds <= 0:
         raise ConfigurationError("--ttl must be positive")
     now = int(time.time())
-    claims = {
-        "sub": subject,
-        "org": org,
-        "role": parsed_role.value,
-        "iat": now,
-        "exp": now + ttl_seconds,
-    }
+    raw = {"sub": subject, "org": org, "role": str(role), "iat": now, "exp": now + ttl_seconds}
+    try:
+        claims = TokenClaims.model_validate(raw).model_dump(mode="json", exclude_none=True)
+    except ValidationError as e:
+        raise ConfigurationError(
+            "; ".join(f"--{_OPTIONS[p.key]} {p.rule}" for p in problems(e))
+        ) from None
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")

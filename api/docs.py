@@ -25,7 +25,7 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
-from api.errors import ApiError
+from api.errors import DocsAssetsMissingError
 
 __all__ = [
     "BUILD_COMMAND",
@@ -35,7 +35,6 @@ __all__ = [
     "REDOC_URL",
     "STATIC_DIR",
     "STATIC_URL",
-    "DocsAssetsMissingError",
     "install_docs",
 ]
 
@@ -64,14 +63,6 @@ CONTENT_SECURITY_POLICY: Final = (
 )
 
 _log = logging.getLogger(__name__)
-
-
-class DocsAssetsMissingError(ApiError):
-    """The front-end build has not run, so the documentation page cannot be shown."""
-
-    status = 503
-    slug = "docs-assets-missing"
-    title = "The API documentation's front-end files are not built"
 
 
 class _StaticFiles(StaticFiles):

@@ -23,10 +23,12 @@ from graph.errors import ExitCode, KnooppuntError
 __all__ = [
     "PROBLEM_JSON",
     "ApiError",
+    "AuditLogError",
     "AuditUnavailableError",
     "BadRequestError",
     "CaseReferenceRequiredError",
     "ConflictError",
+    "DocsAssetsMissingError",
     "ForbiddenError",
     "NotFoundError",
     "PartialDeliveryError",
@@ -162,6 +164,22 @@ class AuditUnavailableError(ApiError):
     slug = "audit-unavailable"
     title = "The audit log cannot be written"
     exit_code = ExitCode.ERROR
+
+
+class AuditLogError(ApiError):
+    """The audit log cannot be opened, is locked by another process, or fails verification."""
+
+    slug = "audit-log"
+    title = "Audit log error"
+    exit_code = ExitCode.ERROR
+
+
+class DocsAssetsMissingError(ApiError):
+    """The front-end build has not run, so the documentation page cannot be shown."""
+
+    status = 503
+    slug = "docs-assets-missing"
+    title = "The API documentation's front-end files are not built"
 
 
 def problem_response(

@@ -33,9 +33,9 @@ import psutil
 
 from graph.analysis.clustering import to_igraph
 from graph.analysis.params import AnalysisParams
-from graph.analysis.pipeline import run_analysis
+from graph.analysis.pipeline import analyse_facts
 from graph.analysis.projection import project
-from graph.analysis.runner import analyse
+from graph.analysis.runner import analyse_database
 from graph.driver import connect
 from graph.settings import get_settings
 
@@ -83,7 +83,7 @@ def main() -> None:
     driver = connect(settings, args.instance)
     try:
         with PeakRss() as rss:
-            summary = analyse(
+            summary = analyse_database(
                 driver,
                 database=settings.neo4j_database,
                 as_of=as_of,
@@ -121,7 +121,7 @@ def main() -> None:
         # CPU seconds of the same analysis again (the machine may be shared: wall time above
         # includes waiting for a core; CPU time of both pipelines is compared in details)
         c0 = time.process_time()
-        run_analysis(summary.raw, params=params, run_id="RUN-BENCH-CPU", previous=[])
+        analyse_facts(summary.raw, params=params, run_id="RUN-BENCH-CPU", previous=[])
         analysis_cpu = time.process_time() - c0
         graph = project(summary.raw, params)
         c0 = time.process_time()

@@ -46,11 +46,11 @@ from typing import Any
 
 import neo4j
 
-from graph.cli import main as knooppunt
 from graph.driver import connect
 from graph.geography import load_geography
 from graph.localdb import server
 from graph.localdb.instance import MemorySizes
+from graph.localdb.process import instance_paths
 from graph.model import ENTITY_LABEL
 from graph.queries import WIPE_ALL
 from graph.schema import apply_schema
@@ -60,6 +60,7 @@ from ingest.cli import find_deliveries, ingest_paths
 from ingest.delivery import check_delivery, iter_records
 from ingest.mapping import load_mappings
 from ingest.writer import DEFAULT_BATCH_SIZE, BatchWriter, content_checksum, source_of
+from knooppunt.cli import main as knooppunt
 
 # The peer runs the writer's own statements (ingest.queries.write_nodes / write_links): the part
 # after ``UNWIND $rows AS row``, with ``row`` built from a CSV line instead of a parameter.
@@ -348,7 +349,7 @@ def run(
         driver = connect(settings, instance)
         mappings = load_mappings()
         geography = load_geography(settings.require_geography_dir())
-        import_dir = server.instance_paths(settings, instance).import_dir
+        import_dir = instance_paths(settings, instance).import_dir
         # LOAD CSV reads file:/// URLs from the import directory; prepared before any timing.
         loads = prepare_peer(deliveries, mappings, geography, import_dir)
 

@@ -37,9 +37,10 @@ import networkx as nx
 import numpy as np
 
 from graph.analysis.clustering import leiden
+from graph.analysis.graphs import AnalysisGraph
 from graph.analysis.keyplayers import cluster_subgraph, key_players
 from graph.analysis.params import AnalysisParams
-from graph.analysis.projection import AnalysisGraph, graph_from_edges
+from graph.analysis.projection import graph_from_edges
 
 PARAMS = AnalysisParams()
 

@@ -1,7 +1,7 @@
 """The exception family of the ``graph`` package, and the root of the project's errors.
 
 Every error a user can cause or meet carries an exit code, so that the CLI maps errors to
-exit codes in one place (``graph.cli``) and scripts can tell failures apart.
+exit codes in one place (``knooppunt.cli``) and scripts can tell failures apart.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ __all__ = [
     "GraphError",
     "KnooppuntError",
     "LocalNeo4jError",
+    "ModelError",
     "Neo4jUnavailableError",
     "NotFoundError",
+    "SchemaError",
 ]
 
 
@@ -59,6 +61,14 @@ class Neo4jUnavailableError(GraphError):
     """Neo4j does not answer over Bolt."""
 
     exit_code = ExitCode.NEO4J_UNAVAILABLE
+
+
+class ModelError(GraphError):
+    """The graph model file (``graph/data/graph-model.yaml``) is malformed or incomplete."""
+
+    exit_code = ExitCode.CONFIGURATION
+class SchemaError(GraphError):
+    """A declared schema item is malformed or the server refused it."""
 
 
 class NotFoundError(GraphError):

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from graph.errors import ConfigurationError
-from graph.model import REGIONS
+from graph.vocabulary import REGIONS
 
 __all__ = [
     "PC6_PATTERN",

@@ -1,35 +1,41 @@
-"""The graph's vocabulary: node labels and relationship types, as allow-listed enums.
+"""The graph's model: node labels and relationship types, as allow-listed enums.
 
 Labels and relationship types are never taken from input (Cypher cannot parameterise them);
-code that needs one in a query picks it from these enums. ``docs/graph-model.md`` describes
-each label's key and properties and each relationship's direction.
+code that needs one in a query picks it from these enums. What each entity label holds and
+what each link type joins is data, ``graph/data/graph-model.yaml``, loaded and checked here
+(:func:`graph_model`); ``docs/graph-model.md`` is generated from it (``graph.model_doc``).
+Regions, typologies and the code lists are the vocabulary (:mod:`graph.vocabulary`).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Final
 
-__all__ = ["ENTITY_LABEL", "REGIONS", "TYPOLOGIES", "NodeLabel", "RelType"]
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from graph.errors import ModelError
+from graph.validation import explain
+
+__all__ = [
+    "ENTITY_LABEL",
+    "MODEL_FILE",
+    "NON_ENTITY_LABELS",
+    "RESULT_REL_TYPES",
+    "EntityKind",
+    "GraphModel",
+    "LinkKind",
+    "NodeLabel",
+    "RelType",
+    "graph_model",
+    "parse_graph_model",
+]
 
 #: Extra label on every entity node (not on Delivery or analysis results), indexed on ``id``.
 ENTITY_LABEL = "Entity"
-
-#: The RIECs' own region names, in the order of the police units RE01..RE10.
-REGIONS: tuple[str, ...] = (
-    "Noord",
-    "Oost-Nederland",
-    "Midden-Nederland",
-    "Noord-Holland",
-    "Amsterdam-Amstelland",
-    "Den Haag",
-    "Rotterdam",
-    "Zeeland-West-Brabant",
-    "Oost-Brabant",
-    "Limburg",
-)
-
-#: Cluster typologies, shared by the ground truth, the analysis and the API.
-TYPOLOGIES: tuple[str, ...] = ("omg", "cannabis", "other")
 
 
 class NodeLabel(StrEnum):
@@ -74,3 +80,124 @@ class RelType(StrEnum):
     SPONSOR = "SPONSOR"
     MEMBER_OF_CLUSTER = "MEMBER_OF"
     ABOUT = "ABOUT"
+
+
+# --- the graph model as data (graph/data/graph-model.yaml) -----------------------------------
+
+MODEL_FILE: Final = Path(__file__).parent / "data" / "graph-model.yaml"
+
+#: Node labels that are not entities (deliveries and analysis results).
+NON_ENTITY_LABELS: Final = frozenset(
+    {
+        NodeLabel.DELIVERY,
+        NodeLabel.ANALYSIS_RUN,
+        NodeLabel.CLUSTER,
+        NodeLabel.CLUSTER_EVENT,
+        NodeLabel.ALERT,
+        NodeLabel.ALERT_STATUS,
+    }
+)
+#: Relationship types written by the analysis, not by ingest.
+RESULT_REL_TYPES: Final = frozenset({RelType.MEMBER_OF_CLUSTER, RelType.ABOUT})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EntityKind(_Strict):
+    """One entity label: what its id is, what a mapping may set, what ingest derives."""
+
+    label: NodeLabel
+    id: str
+    properties: tuple[str, ...] = ()
+    derived: tuple[str, ...] = ()
+    note: str | None = None
+
+
+class LinkKind(_Strict):
+    """One link type: the labels it may join and the properties a mapping may set."""
+
+    type: RelType
+    sources: tuple[NodeLabel, ...] = Field(alias="from")
+    targets: tuple[NodeLabel, ...] = Field(alias="to")
+    properties: tuple[str, ...] = ()
+    note: str | None = None
+
+
+class Provenance(_Strict):
+    """The provenance properties the writer sets on every entity and link."""
+
+    per_source: tuple[str, ...]
+    summary: tuple[str, ...]
+
+
+class GraphModel(_Strict):
+    """Entity kinds and link kinds, keyed by label and type."""
+
+    entities: dict[NodeLabel, EntityKind]
+    links: dict[RelType, LinkKind]
+    provenance: Provenance
+
+
+def _with_names(raw: object, key: str) -> object:
+    if not isinstance(raw, dict):
+        return raw
+    return {
+        name: {key: name, **spec} if isinstance(spec, dict) else spec for name, spec in raw.items()
+    }
+
+
+def parse_graph_model(text: str, *, source: str = "graph-model.yaml") -> GraphModel:
+    """Parse and check a graph model; a :class:`~graph.errors.ModelError` names key and rule
+    (:mod:`graph.validation`'s format).
+
+    The model must describe every entity label of :class:`NodeLabel` and every ingest link
+    type of :class:`RelType`, and nothing else.
+    """
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ModelError(f"{source}: not valid YAML") from e
+    if not isinstance(raw, dict):
+        raise ModelError(f"{source}: key '': must be a mapping with entities, links and provenance")
+    raw = {
+        **raw,
+        "entities": _with_names(raw.get("entities"), "label"),
+        "links": _with_names(raw.get("links"), "type"),
+    }
+    try:
+        model = GraphModel.model_validate(raw)
+    except ValidationError as e:
+        raise ModelError(explain(e, source=source, model=GraphModel)) from None
+    _check_complete(model, source)
+    return model
+
+
+def _check_complete(model: GraphModel, source: str) -> None:
+    entities = set(NodeLabel) - NON_ENTITY_LABELS
+    if set(model.entities) != entities:
+        missing = sorted(entities - set(model.entities))
+        extra = sorted(set(model.entities) - entities)
+        raise ModelError(
+            f"{source}: key 'entities': must name every entity label once (missing {missing}, "
+            f"not entities {extra})"
+        )
+    links = set(RelType) - RESULT_REL_TYPES
+    if set(model.links) != links:
+        absent = sorted(str(t) for t in links - set(model.links))
+        unknown = sorted(str(t) for t in set(model.links) - links)
+        raise ModelError(
+            f"{source}: key 'links': must name every ingest link type once (missing {absent}, "
+            f"not ingest links {unknown})"
+        )
+    for kind in model.links.values():
+        wrong = sorted(set(kind.sources + kind.targets) - entities)
+        if wrong:
+            raise ModelError(f"{source}: key 'links.{kind.type}': may join entity labels only")
+
+
+@lru_cache(maxsize=1)
+def graph_model() -> GraphModel:
+    """The product's graph model (``graph/data/graph-model.yaml``), loaded once."""
+    return parse_graph_model(MODEL_FILE.read_text(encoding="utf-8"), source=str(MODEL_FILE))

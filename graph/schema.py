@@ -21,18 +21,14 @@ from enum import StrEnum
 import neo4j
 from neo4j.exceptions import Neo4jError
 
-from graph.errors import GraphError
+from graph.errors import SchemaError
 from graph.model import ENTITY_LABEL, NodeLabel
 from graph.queries import AWAIT_INDEXES
 
-__all__ = ["SCHEMA", "SchemaError", "SchemaItem", "SchemaKind", "apply_schema", "schema_names"]
+__all__ = ["SCHEMA", "SchemaItem", "SchemaKind", "apply_schema", "schema_names"]
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ALLOWED_LABELS = frozenset({*(label.value for label in NodeLabel), ENTITY_LABEL})
-
-
-class SchemaError(GraphError):
-    """A declared schema item is malformed or the server refused it."""
 
 
 class SchemaKind(StrEnum):

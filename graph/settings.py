@@ -15,6 +15,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.errors import ConfigurationError
+from graph.validation import DOCUMENT, problems
 
 __all__ = [
     "DEV_SECRET",
@@ -189,10 +190,6 @@ def get_settings() -> Settings:
 
 def describe_settings_error(error: ValidationError) -> str:
     """The problems of a :class:`ValidationError` by setting name and rule, without the input
-    (pydantic's own text repeats the input, which holds the secrets)."""
-    problems = []
-    for item in error.errors(include_input=False, include_url=False):
-        where = ".".join(str(part) for part in item["loc"])
-        message = item["msg"].removeprefix("Value error, ")
-        problems.append(f"{where}: {message}" if where else message)
-    return "; ".join(problems)
+    (pydantic's own text repeats the input, which holds the secrets); see
+    :mod:`graph.validation`."""
+    return "; ".join(p.rule if p.key == DOCUMENT else f"{p.key}: {p.rule}" for p in problems(error))

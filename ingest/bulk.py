@@ -391,6 +391,7 @@ def admin_import(
     """
     from graph.driver import connect
     from graph.localdb import server
+    from graph.localdb.admin import run_admin
     from graph.schema import apply_schema
 
     timings: dict[str, float] = {}
@@ -409,7 +410,7 @@ def admin_import(
     ]
     started = time.perf_counter()
     # The tool's report goes to stderr: `ingest --bulk --json` prints one JSON document.
-    code = server.run_admin(settings, instance, args, output_to_stderr=True)
+    code = run_admin(settings, instance, args, output_to_stderr=True)
     timings["import"] = time.perf_counter() - started
     if code != 0:
         raise BulkError(

@@ -34,7 +34,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from graph.cli import iso_date
+from graph.cli_types import iso_date
 from graph.geography import Geography, load_geography
 from graph.settings import Settings, get_settings
 from ingest.collector import collector_relaxed

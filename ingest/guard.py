@@ -4,7 +4,7 @@ It runs over every column of every file (declared or not) before anything is wri
 judges each column as a whole, by its context and its share of hits, never by one value:
 
 - **Token columns** (the mapping says ``type: token``) must hold well-formed tokens only
-  (``ingest.codelists.TOKEN_PATTERN``). One value that is not a token refuses the delivery; the
+  (``graph.vocabulary.TOKEN_PATTERN``). One value that is not a token refuses the delivery; the
   rule names what it looks like (``bsn``, ``iban``, ``email``, ``phone``, ``licence_plate``,
   ``person_name``) or else ``malformed_token``.
 - **Columns whose name says what they hold** (``bsn``, ``iban``, ``email``, ``telefoon``,
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final
 
-from ingest.codelists import TOKEN_PATTERN
+from graph.vocabulary import TOKEN_PATTERN
 from ingest.errors import PrivacyRefusedError
 from ingest.pseudonymise import bsn_is_valid, iban_is_valid
 

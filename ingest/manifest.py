@@ -1,9 +1,10 @@
 """Delivery manifests (``manifest.json``): parsing, code-list checks and file checksums.
 
 The format is defined in ``docs/delivery-format.md``. A manifest is checked completely before a
-single data row is read: partner and legal basis against ``ingest.codelists``, every file present,
-its SHA-256 equal to the manifest's. Messages name the manifest and the key, never a value that
-could be a pseudonym.
+single data row is read: :class:`ManifestDocument` (pydantic, unknown keys refused) checks its
+shape, partner and legal basis against ``graph.vocabulary``; then every file must be present
+with the manifest's SHA-256. Messages name the manifest, the key and the rule
+(:mod:`graph.validation`), never a value that could be a pseudonym.
 """
 
 from __future__ import annotations
@@ -15,15 +16,32 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from ingest.codelists import LEGAL_BASES, PARTNERS
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from graph.validation import explain, refuse_unless, rule_error
+from graph.vocabulary import LEGAL_BASES, PARTNERS
 from ingest.errors import DeliveryError
 
 __all__ = [
     "MANIFEST_NAME",
     "DeliveryFile",
     "Manifest",
+    "ManifestDocument",
+    "ManifestFileEntry",
     "add_years",
     "file_sha256",
     "load_manifest",
@@ -33,6 +51,7 @@ __all__ = [
 MANIFEST_NAME = "manifest.json"
 DELIVERY_ID_PATTERN = re.compile(r"^[A-Z]+-[0-9]{8}-[A-Za-z0-9-]+$")
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+SOURCE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFAULT_REJECT_THRESHOLD = 0.01
 
 
@@ -76,125 +95,157 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _fail(path: Path, key: str, rule: str) -> DeliveryError:
-    return DeliveryError(f"{path}: key {key!r}: {rule}")
-
-
-def _iso_date(path: Path, key: str, value: Any) -> date:
+def _iso_date(value: Any) -> date:
     if not isinstance(value, str):
-        raise _fail(path, key, "must be an ISO date string (YYYY-MM-DD)")
+        raise rule_error("must be an ISO date string (YYYY-MM-DD)")
     try:
         return date.fromisoformat(value)
-    except ValueError as e:
-        raise _fail(path, key, "must be an ISO date (YYYY-MM-DD)") from e
+    except ValueError:
+        raise rule_error("must be an ISO date (YYYY-MM-DD)") from None
 
 
-def _require(path: Path, data: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
-    if key not in data:
-        raise _fail(path, key, "required key missing")
-    value = data[key]
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
-        raise _fail(path, key, f"wrong type (expected {getattr(kind, '__name__', kind)})")
-    return value
-
-
-def _parse_file(path: Path, index: int, entry: Any) -> DeliveryFile:
-    key = f"files[{index}]"
-    if not isinstance(entry, dict):
-        raise _fail(path, key, "must be an object")
-    name = _require(path, entry, "name", str)
+def _plain_name(name: str) -> str:
     if not name or "/" in name or "\\" in name or name.startswith("."):
-        raise _fail(path, f"{key}.name", "must be a plain file name inside the delivery")
-    source = _require(path, entry, "source", str)
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", source):
-        raise _fail(path, f"{key}.source", "must be a mapping name (lower case, digits, _)")
-    rows = _require(path, entry, "rows", int)
-    if isinstance(rows, bool) or rows < 0:
-        raise _fail(path, f"{key}.rows", "must be a non-negative integer")
-    sha = _require(path, entry, "sha256", str)
-    if not SHA256_PATTERN.fullmatch(sha):
-        raise _fail(path, f"{key}.sha256", "must be 64 lower-case hex digits")
-    encoding = entry.get("encoding", "utf-8")
-    if not isinstance(encoding, str):
-        raise _fail(path, f"{key}.encoding", "must be a string")
+        raise rule_error("must be a plain file name inside the delivery")
+    return name
+
+
+def _matching(pattern: re.Pattern[str], text: str) -> AfterValidator:
+    return refuse_unless(lambda value: pattern.fullmatch(value) is not None, text)
+
+
+def _known_encoding(encoding: str) -> str:
     try:
         codecs.lookup(encoding)
-    except LookupError as e:
-        raise _fail(path, f"{key}.encoding", "unknown text encoding") from e
-    return DeliveryFile(
-        path=path.parent / name,
-        name=name,
-        source=source,
-        rows=rows,
-        sha256=sha,
-        encoding=encoding,
+    except LookupError:
+        raise rule_error("unknown text encoding") from None
+    return encoding
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+class ManifestFileEntry(BaseModel):
+    """One entry of ``files`` as the partner wrote it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[StrictStr, AfterValidator(_plain_name)]
+    source: Annotated[
+        StrictStr, _matching(SOURCE_PATTERN, "must be a mapping name (lower case, digits, _)")
+    ]
+    rows: Annotated[StrictInt, Field(ge=0)]
+    sha256: Annotated[StrictStr, _matching(SHA256_PATTERN, "must be 64 lower-case hex digits")]
+    encoding: Annotated[StrictStr, AfterValidator(_known_encoding)] = "utf-8"
+
+
+class ManifestDocument(BaseModel):
+    """``manifest.json`` as the partner wrote it (``docs/delivery-format.md``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format_version: Annotated[
+        StrictInt, refuse_unless(lambda v: v == 1, "unsupported (expected 1)")
+    ]
+    partner: Annotated[
+        StrictStr,
+        refuse_unless(PARTNERS.__contains__, "unknown partner code (see docs/delivery-format.md)"),
+    ]
+    delivery_id: Annotated[
+        StrictStr, _matching(DELIVERY_ID_PATTERN, f"must match {DELIVERY_ID_PATTERN.pattern}")
+    ]
+    extract_date: IsoDate
+    legal_basis: Annotated[
+        StrictStr,
+        refuse_unless(
+            LEGAL_BASES.__contains__, "unknown legal-basis code (see docs/delivery-format.md)"
+        ),
+    ]
+    retain_until: IsoDate | None = None
+    reject_threshold: (
+        Annotated[StrictFloat, refuse_unless(lambda t: 0 <= t <= 1, "must be between 0 and 1")]
+        | None
+    ) = None
+    region: StrictStr | None = None
+    files: list[ManifestFileEntry]
+
+    @field_validator("delivery_id")
+    @classmethod
+    def _delivery_id(cls, delivery_id: str, info: ValidationInfo) -> str:
+        partner = info.data.get("partner")
+        if partner is not None and not delivery_id.startswith(partner + "-"):
+            raise rule_error("must start with the partner code")
+        return delivery_id
+
+    @field_validator("retain_until")
+    @classmethod
+    def _retain_until(cls, retain: date | None, info: ValidationInfo) -> date | None:
+        extract = info.data.get("extract_date")
+        if retain is not None and extract is not None and retain < extract:
+            raise rule_error("lies before extract_date")
+        return retain
+
+    @field_validator("files")
+    @classmethod
+    def _files(cls, files: list[ManifestFileEntry]) -> list[ManifestFileEntry]:
+        if not files:
+            raise rule_error("lists no files")
+        names = [f.name for f in files]
+        if len(set(names)) != len(names):
+            raise rule_error("names a file twice")
+        return files
+
+
+def _read_json(directory: Path, path: Path) -> Any:
+    if not directory.is_dir():
+        raise DeliveryError(f"{directory}: not a delivery directory")
+    if not path.is_file():
+        raise DeliveryError(f"{directory}: manifest missing ({MANIFEST_NAME})")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DeliveryError(f"{path}: not valid UTF-8 JSON ({type(e).__name__})") from e
+
+
+def _resolve(directory: Path, doc: ManifestDocument) -> Manifest:
+    """The checked manifest: default retention and threshold filled in, file paths resolved."""
+    retain_until = doc.retain_until or add_years(
+        doc.extract_date, LEGAL_BASES[doc.legal_basis].retention_years
+    )
+    threshold = DEFAULT_REJECT_THRESHOLD if doc.reject_threshold is None else doc.reject_threshold
+    files = tuple(
+        DeliveryFile(
+            path=directory / f.name,
+            name=f.name,
+            source=f.source,
+            rows=f.rows,
+            sha256=f.sha256,
+            encoding=f.encoding,
+        )
+        for f in doc.files
+    )
+    return Manifest(
+        directory=directory,
+        partner=doc.partner,
+        delivery_id=doc.delivery_id,
+        extract_date=doc.extract_date,
+        legal_basis=doc.legal_basis,
+        retain_until=retain_until,
+        reject_threshold=float(threshold),
+        region=doc.region,
+        files=files,
     )
 
 
 def load_manifest(directory: Path) -> Manifest:
     """Read and check ``directory/manifest.json`` (not yet the file checksums)."""
     path = directory / MANIFEST_NAME
-    if not directory.is_dir():
-        raise DeliveryError(f"{directory}: not a delivery directory")
-    if not path.is_file():
-        raise DeliveryError(f"{directory}: manifest missing ({MANIFEST_NAME})")
+    data = _read_json(directory, path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise DeliveryError(f"{path}: not valid UTF-8 JSON ({type(e).__name__})") from e
-    if not isinstance(data, dict):
-        raise DeliveryError(f"{path}: must hold a JSON object")
-    version = _require(path, data, "format_version", int)
-    if version != 1:
-        raise _fail(path, "format_version", "unsupported (expected 1)")
-    partner = _require(path, data, "partner", str)
-    if partner not in PARTNERS:
-        raise _fail(path, "partner", "unknown partner code (see docs/delivery-format.md)")
-    delivery_id = _require(path, data, "delivery_id", str)
-    if not DELIVERY_ID_PATTERN.fullmatch(delivery_id):
-        raise _fail(path, "delivery_id", f"must match {DELIVERY_ID_PATTERN.pattern}")
-    if not delivery_id.startswith(partner + "-"):
-        raise _fail(path, "delivery_id", "must start with the partner code")
-    extract_date = _iso_date(path, "extract_date", data.get("extract_date"))
-    basis = _require(path, data, "legal_basis", str)
-    if basis not in LEGAL_BASES:
-        raise _fail(path, "legal_basis", "unknown legal-basis code (see docs/delivery-format.md)")
-    raw_retain = data.get("retain_until")
-    retain_until = (
-        add_years(extract_date, LEGAL_BASES[basis].retention_years)
-        if raw_retain is None
-        else _iso_date(path, "retain_until", raw_retain)
-    )
-    if retain_until < extract_date:
-        raise _fail(path, "retain_until", "lies before extract_date")
-    threshold = data.get("reject_threshold", DEFAULT_REJECT_THRESHOLD)
-    if threshold is None:
-        threshold = DEFAULT_REJECT_THRESHOLD
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-        raise _fail(path, "reject_threshold", "must be a number between 0 and 1")
-    if not 0 <= threshold <= 1:
-        raise _fail(path, "reject_threshold", "must be between 0 and 1")
-    region = data.get("region")
-    if region is not None and not isinstance(region, str):
-        raise _fail(path, "region", "must be a region name or null")
-    files_raw = _require(path, data, "files", list)
-    if not files_raw:
-        raise _fail(path, "files", "lists no files")
-    files = tuple(_parse_file(path, i, entry) for i, entry in enumerate(files_raw))
-    names = [f.name for f in files]
-    if len(set(names)) != len(names):
-        raise _fail(path, "files", "names a file twice")
-    return Manifest(
-        directory=directory,
-        partner=partner,
-        delivery_id=delivery_id,
-        extract_date=extract_date,
-        legal_basis=basis,
-        retain_until=retain_until,
-        reject_threshold=float(threshold),
-        region=region,
-        files=files,
-    )
+        doc = ManifestDocument.model_validate(data)
+    except ValidationError as e:
+        raise DeliveryError(explain(e, source=str(path), model=ManifestDocument)) from None
+    return _resolve(directory, doc)
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:

@@ -3,8 +3,10 @@
 A mapping says, for one partner source, which columns the file has and what type each holds,
 which entities a row yields (label, key columns, properties) and which links between them. It
 is data, in the spirit of FollowTheMoney's CSV mappings (``docs/decisions/020-mappings.md``),
-and it is checked completely when loaded: an unknown column, label, link type, property or
-entity name fails at once, naming the mapping file and the key that is wrong.
+and it is checked completely when loaded: its shape by the pydantic models of
+:mod:`ingest.mapping_schema`, its meaning against the graph model here; an unknown column,
+label, link type, property or entity name fails at once, naming the mapping file, the key that
+is wrong and the rule (:mod:`graph.validation`).
 
 Entity ids come from the entity's own key (token, KvK number, postcode + house number), never
 from the source, so that two partners' rows about one person meet in one node.
@@ -35,12 +37,21 @@ from pathlib import Path
 from typing import Any, Final
 
 import yaml
+from pydantic import ValidationError
 
 from graph.geography import Geography
-from graph.model import NodeLabel, RelType
-from ingest.codelists import PARTNERS, TOKEN_KINDS
+from graph.model import NodeLabel, RelType, graph_model
+from graph.validation import DOCUMENT, Problem, describe, explain
 from ingest.errors import MappingError
-from ingest.validate import CODELISTS, COLUMN_TYPES, ColumnSpec, Violation, convert
+from ingest.mapping_schema import (
+    ColumnDocument,
+    ConditionDocument,
+    EntityDocument,
+    LinkDocument,
+    MappingDocument,
+    PropertyDocument,
+)
+from ingest.validate import CODELISTS, ColumnSpec, Violation, convert
 
 __all__ = [
     "ENTITY_PROPERTIES",
@@ -58,22 +69,12 @@ __all__ = [
 
 MAPPINGS_DIR: Final = Path(__file__).parent / "mappings"
 
-#: Properties each entity label may carry (``docs/graph-model.md``); ``id`` and provenance are
-#: set by the writer. Address properties other than the key parts are derived from geography.
+#: Properties a mapping may set per entity label, from the graph model
+#: (``graph/data/graph-model.yaml``); ``id`` and provenance are set by the writer, and derived
+#: properties (an address's municipality and region) by ingest itself.
 ENTITY_PROPERTIES: Final[dict[NodeLabel, frozenset[str]]] = {
-    NodeLabel.PERSON: frozenset({"birth_year", "sex"}),
-    NodeLabel.COMPANY: frozenset({"name", "legal_form", "sbi", "cash_intensive", "tax_debt"}),
-    NodeLabel.ADDRESS: frozenset({"postcode", "house_number", "addition"}),
-    NodeLabel.VEHICLE: frozenset(),
-    NodeLabel.PHONE: frozenset(),
-    NodeLabel.BANK_ACCOUNT: frozenset(),
-    NodeLabel.CLUB: frozenset({"name", "chapter", "club_kind"}),
-    NodeLabel.INCIDENT: frozenset({"type", "date"}),
-    NodeLabel.INVESTIGATION: frozenset({"kind", "offence_codes", "decision"}),
-    NodeLabel.PERMIT_APPLICATION: frozenset({"kind", "date", "decision"}),
+    label: frozenset(kind.properties) for label, kind in graph_model().entities.items()
 }
-
-_P, _C, _A = NodeLabel.PERSON, NodeLabel.COMPANY, NodeLabel.ADDRESS
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,28 +86,10 @@ class LinkRule:
     properties: frozenset[str]
 
 
-def _rule(sources: set[NodeLabel], targets: set[NodeLabel], *props: str) -> LinkRule:
-    return LinkRule(frozenset(sources), frozenset(targets), frozenset(props))
-
-
-#: The relationship table of ``docs/graph-model.md``.
+#: The link kinds of the graph model: which labels each joins, what a mapping may set on it.
 LINK_RULES: Final[dict[RelType, LinkRule]] = {
-    RelType.LIVES_AT: _rule({_P}, {_A}, "since", "until"),
-    RelType.REGISTERED_AT: _rule({_C}, {_A}, "kind"),
-    RelType.DIRECTORSHIP: _rule({_P, _C}, {_C}, "since"),
-    RelType.OWNERSHIP: _rule({_P, _C}, {_C, _A, NodeLabel.VEHICLE}, "share"),
-    RelType.EMPLOYMENT: _rule({_P}, {_C}, "since", "until"),
-    RelType.MEMBERSHIP: _rule({_P}, {NodeLabel.CLUB}, "role"),
-    RelType.USES: _rule({_P}, {NodeLabel.VEHICLE, NodeLabel.PHONE}),
-    RelType.HOLDS: _rule({_P, _C}, {NodeLabel.BANK_ACCOUNT}),
-    RelType.RENTS: _rule({_P, _C}, {_A}, "since"),
-    RelType.INVOLVED_IN: _rule({_P, _C, NodeLabel.VEHICLE}, {NodeLabel.INCIDENT}, "role"),
-    RelType.SUBJECT_OF: _rule({_P, _C}, {NodeLabel.INVESTIGATION}, "role"),
-    RelType.APPLIED_FOR: _rule({_P, _C}, {NodeLabel.PERMIT_APPLICATION}),
-    RelType.CONCERNS: _rule({NodeLabel.PERMIT_APPLICATION, NodeLabel.INCIDENT}, {_A}),
-    RelType.ASSOCIATE: _rule({_P}, {_P}, "kind"),
-    RelType.SHIPMENT: _rule({_C}, {_C}, "count"),
-    RelType.SPONSOR: _rule({_P, _C}, {_P}),
+    rel: LinkRule(frozenset(kind.sources), frozenset(kind.targets), frozenset(kind.properties))
+    for rel, kind in graph_model().links.items()
 }
 
 #: A node to merge: label, id, properties (``None`` values are not written).
@@ -250,241 +233,131 @@ def _enrich_address(props: dict[str, Any], geography: Geography | None) -> int:
 # -- loading ------------------------------------------------------------------------------------
 
 
-class _Loader:
-    """Checks one mapping document; every error names the file and the key path."""
+class _Builder:
+    """Builds the specs of a well-shaped document, checking it against the graph model:
+    labels and their properties, link rules, and the columns that entities and links name."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, doc: MappingDocument) -> None:
+        self.doc = doc
+        self.problems: list[Problem] = []
+        self.columns = {name: _column_spec(name, c) for name, c in doc.columns.items()}
 
-    def fail(self, key: str, rule: str) -> MappingError:
-        return MappingError(f"mapping {self.path}: {key}: {rule}")
-
-    def dict_at(self, data: Any, key: str) -> dict[str, Any]:
-        if not isinstance(data, dict):
-            raise self.fail(key, "must be a mapping (key: value)")
-        return data
-
-    def only(self, data: dict[str, Any], key: str, allowed: set[str]) -> None:
-        for k in data:
-            if k not in allowed:
-                raise self.fail(
-                    f"{key}.{k}", f"unknown key (allowed: {', '.join(sorted(allowed))})"
-                )
-
-    def column(self, name: str, data: Any) -> ColumnSpec:
-        key = f"columns.{name}"
-        if isinstance(data, str):
-            data = {"type": data}
-        spec = self.dict_at(data, key)
-        self.only(
-            spec,
-            key,
-            {
-                "type",
-                "required",
-                "format",
-                "kind",
-                "codelist",
-                "values",
-                "map",
-                "min",
-                "max",
-                "pattern",
-            },
-        )
-        kind = spec.get("type")
-        if kind not in COLUMN_TYPES:
-            raise self.fail(f"{key}.type", f"unknown column type (one of {sorted(COLUMN_TYPES)})")
-        formats = spec.get("format", ())
-        formats = (formats,) if isinstance(formats, str) else tuple(formats)
-        token_kind = spec.get("kind")
-        if kind == "token" and token_kind not in TOKEN_KINDS:
-            raise self.fail(f"{key}.kind", f"token columns need a kind ({sorted(TOKEN_KINDS)})")
-        codes: frozenset[str] | None = None
-        if kind == "code":
-            if "codelist" in spec:
-                if spec["codelist"] not in CODELISTS:
-                    raise self.fail(f"{key}.codelist", f"unknown code list ({sorted(CODELISTS)})")
-                codes = CODELISTS[spec["codelist"]]
-            elif "values" in spec:
-                codes = frozenset(str(v) for v in spec["values"])
-            else:
-                raise self.fail(key, "code columns need a codelist or values")
-        code_map = spec.get("map")
-        if code_map is not None:
-            code_map = {str(k): str(v) for k, v in self.dict_at(code_map, f"{key}.map").items()}
-        pattern = spec.get("pattern")
-        if pattern is not None:
-            if kind != "string":
-                raise self.fail(f"{key}.pattern", "only string columns take a pattern")
-            try:
-                pattern = re.compile(str(pattern))
-            except re.error as e:
-                raise self.fail(f"{key}.pattern", f"not a regular expression ({e})") from e
-        return ColumnSpec(
-            name=name,
-            pattern=pattern,
-            type=kind,
-            required=bool(spec.get("required", False)),
-            formats=formats,
-            token_kind=token_kind if kind == "token" else None,
-            codes=codes,
-            code_map=code_map,
-            minimum=spec.get("min"),
-            maximum=spec.get("max"),
-        )
+    def fail(self, key: str, rule: str) -> None:
+        self.problems.append(Problem(key=key, rule=rule))
 
     def props(
-        self, data: Any, key: str, allowed: frozenset[str], columns: dict[str, ColumnSpec]
+        self, key: str, props: dict[str, PropertyDocument], allowed: frozenset[str]
     ) -> tuple[tuple[str, str | None, Any], ...]:
         out: list[tuple[str, str | None, Any]] = []
-        for prop, source in self.dict_at(data or {}, key).items():
+        for prop, source in props.items():
             if prop not in allowed:
-                raise self.fail(
+                self.fail(
                     f"{key}.{prop}", f"unknown property (allowed: {', '.join(sorted(allowed))})"
                 )
-            if isinstance(source, dict):
-                self.only(source, f"{key}.{prop}", {"const"})
-                out.append((prop, None, source["const"]))
-            elif isinstance(source, str) and source in columns:
-                out.append((prop, source, None))
+            elif source.column is None:
+                out.append((prop, None, source.const))
+            elif source.column in self.columns:
+                out.append((prop, source.column, None))
             else:
-                raise self.fail(f"{key}.{prop}", "unknown column (not declared under columns)")
+                self.fail(f"{key}.{prop}", "unknown column (not declared under columns)")
         return tuple(out)
 
-    def entity(self, name: str, data: Any, columns: dict[str, ColumnSpec]) -> EntitySpec:
+    def when(self, key: str, conditions: tuple[ConditionDocument, ...]) -> tuple[Condition, ...]:
+        for i, cond in enumerate(conditions):
+            if cond.column not in self.columns:
+                self.fail(f"{key}[{i}].column", "unknown column")
+        return tuple(Condition(c.column, c.values, c.prefix) for c in conditions)
+
+    def entity(self, name: str, doc: EntityDocument) -> EntitySpec | None:
         key = f"entities.{name}"
-        spec = self.dict_at(data, key)
-        self.only(spec, key, {"label", "key", "separator", "properties", "optional", "when"})
-        label = next((lb for lb in ENTITY_PROPERTIES if lb.value == spec.get("label")), None)
+        label = next((lb for lb in ENTITY_PROPERTIES if lb.value == doc.label), None)
+        for i, column in enumerate(doc.key):
+            if column not in self.columns:
+                self.fail(f"{key}.key[{i}]", "unknown column (not declared under columns)")
+        when = self.when(f"{key}.when", doc.when)
         if label is None:
-            raise self.fail(
-                f"{key}.label",
-                f"unknown entity kind (one of {', '.join(sorted(ENTITY_PROPERTIES))})",
-            )
-        if "key" not in spec:
-            raise self.fail(f"{key}.key", "missing key (the column(s) the entity's id comes from)")
-        keys = spec["key"]
-        keys = (keys,) if isinstance(keys, str) else tuple(keys)
-        if not keys:
-            raise self.fail(f"{key}.key", "missing key (the column(s) the entity's id comes from)")
-        for k in keys:
-            if k not in columns:
-                raise self.fail(f"{key}.key", f"unknown column {k!r}")
-        return EntitySpec(
-            name=name,
-            label=label,
-            key=keys,
-            separator=str(spec.get("separator", "-")),
-            properties=self.props(
-                spec.get("properties"), f"{key}.properties", ENTITY_PROPERTIES[label], columns
-            ),
-            optional=bool(spec.get("optional", False)),
-            when=self.when(spec.get("when"), f"{key}.when", columns),
-        )
-
-    def when(self, data: Any, key: str, columns: dict[str, ColumnSpec]) -> tuple[Condition, ...]:
-        if data is None:
-            return ()
-        items = data if isinstance(data, list) else [data]
-        out: list[Condition] = []
-        for i, item in enumerate(items):
-            w = self.dict_at(item, f"{key}[{i}]")
-            self.only(w, f"{key}[{i}]", {"column", "in", "equals", "prefix"})
-            if w.get("column") not in columns:
-                raise self.fail(f"{key}[{i}].column", "unknown column")
-            values = w.get("in", [w["equals"]] if "equals" in w else None)
-            out.append(
-                Condition(
-                    column=w["column"],
-                    values=frozenset(str(v) for v in values) if values is not None else None,
-                    prefix=w.get("prefix"),
-                )
-            )
-        return tuple(out)
+            kinds = ", ".join(sorted(ENTITY_PROPERTIES))
+            self.fail(f"{key}.label", f"unknown entity kind (one of {kinds})")
+            return None
+        properties = self.props(f"{key}.properties", doc.properties, ENTITY_PROPERTIES[label])
+        return EntitySpec(name, label, doc.key, doc.separator, properties, doc.optional, when)
 
     def link(
-        self,
-        index: int,
-        data: Any,
-        entities: dict[str, EntitySpec],
-        columns: dict[str, ColumnSpec],
-    ) -> LinkSpec:
+        self, index: int, doc: LinkDocument, entities: dict[str, EntitySpec]
+    ) -> LinkSpec | None:
         key = f"links[{index}]"
-        spec = self.dict_at(data, key)
-        self.only(spec, key, {"type", "from", "to", "properties", "when"})
-        rel = next((rt for rt in LINK_RULES if rt.value == spec.get("type")), None)
+        rel = next((rt for rt in LINK_RULES if rt.value == doc.type), None)
         if rel is None:
-            raise self.fail(f"{key}.type", f"unknown link type (one of {sorted(LINK_RULES)})")
+            self.fail(f"{key}.type", f"unknown link type (one of {', '.join(sorted(LINK_RULES))})")
+            return None
         rule = LINK_RULES[rel]
-        for end, allowed in (("from", rule.sources), ("to", rule.targets)):
-            name = spec.get(end)
-            if name not in entities:
-                raise self.fail(f"{key}.{end}", "unknown entity (not declared under entities)")
-            if entities[name].label not in allowed:
-                raise self.fail(
-                    f"{key}.{end}", f"{rel} cannot {end} {entities[name].label} (graph-model.md)"
-                )
-        return LinkSpec(
-            type=rel,
-            source=spec["from"],
-            target=spec["to"],
-            properties=self.props(
-                spec.get("properties"), f"{key}.properties", rule.properties, columns
-            ),
-            when=self.when(spec.get("when"), f"{key}.when", columns),
+        for end, name, allowed in (("from", doc.from_, rule.sources), ("to", doc.to, rule.targets)):
+            if name not in self.doc.entities:
+                self.fail(f"{key}.{end}", "unknown entity (not declared under entities)")
+            elif name in entities and entities[name].label not in allowed:
+                label = entities[name].label
+                self.fail(f"{key}.{end}", f"{rel} cannot {end} {label} (graph-model.md)")
+        properties = self.props(f"{key}.properties", doc.properties, rule.properties)
+        return LinkSpec(rel, doc.from_, doc.to, properties, self.when(f"{key}.when", doc.when))
+
+    def build(self, path: Path) -> Mapping:
+        built = {n: self.entity(n, e) for n, e in self.doc.entities.items()}
+        entities = {n: e for n, e in built.items() if e is not None}
+        links = [self.link(i, ln, entities) for i, ln in enumerate(self.doc.links)]
+        return Mapping(
+            path=path,
+            source=self.doc.source,
+            partners=frozenset(self.doc.partners),
+            delimiter=self.doc.csv.delimiter,
+            columns=self.columns,
+            entities=tuple(entities.values()),
+            links=tuple(ln for ln in links if ln is not None),
         )
 
-    def load(self) -> Mapping:
-        try:
-            data = yaml.safe_load(self.path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as e:
-            raise MappingError(f"mapping {self.path}: unreadable YAML ({e})") from e
-        doc = self.dict_at(data, "(document)")
-        self.only(
-            doc,
-            "(document)",
-            {"source", "description", "partners", "csv", "columns", "entities", "links"},
-        )
-        source = doc.get("source")
-        if source != self.path.stem:
-            raise self.fail("source", "must equal the file name without .yaml")
-        partners = doc.get("partners")
-        if not isinstance(partners, list) or not partners:
-            raise self.fail("partners", "missing key (the partner codes that deliver this source)")
-        for p in partners:
-            if p not in PARTNERS:
-                raise self.fail("partners", f"unknown partner code {p!r}")
-        csv_opts = self.dict_at(doc.get("csv") or {}, "csv")
-        self.only(csv_opts, "csv", {"delimiter"})
-        columns_raw = self.dict_at(doc.get("columns"), "columns")
-        if not columns_raw:
-            raise self.fail("columns", "missing key (declare every column of the file)")
-        columns = {str(n): self.column(str(n), c) for n, c in columns_raw.items()}
-        entities_raw = self.dict_at(doc.get("entities"), "entities")
-        if not entities_raw:
-            raise self.fail("entities", "missing key (a mapping yields at least one entity)")
-        entities = {str(n): self.entity(str(n), e, columns) for n, e in entities_raw.items()}
-        links_raw = doc.get("links") or []
-        if not isinstance(links_raw, list):
-            raise self.fail("links", "must be a list")
-        links = tuple(self.link(i, ln, entities, columns) for i, ln in enumerate(links_raw))
-        return Mapping(
-            path=self.path,
-            source=source,
-            partners=frozenset(partners),
-            delimiter=str(csv_opts.get("delimiter", ",")),
-            columns=columns,
-            entities=tuple(entities.values()),
-            links=links,
-        )
+
+def _column_spec(name: str, doc: ColumnDocument) -> ColumnSpec:
+    codes: frozenset[str] | None = None
+    if doc.type == "code":
+        codes = CODELISTS[doc.codelist] if doc.codelist else frozenset(doc.values or ())
+    return ColumnSpec(
+        name=name,
+        pattern=re.compile(doc.pattern) if doc.pattern is not None else None,
+        type=doc.type,
+        required=doc.required,
+        formats=doc.format,
+        token_kind=doc.kind if doc.type == "token" else None,
+        codes=codes,
+        code_map=doc.map,
+        minimum=doc.min,
+        maximum=doc.max,
+    )
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.is_file():
+        raise MappingError(f"mapping {path}: file missing")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise MappingError(f"mapping {path}: unreadable YAML ({type(e).__name__}{where})") from e
 
 
 def load_mapping(path: Path) -> Mapping:
-    """Load and check one mapping file; a :class:`MappingError` names file and key."""
-    if not path.is_file():
-        raise MappingError(f"mapping {path}: file missing")
-    return _Loader(path).load()
+    """Load and check one mapping file; a :class:`MappingError` names file, key and rule."""
+    source = f"mapping {path}"
+    try:
+        doc = MappingDocument.model_validate(_read_yaml(path), context={"stem": path.stem})
+    except ValidationError as e:
+        raise MappingError(
+            explain(e, source=source, model=MappingDocument, root=DOCUMENT)
+        ) from None
+    builder = _Builder(doc)
+    mapping = builder.build(path)
+    if builder.problems:
+        raise MappingError(describe(source, builder.problems))
+    return mapping
 
 
 @lru_cache(maxsize=64)

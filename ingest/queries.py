@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from graph.model import ENTITY_LABEL, NodeLabel, RelType
+from graph.model import ENTITY_LABEL, NodeLabel, RelType, graph_model
 
 __all__ = [
     "ANY_NODE",
@@ -48,15 +48,9 @@ __all__ = [
 #: plan costs up to a second on this machine).
 _PLAN = "CYPHER replan=skip\n"
 
-#: The aligned provenance lists (:func:`ingest.writer.merge_sources`, bulk import).
-SOURCE_LISTS: Final = (
-    "src_partner",
-    "src_legal_basis",
-    "src_delivery",
-    "src_first_seen",
-    "src_last_seen",
-    "src_retain_until",
-)
+#: The aligned provenance lists (:func:`ingest.writer.merge_sources`, bulk import), in the order
+#: of the graph model's ``provenance.per_source``.
+SOURCE_LISTS: Final = graph_model().provenance.per_source
 
 #: Merge the delivery's source into the provenance of ``{v}`` (a node or relationship just
 #: merged): a new (partner, legal basis) appends an entry to the aligned lists; a known one moves

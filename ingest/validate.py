@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from graph.geography import PC6_PATTERN
-from ingest.codelists import (
+from graph.vocabulary import (
     INCIDENT_TYPES,
     INVOLVEMENT_ROLES,
     LEGAL_BASES,

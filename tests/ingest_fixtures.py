@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ingest.mapping import MAPPINGS_DIR, load_mappings
 from ingest.pseudonymise import DEMO_KEY, pseudonymise
 
 
@@ -35,6 +36,11 @@ def valid_bsn(n: int) -> str:
         if (total - last) % 11 == 0:
             return base + str(last)
     return valid_bsn(n + 5_000_000)
+
+
+def columns(source: str) -> list[str]:
+    """The header of a source's file: its ingest mapping's columns, in order."""
+    return list(load_mappings(MAPPINGS_DIR)[source].columns)
 
 
 def write_csv(
@@ -101,16 +107,7 @@ def kvk_delivery(root: Path, *, extract_date: str = "2026-11-01") -> Path:
     d.mkdir(parents=True)
     write_csv(
         d / "inschrijvingen.csv",
-        [
-            "kvk_nummer",
-            "handelsnaam",
-            "rechtsvorm",
-            "sbi_code",
-            "datum_oprichting",
-            "postcode",
-            "huisnummer",
-            "toevoeging",
-        ],
+        columns("kvk_inschrijvingen"),
         [
             ["01234567", "Growshop De Groene Vinger", "bv", "4776", "2015-03-01", "5611AB", 12, ""],
             ["07654321", "Autobedrijf Snel", "eenmanszaak", "4511", "2019-06-15", "6211CD", 3, "A"],
@@ -119,14 +116,7 @@ def kvk_delivery(root: Path, *, extract_date: str = "2026-11-01") -> Path:
     )
     write_csv(
         d / "functionarissen.csv",
-        [
-            "kvk_nummer",
-            "functie",
-            "persoon_token",
-            "functionaris_kvk",
-            "aandeel_pct",
-            "datum_aanvang",
-        ],
+        columns("kvk_functionarissen"),
         [
             ["01234567", "bestuurder", person(1), "", "", "2015-03-01"],
             ["01234567", "aandeelhouder", "", "11112222", 100, "2015-03-01"],
@@ -152,7 +142,7 @@ def bd_delivery(root: Path, *, extract_date: str = "2026-11-01") -> Path:
     d.mkdir(parents=True)
     write_csv(
         d / "bedrijven.csv",
-        ["kvk_nummer", "naam", "sbi_code", "kasintensief", "belastingschuld"],
+        columns("bd_bedrijven"),
         [
             ["01234567", "Growshop De Groene Vinger", "4776", "J", 15000],
             ["07654321", "Autobedrijf Snel", "4511", "N", 0],
@@ -160,7 +150,7 @@ def bd_delivery(root: Path, *, extract_date: str = "2026-11-01") -> Path:
     )
     write_csv(
         d / "loonaangifte.csv",
-        ["kvk_nummer", "persoon_token", "datum_in_dienst"],
+        columns("bd_werknemers"),
         [["01234567", person(3), "2020-01-01"], ["07654321", person(1), "2021-05-01"]],
     )
     write_manifest(
@@ -180,7 +170,7 @@ def pol_delivery(root: Path, *, extract_date: str = "2026-11-01", incidents: int
     year = extract_date[:4]
     write_csv(
         d / "incidenten.csv",
-        ["registratienummer", "datum", "incidentsoort", "postcode", "huisnummer", "toevoeging"],
+        columns("pol_incidenten"),
         [
             [
                 f"PL-{year}-{i:07d}",
@@ -196,7 +186,7 @@ def pol_delivery(root: Path, *, extract_date: str = "2026-11-01", incidents: int
     )
     write_csv(
         d / "betrokkenen.csv",
-        ["registratienummer", "persoon_token", "rol"],
+        columns("pol_betrokkenen"),
         [
             [f"PL-{year}-{i:07d}", person(i % 5), ("suspect", "victim")[i % 2]]
             for i in range(incidents)
@@ -205,7 +195,7 @@ def pol_delivery(root: Path, *, extract_date: str = "2026-11-01", incidents: int
     )
     write_csv(
         d / "voertuigen.csv",
-        ["registratienummer", "kenteken_token", "persoon_token"],
+        columns("pol_voertuigen"),
         [
             [f"PL-{year}-{i:07d}", vehicle(i % 2), person(1) if i % 2 else ""]
             for i in range(incidents)

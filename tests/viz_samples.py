@@ -12,7 +12,8 @@ from datetime import date
 
 import networkx as nx
 
-from graph.model import REGIONS, NodeLabel, RelType
+from graph.model import NodeLabel, RelType
+from graph.vocabulary import REGIONS
 
 __all__ = ["HOSTILE_LABEL", "cluster_like_graph", "small_cluster_graph"]
 

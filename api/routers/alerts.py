@@ -24,7 +24,7 @@ from api.schemas import (
     StatusChange,
     StatusChangeResult,
 )
-from graph.model import REGIONS, TYPOLOGIES
+from graph.vocabulary import REGIONS, TYPOLOGIES
 
 __all__ = ["ALERT_ID_PATTERN", "REGION_PATTERN", "TYPOLOGY_PATTERN", "router"]
 

@@ -27,7 +27,7 @@ from api.schemas import (
 )
 from api.store import Store
 from graph.model import NodeLabel
-from ingest.codelists import TOKEN_PATTERN
+from graph.vocabulary import TOKEN_PATTERN
 
 __all__ = ["KVK_PATTERN", "router"]
 

@@ -14,8 +14,16 @@ from api.loading import require_complete_graph
 from api.routers import problem_responses
 from api.routers.alerts import REGION_PATTERN, TYPOLOGY_PATTERN
 from api.schemas import SuppressedCell, TrendTable
-from api.trends import DEFAULT_MIN_CELL, Period, periods_between, suppress_table
-from ingest.codelists import INCIDENT_TYPES
+from graph.trends import (
+    DEFAULT_MIN_CELL,
+    Period,
+    count_table,
+    periods_between,
+    published_count,
+    suppress_table,
+    suppressed_cells,
+)
+from graph.vocabulary import INCIDENT_TYPES
 
 __all__ = ["router"]
 
@@ -29,9 +37,6 @@ _BY: Final = {
     "quarter": ("quarter",),
     "year": ("year",),
 }
-_ALL_PERIODS = "all"
-_ALL_REGIONS = "all regions"
-_TOTAL = "total"
 
 
 @router.get(
@@ -91,34 +96,22 @@ async def get_trends(
         rows = await store.trend_clusters(
             start=first, end=last, typology=typology, cross_only=cross_region
         )
-    by_region = "region" in dims
-    by_period = "quarter" in dims or "year" in dims
-    row_labels = list(regions) if by_region else [_ALL_REGIONS]
-    col_labels = labels if by_period else [_ALL_PERIODS]
-    counts = [[0] * len(col_labels) for _ in row_labels]
-    unlocated = 0
-    for row in rows:
-        region_name = row["region"]
-        if region_name is None:
-            unlocated += int(row["n"])
-            continue
-        if region_name not in regions:
-            continue
-        year, quarter = int(row["year"]), int(row["quarter"])
-        label = f"{year}" if period == "year" else f"{year}-Q{quarter}"
-        if label not in labels:
-            continue
-        i = row_labels.index(region_name) if by_region else 0
-        j = col_labels.index(label) if by_period else 0
-        counts[i][j] += int(row["n"])
-    table = suppress_table(counts, min_cell=min_cell)
-    ext_rows = [*row_labels, _TOTAL]
-    ext_cols = [*col_labels, _TOTAL]
+    counted = count_table(
+        rows,
+        regions=regions,
+        periods=labels,
+        by=period,
+        by_region="region" in dims,
+        by_period="quarter" in dims or "year" in dims,
+    )
+    table = suppress_table(counted.counts, min_cell=min_cell)
     suppressed = [
-        SuppressedCell(row=ext_rows[i], column=ext_cols[j], reason=reason)
-        for (i, j), reason in sorted(table.reasons.items())
+        SuppressedCell(row=row, column=column, reason=reason)
+        for row, column, reason in suppressed_cells(
+            table, rows=counted.rows, columns=counted.columns
+        )
     ]
-    note_result(request, len(row_labels) * len(col_labels))
+    note_result(request, len(counted.rows) * len(counted.columns))
     return TrendTable(
         measure=measure,
         typology=typology,
@@ -127,12 +120,12 @@ async def get_trends(
         from_=first,
         to=last,
         min_cell=min_cell,
-        rows=row_labels,
-        columns=col_labels,
+        rows=counted.rows,
+        columns=counted.columns,
         cells=table.cells,
         row_totals=table.row_totals,
         column_totals=table.column_totals,
         total=table.total,
         suppressed=suppressed,
-        unlocated=unlocated if (user.is_liec and not 0 < unlocated < min_cell) else None,
+        unlocated=published_count(counted.unlocated, min_cell=min_cell) if user.is_liec else None,
     )

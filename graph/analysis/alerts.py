@@ -40,7 +40,13 @@ class AlertDraft:
 
 
 def alert_id(run_id: str, cluster_id: str, kind: str) -> str:
-    """Deterministic alert id from the run, the cluster and the alert kind."""
+    """Deterministic alert id from the run, the cluster and the alert kind.
+
+    Examples
+    --------
+    >>> alert_id("RUN-1", "CL-1", "new_cluster")
+    'AL-beb993183711'
+    """
     digest = hashlib.sha256(f"{run_id}\x1f{cluster_id}\x1f{kind}".encode()).hexdigest()
     return "AL-" + digest[:12]
 
@@ -59,7 +65,29 @@ def alerts_for(
     previous: PreviousCluster | None,
     params: AnalysisParams,
 ) -> list[AlertDraft]:
-    """The alerts one cluster raises in this run (empty unless flagged)."""
+    """The alerts one cluster raises in this run (empty unless flagged).
+
+    Examples
+    --------
+    A flagged cross-region cluster seen for the first time raises its alerts:
+
+    >>> from graph.analysis.params import AnalysisParams
+    >>> drafts = alerts_for(
+    ...     run_id="RUN-1",
+    ...     cluster_id="CL-1",
+    ...     size=8,
+    ...     regions=["Limburg", "Rotterdam"],
+    ...     held_regions=["Limburg", "Rotterdam"],
+    ...     cross_region=True,
+    ...     typology="cannabis",
+    ...     score=61.5,
+    ...     flagged=True,
+    ...     previous=None,
+    ...     params=AnalysisParams(),
+    ... )
+    >>> sorted(d.kind for d in drafts)
+    ['new_cross_region', 'typology']
+    """
     if not flagged:
         return []
     out: list[AlertDraft] = []

@@ -13,9 +13,8 @@ import typer
 from graph.analysis.evaluate import evaluate as evaluate_clusters
 from graph.analysis.evaluate import load_truth
 from graph.analysis.params import AnalysisParams
-from graph.analysis.runner import analyse as run_analyse
-from graph.analysis.runner import read_found_clusters
-from graph.cli import iso_date
+from graph.analysis.runner import analyse_database, read_found_clusters
+from graph.cli_types import iso_date
 from graph.settings import get_settings
 
 __all__ = ["analyse", "evaluate"]
@@ -68,7 +67,7 @@ def analyse(
     params = AnalysisParams()
     driver = connect(settings, instance)
     try:
-        summary = run_analyse(
+        summary = analyse_database(
             driver, database=settings.neo4j_database, as_of=day, params=params, progress=_echo
         )
     finally:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.analysis.errors import AnalysisInputError
-from graph.model import TYPOLOGIES
+from graph.vocabulary import TYPOLOGIES
 
 __all__ = ["FoundCluster", "evaluate", "jaccard", "load_truth"]
 
@@ -44,7 +44,13 @@ class FoundCluster:
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    """|a & b| / |a | b| (0 for two empty sets)."""
+    """|a & b| / |a | b| (0 for two empty sets).
+
+    Examples
+    --------
+    >>> jaccard(frozenset({"a", "b"}), frozenset({"b", "c"}))
+    0.3333333333333333
+    """
     union = len(a | b)
     return len(a & b) / union if union else 0.0
 

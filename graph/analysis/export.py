@@ -14,8 +14,8 @@ from typing import Any, Final
 import neo4j
 
 from graph import queries as q
+from graph.analysis.graphs import RawGraph, partner_mask
 from graph.analysis.params import AnalysisParams
-from graph.analysis.projection import RawGraph, partner_mask
 
 __all__ = ["SBI_ROLES", "SIGNAL_ROLES", "export_graph"]
 

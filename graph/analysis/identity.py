@@ -56,7 +56,17 @@ class Matching:
 
 
 def new_cluster_id(run_id: str, members: frozenset[str]) -> str:
-    """A new cluster id, deterministic from the run and the membership."""
+    """A new cluster id, deterministic from the run and the membership.
+
+    Examples
+    --------
+    >>> new_cluster_id("RUN-1", frozenset({"PRS-A", "PRS-B"}))
+    'CL-19b72ff36e'
+    >>> new_cluster_id("RUN-1", frozenset({"PRS-B", "PRS-A"})) == new_cluster_id(
+    ...     "RUN-1", frozenset({"PRS-A", "PRS-B"})
+    ... )
+    True
+    """
     digest = hashlib.sha256(run_id.encode())
     for m in sorted(members):
         digest.update(b"\x1f" + m.encode())
@@ -69,7 +79,19 @@ def match_clusters(
     params: AnalysisParams,
     run_id: str,
 ) -> Matching:
-    """Match current memberships to the previous run's clusters (see the module rule)."""
+    """Match current memberships to the previous run's clusters (see the module rule).
+
+    Examples
+    --------
+    A cluster that keeps most of its members keeps its id:
+
+    >>> from graph.analysis.params import AnalysisParams
+    >>> before = PreviousCluster("CL-1", frozenset({"A", "B", "C"}))
+    >>> now = [frozenset({"A", "B", "C", "D"})]
+    >>> matching = match_clusters([before], now, AnalysisParams(), "RUN-2")
+    >>> matching.ids, matching.dissolved
+    (['CL-1'], [])
+    """
     owner: dict[str, int] = {}
     for p, prev in enumerate(previous):
         for m in prev.members:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
+from graph.analysis.graphs import FloatArray, IntArray
 from graph.analysis.params import AnalysisParams
-from graph.analysis.projection import FloatArray, IntArray
 
 __all__ = ["MemberStats", "cluster_subgraph", "key_players"]
 
@@ -37,7 +37,15 @@ class MemberStats:
 def cluster_subgraph(
     members: IntArray, src: IntArray, dst: IntArray, weight: FloatArray
 ) -> nx.Graph:
-    """NetworkX graph of the members and the given internal links (node = node index)."""
+    """NetworkX graph of the members and the given internal links (node = node index).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = cluster_subgraph(np.array([4, 7]), np.array([4]), np.array([7]), np.array([2.0]))
+    >>> sorted(g.nodes), g.edges[4, 7]["distance"]
+    ([4, 7], 0.5)
+    """
     g = nx.Graph()
     g.add_nodes_from(members.tolist())
     g.add_weighted_edges_from(
@@ -55,6 +63,18 @@ def key_players(
 
     ``regions`` maps node -> region index (-1 unknown). Ranking: betweenness, then k-core, then
     degree, then node index (deterministic).
+
+    Examples
+    --------
+    The middle of a chain is the broker:
+
+    >>> import numpy as np
+    >>> from graph.analysis.params import AnalysisParams
+    >>> ones = np.ones(2)
+    >>> g = cluster_subgraph(np.array([0, 1, 2]), np.array([0, 1]), np.array([1, 2]), ones)
+    >>> stats = key_players(g, {0: 0, 1: 0, 2: 1}, {}, AnalysisParams())
+    >>> [(s.node, s.rank, s.is_broker) for s in stats if s.rank == 1]
+    [(1, 1, True)]
     """
     n = g.number_of_nodes()
     if n == 0:

@@ -16,16 +16,16 @@ from graph import queries as q
 from graph.analysis.errors import AnalysisBusyError
 from graph.analysis.evaluate import FoundCluster
 from graph.analysis.export import export_graph
+from graph.analysis.graphs import RawGraph
 from graph.analysis.identity import PreviousCluster
 from graph.analysis.params import AnalysisParams
-from graph.analysis.pipeline import AnalysisResult, run_analysis
-from graph.analysis.projection import RawGraph
+from graph.analysis.pipeline import AnalysisResult, analyse_facts
 from graph.analysis.scoring import cross_regions
 from graph.analysis.writeback import write_result
 
 __all__ = [
     "RunSummary",
-    "analyse",
+    "analyse_database",
     "check_not_busy",
     "delivery_marks",
     "new_run_id",
@@ -117,7 +117,7 @@ def read_previous(
     return out
 
 
-def analyse(
+def analyse_database(
     driver: neo4j.Driver,
     *,
     database: str,
@@ -155,7 +155,7 @@ def analyse(
             )
         export_seconds = time.perf_counter() - t0
         t1 = time.perf_counter()
-        result = run_analysis(
+        result = analyse_facts(
             raw, params=params, run_id=run_id, previous=previous, progress=progress
         )
         analysis_seconds = time.perf_counter() - t1

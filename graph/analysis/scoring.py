@@ -87,7 +87,15 @@ class ScoreLine:
 
 
 def cross_regions(region_counts: dict[str, int], params: AnalysisParams) -> list[str]:
-    """Regions holding at least ``min_region_members`` members (``unknown`` never counts)."""
+    """Regions holding at least ``min_region_members`` members (``unknown`` never counts).
+
+    Examples
+    --------
+    >>> from graph.analysis.params import AnalysisParams
+    >>> counts = {"Limburg": 5, "Noord": 1, "Rotterdam": 3, "unknown": 9}
+    >>> cross_regions(counts, AnalysisParams(min_region_members=2))
+    ['Limburg', 'Rotterdam']
+    """
     held = [
         r for r, c in region_counts.items() if r != "unknown" and c >= params.min_region_members
     ]
@@ -96,7 +104,15 @@ def cross_regions(region_counts: dict[str, int], params: AnalysisParams) -> list
 
 def typology(evidence: list[Evidence], params: AnalysisParams) -> str:
     """``omg`` or ``cannabis`` when that typology's signal weight reaches the minimum and beats
-    the other; ``other`` otherwise."""
+    the other; ``other`` otherwise.
+
+    Examples
+    --------
+    >>> from graph.analysis.params import AnalysisParams
+    >>> grow = Evidence("cannabis_grow_site", 3, 12.0, "cannabis")
+    >>> typology([grow], AnalysisParams()), typology([], AnalysisParams())
+    ('cannabis', 'other')
+    """
     totals = {"omg": 0.0, "cannabis": 0.0}
     for e in evidence:
         if e.typology in totals:
@@ -131,6 +147,24 @@ def score(
     - ``size``: ``10 * min(1, log2(size) / 6)``;
     - ``growth``: relative growth ``g`` since the previous run, ``5 * min(1, g / 0.5)``;
     - ``partners``: ``2.5`` per independent partner source beyond the first, at most ``10``.
+
+    Examples
+    --------
+    >>> from graph.analysis.params import AnalysisParams
+    >>> total, lines = score(
+    ...     evidence=[Evidence("cannabis_grow_site", 3, 12.0, "cannabis")],
+    ...     signal_members=4,
+    ...     size=8,
+    ...     community_size=10,
+    ...     n_cross_regions=2,
+    ...     growth=None,
+    ...     n_partners=2,
+    ...     params=AnalysisParams(),
+    ... )
+    >>> [line.component for line in lines]
+    ['severity', 'organisation', 'signal_density', 'regions', 'size', 'growth', 'partners']
+    >>> total == round(sum(line.contribution for line in lines), 2)
+    True
     """
     incident = sum(e.weight for e in evidence if e.signal in INCIDENT_SIGNALS)
     organisation = sum(e.weight for e in evidence if e.signal not in INCIDENT_SIGNALS)

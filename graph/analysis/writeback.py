@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 import neo4j
 
 from graph import queries as q
-from graph.analysis.pipeline import AnalysisResult, ClusterResult
+from graph.analysis.describe import ClusterResult
+from graph.analysis.pipeline import AnalysisResult
 
 __all__ = ["cluster_props", "event_id", "write_result"]
 

@@ -5,9 +5,10 @@ See ``docs/decisions/001-local-neo4j.md`` for why the server is obtained and sta
 
 from __future__ import annotations
 
+from graph.localdb.admin import run_admin
 from graph.localdb.distribution import NEO4J_VERSION, ensure_distribution
 from graph.localdb.instance import MemorySizes
-from graph.localdb.server import InstanceStatus, run_admin, start, status, stop
+from graph.localdb.server import InstanceStatus, start, status, stop
 
 __all__ = [
     "NEO4J_VERSION",

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from graph.errors import ExitCode, LocalNeo4jError
-from graph.localdb import server
+from graph.localdb import admin as neo4j_admin
+from graph.localdb import process, server
 from graph.localdb.instance import MemorySizes, default_sizes, list_instances, parse_size
 from graph.settings import Settings, get_settings
 
@@ -208,7 +209,7 @@ def admin(
     Example: knooppunt db admin --instance test -- database info
     """
     settings, name = _settings(instance)
-    code = server.run_admin(settings, name, list(ctx.args), heap=heap)
+    code = neo4j_admin.run_admin(settings, name, list(ctx.args), heap=heap)
     if code != 0:
         raise typer.Exit(code)
 
@@ -224,6 +225,6 @@ def list_() -> None:
     if not names:
         typer.echo(f"no instances under {settings.home / 'instances'}")
     for name in names:
-        paths = server.instance_paths(settings, name)
-        pid = server.running_pid(paths)
+        paths = process.instance_paths(settings, name)
+        pid = process.running_pid(paths)
         typer.echo(f"{name:<16}{'running (PID ' + str(pid) + ')' if pid else 'stopped'}")

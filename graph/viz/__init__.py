@@ -10,12 +10,11 @@
 from __future__ import annotations
 
 from graph.viz.layout import compute_positions
-from graph.viz.load import NotFoundError, load_cluster_graph, load_subject_graph, node_key
+from graph.viz.load import load_cluster_graph, load_subject_graph, node_key
 from graph.viz.page import DEFAULT_PHYSICS_MAX_NODES, render_network_page, vis_network_assets
 
 __all__ = [
     "DEFAULT_PHYSICS_MAX_NODES",
-    "NotFoundError",
     "compute_positions",
     "load_cluster_graph",
     "load_subject_graph",

@@ -39,7 +39,6 @@ from graph.subgraph import (
 )
 
 __all__ = [
-    "NotFoundError",
     "load_cluster_graph",
     "load_subject_graph",
     "node_key",

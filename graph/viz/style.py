@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from graph.model import REGIONS, NodeLabel
+from graph.model import NodeLabel
+from graph.vocabulary import REGIONS
 
 __all__ = [
     "KIND_STYLES",

@@ -1,7 +1,8 @@
 """The partners' file shapes, as documented in ``docs/delivery-format.md`` ("Partner files").
 
-One :class:`FileSpec` per source (= the ingest mapping name). This module is the generator's
-single copy of those shapes; the documentation table and the ingest mappings follow it.
+One :class:`FileSpec` per source (= the ingest mapping name). A file's columns are its
+mapping's columns, in their order (``ingest/mappings/<source>.yaml``): only the file format
+(kind, delimiter, date style, encoding) is said here.
 """
 
 from __future__ import annotations
@@ -9,254 +10,77 @@ from __future__ import annotations
 from datetime import date
 from typing import Final
 
-from graph.model import REGIONS
-from ingest.codelists import PARTNERS
-from ingest.synthetic.files import DeliverySpec, FileSpec
+from graph.vocabulary import PARTNERS, REGIONS
+from ingest.mapping import MAPPINGS_DIR, load_mappings
+from ingest.synthetic.files import DateStyle, DeliverySpec, FileSpec
 
 __all__ = ["FILES", "GEM_BIBOB_SOURCES", "GEM_BRP_SOURCES", "NATIONAL", "deliveries", "region_code"]
 
-_ADDR = ("postcode", "huisnummer", "toevoeging")
+def _columns(source: str) -> tuple[str, ...]:
+    """The columns of a source, in file order: the ingest mapping's (one list, not a copy)."""
+    return tuple(load_mappings(MAPPINGS_DIR)[source].columns)
 
 
-def _pol(name: str, source: str, *columns: str) -> FileSpec:
-    return FileSpec(name, source, columns, "csv", ";", "dmy")
+def _pol(name: str, source: str) -> FileSpec:
+    return FileSpec(name, source, _columns(source), "csv", ";", "dmy")
 
 
-def _iso(name: str, source: str, *columns: str, encoding: str = "utf-8") -> FileSpec:
-    return FileSpec(name, source, columns, "csv", ",", "iso", encoding)
+def _csv(
+    name: str,
+    source: str,
+    *,
+    delimiter: str = ",",
+    date_style: DateStyle = "iso",
+    encoding: str = "utf-8",
+) -> FileSpec:
+    return FileSpec(name, source, _columns(source), "csv", delimiter, date_style, encoding)
 
 
-def _xlsx(name: str, source: str, *columns: str) -> FileSpec:
-    return FileSpec(name, source, columns, "xlsx")
+def _xlsx(name: str, source: str) -> FileSpec:
+    return FileSpec(name, source, _columns(source), "xlsx")
+
+
+#: Arrow type of a Parquet column per mapping column type (everything else is a string).
+_ARROW_TYPES: Final = {"date": "date32", "integer": "int64"}
+
+
+def _parquet(name: str, source: str) -> FileSpec:
+    columns = load_mappings(MAPPINGS_DIR)[source].columns
+    types = tuple(_ARROW_TYPES.get(spec.type, "string") for spec in columns.values())
+    return FileSpec(name, source, tuple(columns), "parquet", arrow_types=types)
 
 
 FILES: Final[dict[str, FileSpec]] = {
     spec.source: spec
     for spec in (
-        _xlsx(
-            "inschrijvingen.xlsx",
-            "gem_inschrijvingen",
-            "persoon_token",
-            "geboortejaar",
-            "geslacht",
-            *_ADDR,
-            "gemeentecode",
-            "datum_aanvang",
-            "datum_einde",
-        ),
-        _xlsx(
-            "vergunningen.xlsx",
-            "gem_vergunningen",
-            "zaaknummer",
-            "datum_aanvraag",
-            "soort_vergunning",
-            "aanvrager_kvk",
-            "aanvrager_token",
-            *_ADDR,
-            "bibob_toets",
-            "besluit",
-        ),
-        _xlsx(
-            "handhaving.xlsx",
-            "gem_handhaving",
-            "zaaknummer",
-            "datum",
-            "soort",
-            *_ADDR,
-            "betrokkene_token",
-            "betrokkene_kvk",
-        ),
-        _iso(
-            "omgevingsvergunningen.csv",
-            "prov_vergunningen",
-            "zaaknummer",
-            "provincie",
-            "soort",
-            "datum",
-            "kvk_nummer",
-            *_ADDR,
-            "besluit",
-            "bedrag",
-            encoding="cp1252",
-        ),
-        FileSpec(
-            "zaken.parquet",
-            "om_zaken",
-            (
-                "parketnummer",
-                "verdachte_token",
-                "feitcode",
-                "pleegdatum",
-                "beslissing",
-                "beslisdatum",
-            ),
-            "parquet",
-            arrow_types=("string", "string", "string", "date32", "string", "date32"),
-        ),
-        _pol(
-            "incidenten.csv",
-            "pol_incidenten",
-            "registratienummer",
-            "datum",
-            "incidentsoort",
-            *_ADDR,
-        ),
-        _pol("betrokkenen.csv", "pol_betrokkenen", "registratienummer", "persoon_token", "rol"),
-        _pol(
-            "voertuigen.csv",
-            "pol_voertuigen",
-            "registratienummer",
-            "kenteken_token",
-            "persoon_token",
-        ),
-        _pol(
-            "telefoons.csv", "pol_telefoons", "registratienummer", "telefoon_token", "persoon_token"
-        ),
-        _pol(
-            "omg_registraties.csv",
-            "pol_omg",
-            "persoon_token",
-            "club",
-            "afdeling",
-            "soort_club",
-            "rol",
-            "datum_registratie",
-        ),
-        _pol(
-            "onderzoeksrelaties.csv",
-            "pol_relaties",
-            "onderzoek",
-            "persoon_token_1",
-            "persoon_token_2",
-            "soort",
-            "datum",
-        ),
-        _iso(
-            "bedrijven.csv",
-            "bd_bedrijven",
-            "kvk_nummer",
-            "naam",
-            "sbi_code",
-            "kasintensief",
-            "belastingschuld",
-        ),
-        _iso("loonaangifte.csv", "bd_werknemers", "kvk_nummer", "persoon_token", "datum_in_dienst"),
-        _iso(
-            "dienstverbanden.csv",
-            "bd_dienstverbanden",
-            "kvk_nummer",
-            "persoon_token",
-            "datum_in_dienst",
-            "datum_uit_dienst",
-        ),
-        _iso("rekeningen.csv", "bd_rekeningen", "rekening_token", "houder_token", "houder_kvk"),
-        _iso(
-            "onroerend_goed.csv",
-            "bd_vastgoed",
-            "eigenaar_token",
-            "eigenaar_kvk",
-            *_ADDR,
-            "aandeel_pct",
-        ),
-        _iso("motorrijtuigen.csv", "bd_voertuigen", "kenteken_token", "houder_token", "houder_kvk"),
-        _iso(
-            "toeslagen.csv",
-            "tsl_huishoudens",
-            "aanvraagnummer",
-            "persoon_token",
-            "rol",
-            "soort_toeslag",
-            *_ADDR,
-            "rekening_token",
-            "telefoon_token",
-            "peildatum",
-        ),
-        FileSpec(
-            "zendingen.csv",
-            "dou_zendingen",
-            ("afzender_kvk", "ontvanger_kvk", "aantal_zendingen", "eerste_datum", "laatste_datum"),
-            "csv",
-            ",",
-            "compact",
-        ),
-        FileSpec(
-            "inbeslagnames.csv",
-            "dou_inbeslagnames",
-            (
-                "zaaknummer",
-                "datum",
-                "soort",
-                "goederen",
-                "persoon_token",
-                "kvk_nummer",
-                "kenteken_token",
-            ),
-            "csv",
-            ",",
-            "compact",
-        ),
-        _iso(
-            "onderzoeken.csv",
-            "fiod_onderzoeken",
-            "onderzoeksnummer",
-            "soort",
-            "startdatum",
-            "persoon_token",
-            "kvk_nummer",
-            "rol",
-        ),
-        _iso(
-            "inspecties.csv",
-            "nla_inspecties",
-            "inspectienummer",
-            "datum",
-            "soort",
-            "kvk_nummer",
-            *_ADDR,
-        ),
-        _iso("aangetroffen.csv", "nla_aangetroffen", "inspectienummer", "persoon_token", "rol"),
-        _pol(
-            "incidenten.csv",
-            "kmar_incidenten",
-            "registratienummer",
-            "datum",
-            "soort",
-            "locatie",
-            "persoon_token",
-            "rol",
-            "kenteken_token",
-        ),
-        _iso(
-            "verblijfsvergunningen.csv",
-            "ind_vergunningen",
-            "vergunningnummer",
-            "soort",
-            "ingangsdatum",
-            "vreemdeling_token",
-            "referent_token",
-            "referent_kvk",
-        ),
-        _iso(
-            "inschrijvingen.csv",
-            "kvk_inschrijvingen",
-            "kvk_nummer",
-            "handelsnaam",
-            "rechtsvorm",
-            "sbi_code",
-            "datum_oprichting",
-            *_ADDR,
-        ),
-        _iso("vestigingen.csv", "kvk_vestigingen", "vestigingsnummer", "kvk_nummer", *_ADDR),
-        _iso(
-            "functionarissen.csv",
-            "kvk_functionarissen",
-            "kvk_nummer",
-            "functie",
-            "persoon_token",
-            "functionaris_kvk",
-            "aandeel_pct",
-            "datum_aanvang",
-        ),
+        _xlsx("inschrijvingen.xlsx", "gem_inschrijvingen"),
+        _xlsx("vergunningen.xlsx", "gem_vergunningen"),
+        _xlsx("handhaving.xlsx", "gem_handhaving"),
+        _csv("omgevingsvergunningen.csv", "prov_vergunningen", encoding="cp1252"),
+        _parquet("zaken.parquet", "om_zaken"),
+        _pol("incidenten.csv", "pol_incidenten"),
+        _pol("betrokkenen.csv", "pol_betrokkenen"),
+        _pol("voertuigen.csv", "pol_voertuigen"),
+        _pol("telefoons.csv", "pol_telefoons"),
+        _pol("omg_registraties.csv", "pol_omg"),
+        _pol("onderzoeksrelaties.csv", "pol_relaties"),
+        _csv("bedrijven.csv", "bd_bedrijven"),
+        _csv("loonaangifte.csv", "bd_werknemers"),
+        _csv("dienstverbanden.csv", "bd_dienstverbanden"),
+        _csv("rekeningen.csv", "bd_rekeningen"),
+        _csv("onroerend_goed.csv", "bd_vastgoed"),
+        _csv("motorrijtuigen.csv", "bd_voertuigen"),
+        _csv("toeslagen.csv", "tsl_huishoudens"),
+        _csv("zendingen.csv", "dou_zendingen", date_style="compact"),
+        _csv("inbeslagnames.csv", "dou_inbeslagnames", date_style="compact"),
+        _csv("onderzoeken.csv", "fiod_onderzoeken"),
+        _csv("inspecties.csv", "nla_inspecties"),
+        _csv("aangetroffen.csv", "nla_aangetroffen"),
+        _pol("incidenten.csv", "kmar_incidenten"),
+        _csv("verblijfsvergunningen.csv", "ind_vergunningen"),
+        _csv("inschrijvingen.csv", "kvk_inschrijvingen"),
+        _csv("vestigingen.csv", "kvk_vestigingen"),
+        _csv("functionarissen.csv", "kvk_functionarissen"),
     )
 }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Final
 
-from graph.model import REGIONS
+from graph.vocabulary import REGIONS
 from ingest.synthetic.world import World, company_index, is_company
 
 __all__ = ["CROSS_REGION_MIN_MEMBERS", "ground_truth"]

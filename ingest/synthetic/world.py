@@ -19,7 +19,7 @@ from itertools import accumulate
 from typing import Final
 
 from graph.geography import Geography
-from graph.model import REGIONS
+from graph.vocabulary import REGIONS
 from ingest.pseudonymise import bsn_is_valid, pseudonymise, pseudonymise_name_dob
 from ingest.synthetic.errors import SyntheticDataError
 from ingest.synthetic.presets import Preset

@@ -18,10 +18,10 @@ import pytest
 
 from graph import queries as q
 from graph.analysis.runner import read_found_clusters
-from graph.cli import main
 from graph.errors import ExitCode
 from graph.settings import Settings
 from ingest.queries import DELIVERY_COMMIT, DELIVERY_START
+from knooppunt.cli import main
 
 pytestmark = pytest.mark.slow
 

@@ -28,7 +28,7 @@ from api.loading import RETRY_AFTER_S
 from api.store import Store
 from graph.analysis.errors import AnalysisBusyError
 from graph.analysis.params import AnalysisParams
-from graph.analysis.runner import analyse
+from graph.analysis.runner import analyse_database
 from graph.driver import connect_async
 from graph.geography import load_geography
 from graph.queries import ANALYSIS_SUMMARY as GRAPH_ANALYSIS_SUMMARY
@@ -288,7 +288,7 @@ def test_an_analysis_run_refuses_when_a_delivery_commits_part_of_itself_meanwhil
             _write(api_settings, empty_db, directory, max_transaction_records=CHUNK, on_batch=stop)
 
     with pytest.raises(AnalysisBusyError, match="while the graph was read"):
-        analyse(
+        analyse_database(
             empty_db,
             database=db,
             as_of=as_of,
@@ -302,7 +302,7 @@ def test_an_analysis_run_refuses_when_a_delivery_commits_part_of_itself_meanwhil
 
     # While the delivery stays partly written, a run refuses at once; after the re-run it runs.
     with pytest.raises(AnalysisBusyError, match="loading"):
-        analyse(empty_db, database=db, as_of=as_of, params=AnalysisParams())
+        analyse_database(empty_db, database=db, as_of=as_of, params=AnalysisParams())
     _write(api_settings, empty_db, directory, max_transaction_records=CHUNK)
-    summary = analyse(empty_db, database=db, as_of=as_of, params=AnalysisParams())
+    summary = analyse_database(empty_db, database=db, as_of=as_of, params=AnalysisParams())
     assert summary.result.nodes > 0

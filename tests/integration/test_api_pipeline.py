@@ -17,9 +17,9 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from api.audit import verify_log
-from graph.model import REGIONS
 from graph.settings import Settings
 from graph.viz import load_cluster_graph
+from graph.vocabulary import REGIONS
 from tests.integration.api_seed import AUDIT_KEY, CASE, JWT_SECRET, auth
 from tests.integration.conftest import wipe
 

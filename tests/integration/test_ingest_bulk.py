@@ -12,7 +12,6 @@ from pathlib import Path
 import neo4j
 import pytest
 
-from graph.cli import main
 from graph.driver import connect
 from graph.geography import load_geography
 from graph.localdb import server
@@ -24,6 +23,7 @@ from ingest.cli import find_deliveries, ingest_paths
 from ingest.mapping import load_mappings
 from ingest.queries import COUNTS
 from ingest.writer import content_checksum
+from knooppunt.cli import main
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 

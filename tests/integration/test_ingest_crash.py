@@ -21,6 +21,7 @@ import pytest
 from graph.driver import connect
 from graph.geography import load_geography
 from graph.localdb import server
+from graph.localdb.process import instance_paths, running_pid
 from graph.queries import WIPE_ALL
 from graph.schema import apply_schema
 from graph.settings import Settings
@@ -68,7 +69,7 @@ def _crash_and_rerun(
     checked = check_delivery(big, load_mappings(), geography)
     rng = random.Random(seed)
     batches = [0]
-    paths = server.instance_paths(settings, name)
+    paths = instance_paths(settings, name)
 
     # Count the batches of the big delivery with a writer that does not write.
     probe = BatchWriter(lambda q, p: [], source_of(checked), batch_size=BATCH)
@@ -81,7 +82,7 @@ def _crash_and_rerun(
     def kill_server(_: int) -> None:
         batches[0] += 1
         if batches[0] == kill_after:
-            pid = server.running_pid(paths)
+            pid = running_pid(paths)
             assert pid is not None
             os.kill(pid, signal.SIGKILL)
             psutil.Process(pid).wait(timeout=60)

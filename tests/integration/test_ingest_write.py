@@ -235,7 +235,7 @@ def test_cli_json_output(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from graph.cli import main
+    from knooppunt.cli import main
 
     directory = bd_delivery(tmp_path)
     monkeypatch.setenv("KNOOPPUNT_INSTANCE", test_instance)

@@ -16,7 +16,9 @@ import pytest
 from graph.driver import connect
 from graph.errors import LocalNeo4jError
 from graph.localdb import server
+from graph.localdb.admin import run_admin
 from graph.localdb.instance import MemorySizes, load_state
+from graph.localdb.process import instance_paths
 from graph.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -57,7 +59,7 @@ def test_start_stop_import_restart(life: tuple[Settings, str], tmp_path: Path) -
 
     nodes = tmp_path / "persons.csv"
     nodes.write_text("id:ID,name\np1,A\np2,B\np3,C\n", encoding="utf-8")
-    code = server.run_admin(
+    code = run_admin(
         settings,
         name,
         [
@@ -86,5 +88,5 @@ def test_taken_port_stops_the_start(life: tuple[Settings, str]) -> None:
         with pytest.raises(LocalNeo4jError, match=f"Bolt port {port}"):
             server.start(settings, name, bolt_port=port)
     # Nothing was recorded or started: the next start picks its own port.
-    assert load_state(server.instance_paths(settings, name)) is None
+    assert load_state(instance_paths(settings, name)) is None
     assert not server.status(settings, name).running

@@ -12,6 +12,7 @@ from graph.driver import connect, connection_info
 from graph.errors import ConfigurationError, LocalNeo4jError
 from graph.localdb import server
 from graph.localdb.instance import InstancePaths, load_state
+from graph.localdb.process import instance_paths, running_pid
 from graph.schema import apply_schema
 from graph.settings import Settings
 
@@ -101,8 +102,8 @@ def test_lost_pid_file_does_not_allow_a_second_server(
 ) -> None:
     if neo4j_settings.neo4j_uri:
         pytest.skip("local instance only")
-    paths = server.instance_paths(neo4j_settings, test_instance)
-    pid = server.running_pid(paths)
+    paths = instance_paths(neo4j_settings, test_instance)
+    pid = running_pid(paths)
     assert pid is not None
     paths.pid_file.unlink()
     again = server.start(neo4j_settings, test_instance)

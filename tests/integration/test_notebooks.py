@@ -17,9 +17,9 @@ import neo4j
 import pytest
 from nbclient import NotebookClient
 
-from graph.cli import main
 from graph.errors import ExitCode
 from graph.settings import Settings
+from knooppunt.cli import main
 from tests.integration.conftest import wipe
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"

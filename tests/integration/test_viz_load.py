@@ -10,11 +10,11 @@ import neo4j
 import pytest
 from typer.testing import CliRunner
 
-from graph.cli import app, main
-from graph.errors import ExitCode
+from graph.errors import ExitCode, NotFoundError
 from graph.model import NodeLabel
 from graph.settings import Settings
-from graph.viz import NotFoundError, load_cluster_graph, load_subject_graph, node_key
+from graph.viz import load_cluster_graph, load_subject_graph, node_key
+from knooppunt.cli import app, main
 from tests.integration.viz_seed import CLUSTER_ID, HUB_ID, IDS, seed
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph.analysis.projection import RawGraph, partner_mask
+from graph.analysis.graphs import RawGraph, partner_mask
 
 POL = partner_mask(["POL"])
 GEM = partner_mask(["GEM"])

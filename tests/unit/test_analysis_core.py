@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from graph.analysis.cores import core_members, merge_cores, strong_parts
+from graph.analysis.graphs import IntArray
 from graph.analysis.params import AnalysisParams
-from graph.analysis.pipeline import core_members, merge_cores, strong_parts
-from graph.analysis.projection import IntArray
 from graph.analysis.scoring import Evidence, score, typology
 
 

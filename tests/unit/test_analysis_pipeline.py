@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
+from graph.analysis.graphs import RawGraph
 from graph.analysis.identity import PreviousCluster
 from graph.analysis.params import AnalysisParams
-from graph.analysis.pipeline import AnalysisResult, run_analysis
-from graph.analysis.projection import RawGraph
+from graph.analysis.pipeline import AnalysisResult, analyse_facts
 from graph.analysis.scoring import cross_regions
 from tests.unit.analysis_fixtures import national_graph
 
@@ -32,7 +32,7 @@ def _previous(result: AnalysisResult) -> list[PreviousCluster]:
 
 def test_cannabis_ring_is_found_flagged_cross_region_and_alerted() -> None:
     raw, ring, ring2 = national_graph()
-    r = run_analysis(raw, params=P, run_id="RUN-1", previous=[])
+    r = analyse_facts(raw, params=P, run_id="RUN-1", previous=[])
     a = next(c for c in r.clusters if set(ring) <= set(c.members))
     # the ring; the company it directs has no signal and no strong link: periphery. The
     # registered-office hub glued nothing else on.
@@ -56,7 +56,7 @@ def test_cannabis_ring_is_found_flagged_cross_region_and_alerted() -> None:
 
 def test_score_explanation_adds_up_and_is_json_ready() -> None:
     raw, _, _ = national_graph()
-    r = run_analysis(raw, params=P, run_id="RUN-1", previous=[])
+    r = analyse_facts(raw, params=P, run_id="RUN-1", previous=[])
     for c in r.clusters:
         assert abs(sum(line.contribution for line in c.explanation) - c.score) < 0.05
         json.dumps([line.as_dict() for line in c.explanation])
@@ -66,10 +66,10 @@ def test_score_explanation_adds_up_and_is_json_ready() -> None:
 
 def test_rerun_on_unchanged_data_keeps_ids_and_raises_no_alerts() -> None:
     raw, _, _ = national_graph()
-    first = run_analysis(raw, params=P, run_id="RUN-1", previous=[])
+    first = analyse_facts(raw, params=P, run_id="RUN-1", previous=[])
     assert first.alerts
     raw2, _, _ = national_graph()
-    second = run_analysis(raw2, params=P, run_id="RUN-2", previous=_previous(first))
+    second = analyse_facts(raw2, params=P, run_id="RUN-2", previous=_previous(first))
     assert [c.id for c in second.clusters] == [c.id for c in first.clusters]
     assert second.alerts == []
     assert second.events == []
@@ -77,7 +77,7 @@ def test_rerun_on_unchanged_data_keeps_ids_and_raises_no_alerts() -> None:
 
 def test_growth_raises_grown_alert_and_new_region() -> None:
     raw, ring, _ = national_graph()
-    first = run_analysis(raw, params=P, run_id="RUN-1", previous=[])
+    first = analyse_facts(raw, params=P, run_id="RUN-1", previous=[])
     raw2, ring, _ = national_graph()
     # four recruits in Zeeland-West-Brabant, tightly linked to the ring
     for i in range(4):
@@ -87,7 +87,7 @@ def test_growth_raises_grown_alert_and_new_region() -> None:
             raw2.links.append((pid, ring[j], "associate", 0))
         raw2.shares.append(("ONDZ-A", "investigation", pid, 0))
         raw2.signals.append((pid, "cannabis_grow_site", 0))
-    second = run_analysis(raw2, params=P, run_id="RUN-2", previous=_previous(first))
+    second = analyse_facts(raw2, params=P, run_id="RUN-2", previous=_previous(first))
     a = next(c for c in second.clusters if set(ring) <= set(c.members))
     assert a.id in {c.id for c in first.clusters}
     kinds = {al.kind for al in second.alerts if al.cluster_id == a.id}
@@ -98,7 +98,7 @@ def test_growth_raises_grown_alert_and_new_region() -> None:
 
 
 def test_empty_graph_gives_no_clusters() -> None:
-    r = run_analysis(RawGraph(), params=P, run_id="RUN-1", previous=[])
+    r = analyse_facts(RawGraph(), params=P, run_id="RUN-1", previous=[])
     assert r.clusters == []
     assert r.alerts == []
     assert r.nodes == 0
@@ -108,7 +108,7 @@ def test_graph_without_cross_region_links_has_no_cross_region_alerts() -> None:
     raw, _, _ = national_graph()
     for i, _ in enumerate(raw.node_regions):
         raw.node_regions[i] = "Rotterdam"
-    r = run_analysis(raw, params=P, run_id="RUN-1", previous=[])
+    r = analyse_facts(raw, params=P, run_id="RUN-1", previous=[])
     assert r.clusters
     assert not any(c.cross_region for c in r.clusters)
     assert not any(a.kind == "new_cross_region" for a in r.alerts)
@@ -118,7 +118,7 @@ def test_unknown_region_members_are_counted_not_dropped() -> None:
     raw, ring, _ = national_graph()
     idx = raw.node_ids.index(ring[0])
     raw.node_regions[idx] = None
-    r = run_analysis(raw, params=P, run_id="RUN-1", previous=[])
+    r = analyse_facts(raw, params=P, run_id="RUN-1", previous=[])
     a = next(c for c in r.clusters if ring[0] in c.members)
     assert a.region_counts.get("unknown") == 1
     assert a.size == sum(a.region_counts.values())

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from graph.analysis.errors import AnalysisInputError
+from graph.analysis.graphs import RawGraph, partner_mask, partners_of_mask
 from graph.analysis.params import AnalysisParams
-from graph.analysis.projection import RawGraph, partner_mask, partners_of_mask, project
+from graph.analysis.projection import project
 
 
 def _people(raw: RawGraph, n: int, region: str | None = "Limburg") -> list[str]:

@@ -6,7 +6,7 @@ import json
 
 from graph.analysis.alerts import alert_id
 from graph.analysis.params import AnalysisParams
-from graph.analysis.pipeline import run_analysis
+from graph.analysis.pipeline import analyse_facts
 from graph.analysis.writeback import cluster_props, event_id
 from tests.unit.analysis_fixtures import national_graph
 
@@ -34,7 +34,7 @@ CLUSTER_KEYS = {
 def test_cluster_properties_are_flat_with_json_for_nested_values() -> None:
     raw, ring, _ = national_graph()
     params = AnalysisParams(severity_scale=12.0, organisation_scale=6.0)
-    result = run_analysis(raw, params=params, run_id="RUN-1", previous=[])
+    result = analyse_facts(raw, params=params, run_id="RUN-1", previous=[])
     cluster = next(c for c in result.clusters if ring[0] in c.members)
     props = cluster_props(cluster)
     assert set(props) == CLUSTER_KEYS

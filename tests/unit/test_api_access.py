@@ -20,8 +20,8 @@ from api.access import (
 )
 from api.auth import Role, User
 from api.errors import CaseReferenceRequiredError, ForbiddenError
-from graph.model import REGIONS
 from graph.settings import Settings
+from graph.vocabulary import REGIONS
 
 PATTERN = Settings().case_reference_pattern
 LIMBURG_ANALYST = User("a", "Limburg", Role.ANALYST)

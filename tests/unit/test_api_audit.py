@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from api.audit import GENESIS, AuditLog, AuditLogError, read_entries, verify_log
+from api.audit import GENESIS, AuditLog, read_entries, verify_log
+from api.errors import AuditLogError
 
 KEY = b"unit-test-audit-key-0123456789abcdef"
 

@@ -10,9 +10,9 @@ import pytest
 
 from api.audit import AuditLog
 from api.auth import Role, TokenVerifier
-from graph.cli import main
 from graph.errors import ExitCode
 from graph.settings import Settings, get_settings
+from knooppunt.cli import main
 
 SECRET = "cli-test-secret-that-is-long-enough-for-hs256"
 KEY = "cli-test-audit-key-0123456789abcdef"

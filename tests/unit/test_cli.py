@@ -17,9 +17,9 @@ import pytest
 import typer
 from typer._click import Command, Context
 
-from graph.cli import app, main
 from graph.errors import ExitCode
 from graph.settings import get_settings
+from knooppunt.cli import app, main
 
 KNOOPPUNT = Path(sys.executable).with_name("knooppunt")
 
@@ -169,9 +169,9 @@ def test_project_error_without_json_is_one_line_not_wrapped(
 def test_json_after_double_dash_is_not_ours(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from graph.localdb import server
+    from graph.localdb import admin
 
-    monkeypatch.setattr(server, "run_admin", lambda *a, **k: 0)
+    monkeypatch.setattr(admin, "run_admin", lambda *a, **k: 0)
     assert main(["db", "admin", "--heap", "4x", "--", "--json"]) == ExitCode.USAGE
     assert capsys.readouterr().err.lstrip().startswith("Usage:")
 
@@ -217,7 +217,7 @@ def test_db_admin_help_needs_no_instance(tmp_path: Path) -> None:
 
 
 def test_db_admin_passes_what_follows_double_dash(monkeypatch: pytest.MonkeyPatch) -> None:
-    from graph.localdb import server
+    from graph.localdb import admin
 
     calls: list[tuple[str | None, list[str], str | None]] = []
 
@@ -225,7 +225,7 @@ def test_db_admin_passes_what_follows_double_dash(monkeypatch: pytest.MonkeyPatc
         calls.append((name, args, heap))
         return 3
 
-    monkeypatch.setattr(server, "run_admin", run_admin)
+    monkeypatch.setattr(admin, "run_admin", run_admin)
     code = main(["db", "admin", "-i", "test", "--heap", "2g", "--", "database", "info", "--help"])
     assert code == 3  # the tool's own exit code
     assert calls == [("test", ["database", "info", "--help"], "2g")]

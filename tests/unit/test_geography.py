@@ -11,8 +11,8 @@ import pytest
 
 from graph.errors import ConfigurationError
 from graph.geography import load_geography, regions_topojson
-from graph.model import REGIONS
 from graph.settings import PACKAGED_GEOGRAPHY_DIR, Settings, get_settings
+from graph.vocabulary import REGIONS
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from graph.cli import main
 from graph.geography import Geography, load_geography
 from graph.settings import get_settings
 from ingest import bulk
@@ -21,6 +20,7 @@ from ingest.cli import find_deliveries
 from ingest.delivery import check_delivery, iter_records
 from ingest.errors import IngestError
 from ingest.mapping import Mapping, load_mappings
+from knooppunt.cli import main
 from tests.ingest_fixtures import scenario
 
 

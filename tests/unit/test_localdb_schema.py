@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from graph.errors import SchemaError
 from graph.model import ENTITY_LABEL, NodeLabel
-from graph.schema import SCHEMA, SchemaError, SchemaItem, SchemaKind, schema_names
+from graph.schema import SCHEMA, SchemaItem, SchemaKind, schema_names
 
 
 def test_every_label_has_a_unique_id_constraint() -> None:

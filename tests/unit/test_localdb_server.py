@@ -16,8 +16,11 @@ from pydantic import SecretStr
 
 from graph.errors import ExitCode, LocalNeo4jError
 from graph.localdb import server
+from graph.localdb.admin import run_admin
 from graph.localdb.distribution import NEO4J_VERSION, ensure_distribution, render_pom
 from graph.localdb.instance import InstancePaths, InstanceState, save_state
+from graph.localdb.java import check_java, find_java, java_command, parse_java_major
+from graph.localdb.process import instance_paths, log_tail, running_pid
 from graph.settings import Settings
 
 
@@ -28,7 +31,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def paths(settings: Settings) -> InstancePaths:
-    p = server.instance_paths(settings, "unit")
+    p = instance_paths(settings, "unit")
     p.ensure_dirs()
     return p
 
@@ -53,32 +56,32 @@ def _fake_java(folder: Path, version_line: str) -> Path:
     ],
 )
 def test_parse_java_major(output: str, major: int | None) -> None:
-    assert server.parse_java_major(output) == major
+    assert parse_java_major(output) == major
 
 
 def test_old_java_is_refused_with_advice(tmp_path: Path) -> None:
     java = _fake_java(tmp_path / "jdk8" / "bin", 'java version "1.8.0_292"')
     with pytest.raises(LocalNeo4jError, match=r"Java 8; Neo4j .* needs Java 17") as info:
-        server.check_java(str(java))
+        check_java(str(java))
     assert info.value.exit_code == ExitCode.NEO4J_UNAVAILABLE
 
 
 def test_java_17_is_accepted(tmp_path: Path) -> None:
     java = _fake_java(tmp_path / "jdk17" / "bin", 'openjdk version "17.0.15" 2025-04-15')
-    assert server.check_java(str(java)) == 17
+    assert check_java(str(java)) == 17
 
 
 def test_java_home_wins_over_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     java = _fake_java(tmp_path / "jdk" / "bin", 'openjdk version "21" 2023-09-19')
     monkeypatch.setenv("JAVA_HOME", str(tmp_path / "jdk"))
-    assert server.find_java() == str(java)
+    assert find_java() == str(java)
 
 
 def test_missing_java_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(LocalNeo4jError, match=r"Java not found.*openjdk-17-jre-headless"):
-        server.find_java()
+        find_java()
 
 
 def test_missing_maven_says_what_to_install(tmp_path: Path) -> None:
@@ -122,7 +125,7 @@ def test_external_server_is_not_started_or_stopped(tmp_path: Path) -> None:
     with pytest.raises(LocalNeo4jError, match="NEO4J_URI is set"):
         server.stop(external, "x")
     with pytest.raises(LocalNeo4jError, match="NEO4J_URI is set"):
-        server.run_admin(external, "x", ["--help"])
+        run_admin(external, "x", ["--help"])
 
 
 def test_never_started_instance_is_not_running(settings: Settings) -> None:
@@ -136,7 +139,7 @@ def test_never_started_instance_is_not_running(settings: Settings) -> None:
 def test_stale_pid_file_is_ignored_and_removed(paths: InstancePaths) -> None:
     # Our own PID is alive but is not a Neo4j server of this instance.
     paths.pid_file.write_text(f"{os.getpid()}\n")
-    assert server.running_pid(paths) is None
+    assert running_pid(paths) is None
     assert not paths.pid_file.exists()
 
 
@@ -197,14 +200,14 @@ def test_server_exiting_during_startup_reports_the_log(paths: InstancePaths) -> 
 
 
 def test_log_tail_without_logs_names_the_folder(paths: InstancePaths) -> None:
-    assert str(paths.logs_dir) in server.log_tail(paths)
+    assert str(paths.logs_dir) in log_tail(paths)
 
 
 def test_java_command_passes_heap_and_classpath(tmp_path: Path) -> None:
     from graph.localdb.distribution import Distribution
 
     dist = Distribution(NEO4J_VERSION, tmp_path)
-    cmd = server.java_command("java", dist, "org.example.Main", ["--a=b"], heap="1g")
+    cmd = java_command("java", dist, "org.example.Main", ["--a=b"], heap="1g")
     assert cmd[:3] == ["java", "-Xms1g", "-Xmx1g"]
     assert cmd[cmd.index("-cp") + 1] == f"{tmp_path}/lib/*"
     assert cmd[-2:] == ["org.example.Main", "--a=b"]
@@ -237,7 +240,7 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def test_cli_status_json_and_exit_code(cli_env: None, capsys: pytest.CaptureFixture[str]) -> None:
-    from graph.cli import main
+    from knooppunt.cli import main
 
     assert main(["db", "status", "--instance", "nothing", "--json"]) == ExitCode.NEO4J_UNAVAILABLE
     shown = json.loads(capsys.readouterr().out)
@@ -249,8 +252,8 @@ def test_cli_status_json_and_exit_code(cli_env: None, capsys: pytest.CaptureFixt
 def test_cli_start_refuses_an_external_server(
     cli_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from graph.cli import main
     from graph.settings import get_settings
+    from knooppunt.cli import main
 
     monkeypatch.setenv("NEO4J_URI", "neo4j+s://abc.databases.neo4j.io")
     monkeypatch.setenv("NEO4J_PASSWORD", "not-used-here")

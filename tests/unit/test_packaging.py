@@ -63,3 +63,8 @@ def test_wheel_carries_every_built_front_end_asset(wheel_names: set[str]) -> Non
     built = {str(p.relative_to(ROOT)) for p in vendor.rglob("*") if p.is_file()}
     assert built, "no built assets: make test builds them (cd frontend && npm ci && npm run build)"
     assert built <= wheel_names
+
+
+def test_wheel_carries_the_application_package(wheel_names: set[str]) -> None:
+    for name in ("__init__.py", "__main__.py", "cli.py", "demo.py", "py.typed"):
+        assert f"knooppunt/{name}" in wheel_names

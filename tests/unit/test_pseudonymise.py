@@ -8,7 +8,7 @@ import pytest
 from pydantic import SecretStr
 
 from graph.settings import Settings
-from ingest.codelists import TOKEN_PATTERN
+from graph.vocabulary import TOKEN_PATTERN
 from ingest.pseudonymise import (
     DEMO_KEY,
     PseudonymisationError,

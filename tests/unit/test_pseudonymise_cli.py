@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.cli import main
 from graph.errors import ExitCode
 from ingest.pseudonymise import pseudonymise
+from knooppunt.cli import main
 
 KEY = b"partner-test-key-0123456789"
 

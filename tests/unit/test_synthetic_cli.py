@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from graph.cli import main
 from graph.errors import ExitCode
 from graph.geography import load_geography
 from graph.settings import get_settings
-from ingest.codelists import TOKEN_PATTERN
+from graph.vocabulary import TOKEN_PATTERN
 from ingest.pseudonymise import DEMO_KEY
 from ingest.synthetic import generate
+from knooppunt.cli import main
 
 
 def test_generate_with_key_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

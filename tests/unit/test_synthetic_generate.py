@@ -20,9 +20,15 @@ import pytest
 from openpyxl import load_workbook
 
 from graph.geography import Geography, load_geography
-from graph.model import REGIONS
 from graph.settings import get_settings
-from ingest.codelists import INCIDENT_TYPES, INVOLVEMENT_ROLES, LEGAL_BASES, PARTNERS, TOKEN_PATTERN
+from graph.vocabulary import (
+    INCIDENT_TYPES,
+    INVOLVEMENT_ROLES,
+    LEGAL_BASES,
+    PARTNERS,
+    REGIONS,
+    TOKEN_PATTERN,
+)
 from ingest.delivery import check_delivery, iter_records
 from ingest.mapping import load_mappings
 from ingest.pseudonymise import DEMO_KEY

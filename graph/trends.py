@@ -1,4 +1,9 @@
-"""Trend tables with small-cell suppression and secondary suppression (pure functions).
+"""Trend tables: counts per region and period, with small-cell and secondary suppression.
+
+Pure functions of plain rows (``{region, year, quarter, n}``, as the trend queries return them):
+:func:`count_table` lays the rows out as a table, :func:`suppress_table` decides what may be
+published, :func:`suppressed_cells` names the hidden cells. The API, the pages and the notebooks
+all publish through these, so they cannot disagree.
 
 A trend table counts incidents or clusters per region (rows) and period (columns) and publishes
 the row totals, the column totals and the grand total. A cell with ``0 < count < min_cell`` is
@@ -23,26 +28,39 @@ tests and available to callers who want a second opinion).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 __all__ = [
+    "ALL_PERIODS",
+    "ALL_REGIONS",
     "DEFAULT_MIN_CELL",
     "MAX_PERIODS",
+    "TOTAL",
+    "CountTable",
     "Period",
+    "Reason",
     "SuppressedTable",
+    "count_table",
     "derivable_cells",
     "period_label",
     "periods_between",
+    "published_count",
     "suppress_table",
+    "suppressed_cells",
 ]
 
 DEFAULT_MIN_CELL: Final = 5
 #: The most columns a trend table may have (40 quarters = 10 years).
 MAX_PERIODS: Final = 40
+#: The one column of a table not split by period, the one row of a table not split by region,
+#: and the label of the totals row and column.
+ALL_PERIODS: Final = "all"
+ALL_REGIONS: Final = "all regions"
+TOTAL: Final = "total"
 
 Period = Literal["quarter", "year"]
 Reason = Literal["primary", "secondary"]
@@ -315,3 +333,79 @@ def periods_between(start: date, end: date, by: Period) -> tuple[list[str], date
         current = _next_period(current, by)
     last = date.fromordinal(current.toordinal() - 1)
     return labels, first, last
+
+
+# --- count tables -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CountTable:
+    """Counts laid out by row (region) and column (period); ``unlocated`` is not in the table."""
+
+    rows: list[str]
+    columns: list[str]
+    counts: list[list[int]]
+    unlocated: int
+
+
+def _row_period_label(row: Mapping[str, Any], by: Period) -> str:
+    year, quarter = int(row["year"]), int(row["quarter"])
+    return f"{year}" if by == "year" else f"{year}-Q{quarter}"
+
+
+def count_table(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    regions: Sequence[str],
+    periods: Sequence[str],
+    by: Period,
+    by_region: bool,
+    by_period: bool,
+) -> CountTable:
+    """Sum ``{region, year, quarter, n}`` rows into a table of ``regions`` x ``periods``.
+
+    Without ``by_region`` the table has the one row :data:`ALL_REGIONS`, without ``by_period``
+    the one column :data:`ALL_PERIODS`. Rows of other regions or periods are left out; rows
+    without a region are summed in ``unlocated``.
+
+    Examples
+    --------
+    >>> rows = [{"region": "Noord", "year": 2024, "quarter": 1, "n": 3},
+    ...         {"region": None, "year": 2024, "quarter": 1, "n": 2}]
+    >>> t = count_table(rows, regions=["Noord", "Limburg"], periods=["2024-Q1", "2024-Q2"],
+    ...                 by="quarter", by_region=True, by_period=True)
+    >>> t.counts, t.unlocated
+    ([[3, 0], [0, 0]], 2)
+    """
+    row_labels = list(regions) if by_region else [ALL_REGIONS]
+    col_labels = list(periods) if by_period else [ALL_PERIODS]
+    counts = [[0] * len(col_labels) for _ in row_labels]
+    unlocated = 0
+    for row in rows:
+        region = row["region"]
+        if region is None:
+            unlocated += int(row["n"])
+            continue
+        if region not in regions:
+            continue
+        label = _row_period_label(row, by)
+        if label not in periods:
+            continue
+        i = row_labels.index(region) if by_region else 0
+        j = col_labels.index(label) if by_period else 0
+        counts[i][j] += int(row["n"])
+    return CountTable(rows=row_labels, columns=col_labels, counts=counts, unlocated=unlocated)
+
+
+def suppressed_cells(
+    table: SuppressedTable, *, rows: Sequence[str], columns: Sequence[str]
+) -> list[tuple[str, str, Reason]]:
+    """The hidden cells as ``(row label, column label, reason)``, totals named :data:`TOTAL`."""
+    ext_rows = [*rows, TOTAL]
+    ext_cols = [*columns, TOTAL]
+    return [(ext_rows[i], ext_cols[j], reason) for (i, j), reason in sorted(table.reasons.items())]
+
+
+def published_count(count: int, *, min_cell: int = DEFAULT_MIN_CELL) -> int | None:
+    """A lone count as it may be published: ``None`` when ``0 < count < min_cell``."""
+    return None if 0 < count < min_cell else count

@@ -1,15 +1,15 @@
 """The ``knooppunt`` command: one entry point, one sub-command group per package area.
 
-Each area owns its commands in its own module (``graph.localdb.cli``, ``ingest.cli``, ...);
-this module only assembles them and maps the project's errors to exit codes in one place.
+Each area owns its commands in its own module (``graph.localdb.cli``, ``ingest.cli``,
+``api.cli``, ...); this module only assembles them and maps the project's errors to exit codes in
+one place. It is the application layer: it may import every package, and none imports it.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
-from datetime import date
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated
 
@@ -24,32 +24,94 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from graph.errors import ExitCode, KnooppuntError
 
-__all__ = ["app", "iso_date", "main"]
+__all__ = ["app", "main"]
 
-# Sub-commands: name -> (module, attribute). A Typer attribute becomes a command group, a
-# function a single command. Modules are imported only when their command runs (or for --help),
-# so that `knooppunt db status` does not pay for importing the analysis stack.
-_LAZY_COMMANDS: dict[str, tuple[str, str]] = {
-    "db": ("graph.localdb.cli", "db_app"),
-    "generate": ("ingest.synthetic.cli", "generate_command"),
-    "pseudonymise": ("ingest.synthetic.cli", "pseudonymise_command"),
-    "ingest": ("ingest.cli", "ingest"),
-    "retention": ("ingest.cli", "retention_app"),
-    "analyse": ("graph.analysis.cli", "analyse"),
-    "evaluate": ("graph.analysis.cli", "evaluate"),
-    "view": ("graph.viz.cli", "view"),
-    "serve": ("api.cli", "serve"),
-    "token": ("api.cli", "token"),
-    "audit": ("api.cli", "audit_app"),
+#: What a sub-command module offers: a Typer app (a command group) or a function (a command).
+SubCommand = typer.Typer | Callable[..., object]
+
+
+# Each loader imports its module only when its command runs (or for --help), so that
+# `knooppunt db status` does not pay for importing the analysis stack.
+def _db() -> SubCommand:
+    from graph.localdb.cli import db_app
+
+    return db_app
+
+
+def _generate() -> SubCommand:
+    from ingest.synthetic.cli import generate_command
+
+    return generate_command
+
+
+def _pseudonymise() -> SubCommand:
+    from ingest.synthetic.cli import pseudonymise_command
+
+    return pseudonymise_command
+
+
+def _ingest() -> SubCommand:
+    from ingest.cli import ingest
+
+    return ingest
+
+
+def _retention() -> SubCommand:
+    from ingest.cli import retention_app
+
+    return retention_app
+
+
+def _analyse() -> SubCommand:
+    from graph.analysis.cli import analyse
+
+    return analyse
+
+
+def _evaluate() -> SubCommand:
+    from graph.analysis.cli import evaluate
+
+    return evaluate
+
+
+def _view() -> SubCommand:
+    from graph.viz.cli import view
+
+    return view
+
+
+def _serve() -> SubCommand:
+    from api.cli import serve
+
+    return serve
+
+
+def _token() -> SubCommand:
+    from api.cli import token
+
+    return token
+
+
+def _audit() -> SubCommand:
+    from api.cli import audit_app
+
+    return audit_app
+
+
+#: Sub-commands: name -> loader. A Typer app becomes a command group, a function a command.
+_COMMANDS: dict[str, Callable[[], SubCommand]] = {
+    "db": _db,
+    "generate": _generate,
+    "pseudonymise": _pseudonymise,
+    "ingest": _ingest,
+    "retention": _retention,
+    "analyse": _analyse,
+    "evaluate": _evaluate,
+    "view": _view,
+    "serve": _serve,
+    "token": _token,
+    "audit": _audit,
 }
-
-
-def iso_date(value: str) -> date:
-    """The ``parser`` of a ``DATE`` option: a bad date is wrong usage (2), named without it."""
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter("not an ISO date (YYYY-MM-DD)") from None
 
 
 def _argument_label(argument: TyperArgument, *, usage: bool = False) -> str:
@@ -100,17 +162,14 @@ def _plain_metavars(command: Command) -> None:
 
 
 def _load_command(name: str) -> Command:
-    module_name, attribute = _LAZY_COMMANDS[name]
-    target: object = getattr(importlib.import_module(module_name), attribute)
+    target = _COMMANDS[name]()
     command: Command
     if isinstance(target, typer.Typer):
         command = typer.main.get_group(target)
-    elif callable(target):
+    else:
         single = typer.Typer(rich_markup_mode=None, add_completion=False)
         single.command(name, cls=_Command)(target)
         command = typer.main.get_command(single)
-    else:
-        raise TypeError(f"{module_name}.{attribute} is neither a Typer app nor a function")
     command.name = name
     _plain_metavars(command)
     return command
@@ -120,10 +179,10 @@ class _LazyGroup(TyperGroup):
     """The root group: lists every sub-command, imports one only when it is needed."""
 
     def list_commands(self, ctx: Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *_LAZY_COMMANDS})
+        return sorted({*super().list_commands(ctx), *_COMMANDS})
 
     def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
-        if cmd_name in _LAZY_COMMANDS:
+        if cmd_name in _COMMANDS:
             return _load_command(cmd_name)
         return super().get_command(ctx, cmd_name)
 

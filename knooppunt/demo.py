@@ -7,7 +7,6 @@ each step, and ends by printing where to look. The API keeps running in the back
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -17,14 +16,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Annotated
 
 import httpx
+import typer
 from rich.console import Console
 from rich.table import Table
 
 from graph.settings import get_settings
 
-__all__ = ["main"]
+__all__ = ["app", "main", "run_demo"]
 
 PRESET = "medium"
 SEED = 2026
@@ -125,17 +126,10 @@ def _top_alert_clusters(token: str) -> list[str]:
     return clusters[:TOP_ALERT_PAGES]
 
 
-def run_demo() -> None:
-    """Start Neo4j, generate, ingest, analyse, serve, write pages, print where to look."""
-    settings = get_settings()
-    home = settings.home
-    demo_dir = home / "demo"
-    deliveries = demo_dir / f"{PRESET}-seed{SEED}"
-    pages = demo_dir / "pages"
-    steps = _Steps()
-
-    if settings.neo4j_uri:
-        _console.print(f"Using the configured Neo4j at {settings.neo4j_uri}")
+def _load_and_analyse(steps: _Steps, deliveries: Path, *, own_neo4j: str | None) -> None:
+    """Neo4j and its schema, the generated deliveries (made once), ingest and analysis."""
+    if own_neo4j:
+        _console.print(f"Using the configured Neo4j at {own_neo4j}")
     else:
         steps.run("start Neo4j", "db", "start")
     steps.run("initialise schema", "db", "init")
@@ -157,20 +151,29 @@ def run_demo() -> None:
     )
     steps.run("analyse", "analyse")
 
+
+def _serve(steps: _Steps, home: Path, demo_dir: Path) -> str:
+    """Start the API in the background and mint the demo token."""
     start = time.perf_counter()
     _start_api(home, demo_dir / "api.log")
     steps.timed("start API", time.perf_counter() - start)
-    token = steps.run(
+    return steps.run(
         "mint demo token", "token", "--org", "LIEC", "--role", "analyst", capture=True
     ).strip()
 
+
+def _write_pages(steps: _Steps, pages: Path, token: str) -> list[Path]:
+    """A network page for each of the clusters with the top alerts."""
     pages.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for cluster_id in _top_alert_clusters(token):
         out = pages / f"cluster-{cluster_id}.html"
         steps.run(f"page for cluster {cluster_id}", "view", cluster_id, "--out", str(out))
         written.append(out)
+    return written
 
+
+def _print_timings(steps: _Steps) -> None:
     table = Table(title="make demo: wall time per step")
     table.add_column("step")
     table.add_column("seconds", justify="right")
@@ -179,6 +182,8 @@ def run_demo() -> None:
     table.add_row("[bold]total", f"[bold]{sum(s for _, s in steps.timings):.1f}")
     _console.print(table)
 
+
+def _print_where_to_look(token: str, written: list[Path], deliveries: Path) -> None:
     base = f"http://{HOST}:{PORT}"
     auth = '-H "Authorization: Bearer $TOKEN"'
     _console.rule("[bold green]Where to look")
@@ -197,18 +202,49 @@ def run_demo() -> None:
         _console.print(f"  {path}", highlight=False)
     _console.print(f"Ground truth: {deliveries / 'ground_truth.json'}")
     _console.print("Stop the API with: make demo-stop   (Neo4j: knooppunt db stop)")
+
+
+def run_demo() -> None:
+    """Start Neo4j, generate, ingest, analyse, serve, write pages, print where to look."""
+    settings = get_settings()
+    demo_dir = settings.home / "demo"
+    deliveries = demo_dir / f"{PRESET}-seed{SEED}"
+    steps = _Steps()
+    _load_and_analyse(steps, deliveries, own_neo4j=settings.neo4j_uri)
+    token = _serve(steps, settings.home, demo_dir)
+    written = _write_pages(steps, demo_dir / "pages", token)
+    _print_timings(steps)
+    _print_where_to_look(token, written, deliveries)
     (demo_dir / "timings.json").write_text(json.dumps(dict(steps.timings), indent=2))
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="make demo", description=__doc__)
-    parser.add_argument("--stop", action="store_true", help="stop the demo's API server")
-    args = parser.parse_args(argv)
-    if args.stop:
+app = typer.Typer(
+    name="make demo",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.command()
+def demo(
+    stop: Annotated[bool, typer.Option("--stop", help="stop the demo's API server")] = False,
+) -> None:
+    """Start Neo4j, generate, ingest, analyse, serve the API and write pages.
+
+    Every step runs the real CLI; the API keeps running in the background until --stop
+    (make demo-stop).
+    """
+    if stop:
         stopped = _stop_api(get_settings().home)
         _console.print("API stopped" if stopped else "no demo API was running")
         return
     run_demo()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``make demo`` (and ``make demo-stop``: ``--stop``); exits with the demo's status."""
+    app(args=argv, prog_name="make demo")
 
 
 if __name__ == "__main__":

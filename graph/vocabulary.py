@@ -1,6 +1,7 @@
-"""Code lists shared by the generator, ingest and analysis: partners, legal bases, incident
-types, involvement roles and token kinds.
+"""The shared vocabulary: partners, legal bases, incident types, involvement roles, token
+kinds (and the token pattern derived from them), regions and cluster typologies.
 
+Every layer (generator, ingest, analysis, API, notebooks) reads these lists from here, the core.
 ``docs/delivery-format.md`` documents the same lists for partners; this module is the one copy
 the code reads. Changing a code here is an interface change for every partner's deliveries.
 """
@@ -17,8 +18,10 @@ __all__ = [
     "INVOLVEMENT_ROLES",
     "LEGAL_BASES",
     "PARTNERS",
+    "REGIONS",
     "TOKEN_KINDS",
     "TOKEN_PATTERN",
+    "TYPOLOGIES",
     "LegalBasis",
     "Partner",
 ]
@@ -120,4 +123,23 @@ TOKEN_KINDS: Final = MappingProxyType(
 )
 
 #: A well-formed token: a kind prefix, a dash, 26 characters of RFC 4648 base32 (128 bits).
-TOKEN_PATTERN: Final = re.compile(r"^(PRS|VEH|TEL|IBN|EML)-[A-Z2-7]{26}$")
+TOKEN_PATTERN: Final = re.compile(
+    "^(" + "|".join(re.escape(prefix) for prefix in TOKEN_KINDS.values()) + ")-[A-Z2-7]{26}$"
+)
+
+#: The RIECs' own region names, in the order of the police units RE01..RE10.
+REGIONS: tuple[str, ...] = (
+    "Noord",
+    "Oost-Nederland",
+    "Midden-Nederland",
+    "Noord-Holland",
+    "Amsterdam-Amstelland",
+    "Den Haag",
+    "Rotterdam",
+    "Zeeland-West-Brabant",
+    "Oost-Brabant",
+    "Limburg",
+)
+
+#: Cluster typologies, shared by the ground truth, the analysis and the API.
+TYPOLOGIES: tuple[str, ...] = ("omg", "cannabis", "other")
