@@ -15,14 +15,20 @@ from graph.model import NodeLabel as _L  # noqa: N814
 from graph.model import RelType as _R  # noqa: N814
 from graph.results import AlertRecord, EventRecord, MembershipRecord, projection
 
-#: Relationship types between entities that the API shows (not analysis results).
-LINK_TYPES: Final[tuple[str, ...]] = tuple(
-    t.value for t in _R if t not in (_R.MEMBER_OF_CLUSTER, _R.ABOUT)
+# The subgraph reads (a cluster's graph, a subject's network) are the core's one query set,
+# shared with the pages and notebooks; re-exported so that their metrics carry these names.
+from graph.queries import (
+    SUBGRAPH_CLUSTER,
+    SUBGRAPH_CLUSTER_CONTEXT,
+    SUBGRAPH_CLUSTER_MEMBERS,
+    SUBGRAPH_CLUSTER_OUTSIDE,
+    SUBGRAPH_EXPAND,
+    SUBGRAPH_FIND_ENTITY,
+    SUBGRAPH_FLAGGED,
+    SUBGRAPH_LINKS,
+    SUBGRAPH_NODES,
 )
-
-#: A fact is served while its retention has not passed (``$today`` is a date).
-_RETAINED = "(l.retain_until IS NULL OR l.retain_until >= $today)"
-
+from graph.subgraph.model import LINK_TYPES
 
 #: An alert's fields (:class:`graph.results.AlertRecord`), with its datetime as epoch
 #: milliseconds (hydrating Neo4j DateTime values costs far more than the rest of a page).
@@ -152,29 +158,6 @@ CLUSTER_DETAIL: Final = (
     "  RETURN a.id ORDER BY a.created_at DESC, a.id } AS alerts"
 )
 
-#: The members of a cluster with their membership data and node properties.
-CLUSTER_GRAPH_MEMBERS: Final = (
-    f"MATCH (m:{_E})-[r:{_R.MEMBER_OF_CLUSTER}]->(c:{_L.CLUSTER} {{id: $id}}) "
-    "WITH m, r ORDER BY m.id LIMIT $max_nodes "
-    f"RETURN collect({{node: {_node('m')}, membership: r {{.*}}}}) AS rows"
-)
-
-#: Links of a cluster's members to other members and to connecting entities (addresses,
-#: vehicles, phones, accounts, clubs, incidents, ...) that link at least two members.
-CLUSTER_GRAPH_LINKS: Final = (
-    f"MATCH (m:{_E})-[:{_R.MEMBER_OF_CLUSTER}]->(c:{_L.CLUSTER} {{id: $id}}) "
-    f"MATCH (m)-[l]-(x:{_E}) "
-    f"WHERE type(l) IN $link_types AND {_RETAINED} "
-    "WITH c, x, collect(DISTINCT l) AS ls, count(DISTINCT m) AS touching "
-    f"WITH c, x, ls, touching, EXISTS {{ (x)-[:{_R.MEMBER_OF_CLUSTER}]->(c) }} AS member "
-    f"WHERE member OR (touching >= 2 AND NOT x:{_L.PERSON} AND NOT x:{_L.COMPANY}) "
-    "UNWIND ls AS l "
-    "WITH DISTINCT l, x, member LIMIT $max_links "
-    "RETURN collect({id: elementId(l), type: type(l), source: startNode(l).id, "
-    "target: endNode(l).id, props: properties(l), "
-    f"connector: CASE WHEN member THEN null ELSE {_node('x')} END}}) AS rows"
-)
-
 #: Active cross-region clusters, those with alerts first (benchmarks, demos).
 CROSS_REGION_CLUSTER_IDS: Final = (
     f"MATCH (c:{_L.CLUSTER} {{status: 'active'}}) WHERE c.cross_region "
@@ -194,40 +177,6 @@ SUBJECT: Final = (
     "AS regions, "
     f"COLLECT {{ MATCH (s)-[:{_R.MEMBER_OF_CLUSTER}]->(c:{_L.CLUSTER} {{status: 'active'}}) "
     "  RETURN {regions: c.regions, cross_region: c.cross_region} } AS clusters"
-)
-
-#: Nodes by id (the subject of a network, nodes of a path).
-NODES: Final = (
-    f"UNWIND $ids AS nid MATCH (n:{_E} {{id: nid}}) RETURN collect({{node: {_node('n')}}}) AS rows"
-)
-
-#: One breadth-first step: the links of each frontier node that has at most ``$hub_limit``
-#: links (hubs are shown but not expanded), with the neighbour.
-EXPAND: Final = (
-    "UNWIND $frontier AS fid "
-    f"MATCH (n:{_E} {{id: fid}}) "
-    "WHERE COUNT { (n)--() } <= $hub_limit "
-    f"MATCH (n)-[l]-(x:{_E}) "
-    f"WHERE type(l) IN $link_types AND {_RETAINED} "
-    "WITH fid, l, x LIMIT $max_links "
-    "RETURN collect({from_id: fid, id: elementId(l), type: type(l), source: startNode(l).id, "
-    f"target: endNode(l).id, props: properties(l), node: {_node('x')}}}) AS rows"
-)
-
-#: Frontier nodes with more than ``$hub_limit`` links (not expanded).
-HUBS: Final = (
-    "UNWIND $frontier AS fid "
-    f"MATCH (n:{_E} {{id: fid}}) WHERE COUNT {{ (n)--() }} > $hub_limit "
-    "RETURN collect({id: fid}) AS rows"
-)
-
-#: Flagged active clusters that any of ``$ids`` belongs to.
-FLAGGED_MEMBERSHIPS: Final = (
-    "UNWIND $ids AS nid "
-    f"MATCH (n:{_E} {{id: nid}})-[:{_R.MEMBER_OF_CLUSTER}]->"
-    f"(c:{_L.CLUSTER} {{status: 'active', flagged: true}}) "
-    "RETURN collect({id: nid, cluster: c {.id, .status, .size, .persons, .companies, "
-    ".regions, .region_counts, .cross_region, .typology, .score, .flagged}}) AS rows"
 )
 
 #: Everything held under one token: the node, every link (expired ones too, with their
@@ -284,16 +233,19 @@ __all__ = [
     "ALERT_SET_STATUS",
     "CLUSTER",
     "CLUSTER_DETAIL",
-    "CLUSTER_GRAPH_LINKS",
-    "CLUSTER_GRAPH_MEMBERS",
     "CROSS_REGION_CLUSTER_IDS",
-    "EXPAND",
     "EXPORT",
-    "FLAGGED_MEMBERSHIPS",
-    "HUBS",
     "LINK_TYPES",
-    "NODES",
     "PARTIAL_DELIVERIES",
+    "SUBGRAPH_CLUSTER",
+    "SUBGRAPH_CLUSTER_CONTEXT",
+    "SUBGRAPH_CLUSTER_MEMBERS",
+    "SUBGRAPH_CLUSTER_OUTSIDE",
+    "SUBGRAPH_EXPAND",
+    "SUBGRAPH_FIND_ENTITY",
+    "SUBGRAPH_FLAGGED",
+    "SUBGRAPH_LINKS",
+    "SUBGRAPH_NODES",
     "SUBJECT",
     "TREND_CLUSTERS",
     "TREND_INCIDENTS",

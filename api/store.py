@@ -1,6 +1,7 @@
-"""Reads and writes of the API against Neo4j: run a query from :mod:`api.queries`, return plain
-Python data (native dates, parsed JSON properties). No access rules here: the routers apply
-:mod:`api.access` and pass its results as parameters.
+"""Reads and writes of the API against Neo4j: run a query from :mod:`api.queries`, or a plan of
+the core's subgraph reader (:mod:`graph.subgraph`), and return plain Python data (native dates,
+parsed JSON properties, nodes and links in the shapes of :mod:`api.provenance`). No access rules
+here: the routers apply :mod:`api.access` and pass its results as parameters.
 
 Queries run as auto-commit transactions (``session.run``): the driver's managed transactions
 retry for up to 30 s, which would hold a request that long while Neo4j is down; here a dead
@@ -11,188 +12,35 @@ client-side timeout.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from collections import deque
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import neo4j
-import neo4j.time
 
 from api import queries as q
+from api.errors import NotFoundError
 from api.metrics import Metrics, query_name
+from api.provenance import entity_label, graph_link, graph_node
+from api.subgraphs import NetworkResult, cluster_shape, network_shape
+from graph.errors import NotFoundError as GraphNotFoundError
 from graph.logs import get_logger
 from graph.model import NodeLabel
+from graph.subgraph import Plan, cluster_graph, neighbourhood, run_async
+from graph.values import from_millis, native, parse_json_properties
 
-__all__ = [
-    "QUERY_TIMEOUT_S",
-    "NetworkResult",
-    "Store",
-    "from_millis",
-    "graph_link",
-    "graph_node",
-    "native",
-]
+__all__ = ["QUERY_TIMEOUT_S", "NetworkResult", "Store"]
 
+T = TypeVar("T")
 #: Client-side limit on one query; past it the request gets a 503.
 QUERY_TIMEOUT_S: Final = 10.0
 _log = get_logger("knooppunt.api.store")
-_JSON_PROPERTIES = frozenset(
-    {"region_counts", "evidence", "score_explanation", "key_players", "details", "params"}
-)
-_PROVENANCE_LISTS = (
-    ("partner", "src_partner"),
-    ("delivery", "src_delivery"),
-    ("legal_basis", "src_legal_basis"),
-    ("first_seen", "src_first_seen"),
-    ("last_seen", "src_last_seen"),
-    ("retain_until", "src_retain_until"),
-)
-_PROVENANCE_KEYS = frozenset(
-    {"partners", "first_seen", "last_seen", "retain_until", *(k for _, k in _PROVENANCE_LISTS)}
-)
-_ENTITY_LABELS = [
-    label.value
-    for label in (
-        NodeLabel.PERSON,
-        NodeLabel.COMPANY,
-        NodeLabel.ADDRESS,
-        NodeLabel.VEHICLE,
-        NodeLabel.PHONE,
-        NodeLabel.BANK_ACCOUNT,
-        NodeLabel.CLUB,
-        NodeLabel.INCIDENT,
-        NodeLabel.INVESTIGATION,
-        NodeLabel.PERMIT_APPLICATION,
-    )
-]
-
-
-def native(value: Any) -> Any:
-    """Neo4j values to plain Python (temporal types to ``date``/``datetime``), recursively."""
-    if isinstance(value, neo4j.time.DateTime):
-        result = value.to_native()
-        return result if result.tzinfo else result.replace(tzinfo=UTC)
-    if isinstance(value, neo4j.time.Date):
-        return value.to_native()
-    if isinstance(value, neo4j.time.Time | neo4j.time.Duration):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: native(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [native(v) for v in value]
-    return value
-
-
-def from_millis(value: Any) -> Any:
-    """Epoch milliseconds (how the hot queries return datetimes) to an aware ``datetime``."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
-    return native(value)
 
 
 def _alert_row(alert: dict[str, Any]) -> dict[str, Any]:
     out = dict(alert)
     out["created_at"] = from_millis(out.get("created_at"))
     return out
-
-
-def parse_json_properties(props: dict[str, Any]) -> dict[str, Any]:
-    """Decode the properties ``docs/analysis.md`` stores as JSON strings."""
-    out = dict(props)
-    for key in _JSON_PROPERTIES & out.keys():
-        value = out[key]
-        if isinstance(value, str):
-            try:
-                out[key] = json.loads(value)
-            except ValueError:
-                out[key] = None
-    return out
-
-
-def _provenance(props: dict[str, Any]) -> dict[str, Any]:
-    lists = {name: props.get(key) or [] for name, key in _PROVENANCE_LISTS}
-    length = max((len(v) for v in lists.values()), default=0)
-    sources = [
-        {name: (values[i] if i < len(values) else None) for name, values in lists.items()}
-        for i in range(length)
-    ]
-    return {
-        "partners": list(props.get("partners") or []),
-        "sources": sources,
-        "first_seen": props.get("first_seen"),
-        "last_seen": props.get("last_seen"),
-        "retain_until": props.get("retain_until"),
-    }
-
-
-def _date_or_none(value: Any) -> Any:
-    return value if isinstance(value, date) else None
-
-
-def _clean_provenance(prov: dict[str, Any]) -> dict[str, Any]:
-    for key in ("first_seen", "last_seen", "retain_until"):
-        prov[key] = _date_or_none(prov[key])
-        for source in prov["sources"]:
-            source[key] = _date_or_none(source.get(key))
-    for source in prov["sources"]:
-        for key in ("partner", "delivery", "legal_basis"):
-            if source.get(key) is not None:
-                source[key] = str(source[key])
-    prov["partners"] = [str(p) for p in prov["partners"]]
-    return prov
-
-
-def graph_node(
-    raw: dict[str, Any], *, region: str | None = None, member: bool = False
-) -> dict[str, Any]:
-    """``{id, labels, props}`` from a query to the API's node shape."""
-    props = native(raw.get("props") or {})
-    labels = [str(label) for label in raw.get("labels") or []]
-    label = next((name for name in _ENTITY_LABELS if name in labels), labels[0] if labels else "")
-    node_region = region if region is not None else props.get("region")
-    return {
-        "id": str(raw.get("id")),
-        "label": label,
-        "region": node_region if isinstance(node_region, str) else None,
-        "member": member,
-        "properties": {k: v for k, v in props.items() if k not in _PROVENANCE_KEYS and k != "id"},
-        "provenance": _clean_provenance(_provenance(props)),
-    }
-
-
-def graph_link(raw: dict[str, Any]) -> dict[str, Any]:
-    """``{id, type, source, target, props}`` from a query to the API's link shape."""
-    props = native(raw.get("props") or {})
-    return {
-        "id": str(raw["id"]),
-        "type": str(raw["type"]),
-        "source": str(raw["source"]),
-        "target": str(raw["target"]),
-        "properties": {k: v for k, v in props.items() if k not in _PROVENANCE_KEYS},
-        "provenance": _clean_provenance(_provenance(props)),
-    }
-
-
-def _link_kind(props: dict[str, Any]) -> str | None:
-    for key in ("role", "kind"):
-        value = props.get(key)
-        if isinstance(value, str):
-            return value
-    return None
-
-
-@dataclass(slots=True)
-class NetworkResult:
-    """What a breadth-first walk from a subject found."""
-
-    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    links: dict[str, dict[str, Any]] = field(default_factory=dict)
-    flagged_paths: list[dict[str, Any]] = field(default_factory=list)
-    hubs: list[str] = field(default_factory=list)
-    truncated: bool = False
 
 
 class Store:
@@ -234,6 +82,10 @@ class Store:
             metrics.sessions_in_use.dec()
         metrics.query_latency.labels(name).observe(time.perf_counter() - started)
         return rows
+
+    async def _plan(self, plan: Plan[T]) -> T:
+        """Run a :mod:`graph.subgraph` plan, each of its queries through :meth:`_run`."""
+        return await run_async(plan, self._run)
 
     async def operations_records(self) -> dict[str, Any]:
         """Analysis runs and deliveries per status, and the latest completed of each (for
@@ -374,35 +226,14 @@ class Store:
     async def cluster_graph(
         self, cluster_id: str, *, max_nodes: int, max_links: int, today: date
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], bool]:
-        """Nodes and links of a cluster; ``truncated`` when a limit was hit."""
-        members = await self._rows(
-            q.CLUSTER_GRAPH_MEMBERS, {"id": cluster_id, "max_nodes": max_nodes + 1}
+        """Nodes and links of a cluster (the core's reader, :func:`graph.subgraph.
+        cluster_graph`, as for ``knooppunt view``); ``truncated`` when a limit was hit."""
+        found = await self._plan(
+            cluster_graph(cluster_id, today=today, max_nodes=max_nodes, max_links=max_links)
         )
-        links = await self._rows(
-            q.CLUSTER_GRAPH_LINKS,
-            {
-                "id": cluster_id,
-                "link_types": list(q.LINK_TYPES),
-                "today": today,
-                "max_links": max_links + 1,
-            },
-        )
-        truncated = len(members) > max_nodes or len(links) > max_links
-        nodes: dict[str, dict[str, Any]] = {}
-        for row in members[:max_nodes]:
-            membership = native(row["membership"])
-            node = graph_node(row["node"], region=membership.get("region"), member=True)
-            node["properties"]["membership"] = membership
-            nodes[node["id"]] = node
-        out_links: list[dict[str, Any]] = []
-        for row in links[:max_links]:
-            if row["connector"] is not None and row["connector"]["id"] not in nodes:
-                connector = graph_node(row["connector"])
-                nodes[connector["id"]] = connector
-            link = graph_link(row)
-            if link["source"] in nodes and link["target"] in nodes:
-                out_links.append(link)
-        return list(nodes.values()), out_links, truncated
+        if found is None:
+            raise NotFoundError("no cluster with this id")
+        return cluster_shape(found)
 
     # -- subjects --------------------------------------------------------------------------------
 
@@ -413,11 +244,6 @@ class Store:
             return None
         return dict(native(rows[0]))
 
-    async def nodes(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        """Nodes by id, in the API's node shape."""
-        rows = await self._rows(q.NODES, {"ids": ids})
-        return {str(row["node"]["id"]): graph_node(row["node"]) for row in rows}
-
     async def network(
         self,
         subject_id: str,
@@ -427,97 +253,25 @@ class Store:
         hub_limit: int,
         max_nodes: int,
         today: date,
+        kind: NodeLabel | None = None,
     ) -> NetworkResult:
-        """Breadth-first walk: the neighbourhood to ``depth`` and shortest paths (at most
-        ``path_hops`` links, through non-hub nodes) to members of flagged clusters."""
-        result = NetworkResult()
-        # parent[id] = (previous id, link) on a shortest path from the subject.
-        parent: dict[str, tuple[str, dict[str, Any]] | None] = {subject_id: None}
-        hop: dict[str, int] = {subject_id: 0}
-        reached: dict[str, str] = {}  # cluster id -> first member reached
-        clusters: dict[str, dict[str, Any]] = {}
-        frontier = [subject_id]
-        await self._note_flagged([subject_id], reached, clusters)
-        hubs: list[str] = []
-        hood = {subject_id}
-        for level in range(1, max(depth, path_hops) + 1):
-            if not frontier:
-                break
-            max_links = max_nodes * 20
-            params = {
-                "frontier": frontier,
-                "hub_limit": hub_limit,
-                "link_types": list(q.LINK_TYPES),
-                "today": today,
-                "max_links": max_links,
-            }
-            rows = await self._rows(q.EXPAND, params)
-            if len(rows) >= max_links:
-                result.truncated = True
-            if level <= depth:  # hubs in the shown neighbourhood
-                hub_rows = await self._rows(q.HUBS, {"frontier": frontier, "hub_limit": hub_limit})
-                hubs.extend(str(r["id"]) for r in hub_rows)
-            next_frontier: list[str] = []
-            for row in rows:
-                other = str(row["node"]["id"])
-                from_id = str(row["from_id"])
-                if level <= depth and from_id in hood:
-                    if other in hood or len(hood) <= max_nodes:
-                        if other not in hood:
-                            hood.add(other)
-                            result.nodes[other] = graph_node(row["node"])
-                        if row["id"] not in result.links:
-                            result.links[str(row["id"])] = graph_link(row)
-                    else:
-                        result.truncated = True
-                if other not in parent:
-                    # The raw row: converted only if this link ends up on a path.
-                    parent[other] = (from_id, row)
-                    hop[other] = level
-                    next_frontier.append(other)
-            if next_frontier:
-                await self._note_flagged(next_frontier, reached, clusters)
-            frontier = next_frontier[: max_nodes * 4]
-            if len(next_frontier) > max_nodes * 4:
-                result.truncated = True
-        result.hubs = sorted(set(hubs))
-        for cluster_id, member in reached.items():
-            steps: deque[dict[str, Any]] = deque()
-            node = member
-            while (entry := parent.get(node)) is not None:
-                previous, raw = entry
-                link = graph_link(raw)
-                steps.appendleft(
-                    {
-                        "source": previous,
-                        "target": node,
-                        "type": link["type"],
-                        "kind": _link_kind(link["properties"]),
-                        "partners": link["provenance"]["partners"],
-                    }
-                )
-                node = previous
-            result.flagged_paths.append(
-                {
-                    "cluster": clusters[cluster_id],
-                    "member": member,
-                    "hops": hop[member],
-                    "steps": list(steps),
-                }
-            )
-        result.flagged_paths.sort(key=lambda p: (p["hops"], p["cluster"]["id"]))
-        return result
-
-    async def _note_flagged(
-        self, ids: list[str], reached: dict[str, str], clusters: dict[str, dict[str, Any]]
-    ) -> None:
-        rows = await self._rows(q.FLAGGED_MEMBERSHIPS, {"ids": ids})
-        order = {node_id: i for i, node_id in enumerate(ids)}
-        for row in sorted(rows, key=lambda r: (order.get(str(r["id"]), 0), str(r["id"]))):
-            cluster = parse_json_properties(native(row["cluster"]))
-            if cluster["id"] not in reached:
-                reached[cluster["id"]] = str(row["id"])
-                clusters[cluster["id"]] = cluster
+        """The subject's neighbourhood to ``depth`` and shortest paths (at most ``path_hops``
+        links, not through hubs) to members of flagged clusters: the core's breadth-first walk,
+        :func:`graph.subgraph.neighbourhood`, as for ``knooppunt view --subject``."""
+        plan = neighbourhood(
+            subject_id,
+            today=today,
+            depth=depth,
+            kind=kind,
+            hub_limit=hub_limit,
+            max_nodes=max_nodes,
+            path_hops=path_hops,
+        )
+        try:
+            found = await self._plan(plan)
+        except GraphNotFoundError as e:
+            raise NotFoundError("no subject with this identifier") from e
+        return network_shape(found)
 
     async def export(self, subject_id: str) -> dict[str, Any] | None:
         """Everything held under one token (expired facts too, with their retention)."""
@@ -529,10 +283,7 @@ class Store:
         for raw in row["links"]:
             link = graph_link(raw)
             link["other_id"] = str(raw["other"]["id"])
-            other_labels = [str(x) for x in raw["other"]["labels"]]
-            link["other_label"] = next(
-                (name for name in _ENTITY_LABELS if name in other_labels), None
-            )
+            link["other_label"] = entity_label([str(x) for x in raw["other"]["labels"]])
             links.append(link)
         clusters = [
             {

@@ -278,81 +278,102 @@ ANALYSIS_READ_CLUSTERS = (
     f"COLLECT {{ MATCH (e:{_ENTITY})-[:{_R.MEMBER_OF_CLUSTER}]->(c) RETURN e.id }} AS members"
 )
 
-# --- network pages and analyst notebooks (graph.viz) ------------------------------------------
-# Nodes are addressed by ``elementId`` within one read, so that two entities with the same ``id``
-# under different labels stay apart. Only entity nodes and the links between them are read.
+# --- subgraphs: a cluster's graph, a subject's neighbourhood (graph.subgraph) -----------------
+# One query set for the API, the pages and the notebooks (``docs/decisions/060``). Nodes are
+# addressed by ``elementId`` within one read, so that two entities with the same ``id`` under
+# different labels stay apart. Only entity nodes and the links of ``$link_types`` between them
+# are read (never ``MEMBER_OF``/``ABOUT``), and nothing past its retention on ``$today``.
+# Queries that may return many rows collect them into one record (``rows`` or ``keys``).
+
 
 def _kept(v: str) -> str:
     """A node or link not past its retention on ``$today`` (expired facts are never shown)."""
     return f"({v}.retain_until IS NULL OR {v}.retain_until >= $today)"
 
 
+def _entity_link(r: str, y: str) -> str:
+    """``r`` is a shown link to the entity ``y``: the hub rule counts exactly these."""
+    return f"type({r}) IN $link_types AND {_kept(r)} AND {_kept(y)}"
+
+
+def _link_map(r: str) -> str:
+    return (
+        f"{{id: elementId({r}), type: type({r}), source: elementId(startNode({r})), "
+        f"target: elementId(endNode({r})), props: properties({r})}}"
+    )
+
+
 #: A cluster's own properties (``docs/analysis.md``).
-VIZ_CLUSTER = f"MATCH (c:{_L.CLUSTER} {{id: $cluster_id}}) RETURN properties(c) AS cluster"
+SUBGRAPH_CLUSTER = f"MATCH (c:{_L.CLUSTER} {{id: $cluster_id}}) RETURN properties(c) AS cluster"
 
-#: Properties of the clusters ``$ids``.
-VIZ_CLUSTERS_BY_ID = (
-    f"UNWIND $ids AS cid MATCH (c:{_L.CLUSTER} {{id: cid}}) RETURN properties(c) AS cluster"
-)
-
-#: Active clusters, highest score first (``$cross_region``/``$flagged`` null or a filter).
-VIZ_ACTIVE_CLUSTERS = (
-    f"MATCH (c:{_L.CLUSTER} {{status: 'active'}}) "
-    "WHERE ($cross_region IS NULL OR c.cross_region = $cross_region) "
-    "AND ($flagged IS NULL OR c.flagged = $flagged) "
-    "RETURN properties(c) AS cluster ORDER BY c.score DESC, c.id LIMIT $limit"
-)
-
-#: The element ids of a cluster's members.
-VIZ_CLUSTER_MEMBERS = (
+#: The keys of a cluster's members, by id.
+SUBGRAPH_CLUSTER_MEMBERS = (
     f"MATCH (e:{_ENTITY})-[:{_R.MEMBER_OF_CLUSTER}]->(:{_L.CLUSTER} {{id: $cluster_id}}) "
-    "RETURN elementId(e) AS key"
+    "WITH e ORDER BY e.id RETURN collect(elementId(e)) AS keys"
 )
 
 #: Context entities (not people or companies) linked to a cluster's members (``$keys``): kept
 #: when they link at least ``$min_shared`` members, or when they are evidence (incident, club,
 #: investigation); most-linked first, at most ``$limit``.
-VIZ_CLUSTER_CONTEXT = (
+SUBGRAPH_CLUSTER_CONTEXT = (
     "UNWIND $keys AS k "
     f"MATCH (x:{_ENTITY})-[r]-(y:{_ENTITY}) WHERE elementId(x) = k "
-    f"AND NOT (y:{_L.PERSON} OR y:{_L.COMPANY}) AND {_kept('r')} AND {_kept('y')} "
+    f"AND NOT (y:{_L.PERSON} OR y:{_L.COMPANY}) AND {_entity_link('r', 'y')} "
     "WITH y, count(DISTINCT x) AS linked "
     f"WHERE linked >= $min_shared OR y:{_L.INCIDENT} OR y:{_L.CLUB} OR y:{_L.INVESTIGATION} "
-    "RETURN elementId(y) AS key ORDER BY linked DESC, key LIMIT $limit"
+    "WITH elementId(y) AS key, linked ORDER BY linked DESC, key LIMIT $limit "
+    "RETURN collect(key) AS keys"
 )
 
 #: People and companies outside the cluster ``$cluster_id`` that tie at least ``$min_shared``
-#: of its members (``$keys``) together through ``$rel_types``; most-linked first, ``$limit``.
-VIZ_CLUSTER_OUTSIDE = (
+#: of its members (``$keys``) together through ``$tie_types``; most-linked first, ``$limit``.
+SUBGRAPH_CLUSTER_OUTSIDE = (
     "UNWIND $keys AS k "
     f"MATCH (x:{_ENTITY})-[r]-(y:{_ENTITY}) WHERE elementId(x) = k "
-    f"AND (y:{_L.PERSON} OR y:{_L.COMPANY}) AND type(r) IN $rel_types "
+    f"AND (y:{_L.PERSON} OR y:{_L.COMPANY}) AND type(r) IN $tie_types "
     f"AND NOT (y)-[:{_R.MEMBER_OF_CLUSTER}]->(:{_L.CLUSTER} {{id: $cluster_id}}) "
-    f"AND {_kept('r')} AND {_kept('y')} "
+    f"AND {_entity_link('r', 'y')} "
     "WITH y, count(DISTINCT x) AS linked WHERE linked >= $min_shared "
-    "RETURN elementId(y) AS key ORDER BY linked DESC, key LIMIT $limit"
+    "WITH elementId(y) AS key, linked ORDER BY linked DESC, key LIMIT $limit "
+    "RETURN collect(key) AS keys"
 )
 
 #: Entities with a given ``id`` (any label; ``$label`` null or one label name to narrow).
-VIZ_FIND_ENTITY = (
+SUBGRAPH_FIND_ENTITY = (
     f"MATCH (n:{_ENTITY} {{id: $id}}) "
     f"WHERE ($label IS NULL OR $label IN labels(n)) AND {_kept('n')} "
     f"RETURN elementId(n) AS key, [l IN labels(n) WHERE l <> '{_ENTITY}'] AS labels"
 )
 
-#: One breadth-first step: each node's entity neighbours (at most ``$fanout``) and its degree.
-VIZ_NEIGHBOURS = (
+#: One breadth-first step from the nodes ``$keys``. The hub rule: a node other than the subject
+#: (``$start``) with more than ``$hub_limit`` shown links (of ``$link_types``, not past their
+#: retention, to an entity not past its own) is a hub and is not expanded; every other node
+#: gives its shown links with the neighbour at the other end (at most ``$fanout``).
+SUBGRAPH_EXPAND = (
     "UNWIND $keys AS k "
-    f"MATCH (x:{_ENTITY}) WHERE elementId(x) = k "
-    f"CALL (x) {{ MATCH (x)-[r]-(y:{_ENTITY}) WHERE {_kept('r')} AND {_kept('y')} "
-    "RETURN count(DISTINCT y) AS degree, collect(DISTINCT elementId(y))[..$fanout] AS near } "
-    "RETURN k AS key, degree, near"
+    f"MATCH (n:{_ENTITY}) WHERE elementId(n) = k "
+    f"WITH n, k, COUNT {{ MATCH (n)-[r]-(y:{_ENTITY}) WHERE {_entity_link('r', 'y')} }} "
+    "> $hub_limit AND k <> $start AS hub "
+    "CALL (n, hub) { "
+    f"MATCH (n)-[r]-(y:{_ENTITY}) WHERE NOT hub AND {_entity_link('r', 'y')} "
+    "WITH r, y ORDER BY elementId(r) LIMIT $fanout "
+    f"RETURN collect({{key: elementId(y), id: y.id, link: {_link_map('r')}}}) AS near }} "
+    "RETURN collect({key: k, hub: hub, near: near}) AS rows"
 )
 
-#: Everything a page shows about the nodes ``$keys``: kind, label fields, region (membership,
-#: own, or current home/office address), broker score and provenance. The membership read is the
-#: one in ``$cluster_id``, or with ``$cluster_id`` null the active cluster with the highest score.
-VIZ_NODES = (
+#: Flagged active clusters that any of the nodes ``$keys`` belongs to.
+SUBGRAPH_FLAGGED = (
+    "UNWIND $keys AS k "
+    f"MATCH (n:{_ENTITY})-[:{_R.MEMBER_OF_CLUSTER}]->"
+    f"(c:{_L.CLUSTER} {{status: 'active', flagged: true}}) WHERE elementId(n) = k "
+    "RETURN collect({key: k, cluster: c {.id, .status, .size, .persons, .companies, "
+    ".regions, .region_counts, .cross_region, .typology, .score, .flagged}}) AS rows"
+)
+
+#: The nodes ``$keys``: labels, id, properties (with provenance), the current home or office
+#: address's region, and the membership of ``$cluster_id`` (with ``$cluster_id`` null: of the
+#: active cluster with the highest score).
+SUBGRAPH_NODES = (
     "UNWIND $keys AS k "
     f"MATCH (n:{_ENTITY}) WHERE elementId(n) = k "
     "CALL (n) { "
@@ -365,21 +386,34 @@ VIZ_NODES = (
     "OR properties(l).kind = 'office') "
     f"AND {_kept('l')} "
     "RETURN a.region AS home_region ORDER BY l.since DESC LIMIT 1 } "
-    f"RETURN k AS key, [l IN labels(n) WHERE l <> '{_ENTITY}'] AS labels, n.id AS id, "
-    "properties(n) AS props, home_region, properties(m) AS membership, cluster, "
-    "n.partners AS partners, n.src_delivery AS deliveries, n.first_seen AS first_seen, "
-    "n.last_seen AS last_seen"
+    f"RETURN collect({{key: k, labels: [l IN labels(n) WHERE l <> '{_ENTITY}'], id: n.id, "
+    "props: properties(n), home_region: home_region, membership: properties(m), "
+    "cluster: cluster}) AS rows"
 )
 
-#: The links from the nodes ``$keys`` to any of ``$all_keys`` (each once, from its start node).
-VIZ_LINKS = (
+#: The shown links from the nodes ``$keys`` to any of ``$all_keys``, each once (read from its
+#: start node), at most ``$limit``.
+SUBGRAPH_LINKS = (
     "UNWIND $keys AS k "
     f"MATCH (a:{_ENTITY})-[r]->(b:{_ENTITY}) "
-    f"WHERE elementId(a) = k AND elementId(b) IN $all_keys AND {_kept('r')} "
-    "RETURN k AS src, elementId(b) AS dst, type(r) AS type, "
-    "properties(r).role AS role, properties(r).kind AS kind, "
-    "r.partners AS partners, r.src_delivery AS deliveries, r.first_seen AS first_seen, "
-    "r.last_seen AS last_seen"
+    f"WHERE elementId(a) = k AND elementId(b) IN $all_keys AND {_entity_link('r', 'b')} "
+    "WITH r LIMIT $limit "
+    f"RETURN collect({_link_map('r')}) AS rows"
+)
+
+# --- analyst notebooks (graph.viz.explore) ----------------------------------------------------
+
+#: Properties of the clusters ``$ids``.
+VIZ_CLUSTERS_BY_ID = (
+    f"UNWIND $ids AS cid MATCH (c:{_L.CLUSTER} {{id: cid}}) RETURN properties(c) AS cluster"
+)
+
+#: Active clusters, highest score first (``$cross_region``/``$flagged`` null or a filter).
+VIZ_ACTIVE_CLUSTERS = (
+    f"MATCH (c:{_L.CLUSTER} {{status: 'active'}}) "
+    "WHERE ($cross_region IS NULL OR c.cross_region = $cross_region) "
+    "AND ($flagged IS NULL OR c.flagged = $flagged) "
+    "RETURN properties(c) AS cluster ORDER BY c.score DESC, c.id LIMIT $limit"
 )
 
 #: Counts of analysis results (tests, notebooks): runs by status, clusters, alerts, events.

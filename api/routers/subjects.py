@@ -26,6 +26,7 @@ from api.schemas import (
     SubjectExport,
 )
 from api.store import Store
+from graph.model import NodeLabel
 from graph.vocabulary import TOKEN_PATTERN
 
 __all__ = ["KVK_PATTERN", "router"]
@@ -60,6 +61,7 @@ async def _network(
     depth: int,
     case_reference: str | None,
     pattern: str,
+    kind: NodeLabel | None = None,
 ) -> Network:
     require_case_reference(case_reference, pattern)
     await require_complete_graph(request, store)
@@ -81,8 +83,9 @@ async def _network(
         hub_limit=HUB_LIMIT,
         max_nodes=MAX_NETWORK_NODES,
         today=today,
+        kind=kind,
     )
-    start = (await store.nodes([subject_id]))[subject_id]
+    start = found.subject
 
     paths = [
         FlaggedPath(
@@ -151,7 +154,14 @@ async def company_network(
     """As for a person; a company's regions are those of its registered office and
     establishments."""
     return await _network(
-        request, store, user, kvk, depth, case_reference, settings.case_reference_pattern
+        request,
+        store,
+        user,
+        kvk,
+        depth,
+        case_reference,
+        settings.case_reference_pattern,
+        NodeLabel.COMPANY,
     )
 
 

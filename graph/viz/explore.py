@@ -12,7 +12,6 @@ returns. Reading functions take the driver; the rest are functions of a graph (n
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,8 @@ import pandas as pd
 
 from graph import queries
 from graph.model import NodeLabel, RelType
+from graph.subgraph.plan import Records, driver_executor
+from graph.values import native, parse_json_properties
 
 __all__ = [
     "Disruption",
@@ -39,29 +40,17 @@ __all__ = [
     "top_brokers",
 ]
 
-_JSON_PROPERTIES = ("region_counts", "evidence", "score_explanation", "key_players")
 _MEMBER_KINDS = frozenset({NodeLabel.PERSON.value, NodeLabel.COMPANY.value})
 #: Links that tie a person or company to a company's control (Bibob: directors, shareholders).
 _CONTROL = frozenset({RelType.DIRECTORSHIP.value, RelType.OWNERSHIP.value})
 
 
 def _parse(cluster: dict[str, Any]) -> dict[str, Any]:
-    out = dict(cluster)
-    for key in _JSON_PROPERTIES:
-        if isinstance(out.get(key), str):
-            out[key] = json.loads(out[key])
-    for key, value in list(out.items()):
-        to_native = getattr(value, "to_native", None)
-        if callable(to_native):
-            out[key] = to_native()
-    return out
+    return parse_json_properties(native(cluster))
 
 
-def _read(driver: neo4j.Driver, query: str, database: str, **params: Any) -> list[neo4j.Record]:
-    records, _, _ = driver.execute_query(
-        query, params, database_=database, routing_=neo4j.RoutingControl.READ
-    )
-    return records
+def _read(driver: neo4j.Driver, query: str, database: str, **params: Any) -> Records:
+    return driver_executor(driver, database)(query, params)
 
 
 def active_clusters(

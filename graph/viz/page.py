@@ -58,6 +58,7 @@ from markupsafe import Markup
 from pyvis.network import Network
 
 from graph.model import NodeLabel
+from graph.values import native
 from graph.viz.layout import compute_positions
 from graph.viz.style import (
     KIND_STYLES,
@@ -111,15 +112,13 @@ def _kind_style(kind: object) -> KindStyle:
 
 
 def _text(value: object) -> str:
+    value = native(value)
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    iso = getattr(value, "iso_format", None)  # neo4j.time.Date / DateTime
-    if callable(iso):
-        return str(iso())[:10]
     return str(value)
 
 

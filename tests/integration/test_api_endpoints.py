@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import neo4j
 from fastapi.testclient import TestClient
 
 from api.audit import read_entries, verify_log
 from graph.settings import Settings
+from graph.viz import load_cluster_graph, load_subject_graph
 from tests.integration.api_seed import (
     AL_CROSS,
     AL_GROWN,
@@ -201,6 +203,22 @@ def test_cluster_graph_with_provenance(api_client: TestClient, api_settings: Set
     assert not body["truncated"]
 
 
+def test_cluster_graph_agrees_with_the_page_loader_and_has_no_twice_links(
+    api_client: TestClient, api_settings: Settings, seeded: neo4j.Driver
+) -> None:
+    """``/clusters/{id}/graph`` and ``knooppunt view`` read the same subgraph (one reader)."""
+    body = _get(
+        api_client, api_settings, f"/clusters/{CL_CROSS}/graph", "Limburg", case=CASE
+    ).json()
+    page = load_cluster_graph(seeded, CL_CROSS, database=api_settings.neo4j_database)
+    link_ids = [link["id"] for link in body["links"]]
+    assert len(link_ids) == len(set(link_ids))  # no link twice
+    assert len({(u, v, k) for u, v, k in page.edges(keys=True)}) == page.number_of_edges()
+    assert len(body["nodes"]) == page.number_of_nodes()
+    assert len(link_ids) == page.number_of_edges()
+    assert {n["id"] for n in body["nodes"]} == {d["id"] for _, d in page.nodes(data=True)}
+
+
 # --- subjects -------------------------------------------------------------------------------
 
 
@@ -224,6 +242,22 @@ def test_bibob_check_of_a_person(api_client: TestClient, api_settings: Settings)
     assert IDS["pL3"] not in {n["id"] for n in shallow["nodes"]}
     assert shallow["flagged_paths"][0]["hops"] == 2
     assert _get(api_client, api_settings, url, "Limburg", case=CASE, depth=4).status_code == 422
+
+
+def test_network_agrees_with_the_page_loader(
+    api_client: TestClient, api_settings: Settings, seeded: neo4j.Driver
+) -> None:
+    """``/subjects/{token}/network`` and ``knooppunt view --subject`` walk the same way."""
+    for depth in (1, 2, 3):
+        url = f"/subjects/{IDS['pL3']}/network"
+        body = _get(api_client, api_settings, url, "Limburg", case=CASE, depth=depth).json()
+        page = load_subject_graph(
+            seeded, IDS["pL3"], depth, database=api_settings.neo4j_database, max_nodes=500
+        )
+        link_ids = [link["id"] for link in body["links"]]
+        assert len(link_ids) == len(set(link_ids))
+        assert {n["id"] for n in body["nodes"]} == {d["id"] for _, d in page.nodes(data=True)}
+        assert len(link_ids) == page.number_of_edges()
 
 
 def test_hubs_are_shown_but_not_expanded(api_client: TestClient, api_settings: Settings) -> None:

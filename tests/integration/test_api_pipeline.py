@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from api.app import create_app
 from api.audit import verify_log
 from graph.settings import Settings
+from graph.viz import load_cluster_graph
 from graph.vocabulary import REGIONS
 from tests.integration.api_seed import AUDIT_KEY, CASE, JWT_SECRET, auth
 from tests.integration.conftest import wipe
@@ -105,6 +106,22 @@ def test_liec_reads_alerts_and_clusters_of_the_real_pipeline(
     assert sum(1 for n in body["nodes"] if n["member"]) == cluster["size"]
     assert body["links"]
     assert all(link["provenance"]["partners"] for link in body["links"])
+
+
+def test_cluster_graph_agrees_with_the_page_on_the_real_pipeline(
+    client: TestClient, settings: Settings, pipeline: neo4j.Driver
+) -> None:
+    """One reader: the API's cluster graph and ``knooppunt view``'s hold the same nodes and
+    links, each link once (``docs/decisions/060``)."""
+    headers = {**auth(settings, "LIEC"), "X-Case-Reference": CASE}
+    for alert in _all_alerts(client, auth(settings, "LIEC"))[:3]:
+        cluster_id = alert["cluster_id"]
+        body = client.get(f"/clusters/{cluster_id}/graph", headers=headers).json()
+        page = load_cluster_graph(pipeline, cluster_id, database=settings.neo4j_database)
+        link_ids = [link["id"] for link in body["links"]]
+        assert len(link_ids) == len(set(link_ids))
+        assert {n["id"] for n in body["nodes"]} == {d["id"] for _, d in page.nodes(data=True)}
+        assert len(link_ids) == page.number_of_edges()
 
 
 def test_each_riec_sees_only_its_regions_members(client: TestClient, settings: Settings) -> None:

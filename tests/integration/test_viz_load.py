@@ -122,6 +122,19 @@ def test_hubs_are_not_expanded(seeded: neo4j.Driver, neo4j_settings: Settings) -
     assert g.graph["truncated"] is True
 
 
+def test_hub_rule_counts_only_shown_links(seeded: neo4j.Driver, neo4j_settings: Settings) -> None:
+    """p1 has five shown links, plus one past its retention and its ``MEMBER_OF``: at a hub
+    degree of five it is expanded (its company is reached); the hub address is not."""
+    g = load_subject_graph(
+        seeded, IDS["p9"], 2, database=neo4j_settings.neo4j_database, hub_degree=5
+    )
+    assert node_key("Company", IDS["c1"]) in g
+    assert node_key("Phone", IDS["t2"]) not in g
+    assert node_key("Person", "PRS-VIZHUB00000000000000000000") not in g
+    edges = [(u, v, k) for u, v, k in g.edges(keys=True)]
+    assert len(edges) == len(set(edges))
+
+
 def test_max_nodes_caps_the_walk(seeded: neo4j.Driver, neo4j_settings: Settings) -> None:
     g = load_subject_graph(
         seeded, IDS["p9"], 3, database=neo4j_settings.neo4j_database, max_nodes=4

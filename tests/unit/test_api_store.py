@@ -8,8 +8,9 @@ import neo4j.time
 import pytest
 
 from api.errors import BadRequestError
+from api.provenance import graph_link, graph_node
 from api.routers.alerts import _decode_cursor, _encode_cursor
-from api.store import from_millis, graph_link, graph_node, native, parse_json_properties
+from graph.values import from_millis, native, parse_json_properties
 
 
 def test_native_converts_temporal_values_recursively() -> None:

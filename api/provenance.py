@@ -1,0 +1,118 @@
+"""The API's node and link shapes: an entity's own properties apart from its provenance.
+
+Every entity and link carries the partners and deliveries it comes from as parallel lists
+(``src_partner``, ``src_delivery``, ... one entry per source, ``docs/graph-model.md``); the API
+presents them as one ``provenance`` object with a list of ``sources``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, Final
+
+from graph.model import NodeLabel
+from graph.values import native
+
+__all__ = ["ENTITY_LABELS", "entity_label", "graph_link", "graph_node", "link_kind", "provenance"]
+
+_PROVENANCE_LISTS: Final = (
+    ("partner", "src_partner"),
+    ("delivery", "src_delivery"),
+    ("legal_basis", "src_legal_basis"),
+    ("first_seen", "src_first_seen"),
+    ("last_seen", "src_last_seen"),
+    ("retain_until", "src_retain_until"),
+)
+_PROVENANCE_KEYS: Final = frozenset(
+    {"partners", "first_seen", "last_seen", "retain_until", *(k for _, k in _PROVENANCE_LISTS)}
+)
+#: Entity labels in the order the API picks a node's ``label`` from its labels.
+ENTITY_LABELS: Final = tuple(
+    label.value
+    for label in (
+        NodeLabel.PERSON,
+        NodeLabel.COMPANY,
+        NodeLabel.ADDRESS,
+        NodeLabel.VEHICLE,
+        NodeLabel.PHONE,
+        NodeLabel.BANK_ACCOUNT,
+        NodeLabel.CLUB,
+        NodeLabel.INCIDENT,
+        NodeLabel.INVESTIGATION,
+        NodeLabel.PERMIT_APPLICATION,
+    )
+)
+
+
+def entity_label(labels: list[str], default: str | None = None) -> str | None:
+    """The entity label among ``labels`` (:data:`ENTITY_LABELS` order), else ``default``."""
+    return next((name for name in ENTITY_LABELS if name in labels), default)
+
+
+def _date_or_none(value: Any) -> Any:
+    return value if isinstance(value, date) else None
+
+
+def provenance(props: Mapping[str, Any]) -> dict[str, Any]:
+    """``{partners, sources, first_seen, last_seen, retain_until}`` from an entity's or link's
+    properties (``sources``: one entry per source, from the parallel ``src_*`` lists)."""
+    lists = {name: props.get(key) or [] for name, key in _PROVENANCE_LISTS}
+    length = max((len(v) for v in lists.values()), default=0)
+    sources = [
+        {name: (values[i] if i < len(values) else None) for name, values in lists.items()}
+        for i in range(length)
+    ]
+    for source in sources:
+        for key in ("first_seen", "last_seen", "retain_until"):
+            source[key] = _date_or_none(source.get(key))
+        for key in ("partner", "delivery", "legal_basis"):
+            if source.get(key) is not None:
+                source[key] = str(source[key])
+    return {
+        "partners": [str(p) for p in props.get("partners") or []],
+        "sources": sources,
+        "first_seen": _date_or_none(props.get("first_seen")),
+        "last_seen": _date_or_none(props.get("last_seen")),
+        "retain_until": _date_or_none(props.get("retain_until")),
+    }
+
+
+def graph_node(
+    raw: Mapping[str, Any], *, region: str | None = None, member: bool = False
+) -> dict[str, Any]:
+    """``{id, labels, props}`` from a query to the API's node shape."""
+    props = native(raw.get("props") or {})
+    labels = [str(label) for label in raw.get("labels") or []]
+    label = entity_label(labels, labels[0] if labels else "")
+    node_region = region if region is not None else props.get("region")
+    return {
+        "id": str(raw.get("id")),
+        "label": label,
+        "region": node_region if isinstance(node_region, str) else None,
+        "member": member,
+        "properties": {k: v for k, v in props.items() if k not in _PROVENANCE_KEYS and k != "id"},
+        "provenance": provenance(props),
+    }
+
+
+def graph_link(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """``{id, type, source, target, props}`` from a query to the API's link shape."""
+    props = native(raw.get("props") or {})
+    return {
+        "id": str(raw["id"]),
+        "type": str(raw["type"]),
+        "source": str(raw["source"]),
+        "target": str(raw["target"]),
+        "properties": {k: v for k, v in props.items() if k not in _PROVENANCE_KEYS},
+        "provenance": provenance(props),
+    }
+
+
+def link_kind(props: Mapping[str, Any]) -> str | None:
+    """A link's ``role`` or ``kind`` (what a path step shows beside its type)."""
+    for key in ("role", "kind"):
+        value = props.get(key)
+        if isinstance(value, str):
+            return value
+    return None

@@ -1,0 +1,93 @@
+"""The API's shapes of what :mod:`graph.subgraph` reads: a cluster's graph and a subject's
+network, with nodes and links in the shapes of :mod:`api.provenance`.
+
+The reading is the core's (the same as ``knooppunt view`` and the notebooks); the routers put
+the access checks (need-to-know, case reference, region) in front of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.provenance import graph_link, graph_node, link_kind
+from graph.subgraph import ClusterGraph, FlaggedPath, Link, Neighbourhood, Node
+
+__all__ = ["NetworkResult", "api_link", "api_node", "cluster_shape", "network_shape"]
+
+
+@dataclass(slots=True)
+class NetworkResult:
+    """A subject's network in the API's shapes (``nodes`` and ``links`` by id; the subject is
+    not among ``nodes``)."""
+
+    subject: dict[str, Any]
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    links: dict[str, dict[str, Any]] = field(default_factory=dict)
+    flagged_paths: list[dict[str, Any]] = field(default_factory=list)
+    hubs: list[str] = field(default_factory=list)
+    truncated: bool = False
+
+
+def api_node(node: Node, *, cluster_member: bool = False) -> dict[str, Any]:
+    """A node; as a member of the cluster read (``cluster_member``) with its membership in
+    ``properties.membership`` and the membership's region."""
+    raw = {"id": node.id, "labels": list(node.labels), "props": node.props}
+    if cluster_member and node.membership is not None:
+        shaped = graph_node(raw, region=node.membership.get("region"), member=True)
+        shaped["properties"]["membership"] = node.membership
+        return shaped
+    return graph_node(raw)
+
+
+def api_link(link: Link, ids: Mapping[str, str]) -> dict[str, Any]:
+    """A link with its ends as entity ids (``ids``: node key -> id)."""
+    return graph_link(
+        {
+            "id": link.id,
+            "type": link.type,
+            "source": ids[link.source],
+            "target": ids[link.target],
+            "props": link.props,
+        }
+    )
+
+
+def cluster_shape(
+    graph: ClusterGraph,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], bool]:
+    """``(nodes, links, truncated)`` of a cluster graph."""
+    ids = {key: node.id for key, node in graph.nodes.items()}
+    nodes = [api_node(node, cluster_member=True) for node in graph.nodes.values()]
+    return nodes, [api_link(link, ids) for link in graph.links], graph.truncated
+
+
+def _path(path: FlaggedPath, ids: Mapping[str, str]) -> dict[str, Any]:
+    steps = []
+    for step in path.steps:
+        link = api_link(step.link, ids)
+        steps.append(
+            {
+                "source": ids[step.source],
+                "target": ids[step.target],
+                "type": link["type"],
+                "kind": link_kind(link["properties"]),
+                "partners": link["provenance"]["partners"],
+            }
+        )
+    return {"cluster": path.cluster, "member": ids[path.member], "hops": path.hops, "steps": steps}
+
+
+def network_shape(found: Neighbourhood) -> NetworkResult:
+    """A neighbourhood with its flagged paths in the API's shapes."""
+    ids = found.ids
+    nodes = {node.id: api_node(node) for key, node in found.nodes.items() if key != found.subject}
+    return NetworkResult(
+        subject=api_node(found.nodes[found.subject]),
+        nodes=nodes,
+        links={link.id: api_link(link, ids) for link in found.links},
+        flagged_paths=[_path(p, ids) for p in found.paths],
+        hubs=sorted({ids[key] for key in found.hubs}),
+        truncated=found.truncated,
+    )

@@ -1,0 +1,68 @@
+"""Neo4j values as plain Python: the one conversion every reader uses (API, pages, notebooks).
+
+The driver returns its own temporal and spatial types (``neo4j.time.Date``,
+``neo4j.time.DateTime``, ``neo4j.spatial.Point``); JSON encoders, pandas and pydantic want
+``date``/``datetime`` and plain containers. Analysis results keep some properties as JSON
+strings (``docs/analysis.md``); :func:`parse_json_properties` decodes them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import neo4j.spatial
+import neo4j.time
+
+__all__ = ["JSON_PROPERTIES", "from_millis", "native", "parse_json_properties"]
+
+#: Properties of analysis results stored as JSON strings (``docs/analysis.md``).
+JSON_PROPERTIES: Final = frozenset(
+    {"region_counts", "evidence", "score_explanation", "key_players", "details", "params"}
+)
+
+
+def native(value: Any) -> Any:
+    """Neo4j values to plain Python, recursively.
+
+    ``DateTime`` becomes an aware ``datetime`` (UTC when the value has no zone), ``Date`` a
+    ``date``, ``Time`` and ``Duration`` their ISO text, a ``Point`` ``{"srid", "coordinates"}``;
+    maps and lists are converted item by item, anything else is returned as it is.
+    """
+    if isinstance(value, neo4j.time.DateTime):
+        result = value.to_native()
+        return result if result.tzinfo else result.replace(tzinfo=UTC)
+    if isinstance(value, neo4j.time.Date):
+        return value.to_native()
+    if isinstance(value, neo4j.time.Time | neo4j.time.Duration):
+        return str(value)
+    if isinstance(value, neo4j.spatial.Point):
+        return {"srid": value.srid, "coordinates": [float(c) for c in value]}
+    if isinstance(value, Mapping):
+        return {k: native(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [native(v) for v in value]
+    return value
+
+
+def from_millis(value: Any) -> Any:
+    """Epoch milliseconds (how hot queries return datetimes) to an aware ``datetime``; other
+    values through :func:`native`."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    return native(value)
+
+
+def parse_json_properties(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Decode the properties stored as JSON strings; an undecodable one becomes ``None``."""
+    out = dict(props)
+    for key in JSON_PROPERTIES & out.keys():
+        value = out[key]
+        if isinstance(value, str):
+            try:
+                out[key] = json.loads(value)
+            except ValueError:
+                out[key] = None
+    return out
