@@ -13,7 +13,6 @@ from typing import Final
 from graph.model import ENTITY_LABEL as _E
 from graph.model import NodeLabel as _L  # noqa: N814
 from graph.model import RelType as _R  # noqa: N814
-from graph.results import AlertRecord, EventRecord, MembershipRecord, projection
 
 # The subgraph reads (a cluster's graph, a subject's network) are the core's one query set,
 # shared with the pages and notebooks; re-exported so that their metrics carry these names.
@@ -28,6 +27,7 @@ from graph.queries import (
     SUBGRAPH_LINKS,
     SUBGRAPH_NODES,
 )
+from graph.results import AlertRecord, EventRecord, MembershipRecord, projection
 from graph.subgraph.model import LINK_TYPES
 
 #: An alert's fields (:class:`graph.results.AlertRecord`), with its datetime as epoch

@@ -22,6 +22,7 @@ from graph.analysis.params import AnalysisParams
 from graph.analysis.pipeline import AnalysisResult, analyse_facts
 from graph.analysis.scoring import cross_regions
 from graph.analysis.writeback import write_result
+from graph.values import native
 
 __all__ = [
     "RunSummary",
@@ -71,8 +72,7 @@ def check_not_busy(driver: neo4j.Driver, *, database: str, now: datetime) -> Non
         )
     records, _, _ = driver.execute_query(q.ANALYSIS_RUNNING, database_=database)
     for record in records:
-        started = record["started_at"]
-        started_at = started.to_native() if hasattr(started, "to_native") else started
+        started_at = native(record["started_at"])
         if started_at is not None and now - started_at > STALE_RUN:
             driver.execute_query(
                 q.ANALYSIS_RUN_FAIL,
