@@ -14,12 +14,13 @@ from __future__ import annotations
 import hashlib
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from graph.geography import Geography
+from graph.progress import QUIET, Progress
 from ingest.errors import DeliveryError, RejectThresholdError
 from ingest.guard import ColumnGuard, DeliveryGuard
 from ingest.manifest import DeliveryFile, Manifest, load_manifest, verify_checksums
@@ -32,8 +33,8 @@ __all__ = ["CheckedDelivery", "FilePlan", "check_delivery", "iter_records"]
 #: Accepted rows per pickled chunk of the spool.
 _CHUNK = 4096
 
-#: Called with the number of rows just read (for progress bars).
-Progress = Callable[[int], None]
+#: Rows read between two progress updates.
+_PROGRESS_ROWS = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,14 +111,29 @@ def check_delivery(
     mappings: dict[str, Mapping],
     geography: Geography | None,
     *,
-    progress: Progress | None = None,
+    progress: Progress = QUIET,
 ) -> CheckedDelivery:
     """Check a delivery completely; raises on the first reason to refuse it.
 
     Order: manifest, checksums, mapping per file, header (missing column: error; extra column:
     warning), rows (types, codes, keys, conflicts, row count), then the privacy guard over all
-    cells, then the reject threshold. Nothing is written.
+    cells, then the reject threshold. Nothing is written. Rows read go to ``progress`` as step
+    ``check DIRNAME``.
     """
+    step = f"check {directory.name}"
+    progress.update(step, 0)
+    try:
+        return _check(directory, mappings, geography, _StepProgress(progress, step))
+    finally:
+        progress.finish(step)
+
+
+def _check(
+    directory: Path,
+    mappings: dict[str, Mapping],
+    geography: Geography | None,
+    progress: _StepProgress,
+) -> CheckedDelivery:
     manifest = load_manifest(directory)
     verify_checksums(manifest)
     plans = _plans(manifest, mappings)
@@ -135,8 +151,19 @@ def check_delivery(
     return checked
 
 
+@dataclass(frozen=True, slots=True)
+class _StepProgress:
+    """The rows read so far, reported as one step."""
+
+    progress: Progress
+    step: str
+
+    def rows(self, done: int) -> None:
+        self.progress.update(self.step, done)
+
+
 def _check_all(
-    checked: CheckedDelivery, geography: Geography | None, progress: Progress | None
+    checked: CheckedDelivery, geography: Geography | None, progress: _StepProgress
 ) -> None:
     manifest = checked.manifest
     guard = DeliveryGuard()
@@ -157,7 +184,7 @@ def _check_file(
     checked: CheckedDelivery,
     guard: DeliveryGuard,
     geography: Geography | None,
-    progress: Progress | None,
+    progress: _StepProgress,
 ) -> None:
     mapping, f = plan.mapping, plan.file
     table = _open(plan)
@@ -227,12 +254,11 @@ def _check_file(
                             f"{f.path}: row {line}: duplicate {label.value} key with a "
                             f"conflicting {prop} (row {before[0]} has another value)"
                         )
-        if progress is not None and rows % 2048 == 0:
-            progress(2048)
+        if rows % _PROGRESS_ROWS == 0:
+            progress.rows(checked.rows + rows)
     if chunk:
         pickle.dump(chunk, checked.spool, protocol=pickle.HIGHEST_PROTOCOL)
-    if progress is not None:
-        progress(rows % 2048)
+    progress.rows(checked.rows + rows)
     if rows != f.rows:
         raise DeliveryError(
             f"{f.path}: {rows} data rows where the manifest says {f.rows} "

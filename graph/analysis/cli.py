@@ -16,6 +16,7 @@ from graph.analysis.params import AnalysisParams
 from graph.analysis.runner import analyse as run_analyse
 from graph.analysis.runner import read_found_clusters
 from graph.cli import iso_date
+from graph.progress import NoteProgress
 from graph.settings import get_settings
 
 __all__ = ["analyse", "evaluate"]
@@ -69,7 +70,11 @@ def analyse(
     driver = connect(settings, instance)
     try:
         summary = run_analyse(
-            driver, database=settings.neo4j_database, as_of=day, params=params, progress=_echo
+            driver,
+            database=settings.neo4j_database,
+            as_of=day,
+            params=params,
+            progress=NoteProgress(_echo),
         )
     finally:
         driver.close()

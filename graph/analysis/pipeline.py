@@ -7,7 +7,6 @@ writes the result (STYLE.md: analyses are functions of a graph and return plain 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import igraph as ig
@@ -32,6 +31,7 @@ from graph.analysis.projection import (
 )
 from graph.analysis.scoring import Evidence, ScoreLine, cross_regions, score, typology
 from graph.model import REGIONS
+from graph.progress import QUIET, Progress
 
 __all__ = [
     "AnalysisResult",
@@ -41,12 +41,6 @@ __all__ = [
     "run_analysis",
     "strong_parts",
 ]
-
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    return None
 
 
 @dataclass(slots=True)
@@ -243,7 +237,7 @@ def analyse_graph(
     params: AnalysisParams,
     run_id: str,
     previous: list[PreviousCluster],
-    progress: Progress = _quiet,
+    progress: Progress = QUIET,
 ) -> AnalysisResult:
     """Cluster, describe, match, score and alert on a projected graph."""
     timings: dict[str, float] = {}
@@ -254,7 +248,7 @@ def analyse_graph(
     timings["clustering"] = time.perf_counter() - t0
     membership = partition.membership
     n_comm = int(membership.max()) + 1 if membership.size else 0
-    progress(
+    progress.note(
         f"clustering: {graph.n_nodes} nodes, {graph.n_links} links -> {n_comm} communities, "
         f"modularity {partition.modularity:.3f} ({timings['clustering']:.1f} s)"
     )
@@ -398,7 +392,9 @@ def analyse_graph(
             )
         )
     timings["clusters"] = time.perf_counter() - t1
-    progress(f"clusters: {len(drafts)} with crime signals described ({timings['clusters']:.1f} s)")
+    progress.note(
+        f"clusters: {len(drafts)} with crime signals described ({timings['clusters']:.1f} s)"
+    )
 
     t2 = time.perf_counter()
     matching = match_clusters(previous, [frozenset(d.members) for d in drafts], params, run_id)
@@ -435,7 +431,7 @@ def analyse_graph(
             )
         )
     timings["scoring"] = time.perf_counter() - t2
-    progress(
+    progress.note(
         f"history: {len(matching.events)} events, {len(matching.dissolved)} dissolved; "
         f"{sum(d.flagged for d in drafts)} flagged clusters, {len(alerts)} alerts"
     )
@@ -469,13 +465,13 @@ def run_analysis(
     params: AnalysisParams,
     run_id: str,
     previous: list[PreviousCluster],
-    progress: Progress = _quiet,
+    progress: Progress = QUIET,
 ) -> AnalysisResult:
     """Project the raw facts, then :func:`analyse_graph`; timings include the projection."""
     t0 = time.perf_counter()
     graph = project(raw, params)
     elapsed = time.perf_counter() - t0
-    progress(
+    progress.note(
         f"projection: {graph.n_nodes} nodes, {graph.n_links} links, hubs damped "
         f"{dict(sorted(graph.damped.items()))} ({elapsed:.1f} s)"
     )
