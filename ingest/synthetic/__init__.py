@@ -16,14 +16,14 @@ from typing import Any
 
 from graph.geography import Geography
 from graph.progress import QUIET, Progress
+from ingest.errors import SyntheticDataError
 from ingest.synthetic.deliveries import Output, Stats
-from ingest.synthetic.errors import SyntheticDataError
 from ingest.synthetic.events import quarter_events
 from ingest.synthetic.presets import PRESETS, Preset
 from ingest.synthetic.truth import ground_truth
 from ingest.synthetic.world import WINDOW_QUARTERS, build_world, evolve, wave_quarters
 
-__all__ = ["PRESETS", "GenerationResult", "Preset", "SyntheticDataError", "generate"]
+__all__ = ["PRESETS", "GenerationResult", "Preset", "generate"]
 
 @dataclass(frozen=True, slots=True)
 class GenerationResult:

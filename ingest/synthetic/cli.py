@@ -14,10 +14,10 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 from graph.geography import load_geography
 from graph.settings import get_settings
+from ingest.errors import PseudonymisationError
 from ingest.pseudonymise import (
     DEMO_KEY,
     PSEUDONYM_KINDS,
-    PseudonymisationError,
     load_key,
     pseudonymise,
     read_key_file,

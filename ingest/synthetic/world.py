@@ -20,8 +20,8 @@ from typing import Final
 
 from graph.geography import Geography
 from graph.model import REGIONS
+from ingest.errors import SyntheticDataError
 from ingest.pseudonymise import bsn_is_valid, pseudonymise, pseudonymise_name_dob
-from ingest.synthetic.errors import SyntheticDataError
 from ingest.synthetic.presets import Preset
 
 __all__ = [

@@ -19,7 +19,8 @@ from graph.localdb import server
 from graph.queries import WIPE_ALL
 from graph.schema import apply_schema
 from graph.settings import Settings
-from ingest.bulk import BulkError, run_bulk
+from ingest.bulk import run_bulk
+from ingest.errors import BulkError
 from ingest.mapping import load_mappings
 from ingest.pipeline import find_deliveries, ingest_paths
 from ingest.queries import COUNTS

@@ -24,9 +24,10 @@ from graph.model import REGIONS
 from graph.settings import get_settings
 from ingest.codelists import INCIDENT_TYPES, INVOLVEMENT_ROLES, LEGAL_BASES, PARTNERS, TOKEN_PATTERN
 from ingest.delivery import check_delivery, iter_records
+from ingest.errors import SyntheticDataError
 from ingest.mapping import load_mappings
 from ingest.pseudonymise import DEMO_KEY
-from ingest.synthetic import SyntheticDataError, generate
+from ingest.synthetic import generate
 from ingest.synthetic.partners import FILES
 from ingest.synthetic.truth import CROSS_REGION_MIN_MEMBERS
 
