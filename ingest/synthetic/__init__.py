@@ -17,11 +17,13 @@ from typing import Any
 from graph.geography import Geography
 from graph.progress import QUIET, Progress
 from ingest.errors import SyntheticDataError
+from ingest.synthetic.country import build_world
 from ingest.synthetic.deliveries import Output, Stats
 from ingest.synthetic.events import quarter_events
+from ingest.synthetic.model import WINDOW_QUARTERS, wave_quarters
 from ingest.synthetic.presets import PRESETS, Preset
 from ingest.synthetic.truth import ground_truth
-from ingest.synthetic.world import WINDOW_QUARTERS, build_world, evolve, wave_quarters
+from ingest.synthetic.waves import evolve
 
 __all__ = ["PRESETS", "GenerationResult", "Preset", "generate"]
 

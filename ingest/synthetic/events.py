@@ -9,14 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Final
 
-from ingest.synthetic.world import (
-    FIRST_EXTRACT,
-    Network,
-    World,
-    company_ref,
-    is_company,
-    quarter_start,
-)
+from ingest.synthetic.model import FIRST_EXTRACT, Network, company_ref, is_company, quarter_start
+from ingest.synthetic.world import World
 
 __all__ = ["Case", "Event", "Inquiry", "Permit", "QuarterEvents", "quarter_events"]
 
