@@ -186,35 +186,10 @@ def _check_file(
     geography: Geography | None,
     progress: _StepProgress,
 ) -> None:
-    mapping, f = plan.mapping, plan.file
+    f = plan.file
     table = _open(plan)
-    missing = [c for c in mapping.required_columns if c not in table.columns]
-    if missing:
-        raise DeliveryError(
-            f"{f.path}: row 1, column {missing[0]}: missing column (mapping {mapping.source} "
-            f"declares {len(mapping.columns)} columns; missing: {', '.join(missing)})"
-        )
-    extra = [c for c in table.columns if c not in mapping.columns]
-    if extra:
-        checked.warnings.append(
-            f"{f.path}: unknown extra column(s) ignored: {', '.join(extra)} (still guarded)"
-        )
-    token_columns = mapping.token_columns
-    # Every column is guarded. Closed columns (codes, dates, KvK numbers, patterned strings)
-    # are only looked at in rows that fail validation: a valid value there is no identifier.
-    open_guards: list[tuple[str, ColumnGuard]] = []
-    closed_guards: list[tuple[str, ColumnGuard]] = []
-    for c in table.columns:
-        spec = mapping.columns.get(c)
-        closed = spec is not None and spec.closed
-        column_guard = guard.column(
-            f.name,
-            c,
-            token=c in token_columns,
-            postcode=spec is not None and spec.type == "postcode",
-            closed=spec.accepts if spec is not None and closed else None,
-        )
-        (closed_guards if closed else open_guards).append((c, column_guard))
+    _check_header(plan, table, checked)
+    guards = _column_guards(plan, table, guard)
     seen: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
     rejected: set[int] = set()
     rows = 0
@@ -222,38 +197,15 @@ def _check_file(
     assert checked.spool is not None
     for line, raw in table:
         rows += 1
-        for column, column_guard in open_guards:
-            column_guard.observe(raw.get(column))
-        result = mapping.transform(raw, geography)
-        if result.violation is not None:
-            for column, column_guard in closed_guards:
-                column_guard.observe(raw.get(column))
-            column, rule = result.violation
-            checked.rejects.add(Reject(f.name, line, column, rule))
+        records = _check_row(plan, checked, guards, geography, line, raw)
+        if records is None:
             rejected.add(line)
         else:
-            checked.nodes += len(result.nodes)
-            checked.links += len(result.links)
-            checked.unknown_pc4 += result.unknown_pc4
-            chunk.append((result.nodes, result.links))
+            chunk.append(records)
             if len(chunk) >= _CHUNK:
                 pickle.dump(chunk, checked.spool, protocol=pickle.HIGHEST_PROTOCOL)
                 chunk = []
-            for label, node_id, props in result.nodes:
-                if not props:
-                    continue
-                key = (label.value, node_id)
-                before = seen.get(key)
-                if before is None:
-                    seen[key] = (line, props)
-                    continue
-                for prop, value in props.items():
-                    old = before[1].get(prop)
-                    if old is not None and old != value:
-                        raise DeliveryError(
-                            f"{f.path}: row {line}: duplicate {label.value} key with a "
-                            f"conflicting {prop} (row {before[0]} has another value)"
-                        )
+            _check_conflicts(f, seen, line, records[0])
         if rows % _PROGRESS_ROWS == 0:
             progress.rows(checked.rows + rows)
     if chunk:
@@ -267,6 +219,98 @@ def _check_file(
     checked.rows += rows
     if rejected:
         checked.rejected_rows[f.name] = rejected
+
+
+def _check_header(plan: FilePlan, table: Table, checked: CheckedDelivery) -> None:
+    """A missing column refuses the delivery; an extra one is a warning (and still guarded)."""
+    mapping, f = plan.mapping, plan.file
+    missing = [c for c in mapping.required_columns if c not in table.columns]
+    if missing:
+        raise DeliveryError(
+            f"{f.path}: row 1, column {missing[0]}: missing column (mapping {mapping.source} "
+            f"declares {len(mapping.columns)} columns; missing: {', '.join(missing)})"
+        )
+    extra = [c for c in table.columns if c not in mapping.columns]
+    if extra:
+        checked.warnings.append(
+            f"{f.path}: unknown extra column(s) ignored: {', '.join(extra)} (still guarded)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Guards:
+    """A file's column guards: open ones see every cell, closed ones only rejected rows'."""
+
+    open: list[tuple[str, ColumnGuard]]
+    closed: list[tuple[str, ColumnGuard]]
+
+
+def _column_guards(plan: FilePlan, table: Table, guard: DeliveryGuard) -> _Guards:
+    # Every column is guarded. Closed columns (codes, dates, KvK numbers, patterned strings)
+    # are only looked at in rows that fail validation: a valid value there is no identifier.
+    mapping, f = plan.mapping, plan.file
+    token_columns = mapping.token_columns
+    guards = _Guards([], [])
+    for c in table.columns:
+        spec = mapping.columns.get(c)
+        closed = spec is not None and spec.closed
+        column_guard = guard.column(
+            f.name,
+            c,
+            token=c in token_columns,
+            postcode=spec is not None and spec.type == "postcode",
+            closed=spec.accepts if spec is not None and closed else None,
+        )
+        (guards.closed if closed else guards.open).append((c, column_guard))
+    return guards
+
+
+def _check_row(
+    plan: FilePlan,
+    checked: CheckedDelivery,
+    guards: _Guards,
+    geography: Geography | None,
+    line: int,
+    raw: dict[str, Any],
+) -> tuple[list[NodeRecord], list[LinkRecord]] | None:
+    """Guard and transform one row; its records, or ``None`` when it is rejected."""
+    for column, column_guard in guards.open:
+        column_guard.observe(raw.get(column))
+    result = plan.mapping.transform(raw, geography)
+    if result.violation is not None:
+        for column, column_guard in guards.closed:
+            column_guard.observe(raw.get(column))
+        column, rule = result.violation
+        checked.rejects.add(Reject(plan.file.name, line, column, rule))
+        return None
+    checked.nodes += len(result.nodes)
+    checked.links += len(result.links)
+    checked.unknown_pc4 += result.unknown_pc4
+    return result.nodes, result.links
+
+
+def _check_conflicts(
+    f: DeliveryFile,
+    seen: dict[tuple[str, str], tuple[int, dict[str, Any]]],
+    line: int,
+    nodes: list[NodeRecord],
+) -> None:
+    """Refuse an entity key that comes again with another value for a property."""
+    for label, node_id, props in nodes:
+        if not props:
+            continue
+        key = (label.value, node_id)
+        before = seen.get(key)
+        if before is None:
+            seen[key] = (line, props)
+            continue
+        for prop, value in props.items():
+            old = before[1].get(prop)
+            if old is not None and old != value:
+                raise DeliveryError(
+                    f"{f.path}: row {line}: duplicate {label.value} key with a "
+                    f"conflicting {prop} (row {before[0]} has another value)"
+                )
 
 
 def iter_records(
