@@ -37,10 +37,24 @@ def _employ(world: World, rng: random.Random, company: int, count: int, region: 
 
 
 def add_companies(world: World) -> None:
+    """The companies of the background, the decoy institutions, property and trade."""
     rng = world.rng("companies")
-    preset = world.preset
     workers = workers_by_region(world)
     all_workers = [p for region in REGIONS for p in workers[region]]
+    _ordinary_companies(world, rng, workers, all_workers)
+    _private_property(world, rng, all_workers)
+    _hubs(world, rng, workers, all_workers)
+    _big_employer(world, rng, workers)
+    _care_institution(world, rng, workers, all_workers)
+    _trade(world, rng)
+    _families(world, rng, workers)
+
+
+def _ordinary_companies(
+    world: World, rng: random.Random, workers: dict[str, list[int]], all_workers: list[int],
+) -> None:
+    """Ordinary companies with their directors, shareholders, staff, vehicles and property."""
+    preset = world.preset
     for _ in range(preset.companies):
         director = rng.choice(all_workers)
         home = world.persons[director].addr
@@ -73,6 +87,11 @@ def add_companies(world: World) -> None:
         if rng.random() < 0.05:
             # Directors' and family's property held in the company: an ordinary tie.
             world.properties.append((company_ref(c), world.new_address(rng, region), 100))
+
+
+def _private_property(world: World, rng: random.Random, all_workers: list[int]) -> None:
+    """Property of private persons: investment addresses and owner-occupied homes."""
+    preset = world.preset
     for person in rng.sample(all_workers, k=min(len(all_workers), preset.persons // 25)):
         world.properties.append((person, world.new_address(rng), 100))
     # Owner-occupied homes (about 55% of Dutch households): the adults own their home.
@@ -86,7 +105,12 @@ def add_companies(world: World) -> None:
             for owner in owners:
                 world.properties.append((owner, addr, 100 // len(owners)))
 
-    # Registered-office hubs: one address, hundreds of (often foreign-owned) companies.
+
+def _hubs(
+    world: World, rng: random.Random, workers: dict[str, list[int]], all_workers: list[int],
+) -> None:
+    """Registered-office hubs: one address, hundreds of (often foreign-owned) companies."""
+    preset = world.preset
     for h in range(preset.hubs):
         hub_region = ("Amsterdam-Amstelland", "Rotterdam", None)[h % 3]
         hub = world.new_address(rng, hub_region)
@@ -111,7 +135,10 @@ def add_companies(world: World) -> None:
             world.decoys.append(Decoy("DECOY-registered_office-1", "registered_office",
                                       list(trust_directors), [provider, *hosted]))
 
-    # The big employer: sites in several regions, a workforce across the country.
+
+def _big_employer(world: World, rng: random.Random, workers: dict[str, list[int]]) -> None:
+    """The big employer: sites in several regions, a workforce across the country."""
+    preset = world.preset
     regions = rng.sample(REGIONS, k=min(5, len(REGIONS)))
     office = world.new_address(rng, regions[0])
     employer = world.new_company(rng, office, form="nv", sbi=("4711", False, False),
@@ -127,7 +154,12 @@ def add_companies(world: World) -> None:
     world.decoys.append(Decoy("DECOY-employer-1", "employer",
                               sorted({p for p, _ in big.employees}), [employer]))
 
-    # The care institution: a foundation running care homes in three or more regions.
+
+def _care_institution(
+    world: World, rng: random.Random, workers: dict[str, list[int]], all_workers: list[int],
+) -> None:
+    """The care institution: a foundation running care homes in three or more regions."""
+    preset = world.preset
     homes = world.care_homes
     care = world.new_company(rng, homes[0] if homes else world.new_address(rng),
                              form="stichting", sbi=("8710", False, False),
@@ -144,7 +176,9 @@ def add_companies(world: World) -> None:
                               sorted({*residents, *(p for p, _ in foundation.employees)}),
                               [care]))
 
-    # Customs: trading companies ship to each other (heavy-tailed numbers of partners).
+
+def _trade(world: World, rng: random.Random) -> None:
+    """Customs: trading companies ship to each other (heavy-tailed numbers of partners)."""
     traders = [i for i, c in enumerate(world.companies) if c.trading]
     for t in traders:
         partners = min(int(rng.paretovariate(1.5) * world.preset.trade_partners / 3),
@@ -152,8 +186,6 @@ def add_companies(world: World) -> None:
         for other in rng.sample(traders, k=partners):
             if other != t:
                 world.shipments.append((t, other, 1 + int(rng.paretovariate(1.3))))
-
-    _families(world, rng, workers)
 
 
 def add_care_operators(world: World) -> None:
