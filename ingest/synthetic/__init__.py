@@ -19,9 +19,9 @@ from graph.progress import QUIET, Progress
 from ingest.errors import SyntheticDataError
 from ingest.synthetic.country import build_world
 from ingest.synthetic.deliveries import Output, Stats
-from ingest.synthetic.events import quarter_events
 from ingest.synthetic.model import WINDOW_QUARTERS, wave_quarters
 from ingest.synthetic.presets import PRESETS, Preset
+from ingest.synthetic.quarters import quarter_events
 from ingest.synthetic.truth import ground_truth
 from ingest.synthetic.waves import evolve
 

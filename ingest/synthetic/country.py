@@ -2,7 +2,8 @@
 
 The world holds the *state* (who lives where, who directs which company, who calls whom);
 dated events (incidents, cases, permits) are drawn per quarter from that state by
-:mod:`ingest.synthetic.events`; :func:`ingest.synthetic.waves.evolve` advances it.
+:func:`ingest.synthetic.quarters.quarter_events`; :func:`ingest.synthetic.waves.evolve`
+advances it.
 """
 
 from __future__ import annotations
