@@ -37,6 +37,7 @@ from graph.analysis.pipeline import analyse_facts
 from graph.analysis.projection import project
 from graph.analysis.runner import analyse_database
 from graph.driver import connect
+from graph.progress import NoteProgress
 from graph.settings import get_settings
 
 
@@ -88,7 +89,7 @@ def main() -> None:
                 database=settings.neo4j_database,
                 as_of=as_of,
                 params=params,
-                progress=lambda m: print(m, flush=True),
+                progress=NoteProgress(lambda m: print(m, flush=True)),
                 keep_raw=True,
             )
     finally:

@@ -56,9 +56,9 @@ from graph.queries import WIPE_ALL
 from graph.schema import apply_schema
 from graph.settings import Settings
 from ingest.bulk import admin_import, cell_text, header_types, prepare_import
-from ingest.cli import find_deliveries, ingest_paths
 from ingest.delivery import check_delivery, iter_records
 from ingest.mapping import load_mappings
+from ingest.pipeline import find_deliveries, ingest_paths
 from ingest.writer import DEFAULT_BATCH_SIZE, BatchWriter, content_checksum, source_of
 from knooppunt.cli import main as knooppunt
 
@@ -360,7 +360,7 @@ def run(
         warm_names = _warm_up_set(loads, warm_up_rows)
         warm = [d for d in deliveries if d.name in warm_names]
         _empty(driver, db)
-        ingest_paths(settings, warm, instance=instance, batch_size=batch, show_progress=False)
+        ingest_paths(settings, warm, instance=instance, batch_size=batch)
         _empty(driver, db)
         load_csv(driver, db, [load for load in loads if load.delivery in warm_names], batch)
         _empty(driver, db)
@@ -375,7 +375,7 @@ def run(
             cpu = _Cpu(state.pid)
             started = time.perf_counter()
             summaries = ingest_paths(
-                settings, deliveries, instance=instance, batch_size=batch, show_progress=False
+                settings, deliveries, instance=instance, batch_size=batch
             )
             writer_times.append(time.perf_counter() - started)
             writer_cpu = cpu.report()

@@ -27,20 +27,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any, Final
 
-from graph.errors import ExitCode
 from graph.geography import Geography
 from graph.model import ENTITY_LABEL, NodeLabel, RelType
 from graph.settings import Settings
 from ingest.collector import collector_relaxed
 from ingest.delivery import CheckedDelivery, check_delivery, iter_records
-from ingest.errors import IngestError
+from ingest.errors import BulkError
 from ingest.mapping import Mapping
 from ingest.queries import ANY_NODE, LINK_IDENTITY
 from ingest.writer import Source, delivery_params, merge_sources, source_of
 
 __all__ = [
     "SPOOL_BUCKETS",
-    "BulkError",
     "BulkResult",
     "ImportFiles",
     "cell_text",
@@ -54,12 +52,6 @@ __all__ = [
 SPOOL_BUCKETS: Final = 64
 #: Records buffered per bucket before they are appended to its file.
 _SPOOL_BUFFER: Final = 2048
-
-
-class BulkError(IngestError):
-    """The bulk import cannot run (instance not empty, external server, tool failed)."""
-
-    exit_code = ExitCode.ERROR
 
 
 NodeKey = tuple[NodeLabel, str]

@@ -12,15 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import time
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -35,26 +33,15 @@ from rich.progress import (
 from rich.table import Table
 
 from graph.cli_types import iso_date
-from graph.geography import Geography, load_geography
-from graph.settings import Settings, get_settings
-from ingest.collector import collector_relaxed
-from ingest.delivery import CheckedDelivery, check_delivery, iter_records
-from ingest.errors import DeliveryError
-from ingest.manifest import MANIFEST_NAME
-from ingest.mapping import load_mappings
-from ingest.writer import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_MAX_TRANSACTION_RECORDS,
-    write_delivery,
-)
+from graph.progress import QUIET
+from graph.progress import Progress as GraphProgress
+from graph.settings import get_settings
+from ingest.pipeline import DeliverySummary, bulk_paths, ingest_paths
+from ingest.writer import DEFAULT_BATCH_SIZE, DEFAULT_MAX_TRANSACTION_RECORDS
 
-__all__ = ["find_deliveries", "ingest", "ingest_paths", "retention_app"]
+__all__ = ["ingest", "retention_app"]
 
 _stderr = Console(stderr=True)
-
-#: Deliveries checked ahead of the one being written (their records wait in temporary files):
-#: enough to keep the checker busy while a large delivery is written.
-_CHECK_AHEAD = 2
 
 InstanceOpt = Annotated[
     str | None,
@@ -68,65 +55,46 @@ InstanceOpt = Annotated[
 ]
 
 
-def find_deliveries(paths: list[Path]) -> list[Path]:
-    """Delivery directories named by ``paths``: each one itself, or those directly inside it."""
-    found: list[Path] = []
-    for path in paths:
-        if (path / MANIFEST_NAME).is_file():
-            found.append(path)
-            continue
-        if not path.is_dir():
-            raise DeliveryError(f"{path}: not a delivery directory (no such directory)")
-        inside = sorted(p for p in path.iterdir() if (p / MANIFEST_NAME).is_file())
-        if not inside:
-            raise DeliveryError(
-                f"{path}: manifest missing ({MANIFEST_NAME}), and no deliveries inside"
-            )
-        found.extend(inside)
-    return found
+class _Bars:
+    """The ingest's :class:`graph.progress.Progress` on stderr: one bar per step (a check,
+    a write) with its rate; thread-safe (the checker thread and the writer both report).
+    The display starts with the first step, so errors before it print alone."""
 
+    def __init__(self, bar: Progress) -> None:
+        self._bar = bar
+        self._tasks: dict[str, tuple[TaskID, float]] = {}
+        self._lock = threading.Lock()
+        self.started = False
 
-@dataclass
-class DeliverySummary:
-    """One delivery's outcome, as printed and as JSON."""
+    def update(self, step: str, done: int, total: int | None = None) -> None:
+        with self._lock:
+            entry = self._tasks.get(step)
+            if entry is None:
+                if not self.started:
+                    self._bar.start()
+                    self.started = True
+                task = self._bar.add_task(step, total=total, completed=done, rate="-")
+                self._tasks[step] = (task, time.perf_counter())
+                return
+        task, started = entry
+        elapsed = time.perf_counter() - started
+        rate = f"{done / elapsed:,.0f}" if elapsed > 0 else "-"
+        self._bar.update(task, completed=done, total=total, rate=rate)
 
-    delivery_id: str
-    partner: str
-    status: str
-    rows: int
-    rejected: int
-    nodes: int
-    links: int
-    seconds: float
-    warnings: list[str] = field(default_factory=list)
-    reject_report: str | None = None
-    unknown_pc4: int = 0
+    def note(self, message: str) -> None:
+        """The ingest writes no notes."""
 
-    @property
-    def rows_per_s(self) -> float:
-        return self.rows / self.seconds if self.seconds > 0 else 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "delivery_id": self.delivery_id,
-            "partner": self.partner,
-            "status": self.status,
-            "rows": self.rows,
-            "rejected": self.rejected,
-            "nodes": self.nodes,
-            "links": self.links,
-            "seconds": round(self.seconds, 3),
-            "rows_per_s": round(self.rows_per_s, 1),
-            "unknown_pc4": self.unknown_pc4,
-            "warnings": self.warnings,
-            "reject_report": self.reject_report,
-        }
+    def finish(self, step: str) -> None:
+        with self._lock:
+            entry = self._tasks.pop(step, None)
+        if entry is not None:
+            self._bar.remove_task(entry[0])
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[Progress | None]:
+def _progress(enabled: bool) -> Iterator[GraphProgress]:
     if not enabled:
-        yield None
+        yield QUIET
         return
     bar = Progress(
         TextColumn("{task.description}"),
@@ -137,169 +105,12 @@ def _progress(enabled: bool) -> Iterator[Progress | None]:
         console=_stderr,
         transient=True,
     )
-    with bar:
-        yield bar
-
-
-def _advance(bar: Progress | None, task: TaskID | None, started: float) -> Any:
-    done = [0]
-
-    def advance(n: int) -> None:
-        if bar is None or task is None:
-            return
-        done[0] += n
-        elapsed = time.perf_counter() - started
-        bar.update(task, advance=n, rate=f"{done[0] / elapsed:,.0f}" if elapsed > 0 else "-")
-
-    return advance
-
-
-def ingest_paths(
-    settings: Settings,
-    paths: list[Path],
-    *,
-    instance: str | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    max_transaction_records: int | None = DEFAULT_MAX_TRANSACTION_RECORDS,
-    force: bool = False,
-    show_progress: bool = True,
-) -> list[DeliverySummary]:
-    """Check and write every delivery under ``paths`` in order; stops at the first refusal.
-
-    A pipeline: while one delivery is being written (Neo4j works, this process mostly waits on
-    the socket), the next ones are checked in a worker thread. The order of effects is that of
-    a sequential run: delivery N+1's refusal surfaces only after delivery N is written, and when
-    writing N fails, the checks ahead are dropped (``docs/decisions/023-ingest-pipeline.md``).
-    """
-    from graph.driver import connect
-    from graph.schema import apply_schema
-
-    deliveries = find_deliveries(paths)
-    mappings = load_mappings()
-    geography: Geography = load_geography(settings.require_geography_dir())
-    summaries: list[DeliverySummary] = []
-    driver = connect(settings, instance)
+    bars = _Bars(bar)
     try:
-        apply_schema(driver, database=settings.neo4j_database)
-        with (
-            _progress(show_progress) as bar,
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="knooppunt-check") as pool,
-            collector_relaxed(),
-        ):
-
-            def check(directory: Path) -> Future[_Checked]:
-                return pool.submit(_check_one, directory, mappings, geography, bar)
-
-            upcoming: deque[Future[_Checked]] = deque()
-            queued = 0
-            for _ in range(len(deliveries)):
-                # This delivery plus _CHECK_AHEAD more: the checker stays busy while it is written.
-                while queued < len(deliveries) and len(upcoming) <= _CHECK_AHEAD:
-                    upcoming.append(check(deliveries[queued]))
-                    queued += 1
-                try:
-                    current = upcoming.popleft().result()  # raises this delivery's refusal
-                    summaries.append(
-                        _write_one(
-                            settings,
-                            driver,
-                            current,
-                            bar,
-                            batch_size=batch_size,
-                            max_transaction_records=max_transaction_records,
-                            force=force,
-                        )
-                    )
-                except BaseException:
-                    for future in upcoming:
-                        _drop(future)
-                    raise
+        yield bars
     finally:
-        driver.close()
-    return summaries
-
-
-@dataclass(frozen=True)
-class _Checked:
-    checked: CheckedDelivery
-    seconds: float
-
-
-def _check_one(
-    directory: Path, mappings: Any, geography: Geography, bar: Progress | None
-) -> _Checked:
-    started = time.perf_counter()
-    task = bar.add_task(f"check {directory.name}", total=None, rate="-") if bar else None
-    try:
-        checked = check_delivery(
-            directory, mappings, geography, progress=_advance(bar, task, started)
-        )
-    finally:
-        if bar is not None and task is not None:
-            bar.remove_task(task)
-    return _Checked(checked, time.perf_counter() - started)
-
-
-def _drop(upcoming: Future[_Checked]) -> None:
-    """Discard a check that will not be written (its refusal, if any, no longer matters)."""
-    if upcoming.cancel():
-        return
-    with suppress(Exception):  # the write's error is the one to report
-        upcoming.result().checked.close()
-
-
-def _write_one(
-    settings: Settings,
-    driver: Any,
-    current: _Checked,
-    bar: Progress | None,
-    *,
-    batch_size: int,
-    max_transaction_records: int | None,
-    force: bool,
-) -> DeliverySummary:
-    checked = current.checked
-    report_path: str | None = None
-    try:
-        if checked.rejects.count:
-            path = settings.home / "rejects" / f"{checked.delivery_id}.csv"
-            checked.rejects.write_csv(path)
-            report_path = str(path)
-        write_started = time.perf_counter()
-        task = (
-            bar.add_task(
-                f"write {checked.delivery_id}", total=checked.nodes + checked.links, rate="-"
-            )
-            if bar
-            else None
-        )
-        result = write_delivery(
-            driver,
-            checked,
-            iter_records(checked),
-            database=settings.neo4j_database,
-            batch_size=batch_size,
-            max_transaction_records=max_transaction_records,
-            force=force,
-            on_batch=_advance(bar, task, write_started),
-        )
-    finally:
-        checked.close()
-    if bar is not None and task is not None:
-        bar.remove_task(task)
-    return DeliverySummary(
-        delivery_id=checked.delivery_id,
-        partner=checked.manifest.partner,
-        status=result.status,
-        rows=checked.rows,
-        rejected=checked.rejects.count,
-        nodes=result.nodes,
-        links=result.links,
-        seconds=current.seconds + time.perf_counter() - write_started,
-        warnings=checked.warnings,
-        reject_report=report_path,
-        unknown_pc4=checked.unknown_pc4,
-    )
+        if bars.started:
+            bar.stop()
 
 
 #: The summary's columns; the first three are text (left-aligned), the others numbers.
@@ -401,30 +212,23 @@ def ingest(
     settings = get_settings()
     logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
     if bulk:
-        from ingest.bulk import run_bulk
-
-        result = run_bulk(
-            settings,
-            instance or settings.instance,
-            find_deliveries(paths),
-            load_mappings(),
-            load_geography(settings.require_geography_dir()),
-        )
+        result = bulk_paths(settings, paths, instance=instance)
         if as_json:
             typer.echo(json.dumps({"bulk": result.as_dict()}, indent=2))
         else:
             for key, value in result.as_dict().items():
                 typer.echo(f"{key:<16}{value}")
         return
-    summaries = ingest_paths(
-        settings,
-        paths,
-        instance=instance,
-        batch_size=batch_size,
-        max_transaction_records=max_transaction_records or None,
-        force=force,
-        show_progress=not as_json,
-    )
+    with _progress(not as_json) as progress:
+        summaries = ingest_paths(
+            settings,
+            paths,
+            instance=instance,
+            batch_size=batch_size,
+            max_transaction_records=max_transaction_records or None,
+            force=force,
+            progress=progress,
+        )
     if as_json:
         typer.echo(json.dumps({"deliveries": [s.as_dict() for s in summaries]}, indent=2))
     else:

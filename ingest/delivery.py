@@ -14,12 +14,13 @@ from __future__ import annotations
 import hashlib
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from graph.geography import Geography
+from graph.progress import QUIET, Progress
 from ingest.errors import DeliveryError, RejectThresholdError
 from ingest.guard import ColumnGuard, DeliveryGuard
 from ingest.manifest import DeliveryFile, Manifest, load_manifest, verify_checksums
@@ -32,8 +33,8 @@ __all__ = ["CheckedDelivery", "FilePlan", "check_delivery", "iter_records"]
 #: Accepted rows per pickled chunk of the spool.
 _CHUNK = 4096
 
-#: Called with the number of rows just read (for progress bars).
-Progress = Callable[[int], None]
+#: Rows read between two progress updates.
+_PROGRESS_ROWS = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,14 +111,29 @@ def check_delivery(
     mappings: dict[str, Mapping],
     geography: Geography | None,
     *,
-    progress: Progress | None = None,
+    progress: Progress = QUIET,
 ) -> CheckedDelivery:
     """Check a delivery completely; raises on the first reason to refuse it.
 
     Order: manifest, checksums, mapping per file, header (missing column: error; extra column:
     warning), rows (types, codes, keys, conflicts, row count), then the privacy guard over all
-    cells, then the reject threshold. Nothing is written.
+    cells, then the reject threshold. Nothing is written. Rows read go to ``progress`` as step
+    ``check DIRNAME``.
     """
+    step = f"check {directory.name}"
+    progress.update(step, 0)
+    try:
+        return _check(directory, mappings, geography, _StepProgress(progress, step))
+    finally:
+        progress.finish(step)
+
+
+def _check(
+    directory: Path,
+    mappings: dict[str, Mapping],
+    geography: Geography | None,
+    progress: _StepProgress,
+) -> CheckedDelivery:
     manifest = load_manifest(directory)
     verify_checksums(manifest)
     plans = _plans(manifest, mappings)
@@ -135,8 +151,19 @@ def check_delivery(
     return checked
 
 
+@dataclass(frozen=True, slots=True)
+class _StepProgress:
+    """The rows read so far, reported as one step."""
+
+    progress: Progress
+    step: str
+
+    def rows(self, done: int) -> None:
+        self.progress.update(self.step, done)
+
+
 def _check_all(
-    checked: CheckedDelivery, geography: Geography | None, progress: Progress | None
+    checked: CheckedDelivery, geography: Geography | None, progress: _StepProgress
 ) -> None:
     manifest = checked.manifest
     guard = DeliveryGuard()
@@ -157,10 +184,46 @@ def _check_file(
     checked: CheckedDelivery,
     guard: DeliveryGuard,
     geography: Geography | None,
-    progress: Progress | None,
+    progress: _StepProgress,
 ) -> None:
-    mapping, f = plan.mapping, plan.file
+    f = plan.file
     table = _open(plan)
+    _check_header(plan, table, checked)
+    guards = _column_guards(plan, table, guard)
+    seen: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+    rejected: set[int] = set()
+    rows = 0
+    chunk: list[tuple[list[NodeRecord], list[LinkRecord]]] = []
+    assert checked.spool is not None
+    for line, raw in table:
+        rows += 1
+        records = _check_row(plan, checked, guards, geography, line, raw)
+        if records is None:
+            rejected.add(line)
+        else:
+            chunk.append(records)
+            if len(chunk) >= _CHUNK:
+                pickle.dump(chunk, checked.spool, protocol=pickle.HIGHEST_PROTOCOL)
+                chunk = []
+            _check_conflicts(f, seen, line, records[0])
+        if rows % _PROGRESS_ROWS == 0:
+            progress.rows(checked.rows + rows)
+    if chunk:
+        pickle.dump(chunk, checked.spool, protocol=pickle.HIGHEST_PROTOCOL)
+    progress.rows(checked.rows + rows)
+    if rows != f.rows:
+        raise DeliveryError(
+            f"{f.path}: {rows} data rows where the manifest says {f.rows} "
+            "(truncated or incomplete file)"
+        )
+    checked.rows += rows
+    if rejected:
+        checked.rejected_rows[f.name] = rejected
+
+
+def _check_header(plan: FilePlan, table: Table, checked: CheckedDelivery) -> None:
+    """A missing column refuses the delivery; an extra one is a warning (and still guarded)."""
+    mapping, f = plan.mapping, plan.file
     missing = [c for c in mapping.required_columns if c not in table.columns]
     if missing:
         raise DeliveryError(
@@ -172,11 +235,22 @@ def _check_file(
         checked.warnings.append(
             f"{f.path}: unknown extra column(s) ignored: {', '.join(extra)} (still guarded)"
         )
-    token_columns = mapping.token_columns
+
+
+@dataclass(frozen=True, slots=True)
+class _Guards:
+    """A file's column guards: open ones see every cell, closed ones only rejected rows'."""
+
+    open: list[tuple[str, ColumnGuard]]
+    closed: list[tuple[str, ColumnGuard]]
+
+
+def _column_guards(plan: FilePlan, table: Table, guard: DeliveryGuard) -> _Guards:
     # Every column is guarded. Closed columns (codes, dates, KvK numbers, patterned strings)
     # are only looked at in rows that fail validation: a valid value there is no identifier.
-    open_guards: list[tuple[str, ColumnGuard]] = []
-    closed_guards: list[tuple[str, ColumnGuard]] = []
+    mapping, f = plan.mapping, plan.file
+    token_columns = mapping.token_columns
+    guards = _Guards([], [])
     for c in table.columns:
         spec = mapping.columns.get(c)
         closed = spec is not None and spec.closed
@@ -187,60 +261,56 @@ def _check_file(
             postcode=spec is not None and spec.type == "postcode",
             closed=spec.accepts if spec is not None and closed else None,
         )
-        (closed_guards if closed else open_guards).append((c, column_guard))
-    seen: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
-    rejected: set[int] = set()
-    rows = 0
-    chunk: list[tuple[list[NodeRecord], list[LinkRecord]]] = []
-    assert checked.spool is not None
-    for line, raw in table:
-        rows += 1
-        for column, column_guard in open_guards:
+        (guards.closed if closed else guards.open).append((c, column_guard))
+    return guards
+
+
+def _check_row(
+    plan: FilePlan,
+    checked: CheckedDelivery,
+    guards: _Guards,
+    geography: Geography | None,
+    line: int,
+    raw: dict[str, Any],
+) -> tuple[list[NodeRecord], list[LinkRecord]] | None:
+    """Guard and transform one row; its records, or ``None`` when it is rejected."""
+    for column, column_guard in guards.open:
+        column_guard.observe(raw.get(column))
+    result = plan.mapping.transform(raw, geography)
+    if result.violation is not None:
+        for column, column_guard in guards.closed:
             column_guard.observe(raw.get(column))
-        result = mapping.transform(raw, geography)
-        if result.violation is not None:
-            for column, column_guard in closed_guards:
-                column_guard.observe(raw.get(column))
-            column, rule = result.violation
-            checked.rejects.add(Reject(f.name, line, column, rule))
-            rejected.add(line)
-        else:
-            checked.nodes += len(result.nodes)
-            checked.links += len(result.links)
-            checked.unknown_pc4 += result.unknown_pc4
-            chunk.append((result.nodes, result.links))
-            if len(chunk) >= _CHUNK:
-                pickle.dump(chunk, checked.spool, protocol=pickle.HIGHEST_PROTOCOL)
-                chunk = []
-            for label, node_id, props in result.nodes:
-                if not props:
-                    continue
-                key = (label.value, node_id)
-                before = seen.get(key)
-                if before is None:
-                    seen[key] = (line, props)
-                    continue
-                for prop, value in props.items():
-                    old = before[1].get(prop)
-                    if old is not None and old != value:
-                        raise DeliveryError(
-                            f"{f.path}: row {line}: duplicate {label.value} key with a "
-                            f"conflicting {prop} (row {before[0]} has another value)"
-                        )
-        if progress is not None and rows % 2048 == 0:
-            progress(2048)
-    if chunk:
-        pickle.dump(chunk, checked.spool, protocol=pickle.HIGHEST_PROTOCOL)
-    if progress is not None:
-        progress(rows % 2048)
-    if rows != f.rows:
-        raise DeliveryError(
-            f"{f.path}: {rows} data rows where the manifest says {f.rows} "
-            "(truncated or incomplete file)"
-        )
-    checked.rows += rows
-    if rejected:
-        checked.rejected_rows[f.name] = rejected
+        column, rule = result.violation
+        checked.rejects.add(Reject(plan.file.name, line, column, rule))
+        return None
+    checked.nodes += len(result.nodes)
+    checked.links += len(result.links)
+    checked.unknown_pc4 += result.unknown_pc4
+    return result.nodes, result.links
+
+
+def _check_conflicts(
+    f: DeliveryFile,
+    seen: dict[tuple[str, str], tuple[int, dict[str, Any]]],
+    line: int,
+    nodes: list[NodeRecord],
+) -> None:
+    """Refuse an entity key that comes again with another value for a property."""
+    for label, node_id, props in nodes:
+        if not props:
+            continue
+        key = (label.value, node_id)
+        before = seen.get(key)
+        if before is None:
+            seen[key] = (line, props)
+            continue
+        for prop, value in props.items():
+            old = before[1].get(prop)
+            if old is not None and old != value:
+                raise DeliveryError(
+                    f"{f.path}: row {line}: duplicate {label.value} key with a "
+                    f"conflicting {prop} (row {before[0]} has another value)"
+                )
 
 
 def iter_records(

@@ -10,11 +10,15 @@ from __future__ import annotations
 from graph.errors import ExitCode, KnooppuntError
 
 __all__ = [
+    "BulkError",
     "DeliveryError",
     "IngestError",
     "MappingError",
     "PrivacyRefusedError",
+    "PseudonymKeyError",
+    "PseudonymisationError",
     "RejectThresholdError",
+    "SyntheticDataError",
     "WriteError",
 ]
 
@@ -49,3 +53,26 @@ class WriteError(IngestError):
     """Writing a delivery to Neo4j failed; the delivery's transaction was rolled back."""
 
     exit_code = ExitCode.ERROR
+
+
+class BulkError(IngestError):
+    """The bulk import cannot run (instance not empty, external server, tool failed)."""
+
+    exit_code = ExitCode.ERROR
+
+
+class PseudonymisationError(IngestError):
+    """An identifier cannot be pseudonymised: it fails its kind's format or check digit."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class PseudonymKeyError(IngestError):
+    """The pseudonymisation key is missing, unreadable, too short or the demo key in production."""
+
+    exit_code = ExitCode.CONFIGURATION
+
+
+class SyntheticDataError(IngestError):
+    """The generator was asked for something it cannot make (unknown preset, bad wave, a
+    preset too small for its planted networks)."""

@@ -37,18 +37,15 @@ from typing import Final, Literal, get_args
 from stdnum.iso7064 import mod_97_10
 from stdnum.nl import bsn as stdnum_bsn
 
-from graph.errors import ExitCode
 from graph.settings import Settings
 from graph.vocabulary import TOKEN_KINDS, TOKEN_PATTERN
-from ingest.errors import IngestError
+from ingest.errors import PseudonymisationError, PseudonymKeyError
 
 __all__ = [
     "DEMO_KEY",
     "MIN_KEY_BYTES",
     "PSEUDONYM_KINDS",
-    "PseudonymKeyError",
     "PseudonymKind",
-    "PseudonymisationError",
     "bsn_is_valid",
     "iban_is_valid",
     "is_token",
@@ -85,18 +82,6 @@ _IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
 _PLATE = re.compile(r"^[A-Z0-9]{4,8}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DOB_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%Y%m%d")
-
-
-class PseudonymisationError(IngestError):
-    """An identifier cannot be pseudonymised: it fails its kind's format or check digit."""
-
-    exit_code = ExitCode.BAD_INPUT
-
-
-class PseudonymKeyError(IngestError):
-    """The pseudonymisation key is missing, unreadable, too short or the demo key in production."""
-
-    exit_code = ExitCode.CONFIGURATION
 
 
 def bsn_is_valid(digits: str) -> bool:

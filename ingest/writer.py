@@ -277,80 +277,35 @@ def write_delivery(
     delivery_id = checked.delivery_id
     total = checked.nodes + checked.links
     chunked = max_transaction_records is not None and total > max_transaction_records
-    limit = max_transaction_records if chunked else None
     try:
-        state = delivery_state(driver, delivery_id, database=database)
-        if state.get("status") == "committed":
-            if state.get("checksum") != checked.checksum:
-                raise DeliveryError(
-                    f"delivery {delivery_id} was committed before with other files "
-                    "(checksum differs); a correction needs a new delivery id"
-                )
-            if not force:
-                return WriteResult(delivery_id, "skipped", 0, 0, 0)
+        if _already_committed(driver, checked, database=database, force=force):
+            return WriteResult(delivery_id, "skipped", 0, 0, 0)
         driver.execute_query(DELIVERY_START, delivery_params(checked), database_=database)
         with (
             driver.session(database=database) as session,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="knooppunt-write") as sender,
         ):
-            # Statements are queued to a sender thread that runs them in order while this
-            # thread builds the next batches (the driver blocks until a statement has run), up
-            # to about two batches of records ahead. The transaction passes between the two
-            # threads and is never used by both at once: this thread touches it only after the
-            # queue is drained (chunk commits, the final commit).
-            tx = session.begin_transaction()
-            in_tx = 0
-            queued: deque[tuple[Future[None], int]] = deque()
-            queued_records = 0
-
-            def settle(keep: int = 0) -> None:
-                """Wait for queued statements until at most ``keep`` records are queued."""
-                nonlocal queued_records
-                while queued and queued_records > keep:
-                    done, size = queued.popleft()
-                    queued_records -= size
-                    done.result()  # raises the statement's error here, in order
-
-            def run(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-                nonlocal queued_records
-                settle(keep=2 * batch_size)
-                size = len(params["rows"])
-                queued.append((sender.submit(_run_statement, tx, query, params), size))
-                queued_records += size
-                return []
-
-            def after_batch(count: int) -> None:
-                nonlocal tx, in_tx
-                in_tx += count
-                if limit is not None and in_tx >= limit:
-                    settle()
-                    # Flag the partial visibility in the chunk's own transaction: no crash can
-                    # leave committed data of this delivery without it (decision 047).
-                    tx.run(DELIVERY_CHUNK_COMMITTED, id=delivery_id).consume()
-                    tx.commit()
-                    tx = session.begin_transaction()
-                    in_tx = 0
-                if on_batch is not None:
-                    on_batch(count)
-
+            stream = _Stream(
+                session,
+                sender,
+                delivery_id=delivery_id,
+                batch_size=batch_size,
+                limit=max_transaction_records if chunked else None,
+                on_batch=on_batch,
+            )
             try:
                 writer = BatchWriter(
-                    run, source_of(checked), batch_size=batch_size, on_batch=after_batch
+                    stream.run,
+                    source_of(checked),
+                    batch_size=batch_size,
+                    on_batch=stream.after_batch,
                 )
                 for nodes, links in records:
                     writer.add(nodes, links)
                 writer.flush()
-                settle()
-                tx.run(
-                    DELIVERY_COMMIT, id=delivery_id, nodes=writer.nodes, links=writer.links
-                ).consume()
-                tx.commit()
+                stream.commit(nodes=writer.nodes, links=writer.links)
             finally:
-                for future, _ in queued:
-                    with suppress(Exception):  # the first error is already on its way up
-                        future.result()
-                if tx.closed() is False:
-                    tx.close()
+                stream.close()
     except (ServiceUnavailable, SessionExpired) as e:
         raise WriteError(
             f"delivery {delivery_id}: Neo4j went away while writing; " + _unfinished(chunked)
@@ -360,6 +315,98 @@ def write_delivery(
             f"delivery {delivery_id}: Neo4j refused a write ({e.code}); " + _unfinished(chunked)
         ) from e
     return WriteResult(delivery_id, "committed", writer.nodes, writer.links, writer.batches)
+
+
+def _already_committed(
+    driver: neo4j.Driver, checked: CheckedDelivery, *, database: str, force: bool
+) -> bool:
+    """Whether the delivery is committed already and is skipped (unless ``force``); a committed
+    delivery id with other files is refused."""
+    state = delivery_state(driver, checked.delivery_id, database=database)
+    if state.get("status") != "committed":
+        return False
+    if state.get("checksum") != checked.checksum:
+        raise DeliveryError(
+            f"delivery {checked.delivery_id} was committed before with other files "
+            "(checksum differs); a correction needs a new delivery id"
+        )
+    return not force
+
+
+class _Stream:
+    """One delivery's statements, run in order by a sender thread in transactions of about
+    ``limit`` records (``None``: one transaction).
+
+    Statements are queued to the sender thread while the caller builds the next batches (the
+    driver blocks until a statement has run), up to about two batches of records ahead. The
+    transaction passes between the two threads and is never used by both at once: the
+    caller's thread touches it only after the queue is drained (chunk commits, the final
+    commit).
+    """
+
+    def __init__(
+        self,
+        session: neo4j.Session,
+        sender: ThreadPoolExecutor,
+        *,
+        delivery_id: str,
+        batch_size: int,
+        limit: int | None,
+        on_batch: BatchHook | None,
+    ) -> None:
+        self._session = session
+        self._sender = sender
+        self._delivery_id = delivery_id
+        self._batch_size = batch_size
+        self._limit = limit
+        self._on_batch = on_batch
+        self._tx = session.begin_transaction()
+        self._in_tx = 0
+        self._queued: deque[tuple[Future[None], int]] = deque()
+        self._queued_records = 0
+
+    def settle(self, keep: int = 0) -> None:
+        """Wait for queued statements until at most ``keep`` records are queued."""
+        while self._queued and self._queued_records > keep:
+            done, size = self._queued.popleft()
+            self._queued_records -= size
+            done.result()  # raises the statement's error here, in order
+
+    def run(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Queue one statement (the :class:`BatchWriter`'s runner)."""
+        self.settle(keep=2 * self._batch_size)
+        size = len(params["rows"])
+        self._queued.append((self._sender.submit(_run_statement, self._tx, query, params), size))
+        self._queued_records += size
+        return []
+
+    def after_batch(self, count: int) -> None:
+        """Commit a chunk when the transaction holds ``limit`` records; report the batch."""
+        self._in_tx += count
+        if self._limit is not None and self._in_tx >= self._limit:
+            self.settle()
+            # Flag the partial visibility in the chunk's own transaction: no crash can leave
+            # committed data of this delivery without it (decision 047).
+            self._tx.run(DELIVERY_CHUNK_COMMITTED, id=self._delivery_id).consume()
+            self._tx.commit()
+            self._tx = self._session.begin_transaction()
+            self._in_tx = 0
+        if self._on_batch is not None:
+            self._on_batch(count)
+
+    def commit(self, *, nodes: int, links: int) -> None:
+        """Run what is queued and commit the last transaction with the delivery's record."""
+        self.settle()
+        self._tx.run(DELIVERY_COMMIT, id=self._delivery_id, nodes=nodes, links=links).consume()
+        self._tx.commit()
+
+    def close(self) -> None:
+        """Wait out what is still queued and close an open transaction (rolls it back)."""
+        for future, _ in self._queued:
+            with suppress(Exception):  # the first error is already on its way up
+                future.result()
+        if self._tx.closed() is False:
+            self._tx.close()
 
 
 def _run_statement(tx: neo4j.Transaction, query: str, params: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from graph.analysis.evaluate import load_truth
 from graph.analysis.params import AnalysisParams
 from graph.analysis.runner import analyse_database, read_found_clusters
 from graph.cli_types import iso_date
+from graph.progress import NoteProgress
 from graph.settings import get_settings
 
 __all__ = ["analyse", "evaluate"]
@@ -68,7 +69,11 @@ def analyse(
     driver = connect(settings, instance)
     try:
         summary = analyse_database(
-            driver, database=settings.neo4j_database, as_of=day, params=params, progress=_echo
+            driver,
+            database=settings.neo4j_database,
+            as_of=day,
+            params=params,
+            progress=NoteProgress(_echo),
         )
     finally:
         driver.close()

@@ -7,7 +7,6 @@ count on ``as_of`` is decided in the Cypher (``graph.queries``, ``ANALYSIS_EXPOR
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import date
 from typing import Any, Final
 
@@ -16,10 +15,10 @@ import neo4j
 from graph import queries as q
 from graph.analysis.graphs import RawGraph, partner_mask
 from graph.analysis.params import AnalysisParams
+from graph.progress import QUIET, Progress
 
 __all__ = ["SBI_ROLES", "SIGNAL_ROLES", "export_graph"]
 
-Progress = Callable[[str], None]
 
 #: Scarce roles a company's activity code (SBI, first four digits) shows; people directing or
 #: employed by such a company carry the role too.
@@ -63,7 +62,7 @@ def export_graph(
     database: str,
     as_of: date,
     params: AnalysisParams,
-    progress: Progress = lambda _: None,
+    progress: Progress = QUIET,
 ) -> RawGraph:
     """The people, companies, links, connectors and signals that count on ``as_of``."""
     t0 = time.perf_counter()
@@ -92,7 +91,7 @@ def export_graph(
         # no recorded deliveries (a graph loaded by other means): no delivery filter
         "current": current or None,
     }
-    progress(f"export: {len(current)} current deliveries")
+    progress.note(f"export: {len(current)} current deliveries")
     raw = RawGraph()
     company_roles: dict[str, str] = {}
     for node_id, region in _rows(driver, q.ANALYSIS_EXPORT_PERSONS, p, database):
@@ -107,7 +106,7 @@ def export_graph(
             company_roles[node_id] = role
             if role == "grow_shop":
                 raw.signals.append((node_id, "grow_shop", partner_mask(["KVK"])))
-    progress(f"export: {len(raw.node_ids)} people and companies")
+    progress.note(f"export: {len(raw.node_ids)} people and companies")
     [[unknown]] = _rows(driver, q.ANALYSIS_UNKNOWN_REGION_ADDRESSES, p, database)
     raw.unknown_region_addresses = int(unknown)
     roles: dict[str, str] = dict(company_roles)
@@ -115,12 +114,12 @@ def export_graph(
         raw.links.append((a, b, kind, partner_mask(partners)))
         if kind in ("employment", "directorship") and b in company_roles and a not in roles:
             roles[a] = company_roles[b]
-    progress(f"export: {len(raw.links)} direct links")
+    progress.note(f"export: {len(raw.links)} direct links")
     for kind, query in q.ANALYSIS_EXPORT_SHARES.items():
         before = len(raw.shares)
         for conn, k, member, partners in _rows(driver, query, p, database):
             raw.shares.append((conn, k, member, partner_mask(partners)))
-        progress(f"export: {len(raw.shares) - before} {kind} shares")
+        progress.note(f"export: {len(raw.shares) - before} {kind} shares")
     for query in (
         q.ANALYSIS_EXPORT_INCIDENT_SIGNALS,
         q.ANALYSIS_EXPORT_GROW_SITE_SIGNALS,
@@ -144,7 +143,7 @@ def export_graph(
                     raw.signals.append((member, signal, mask))
                     break
     raw.roles = sorted(roles.items())
-    progress(
+    progress.note(
         f"export: {len(raw.shares)} shares, {len(raw.signals)} signals, "
         f"{raw.unknown_region_addresses} addresses without a known region "
         f"({time.perf_counter() - t0:.1f} s)"

@@ -12,7 +12,6 @@ cores, descriptions, matching, scoring, alerts).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from graph.analysis.alerts import alerts_for
@@ -24,6 +23,7 @@ from graph.analysis.identity import Event, Matching, PreviousCluster, match_clus
 from graph.analysis.params import AnalysisParams
 from graph.analysis.projection import project
 from graph.analysis.scoring import score, typology
+from graph.progress import QUIET, Progress
 from graph.results import AlertRecord
 
 __all__ = [
@@ -31,12 +31,6 @@ __all__ = [
     "analyse_facts",
     "analyse_projection",
 ]
-
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    return None
 
 
 @dataclass(slots=True)
@@ -63,7 +57,7 @@ def analyse_projection(
     params: AnalysisParams,
     run_id: str,
     previous: list[PreviousCluster],
-    progress: Progress = _quiet,
+    progress: Progress = QUIET,
 ) -> AnalysisResult:
     """Cluster, describe, match, score and alert on a projected graph.
 
@@ -87,7 +81,7 @@ def analyse_projection(
     timings["clustering"] = time.perf_counter() - t0
     membership = partition.membership
     n_comm = int(membership.max()) + 1 if membership.size else 0
-    progress(
+    progress.note(
         f"clustering: {graph.n_nodes} nodes, {graph.n_links} links -> {n_comm} communities, "
         f"modularity {partition.modularity:.3f} ({timings['clustering']:.1f} s)"
     )
@@ -95,13 +89,15 @@ def analyse_projection(
     t1 = time.perf_counter()
     drafts = describe_clusters(graph, find_cores(graph, membership, params), comp, params)
     timings["clusters"] = time.perf_counter() - t1
-    progress(f"clusters: {len(drafts)} with crime signals described ({timings['clusters']:.1f} s)")
+    progress.note(
+        f"clusters: {len(drafts)} with crime signals described ({timings['clusters']:.1f} s)"
+    )
 
     t2 = time.perf_counter()
     matching = match_clusters(previous, [frozenset(d.members) for d in drafts], params, run_id)
     alerts = _score_and_alert(drafts, matching, params, run_id)
     timings["scoring"] = time.perf_counter() - t2
-    progress(
+    progress.note(
         f"history: {len(matching.events)} events, {len(matching.dissolved)} dissolved; "
         f"{sum(d.flagged for d in drafts)} flagged clusters, {len(alerts)} alerts"
     )
@@ -178,7 +174,7 @@ def analyse_facts(
     params: AnalysisParams,
     run_id: str,
     previous: list[PreviousCluster],
-    progress: Progress = _quiet,
+    progress: Progress = QUIET,
 ) -> AnalysisResult:
     """Project the raw facts, then :func:`analyse_projection`; timings include the projection.
 
@@ -199,7 +195,7 @@ def analyse_facts(
     t0 = time.perf_counter()
     graph = project(raw, params)
     elapsed = time.perf_counter() - t0
-    progress(
+    progress.note(
         f"projection: {graph.n_nodes} nodes, {graph.n_links} links, hubs damped "
         f"{dict(sorted(graph.damped.items()))} ({elapsed:.1f} s)"
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from graph.analysis.params import AnalysisParams
 from graph.analysis.pipeline import AnalysisResult, analyse_facts
 from graph.analysis.scoring import cross_regions
 from graph.analysis.writeback import write_result
+from graph.progress import QUIET, Progress
 from graph.values import native
 
 __all__ = [
@@ -34,7 +34,6 @@ __all__ = [
     "read_previous",
 ]
 
-Progress = Callable[[str], None]
 
 #: A run still ``running`` after this long was interrupted; it is marked failed.
 STALE_RUN = timedelta(hours=6)
@@ -123,7 +122,7 @@ def analyse_database(
     database: str,
     as_of: date,
     params: AnalysisParams,
-    progress: Progress = lambda _: None,
+    progress: Progress = QUIET,
     keep_raw: bool = False,
 ) -> RunSummary:
     """One full run. Raises :class:`AnalysisBusyError` while an ingest is in progress, and
@@ -143,7 +142,7 @@ def analyse_database(
         initial=initial,
         database_=database,
     )
-    progress(f"run {run_id} as of {as_of.isoformat()}{' (initial)' if initial else ''}")
+    progress.note(f"run {run_id} as of {as_of.isoformat()}{' (initial)' if initial else ''}")
     try:
         t0 = time.perf_counter()
         raw = export_graph(driver, database=database, as_of=as_of, params=params, progress=progress)

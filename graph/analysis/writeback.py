@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -14,12 +14,12 @@ import neo4j
 from graph import queries as q
 from graph.analysis.describe import ClusterResult
 from graph.analysis.pipeline import AnalysisResult
+from graph.progress import QUIET, Progress
 from graph.results import EventRecord, MembershipRecord, stored
 
 __all__ = ["cluster_props", "event_id", "write_result"]
 
 T = TypeVar("T")
-Progress = Callable[[str], None]
 
 
 def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -104,7 +104,7 @@ def write_result(
     result: AnalysisResult,
     initial: bool,
     batch: int = 2000,
-    progress: Progress = lambda _: None,
+    progress: Progress = QUIET,
 ) -> float:
     """Write clusters, memberships, history and alerts; returns the seconds it took."""
     t0 = time.perf_counter()
@@ -125,7 +125,7 @@ def write_result(
     alerts = _alert_rows(result, initial)
     run(q.ANALYSIS_WRITE_ALERTS, "rows", alerts, batch, run_id=run_id, at=at)
     elapsed = time.perf_counter() - t0
-    progress(
+    progress.note(
         f"write-back: {len(rows)} clusters, {len(members)} memberships, {len(events)} events, "
         f"{len(alerts)} alerts ({elapsed:.1f} s)"
     )

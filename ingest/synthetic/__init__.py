@@ -10,23 +10,22 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from graph.geography import Geography
+from graph.progress import QUIET, Progress
+from ingest.errors import SyntheticDataError
+from ingest.synthetic.country import build_world
 from ingest.synthetic.deliveries import Output, Stats
-from ingest.synthetic.errors import SyntheticDataError
-from ingest.synthetic.events import quarter_events
+from ingest.synthetic.model import WINDOW_QUARTERS, wave_quarters
 from ingest.synthetic.presets import PRESETS, Preset
+from ingest.synthetic.quarters import quarter_events
 from ingest.synthetic.truth import ground_truth
-from ingest.synthetic.world import WINDOW_QUARTERS, build_world, evolve, wave_quarters
+from ingest.synthetic.waves import evolve
 
-__all__ = ["PRESETS", "GenerationResult", "Preset", "SyntheticDataError", "generate"]
-
-Progress = Callable[[str, int, int], None]
-
+__all__ = ["PRESETS", "GenerationResult", "Preset", "generate"]
 
 @dataclass(frozen=True, slots=True)
 class GenerationResult:
@@ -39,10 +38,6 @@ class GenerationResult:
     stats: dict[str, dict[str, int]] | None
 
 
-def _noop(_step: str, _done: int, _total: int) -> None:
-    return None
-
-
 def generate(
     *,
     preset: str | Preset,
@@ -51,7 +46,7 @@ def generate(
     out: Path,
     key: bytes,
     geography: Geography,
-    progress: Progress = _noop,
+    progress: Progress = QUIET,
     count_graph: bool = False,
 ) -> GenerationResult:
     """Generate wave ``wave`` of the synthetic country into ``out`` (replacing what is there).
@@ -71,31 +66,31 @@ def generate(
         if child.is_dir() and (child / "manifest.json").is_file():
             shutil.rmtree(child)
     total = WINDOW_QUARTERS + wave + 2
-    progress("population", 0, total)
+    progress.update("population", 0, total)
     world = build_world(preset, seed, key, geography)
     stats = Stats() if count_graph else None
     output = Output(world, out, wave, stats)
     window = wave_quarters(wave)
     done = 1
     for quarter in range(WINDOW_QUARTERS):
-        progress("quarters", done, total)
+        progress.update("quarters", done, total)
         if quarter in window:
             output.events(quarter_events(world, quarter))
         done += 1
     for step in range(2, wave + 1):
-        progress(f"wave {step}", done, total)
+        progress.update(f"wave {step}", done, total)
         evolve(world, step)
         quarter = WINDOW_QUARTERS + step - 2
         if quarter in window:
             output.events(quarter_events(world, quarter))
         done += 1
-    progress("registers", done, total)
+    progress.update("registers", done, total)
     output.state()
     rows = output.close()
     truth: dict[str, Any] = ground_truth(world, seed, wave)
     (out / "ground_truth.json").write_text(
         json.dumps(truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    progress("done", total, total)
+    progress.update("done", total, total)
     return GenerationResult(
         out=out,
         deliveries=[spec.delivery_id for spec in output.specs],

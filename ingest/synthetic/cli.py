@@ -10,14 +10,14 @@ from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from graph.geography import load_geography
 from graph.settings import get_settings
+from ingest.errors import PseudonymisationError
 from ingest.pseudonymise import (
     DEMO_KEY,
     PSEUDONYM_KINDS,
-    PseudonymisationError,
     load_key,
     pseudonymise,
     read_key_file,
@@ -27,6 +27,23 @@ from ingest.synthetic import PRESETS, generate
 __all__ = ["generate_command", "pseudonymise_command"]
 
 _console = Console(stderr=True)
+
+
+class _StepBar:
+    """The generator's :class:`graph.progress.Progress`: one bar, described by the step."""
+
+    def __init__(self, bar: Progress, task: TaskID) -> None:
+        self._bar = bar
+        self._task = task
+
+    def update(self, step: str, done: int, total: int | None = None) -> None:
+        self._bar.update(self._task, description=step, completed=done, total=total)
+
+    def note(self, message: str) -> None:
+        """The generator writes no notes."""
+
+    def finish(self, step: str) -> None:
+        """The bar stays until the command ends."""
 
 
 def _preset(value: str) -> str:
@@ -68,11 +85,7 @@ def generate_command(
     geography = load_geography(get_settings().require_geography_dir())
     columns = (TextColumn("{task.description:<12}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=_console, transient=as_json) as bar:
-        task = bar.add_task("generate", total=1)
-
-        def report(step: str, done: int, total: int) -> None:
-            bar.update(task, description=step, completed=done, total=total)
-
+        report = _StepBar(bar, bar.add_task("generate", total=1))
         result = generate(preset=preset, seed=seed, wave=wave, out=out, key=key,
                           geography=geography, progress=report, count_graph=stats)
     summary = {

@@ -16,8 +16,9 @@ from pathlib import Path
 from graph.model import NodeLabel, RelType
 from ingest.synthetic.events import Event, QuarterEvents, Who
 from ingest.synthetic.files import Cell, DeliverySpec, Sink, open_sink, write_manifest
+from ingest.synthetic.model import company_index, extract_date, is_company
 from ingest.synthetic.partners import deliveries
-from ingest.synthetic.world import World, company_index, extract_date, is_company
+from ingest.synthetic.world import World
 
 __all__ = ["Output", "Stats"]
 

@@ -11,7 +11,8 @@ from collections import Counter
 from typing import Any, Final
 
 from graph.vocabulary import REGIONS
-from ingest.synthetic.world import World, company_index, is_company
+from ingest.synthetic.model import company_index, is_company
+from ingest.synthetic.world import World
 
 __all__ = ["CROSS_REGION_MIN_MEMBERS", "ground_truth"]
 

@@ -31,6 +31,7 @@ from graph.analysis.params import AnalysisParams
 from graph.analysis.runner import analyse_database
 from graph.driver import connect_async
 from graph.geography import load_geography
+from graph.progress import NoteProgress
 from graph.queries import ANALYSIS_SUMMARY as GRAPH_ANALYSIS_SUMMARY
 from graph.settings import Settings
 from ingest.delivery import check_delivery, iter_records
@@ -293,7 +294,7 @@ def test_an_analysis_run_refuses_when_a_delivery_commits_part_of_itself_meanwhil
             database=db,
             as_of=as_of,
             params=AnalysisParams(),
-            progress=one_chunk_during_export,
+            progress=NoteProgress(one_chunk_during_export),
         )
     assert interrupted
     assert _record(empty_db, db, directory.name) == {"status": "loading", "chunks_committed": 1}

@@ -18,9 +18,10 @@ from graph.localdb import server
 from graph.queries import WIPE_ALL
 from graph.schema import apply_schema
 from graph.settings import Settings
-from ingest.bulk import BulkError, run_bulk
-from ingest.cli import find_deliveries, ingest_paths
+from ingest.bulk import run_bulk
+from ingest.errors import BulkError
 from ingest.mapping import load_mappings
+from ingest.pipeline import find_deliveries, ingest_paths
 from ingest.queries import COUNTS
 from ingest.writer import content_checksum
 from knooppunt.cli import main
@@ -47,7 +48,7 @@ def test_bulk_equals_incremental_on_tiny(tmp_path: Path) -> None:
     try:
         _wipe(driver, db)
         apply_schema(driver, database=db)
-        ingest_paths(settings, deliveries, instance=name, show_progress=False)
+        ingest_paths(settings, deliveries, instance=name)
         incremental = content_checksum(driver, database=db)
         records, _, _ = driver.execute_query(COUNTS, database_=db)
         counts = (records[0]["nodes"], records[0]["links"])

@@ -25,10 +25,10 @@ from graph.localdb.process import instance_paths, running_pid
 from graph.queries import WIPE_ALL
 from graph.schema import apply_schema
 from graph.settings import Settings
-from ingest.cli import ingest_paths
 from ingest.delivery import check_delivery, iter_records
 from ingest.errors import WriteError
 from ingest.mapping import load_mappings
+from ingest.pipeline import ingest_paths
 from ingest.queries import COUNTS, DELIVERY_GET
 from ingest.writer import BatchWriter, content_checksum, source_of, write_delivery
 from tests.ingest_fixtures import pol_delivery, scenario
@@ -65,7 +65,7 @@ def _crash_and_rerun(
     """Ingest ``deliveries``, kill the server during ``big``, restart, re-run everything."""
     db = settings.neo4j_database
     geography = load_geography(settings.require_geography_dir())
-    ingest_paths(settings, deliveries, instance=name, show_progress=False, batch_size=BATCH)
+    ingest_paths(settings, deliveries, instance=name, batch_size=BATCH)
     checked = check_delivery(big, load_mappings(), geography)
     rng = random.Random(seed)
     batches = [0]
@@ -119,7 +119,6 @@ def _crash_and_rerun(
         settings,
         [*deliveries, big],
         instance=name,
-        show_progress=False,
         batch_size=BATCH,
         max_transaction_records=max_transaction_records,
     )
@@ -142,7 +141,7 @@ def test_kill_9_mid_delivery_then_rerun_equals_a_clean_run(tmp_path: Path) -> No
         _wipe(driver, db)
         apply_schema(driver, database=db)
         ingest_paths(
-            settings, [*deliveries, big], instance=name, show_progress=False, batch_size=BATCH
+            settings, [*deliveries, big], instance=name, batch_size=BATCH
         )
         clean = _state(driver, db)
 

@@ -10,8 +10,8 @@ import neo4j
 import pytest
 
 from graph.settings import Settings
-from ingest.cli import ingest_paths
 from ingest.errors import PrivacyRefusedError
+from ingest.pipeline import ingest_paths
 from ingest.queries import COUNTS
 from ingest.retention import run_retention
 from ingest.writer import content_checksum
@@ -40,7 +40,7 @@ def _one(
 
 
 def _ingest(settings: Settings, instance: str, paths: list[Path], **kw: object) -> list[object]:
-    return list(ingest_paths(settings, paths, instance=instance, show_progress=False, **kw))  # type: ignore[arg-type]
+    return list(ingest_paths(settings, paths, instance=instance, **kw))  # type: ignore[arg-type]
 
 
 def test_scenario_provenance_and_idempotency(
@@ -48,7 +48,7 @@ def test_scenario_provenance_and_idempotency(
 ) -> None:
     deliveries = scenario(tmp_path)
     summaries = ingest_paths(
-        neo4j_settings, deliveries, instance=test_instance, show_progress=False
+        neo4j_settings, deliveries, instance=test_instance
     )
     assert [s.status for s in summaries] == ["committed"] * 3
     counts = _counts(empty_db, neo4j_settings)
@@ -103,10 +103,10 @@ def test_scenario_provenance_and_idempotency(
     assert len(delivery["checksum"]) == 64
 
     # The same deliveries again: skipped; forced: written again by MERGE, nothing changes.
-    again = ingest_paths(neo4j_settings, deliveries, instance=test_instance, show_progress=False)
+    again = ingest_paths(neo4j_settings, deliveries, instance=test_instance)
     assert [s.status for s in again] == ["skipped"] * 3
     forced = ingest_paths(
-        neo4j_settings, deliveries, instance=test_instance, show_progress=False, force=True
+        neo4j_settings, deliveries, instance=test_instance, force=True
     )
     assert [s.status for s in forced] == ["committed"] * 3
     assert _counts(empty_db, neo4j_settings) == counts
@@ -118,7 +118,7 @@ def test_a_later_delivery_of_the_same_source_moves_last_seen(
 ) -> None:
     first = kvk_delivery(tmp_path / "a", extract_date="2026-11-01")
     second = kvk_delivery(tmp_path / "b", extract_date="2027-02-01")
-    ingest_paths(neo4j_settings, [first, second], instance=test_instance, show_progress=False)
+    ingest_paths(neo4j_settings, [first, second], instance=test_instance)
     company = _one(
         empty_db, neo4j_settings, "MATCH (c:Company {id: '07654321'}) RETURN properties(c) AS p"
     )["p"]
@@ -140,7 +140,7 @@ def test_refused_delivery_writes_nothing(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     rewrite_manifest_checksums(directory)
     with pytest.raises(PrivacyRefusedError):
-        ingest_paths(neo4j_settings, [directory], instance=test_instance, show_progress=False)
+        ingest_paths(neo4j_settings, [directory], instance=test_instance)
     assert _counts(empty_db, neo4j_settings) == (0, 0)
 
 
@@ -184,7 +184,7 @@ def test_retention_removes_expired_sources_and_marks_clusters_stale(
     empty_db: neo4j.Driver, neo4j_settings: Settings, test_instance: str, tmp_path: Path
 ) -> None:
     db = neo4j_settings.neo4j_database
-    ingest_paths(neo4j_settings, scenario(tmp_path), instance=test_instance, show_progress=False)
+    ingest_paths(neo4j_settings, scenario(tmp_path), instance=test_instance)
     # A cluster holding a police-only person, as an analysis run would have written it.
     empty_db.execute_query(
         "MATCH (p:Person {id: $p}) CREATE (p)-[:MEMBER_OF]->(c:Cluster {id: 'c1'}) "

@@ -297,7 +297,7 @@ def test_ingest_table_is_not_cut_when_not_a_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import ingest.cli
-    from ingest.cli import DeliverySummary
+    from ingest.pipeline import DeliverySummary
 
     long_id = "politie-" + "very-long-delivery-identifier-" * 5 + "2026Q3"
     summary = DeliverySummary(

@@ -16,10 +16,10 @@ from graph.geography import Geography, load_geography
 from graph.settings import get_settings
 from ingest import bulk
 from ingest.bulk import prepare_import
-from ingest.cli import find_deliveries
 from ingest.delivery import check_delivery, iter_records
 from ingest.errors import IngestError
 from ingest.mapping import Mapping, load_mappings
+from ingest.pipeline import find_deliveries
 from knooppunt.cli import main
 from tests.ingest_fixtures import scenario
 

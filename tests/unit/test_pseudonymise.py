@@ -9,10 +9,9 @@ from pydantic import SecretStr
 
 from graph.settings import Settings
 from graph.vocabulary import TOKEN_PATTERN
+from ingest.errors import PseudonymisationError, PseudonymKeyError
 from ingest.pseudonymise import (
     DEMO_KEY,
-    PseudonymisationError,
-    PseudonymKeyError,
     bsn_is_valid,
     iban_is_valid,
     load_key,

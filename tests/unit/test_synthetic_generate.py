@@ -30,9 +30,10 @@ from graph.vocabulary import (
     TOKEN_PATTERN,
 )
 from ingest.delivery import check_delivery, iter_records
+from ingest.errors import SyntheticDataError
 from ingest.mapping import load_mappings
 from ingest.pseudonymise import DEMO_KEY
-from ingest.synthetic import SyntheticDataError, generate
+from ingest.synthetic import generate
 from ingest.synthetic.partners import FILES
 from ingest.synthetic.truth import CROSS_REGION_MIN_MEMBERS
 
