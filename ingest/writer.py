@@ -35,6 +35,7 @@ import neo4j
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
 from graph.model import NodeLabel, RelType
+from graph.values import native
 from ingest.delivery import CheckedDelivery
 from ingest.errors import DeliveryError, WriteError
 from ingest.mapping import LinkRecord, NodeRecord
@@ -105,10 +106,6 @@ def source_of(checked: CheckedDelivery) -> Source:
     return Source(m.partner, m.legal_basis, m.delivery_id, m.extract_date, m.retain_until)
 
 
-def _native(value: Any) -> Any:
-    return value.to_native() if hasattr(value, "to_native") else value
-
-
 def merge_sources(existing: Mapping[str, Any] | None, source: Source) -> dict[str, Any]:
     """The provenance properties of a fact after ``source`` delivered it (again).
 
@@ -120,7 +117,7 @@ def merge_sources(existing: Mapping[str, Any] | None, source: Source) -> dict[st
     content checksum.
     """
     lists = [
-        [_native(v) for v in (existing.get(name) or [])] if existing else []
+        [native(v) for v in (existing.get(name) or [])] if existing else []
         for name in SOURCE_LISTS
     ]
     sp, sb, sd, sf, sl, sr = lists
