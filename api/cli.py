@@ -11,6 +11,7 @@ import typer
 
 from api.audit import audit_log_path, verify_log
 from api.auth import ORGANISATIONS, Role, mint_token
+from graph.cli_types import InstanceOpt
 from graph.errors import ExitCode
 from graph.settings import get_settings
 
@@ -38,10 +39,7 @@ def serve(
         str, typer.Option(metavar="ADDRESS", help="address to listen on (loopback by default)")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(metavar="PORT", min=1, max=65535, help="TCP port")] = 8000,
-    instance: Annotated[
-        str | None,
-        typer.Option("--instance", "-i", metavar="NAME", help="local Neo4j instance"),
-    ] = None,
+    instance: InstanceOpt = None,
     log_level: Annotated[
         LogLevel | None,
         typer.Option(

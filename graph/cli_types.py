@@ -1,12 +1,26 @@
-"""Option types shared by the sub-commands of the core and of ingest (``DATE`` options)."""
+"""Option types shared by the sub-commands of the core, ingest and the API (``DATE``, the
+local instance)."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import typer
 
-__all__ = ["iso_date"]
+__all__ = ["InstanceOpt", "iso_date"]
+
+#: ``--instance``/``-i`` of every command that talks to Neo4j.
+InstanceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--instance",
+        "-i",
+        metavar="NAME",
+        help="local Neo4j instance (default: KNOOPPUNT_INSTANCE, else 'default')",
+        show_default=False,
+    ),
+]
 
 
 def iso_date(value: str) -> date:

@@ -64,7 +64,8 @@ class Neo4jUnavailableError(GraphError):
 
 
 class ModelError(GraphError):
-    """The graph model file (``graph/data/graph-model.yaml``) is malformed or incomplete."""
+    """A data file of the core (``graph/data/graph-model.yaml``, ``vocabulary.yaml``) is
+    malformed or incomplete."""
 
     exit_code = ExitCode.CONFIGURATION
 class SchemaError(GraphError):

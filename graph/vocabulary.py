@@ -1,17 +1,24 @@
 """The shared vocabulary: partners, legal bases, incident types, involvement roles, token
 kinds (and the token pattern derived from them), regions and cluster typologies.
 
-Every layer (generator, ingest, analysis, API, notebooks) reads these lists from here, the core.
-``docs/delivery-format.md`` documents the same lists for partners; this module is the one copy
-the code reads. Changing a code here is an interface change for every partner's deliveries.
+The lists are data, ``graph/data/vocabulary.yaml``, loaded and checked here once at import.
+Every layer (generator, ingest, analysis, API, notebooks) reads them from this module, the
+core. ``docs/delivery-format.md`` documents the same lists for partners. Changing a code is an
+interface change for every partner's deliveries.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Final
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from graph.errors import ModelError
+from graph.validation import explain
 
 __all__ = [
     "INCIDENT_TYPES",
@@ -22,124 +29,109 @@ __all__ = [
     "TOKEN_KINDS",
     "TOKEN_PATTERN",
     "TYPOLOGIES",
+    "VOCABULARY_FILE",
     "LegalBasis",
     "Partner",
+    "Vocabulary",
+    "parse_vocabulary",
 ]
 
+VOCABULARY_FILE: Final = Path(__file__).parent / "data" / "vocabulary.yaml"
 
-@dataclass(frozen=True, slots=True)
-class Partner:
+_CODE = r"^[A-Z][A-Z-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Partner(_Strict):
     """A covenant partner (or the public company register) that delivers data."""
 
-    code: str
-    name: str
+    code: str = Field(pattern=_CODE)
+    name: str = Field(min_length=1)
     default_legal_basis: str
 
 
-@dataclass(frozen=True, slots=True)
-class LegalBasis:
+class LegalBasis(_Strict):
     """A legal basis for sharing, with the retention period it allows (illustrative)."""
 
-    code: str
-    description: str
-    retention_years: int
+    code: str = Field(pattern=_CODE)
+    description: str = Field(min_length=1)
+    retention_years: int = Field(ge=1, le=30)
 
 
-PARTNERS: Final = MappingProxyType(
-    {
-        p.code: p
-        for p in (
-            Partner("GEM", "Gemeente (municipality)", "GEM-BRP"),
-            Partner("PROV", "Provincie (province)", "OMGW"),
-            Partner("OM", "Openbaar Ministerie (Public Prosecution Service)", "WJSG"),
-            Partner("POL", "Nationale Politie (National Police)", "WPG"),
-            Partner("BD", "Belastingdienst (Tax Administration)", "AWR"),
-            Partner("TSL", "Belastingdienst/Toeslagen (Benefits service)", "AWIR"),
-            Partner("DOU", "Douane (Customs)", "DW"),
-            Partner("FIOD", "FIOD (fiscal investigation service)", "WJSG"),
-            Partner("NLA", "Nederlandse Arbeidsinspectie (Labour Inspectorate)", "WAV"),
-            Partner("KMAR", "Koninklijke Marechaussee (Royal Marechaussee)", "WPG"),
-            Partner("IND", "Immigratie- en Naturalisatiedienst (Immigration service)", "VW"),
-            Partner("KVK", "Kamer van Koophandel (public company register)", "HRW"),
-        )
+class Vocabulary(_Strict):
+    """The whole vocabulary file."""
+
+    partners: dict[str, Partner]
+    legal_bases: dict[str, LegalBasis]
+    incident_types: tuple[str, ...] = Field(min_length=1)
+    involvement_roles: tuple[str, ...] = Field(min_length=1)
+    token_kinds: dict[str, str]
+    regions: tuple[str, ...] = Field(min_length=1)
+    typologies: tuple[str, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Vocabulary:
+        for code, partner in self.partners.items():
+            if partner.default_legal_basis not in self.legal_bases:
+                raise ValueError(f"partner {code}: its default legal basis is not a legal basis")
+        for kind, prefix in self.token_kinds.items():
+            if not re.fullmatch(r"[A-Z]{3}", prefix):
+                raise ValueError(f"token kind {kind}: the prefix must be three capital letters")
+        if len(set(self.token_kinds.values())) != len(self.token_kinds):
+            raise ValueError("token kinds: every prefix once")
+        for name in ("incident_types", "involvement_roles", "regions", "typologies"):
+            values = getattr(self, name)
+            if len(set(values)) != len(values):
+                raise ValueError(f"{name}: every value once")
+        return self
+
+
+def _with_codes(raw: object) -> object:
+    if not isinstance(raw, dict):
+        return raw
+    return {
+        code: {"code": code, **spec} if isinstance(spec, dict) else spec
+        for code, spec in raw.items()
     }
+
+
+def parse_vocabulary(text: str, *, source: str = "vocabulary.yaml") -> Vocabulary:
+    """Parse and check a vocabulary file; a :class:`~graph.errors.ModelError` names the key and
+    the rule broken."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ModelError(f"{source}: not valid YAML") from None
+    if not isinstance(raw, dict):
+        raise ModelError(f"{source}: key '': must be a mapping of the vocabulary's lists")
+    raw = {**raw, "partners": _with_codes(raw.get("partners"))}
+    raw["legal_bases"] = _with_codes(raw.get("legal_bases"))
+    try:
+        return Vocabulary.model_validate(raw)
+    except ValidationError as e:
+        raise ModelError(explain(e, source=source, model=Vocabulary)) from None
+
+
+_VOCABULARY: Final = parse_vocabulary(
+    VOCABULARY_FILE.read_text(encoding="utf-8"), source=str(VOCABULARY_FILE)
 )
 
-LEGAL_BASES: Final = MappingProxyType(
-    {
-        b.code: b
-        for b in (
-            LegalBasis("WPG", "Wet politiegegevens, art. 20 (police data, covenant)", 5),
-            LegalBasis("WJSG", "Wet justitiele en strafvorderlijke gegevens, art. 39f", 5),
-            LegalBasis("AWR", "Algemene wet inzake rijksbelastingen, art. 43c", 7),
-            LegalBasis("AWIR", "Algemene wet inkomensafhankelijke regelingen, art. 39", 7),
-            LegalBasis("DW", "Douanewet, art. 1:33", 5),
-            LegalBasis("WAV", "Wet arbeid vreemdelingen / Arbowet, art. 24", 5),
-            LegalBasis("VW", "Vreemdelingenwet 2000, art. 107", 5),
-            LegalBasis("GEM-BRP", "Wet BRP, art. 3.8 (municipal population register)", 5),
-            LegalBasis("BIBOB", "Wet Bibob, art. 28 (integrity screening)", 5),
-            LegalBasis("OMGW", "Omgevingswet (environmental permits, subsidies)", 5),
-            LegalBasis("HRW", "Handelsregisterwet 2007 (public register)", 10),
-        )
-    }
-)
-
+PARTNERS: Final = MappingProxyType(dict(_VOCABULARY.partners))
+LEGAL_BASES: Final = MappingProxyType(dict(_VOCABULARY.legal_bases))
 #: Incident and registration types (police, KMar, customs, inspectorate, municipal enforcement).
-INCIDENT_TYPES: Final = frozenset(
-    {
-        "cannabis_grow_site",
-        "energy_theft",
-        "extortion",
-        "violence",
-        "weapons",
-        "drugs",
-        "money_laundering_signal",
-        "premises_closure",
-        "illegal_occupancy",
-        "identity_fraud",
-        "border_incident",
-        "seizure",
-        "labour_exploitation",
-        "theft",
-        "burglary",
-        "traffic",
-        "public_order",
-        "fraud",
-    }
-)
-
+INCIDENT_TYPES: Final = frozenset(_VOCABULARY.incident_types)
 #: Role of a person or company in an incident or investigation.
-INVOLVEMENT_ROLES: Final = frozenset({"suspect", "victim", "witness", "involved"})
-
+INVOLVEMENT_ROLES: Final = frozenset(_VOCABULARY.involvement_roles)
 #: Token kinds and their visible prefixes (the pseudonymiser's output format).
-TOKEN_KINDS: Final = MappingProxyType(
-    {
-        "person": "PRS",
-        "vehicle": "VEH",
-        "phone": "TEL",
-        "bank_account": "IBN",
-        "email": "EML",
-    }
-)
-
+TOKEN_KINDS: Final = MappingProxyType(dict(_VOCABULARY.token_kinds))
 #: A well-formed token: a kind prefix, a dash, 26 characters of RFC 4648 base32 (128 bits).
 TOKEN_PATTERN: Final = re.compile(
     "^(" + "|".join(re.escape(prefix) for prefix in TOKEN_KINDS.values()) + ")-[A-Z2-7]{26}$"
 )
-
 #: The RIECs' own region names, in the order of the police units RE01..RE10.
-REGIONS: tuple[str, ...] = (
-    "Noord",
-    "Oost-Nederland",
-    "Midden-Nederland",
-    "Noord-Holland",
-    "Amsterdam-Amstelland",
-    "Den Haag",
-    "Rotterdam",
-    "Zeeland-West-Brabant",
-    "Oost-Brabant",
-    "Limburg",
-)
-
+REGIONS: Final[tuple[str, ...]] = _VOCABULARY.regions
 #: Cluster typologies, shared by the ground truth, the analysis and the API.
-TYPOLOGIES: tuple[str, ...] = ("omg", "cannabis", "other")
+TYPOLOGIES: Final[tuple[str, ...]] = _VOCABULARY.typologies

@@ -32,7 +32,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from graph.cli_types import iso_date
+from graph.cli_types import InstanceOpt, iso_date
 from graph.progress import QUIET
 from graph.progress import Progress as GraphProgress
 from graph.settings import get_settings
@@ -43,16 +43,6 @@ __all__ = ["ingest", "retention_app"]
 
 _stderr = Console(stderr=True)
 
-InstanceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--instance",
-        "-i",
-        metavar="NAME",
-        help="local instance (default: KNOOPPUNT_INSTANCE)",
-        show_default=False,
-    ),
-]
 
 
 class _Bars:

@@ -14,21 +14,12 @@ from graph.analysis.evaluate import evaluate as evaluate_clusters
 from graph.analysis.evaluate import load_truth
 from graph.analysis.params import AnalysisParams
 from graph.analysis.runner import analyse_database, read_found_clusters
-from graph.cli_types import iso_date
+from graph.cli_types import InstanceOpt, iso_date
 from graph.progress import NoteProgress
 from graph.settings import get_settings
 
 __all__ = ["analyse", "evaluate"]
 
-InstanceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--instance",
-        "-i",
-        metavar="NAME",
-        help="local Neo4j instance (default: KNOOPPUNT_INSTANCE)",
-    ),
-]
 
 
 def _quiet_driver() -> None:

@@ -118,8 +118,12 @@ def _clique_pairs(
 
 @dataclass(slots=True)
 class _Pairs:
-    """Contributing facts as parallel arrays, appended per rule and concatenated once."""
+    """Contributing facts as parallel arrays, appended per rule and concatenated once; with
+    the node index and parameters the rules read and the hub counts they damp."""
 
+    index: dict[str, int]
+    params: AnalysisParams
+    damped: Counter[str] = field(default_factory=Counter)
     src: list[IntArray] = field(default_factory=list)
     dst: list[IntArray] = field(default_factory=list)
     weight: list[FloatArray] = field(default_factory=list)
@@ -169,12 +173,11 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
     """
     index = _index_nodes(raw)
     kinds, regions = _node_arrays(raw)
-    damped: Counter[str] = Counter()
-    pairs = _Pairs()
+    pairs = _Pairs(index, params)
     if raw.links:
-        _direct_pairs(raw, index, params, pairs, damped)
+        _direct_pairs(raw, pairs)
     if raw.shares:
-        _connector_pairs(raw, index, params, pairs, damped)
+        _connector_pairs(raw, pairs)
     pair_src, pair_dst, pair_w, pair_mask, pair_kind = pairs.arrays()
     src, dst, weight, strong = _summed(
         pair_src, pair_dst, pair_w, pair_kind, len(raw.node_ids), params
@@ -200,7 +203,7 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
         sig_partners=sig_partners,
         signal_names=names,
         roles=roles,
-        damped=dict(damped),
+        damped=dict(pairs.damped),
         unknown_region_addresses=raw.unknown_region_addresses,
     )
 
@@ -223,14 +226,9 @@ def _node_arrays(raw: RawGraph) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.in
     return kinds, regions
 
 
-def _direct_pairs(
-    raw: RawGraph,
-    index: dict[str, int],
-    params: AnalysisParams,
-    pairs: _Pairs,
-    damped: Counter[str],
-) -> None:
+def _direct_pairs(raw: RawGraph, pairs: _Pairs) -> None:
     """Direct links with their kind's weight; employers with too many employees are damped."""
+    index, params, damped = pairs.index, pairs.params, pairs.damped
     link_kinds = [r[2] for r in raw.links]
     unknown = set(link_kinds) - DIRECT_KINDS
     if unknown:
@@ -253,14 +251,9 @@ def _direct_pairs(
     )
 
 
-def _connector_pairs(
-    raw: RawGraph,
-    index: dict[str, int],
-    params: AnalysisParams,
-    pairs: _Pairs,
-    damped: Counter[str],
-) -> None:
+def _connector_pairs(raw: RawGraph, pairs: _Pairs) -> None:
     """Cliques of the sharers of each connector, then owners' links to their occupants."""
+    index, params, damped = pairs.index, pairs.params, pairs.damped
     share_kinds = [r[1] for r in raw.shares]
     unknown = set(share_kinds) - CONNECTOR_KINDS
     if unknown:
@@ -306,17 +299,12 @@ def _connector_pairs(
         occupants = pd.DataFrame(
             {"conn": conn[occupied], "occ": member[occupied], "mask_c": share_mask[occupied]}
         ).drop_duplicates(["conn", "occ"])
-        _property_pairs(owners, occupants, params, pairs, damped)
+        _property_pairs(owners, occupants, pairs)
 
 
-def _property_pairs(
-    owners: pd.DataFrame,
-    occupants: pd.DataFrame,
-    params: AnalysisParams,
-    pairs: _Pairs,
-    damped: Counter[str],
-) -> None:
+def _property_pairs(owners: pd.DataFrame, occupants: pd.DataFrame, pairs: _Pairs) -> None:
     """An owner or renter of an address linked to each occupant, unless it has too many."""
+    params, damped = pairs.params, pairs.damped
     occ_size = occupants.groupby("conn")["occ"].size()
     big_conns = occ_size.index[occ_size > params.hub_max["property"]]
     damped["property"] += int(owners.loc[owners["conn"].isin(big_conns), "conn"].nunique())

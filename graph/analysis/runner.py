@@ -92,28 +92,31 @@ def delivery_marks(driver: neo4j.Driver, *, database: str) -> list[Any]:
     return list(records[0]["marks"])
 
 
+def _read(driver: neo4j.Driver, database: str, query: str) -> list[neo4j.Record]:
+    records, _, _ = driver.execute_query(
+        query, database_=database, routing_=neo4j.RoutingControl.READ
+    )
+    return records
+
+
+def _previous(r: neo4j.Record, params: AnalysisParams) -> PreviousCluster:
+    counts = json.loads(r["region_counts"] or "{}")
+    return PreviousCluster(
+        id=r["id"],
+        members=frozenset(r["members"]),
+        regions=tuple(cross_regions(counts, params)),
+        cross_region=bool(r["cross_region"]),
+        typology=r["typology"] or "other",
+        flagged=bool(r["flagged"]),
+    )
+
+
 def read_previous(
     driver: neo4j.Driver, *, database: str, params: AnalysisParams
 ) -> list[PreviousCluster]:
     """The active clusters the previous completed runs left."""
-    records, _, _ = driver.execute_query(
-        q.ANALYSIS_PREVIOUS_CLUSTERS, database_=database, routing_=neo4j.RoutingControl.READ
-    )
-    out: list[PreviousCluster] = []
-    for r in records:
-        counts = json.loads(r["region_counts"] or "{}")
-        out.append(
-            PreviousCluster(
-                id=r["id"],
-                members=frozenset(r["members"]),
-                regions=tuple(cross_regions(counts, params)),
-                cross_region=bool(r["cross_region"]),
-                typology=r["typology"] or "other",
-                flagged=bool(r["flagged"]),
-            )
-        )
-    out.sort(key=lambda c: c.id)
-    return out
+    rows = _read(driver, database, q.ANALYSIS_PREVIOUS_CLUSTERS)
+    return sorted((_previous(r, params) for r in rows), key=lambda c: c.id)
 
 
 def analyse_database(
@@ -203,23 +206,19 @@ def analyse_database(
     )
 
 
+def _found(r: neo4j.Record) -> FoundCluster:
+    players = json.loads(r["key_players"] or "[]")
+    return FoundCluster(
+        id=r["id"],
+        members=frozenset(r["members"]),
+        flagged=bool(r["flagged"]),
+        cross_region=bool(r["cross_region"]),
+        typology=r["typology"] or "other",
+        top_players=tuple(p["id"] for p in sorted(players, key=lambda p: p["rank"])),
+        alerted=int(r["alerts"]) > 0,
+    )
+
+
 def read_found_clusters(driver: neo4j.Driver, *, database: str) -> list[FoundCluster]:
     """Active clusters with what the evaluation needs (members, flag, key players, alerts)."""
-    records, _, _ = driver.execute_query(
-        q.ANALYSIS_READ_CLUSTERS, database_=database, routing_=neo4j.RoutingControl.READ
-    )
-    out: list[FoundCluster] = []
-    for r in records:
-        players = json.loads(r["key_players"] or "[]")
-        out.append(
-            FoundCluster(
-                id=r["id"],
-                members=frozenset(r["members"]),
-                flagged=bool(r["flagged"]),
-                cross_region=bool(r["cross_region"]),
-                typology=r["typology"] or "other",
-                top_players=tuple(p["id"] for p in sorted(players, key=lambda p: p["rank"])),
-                alerted=int(r["alerts"]) > 0,
-            )
-        )
-    return out
+    return [_found(r) for r in _read(driver, database, q.ANALYSIS_READ_CLUSTERS)]

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from graph.cli_types import InstanceOpt
 from graph.errors import ExitCode, LocalNeo4jError
 from graph.localdb import admin as neo4j_admin
 from graph.localdb import process, server
@@ -26,16 +27,6 @@ db_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-InstanceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--instance",
-        "-i",
-        metavar="NAME",
-        help="instance name (default: KNOOPPUNT_INSTANCE, else 'default')",
-        show_default=False,
-    ),
-]
 
 
 def _size(value: str | None) -> str | None:

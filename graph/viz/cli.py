@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from graph.cli_types import InstanceOpt
 from graph.driver import connect
 from graph.model import NodeLabel
 from graph.settings import get_settings
@@ -62,15 +63,7 @@ def view(
             metavar="N", min=0, help="above this many nodes, positions are fixed (no physics)"
         ),
     ] = DEFAULT_PHYSICS_MAX_NODES,
-    instance: Annotated[
-        str | None,
-        typer.Option(
-            "--instance",
-            "-i",
-            metavar="NAME",
-            help="local instance (default: KNOOPPUNT_INSTANCE)",
-        ),
-    ] = None,
+    instance: InstanceOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary")] = False,
 ) -> None:
     """Write a self-contained network page (opens offline, no CDN).

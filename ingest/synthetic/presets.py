@@ -1,12 +1,20 @@
-"""Size presets of the synthetic country: ``tiny`` (unit tests), ``medium``, ``large``."""
+"""Size presets of the synthetic country: ``tiny`` (unit tests), ``medium``, ``large``.
+
+The sizes are data, ``presets.yaml`` beside this module; :class:`Preset` says what each means.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from pathlib import Path
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
-__all__ = ["PRESETS", "Preset"]
+import yaml
+
+from ingest.errors import SyntheticDataError
+
+__all__ = ["PRESETS", "PRESETS_FILE", "Preset", "load_presets"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,66 +49,29 @@ class Preset:
     trade_partners: float = 6.0
 
 
-PRESETS: Final = MappingProxyType(
-    {
-        p.name: p
-        for p in (
-            Preset(
-                name="tiny",
-                persons=1_800,
-                companies=120,
-                hubs=2,
-                hub_size=(25, 40),
-                care_homes=3,
-                care_home_size=(15, 30),
-                student_flats=3,
-                student_flat_size=(8, 16),
-                foreigners=40,
-                omg_clubs=2,
-                cannabis=3,
-                single_region=4,
-                families=2,
-                family_size=(14, 18),
-                employer_size=40,
-            ),
-            Preset(
-                name="medium",
-                persons=36_000,
-                companies=4_500,
-                hubs=8,
-                hub_size=(150, 450),
-                care_homes=40,
-                care_home_size=(40, 160),
-                student_flats=60,
-                student_flat_size=(10, 40),
-                foreigners=1_500,
-                omg_clubs=5,
-                cannabis=14,
-                single_region=20,
-                families=6,
-                family_size=(20, 40),
-                employer_size=1_500,
-                trade_partners=80.0,
-            ),
-            Preset(
-                name="large",
-                persons=360_000,
-                companies=45_000,
-                hubs=40,
-                hub_size=(200, 800),
-                care_homes=350,
-                care_home_size=(40, 200),
-                student_flats=500,
-                student_flat_size=(10, 60),
-                foreigners=15_000,
-                omg_clubs=12,
-                cannabis=60,
-                single_region=90,
-                families=20,
-                family_size=(20, 50),
-                employer_size=8_000,
-                trade_partners=80.0,
-            ),
-        )
-    }
-)
+PRESETS_FILE: Final = Path(__file__).with_name("presets.yaml")
+
+
+def _preset(name: str, spec: object) -> Preset:
+    if not isinstance(spec, dict):
+        raise SyntheticDataError(f"{PRESETS_FILE.name}: key '{name}': must be a mapping")
+    known = {f.name for f in fields(Preset)} - {"name"}
+    unknown = sorted(set(spec) - known)
+    if unknown:
+        raise SyntheticDataError(f"{PRESETS_FILE.name}: key '{name}.{unknown[0]}': unknown key")
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in spec.items()}
+    try:
+        return Preset(name=name, **values)
+    except TypeError as e:  # a required size missing
+        raise SyntheticDataError(f"{PRESETS_FILE.name}: key '{name}': {e}") from None
+
+
+def load_presets(path: Path = PRESETS_FILE) -> MappingProxyType[str, Preset]:
+    """The presets of a presets file (default: the generator's own ``presets.yaml``)."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(raw, dict):
+        raise SyntheticDataError(f"{path.name}: key '': must map preset names to sizes")
+    return MappingProxyType({name: _preset(name, spec) for name, spec in raw.items()})
+
+
+PRESETS: Final = load_presets()

@@ -7,6 +7,7 @@ import pytest
 from graph.errors import ModelError
 from graph.model import MODEL_FILE, NodeLabel, RelType, graph_model, parse_graph_model
 from graph.model_doc import DOC_FILE, main, render_graph_model
+from graph.vocabulary import VOCABULARY_FILE, parse_vocabulary
 from ingest.mapping import ENTITY_PROPERTIES, LINK_RULES, MAPPINGS_DIR, load_mappings
 from ingest.queries import SOURCE_LISTS
 
@@ -92,3 +93,16 @@ def test_the_page_follows_a_changed_model() -> None:
         in page
     )
     assert page != DOC_FILE.read_text(encoding="utf-8")
+
+
+def test_vocabulary_file_is_checked_naming_key_and_rule() -> None:
+    text = VOCABULARY_FILE.read_text(encoding="utf-8")
+    assert parse_vocabulary(text).token_kinds["person"] == "PRS"
+    broken = text.replace("default_legal_basis: WPG}", "default_legal_basis: NOPE}", 1)
+    with pytest.raises(ModelError, match="default legal basis is not a legal basis"):
+        parse_vocabulary(broken, source="v.yaml")
+    with pytest.raises(ModelError) as info:
+        parse_vocabulary(text.replace("retention_years: 5}", "retention_years: 5, colour: x}", 1))
+    assert "key 'legal_bases.WPG.colour': unknown key" in str(info.value)
+    with pytest.raises(ModelError, match="prefix must be three capital letters"):
+        parse_vocabulary(text.replace("person: PRS", "person: prs"))
