@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any, Final
 
 import neo4j.spatial
 import neo4j.time
 
-__all__ = ["JSON_PROPERTIES", "from_millis", "native", "parse_json_properties"]
+__all__ = ["JSON_PROPERTIES", "as_json", "from_millis", "native", "parse_json_properties"]
 
 #: Properties of analysis results stored as JSON strings (``docs/analysis.md``).
 JSON_PROPERTIES: Final = frozenset(
@@ -65,4 +66,31 @@ def parse_json_properties(props: Mapping[str, Any]) -> dict[str, Any]:
                 out[key] = json.loads(value)
             except ValueError:
                 out[key] = None
+    return out
+
+
+def as_json(
+    record: Any, *, digits: Mapping[str, int] | None = None, drop: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """A dataclass's fields as a JSON-ready dict, in field order: floats rounded to the given
+    digits per field, the fields in ``drop`` left out.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass
+    ... class Line:
+    ...     name: str
+    ...     value: float
+    ...     hidden: bool = False
+    >>> as_json(Line("size", 2.71828), digits={"value": 2}, drop=frozenset({"hidden"}))
+    {'name': 'size', 'value': 2.72}
+    """
+    rounding = digits or {}
+    out: dict[str, Any] = {}
+    for f in fields(record):
+        if f.name in drop:
+            continue
+        value = getattr(record, f.name)
+        out[f.name] = round(value, rounding[f.name]) if f.name in rounding else value
     return out

@@ -30,6 +30,7 @@ from typing import IO, Any, Final
 from graph.geography import Geography
 from graph.model import ENTITY_LABEL, NodeLabel, RelType
 from graph.settings import Settings
+from graph.values import as_json
 from ingest.collector import collector_relaxed
 from ingest.delivery import CheckedDelivery, check_delivery, iter_records
 from ingest.errors import BulkError
@@ -361,16 +362,8 @@ class BulkResult:
     peak_rss_mb: float
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "deliveries": self.deliveries,
-            "rows": self.rows,
-            "nodes": self.nodes,
-            "links": self.links,
-            "check_seconds": round(self.check_seconds, 3),
-            "merge_seconds": round(self.merge_seconds, 3),
-            "import_seconds": round(self.import_seconds, 3),
-            "peak_rss_mb": round(self.peak_rss_mb, 1),
-        }
+        seconds = {"check_seconds": 3, "merge_seconds": 3, "import_seconds": 3}
+        return as_json(self, digits={**seconds, "peak_rss_mb": 1})
 
 
 def admin_import(

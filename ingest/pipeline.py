@@ -24,6 +24,7 @@ import neo4j
 from graph.geography import Geography, load_geography
 from graph.progress import QUIET, Progress
 from graph.settings import Settings
+from graph.values import as_json
 from ingest.collector import collector_relaxed
 from ingest.delivery import CheckedDelivery, check_delivery, iter_records
 from ingest.errors import DeliveryError
@@ -91,20 +92,7 @@ class DeliverySummary:
         return self.rows / self.seconds if self.seconds > 0 else 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "delivery_id": self.delivery_id,
-            "partner": self.partner,
-            "status": self.status,
-            "rows": self.rows,
-            "rejected": self.rejected,
-            "nodes": self.nodes,
-            "links": self.links,
-            "seconds": round(self.seconds, 3),
-            "rows_per_s": round(self.rows_per_s, 1),
-            "unknown_pc4": self.unknown_pc4,
-            "warnings": self.warnings,
-            "reject_report": self.reject_report,
-        }
+        return {**as_json(self, digits={"seconds": 3}), "rows_per_s": round(self.rows_per_s, 1)}
 
 
 def ingest_paths(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from graph.analysis.params import AnalysisParams
+from graph.values import as_json
 
 __all__ = [
     "INCIDENT_SIGNALS",
@@ -61,12 +62,7 @@ class Evidence:
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form (``Cluster.evidence`` entries)."""
-        return {
-            "signal": self.signal,
-            "count": self.count,
-            "weight": round(self.weight, 3),
-            "typology": self.typology,
-        }
+        return as_json(self, digits={"weight": 3})
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +75,7 @@ class ScoreLine:
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form (``Cluster.score_explanation`` entries)."""
-        return {
-            "component": self.component,
-            "value": round(self.value, 4),
-            "contribution": round(self.contribution, 3),
-        }
+        return as_json(self, digits={"value": 4, "contribution": 3})
 
 
 def cross_regions(region_counts: dict[str, int], params: AnalysisParams) -> list[str]:

@@ -48,6 +48,7 @@ from graph.localdb.process import (
     store_locked,
 )
 from graph.settings import Settings
+from graph.values import as_json
 
 __all__ = ["InstanceStatus", "start", "status", "stop"]
 
@@ -70,19 +71,7 @@ class InstanceStatus:
     already_running: bool = False
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "instance": self.instance,
-            "external": self.external,
-            "running": self.running,
-            "uri": self.uri,
-            "version": self.version,
-            "pid": self.pid,
-            "data_dir": self.data_dir,
-            "logs_dir": self.logs_dir,
-            "http_port": self.http_port,
-            "heap": self.heap,
-            "pagecache": self.pagecache,
-        }
+        return as_json(self, drop=frozenset({"already_running"}))
 
 
 # --- status -----------------------------------------------------------------------------------
