@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["InstanceOpt", "iso_date"]
+__all__ = ["AsOfOpt", "InstanceOpt", "iso_date"]
 
 #: ``--instance``/``-i`` of every command that talks to Neo4j.
 InstanceOpt = Annotated[
@@ -29,3 +29,16 @@ def iso_date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter("not an ISO date (YYYY-MM-DD)") from None
+
+
+#: ``--as-of DATE`` of the commands that judge facts by a day (validity, retention).
+AsOfOpt = Annotated[
+    date | None,
+    typer.Option(
+        "--as-of",
+        parser=iso_date,
+        metavar="DATE",
+        help="the day to read the facts as of: validity and retention (YYYY-MM-DD; default: today)",
+        show_default=False,
+    ),
+]

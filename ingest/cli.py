@@ -32,7 +32,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from graph.cli_types import InstanceOpt, iso_date
+from graph.cli_types import AsOfOpt, InstanceOpt
 from graph.progress import QUIET
 from graph.progress import Progress as GraphProgress
 from graph.settings import get_settings
@@ -236,15 +236,7 @@ retention_app = typer.Typer(
 @retention_app.command("run")
 def retention_run(
     instance: InstanceOpt = None,
-    as_of: Annotated[
-        date | None,
-        typer.Option(
-            "--as-of",
-            parser=iso_date,
-            metavar="DATE",
-            help="ISO date (YYYY-MM-DD) to judge expiry by (default: today)",
-        ),
-    ] = None,
+    as_of: AsOfOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON document on stdout")] = False,
 ) -> None:
     """Remove expired source references, delete facts with no source left, mark clusters stale.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +14,7 @@ from graph.analysis.evaluate import evaluate as evaluate_clusters
 from graph.analysis.evaluate import load_truth
 from graph.analysis.params import AnalysisParams
 from graph.analysis.runner import analyse_database, read_found_clusters
-from graph.cli_types import InstanceOpt, iso_date
+from graph.cli_types import AsOfOpt, InstanceOpt
 from graph.progress import NoteProgress
 from graph.settings import get_settings
 
@@ -32,15 +32,7 @@ def _echo(message: str) -> None:
 
 
 def analyse(
-    as_of: Annotated[
-        date | None,
-        typer.Option(
-            "--as-of",
-            parser=iso_date,
-            metavar="DATE",
-            help="read the graph as of this date (YYYY-MM-DD; default: today)",
-        ),
-    ] = None,
+    as_of: AsOfOpt = None,
     instance: InstanceOpt = None,
     json_out: Annotated[
         Path | None,

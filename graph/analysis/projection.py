@@ -66,6 +66,14 @@ def _index_nodes(raw: RawGraph) -> dict[str, int]:
     return index
 
 
+def _known(values: list[str], allowed: frozenset[str], what: str) -> list[str]:
+    """``values`` when each is allowed; else an error naming the unknown kinds (codes, not data)."""
+    unknown = set(values) - allowed
+    if unknown:
+        raise AnalysisInputError(f"projection: unknown {what} {sorted(unknown)}")
+    return values
+
+
 def _codes(values: list[str], index: dict[str, int], what: str) -> IntArray:
     """Positions of ``values`` in ``index`` (-1 unknown): a plain dict pass, no string arrays."""
     out = np.fromiter((index.get(v, -1) for v in values), dtype=np.int64, count=len(values))
@@ -229,10 +237,7 @@ def _node_arrays(raw: RawGraph) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.in
 def _direct_pairs(raw: RawGraph, pairs: _Pairs) -> None:
     """Direct links with their kind's weight; employers with too many employees are damped."""
     index, params, damped = pairs.index, pairs.params, pairs.damped
-    link_kinds = [r[2] for r in raw.links]
-    unknown = set(link_kinds) - DIRECT_KINDS
-    if unknown:
-        raise AnalysisInputError(f"projection: unknown direct link kind(s) {sorted(unknown)}")
+    link_kinds = _known([r[2] for r in raw.links], DIRECT_KINDS, "direct link kind(s)")
     a = _codes([r[0] for r in raw.links], index, "link")
     b = _codes([r[1] for r in raw.links], index, "link")
     lk = _codes(link_kinds, _LINK_CODE, "link kind")
@@ -254,10 +259,7 @@ def _direct_pairs(raw: RawGraph, pairs: _Pairs) -> None:
 def _connector_pairs(raw: RawGraph, pairs: _Pairs) -> None:
     """Cliques of the sharers of each connector, then owners' links to their occupants."""
     index, params, damped = pairs.index, pairs.params, pairs.damped
-    share_kinds = [r[1] for r in raw.shares]
-    unknown = set(share_kinds) - CONNECTOR_KINDS
-    if unknown:
-        raise AnalysisInputError(f"projection: unknown connector kind(s) {sorted(unknown)}")
+    share_kinds = _known([r[1] for r in raw.shares], CONNECTOR_KINDS, "connector kind(s)")
     member = _codes([r[2] for r in raw.shares], index, "share")
     kind_codes = sorted(CONNECTOR_KINDS)
     kind_of = {k: i for i, k in enumerate(kind_codes)}
@@ -356,10 +358,7 @@ def _signal_arrays(
     if not raw.signals:
         z = _empty_int()
         return names, z, z, np.zeros(0), z
-    signal_names = [r[1] for r in raw.signals]
-    unknown = set(signal_names) - set(code_of)
-    if unknown:
-        raise AnalysisInputError(f"projection: unknown signal(s) {sorted(unknown)}")
+    signal_names = _known([r[1] for r in raw.signals], frozenset(code_of), "signal(s)")
     sig_node = _codes([r[0] for r in raw.signals], index, "signal")
     sig_code = _codes(signal_names, code_of, "signal")
     sig_weight = np.array([params.signal_weights[name][0] for name in names])[sig_code]
