@@ -92,52 +92,89 @@ def match_clusters(
     >>> matching.ids, matching.dissolved
     (['CL-1'], [])
     """
-    owner: dict[str, int] = {}
-    for p, prev in enumerate(previous):
-        for m in prev.members:
-            owner[m] = p
-    inter: dict[int, Counter[int]] = {}  # current -> previous -> shared members
-    for c, members in enumerate(current):
-        counts: Counter[int] = Counter(owner[m] for m in members if m in owner)
-        inter[c] = counts
-    best_prev: dict[int, int] = {}
-    by_prev: dict[int, dict[int, int]] = defaultdict(dict)
-    for c, counts in inter.items():
-        if counts:
-            best_prev[c] = min(counts, key=lambda p: (-counts[p], previous[p].id))
-        for p, k in counts.items():
-            by_prev[p][c] = k
-    best_cur = {p: min(cs, key=lambda c: (-cs[c], c)) for p, cs in by_prev.items()}
+    overlap = _Overlap(previous, current, params)
+    ids, prev_of, inherited = _assign_ids(overlap, run_id)
+    ancestors = [
+        sorted(previous[p].id for p in overlap.inter[c] if overlap.is_part(p, c))
+        for c in range(len(current))
+    ]
+    matching = Matching(ids=ids, previous=prev_of, ancestors=ancestors)
+    _current_events(matching, current, params)
+    _previous_events(matching, overlap, inherited)
+    return matching
 
-    def is_part(p: int, c: int) -> bool:
-        k = inter[c].get(p, 0)
-        return k >= 2 and k >= params.part_share * len(previous[p].members)
 
-    parts_of_prev = {p: sorted(c for c in cs if is_part(p, c)) for p, cs in by_prev.items()}
+class _Overlap:
+    """How many members each current cluster shares with each previous one, and the best
+    match both ways."""
+
+    def __init__(
+        self, previous: list[PreviousCluster], current: list[frozenset[str]], params: AnalysisParams
+    ) -> None:
+        self.previous, self.current, self.params = previous, current, params
+        owner: dict[str, int] = {}
+        for p, prev in enumerate(previous):
+            for m in prev.members:
+                owner[m] = p
+        #: current -> previous -> shared members
+        self.inter: dict[int, Counter[int]] = {
+            c: Counter(owner[m] for m in members if m in owner) for c, members in enumerate(current)
+        }
+        self.best_prev: dict[int, int] = {}
+        self.by_prev: dict[int, dict[int, int]] = defaultdict(dict)
+        for c, counts in self.inter.items():
+            if counts:
+                self.best_prev[c] = min(counts, key=lambda p: (-counts[p], previous[p].id))
+            for p, k in counts.items():
+                self.by_prev[p][c] = k
+        self.best_cur = {p: min(cs, key=lambda c: (-cs[c], c)) for p, cs in self.by_prev.items()}
+
+    def is_part(self, p: int, c: int) -> bool:
+        """Whether current cluster ``c`` is a part of previous cluster ``p``."""
+        k = self.inter[c].get(p, 0)
+        return k >= 2 and k >= self.params.part_share * len(self.previous[p].members)
+
+    def parts(self, p: int) -> list[int]:
+        """The current clusters that are parts of previous cluster ``p``."""
+        return sorted(c for c in self.by_prev.get(p, {}) if self.is_part(p, c))
+
+    def keeps_id(self, c: int) -> int | None:
+        """The previous cluster whose id current cluster ``c`` keeps, if any."""
+        bp = self.best_prev.get(c)
+        if bp is None or self.best_cur.get(bp) != c:
+            return None
+        enough = self.inter[c][bp] >= self.params.identity_share * len(self.previous[bp].members)
+        return bp if enough else None
+
+
+def _assign_ids(
+    overlap: _Overlap, run_id: str
+) -> tuple[list[str], list[PreviousCluster | None], set[int]]:
+    """Each current cluster's id (kept or new), the previous cluster it continues, and the
+    previous clusters whose id lives on."""
     ids: list[str] = []
     prev_of: list[PreviousCluster | None] = []
     inherited: set[int] = set()
-    for c, members in enumerate(current):
-        bp = best_prev.get(c)
-        if (
-            bp is not None
-            and best_cur.get(bp) == c
-            and inter[c][bp] >= params.identity_share * len(previous[bp].members)
-        ):
-            ids.append(previous[bp].id)
-            prev_of.append(previous[bp])
+    for c, members in enumerate(overlap.current):
+        bp = overlap.keeps_id(c)
+        if bp is not None:
+            ids.append(overlap.previous[bp].id)
+            prev_of.append(overlap.previous[bp])
             inherited.add(bp)
         else:
             ids.append(new_cluster_id(run_id, members))
             prev_of.append(None)
-    ancestors = [
-        sorted(previous[p].id for p in inter[c] if is_part(p, c)) for c in range(len(current))
-    ]
-    matching = Matching(ids=ids, previous=prev_of, ancestors=ancestors)
+    return ids, prev_of, inherited
 
+
+def _current_events(
+    matching: Matching, current: list[frozenset[str]], params: AnalysisParams
+) -> None:
+    """``grown``, ``shrunk``, ``merged`` and ``new`` events of the current clusters."""
+    ids = matching.ids
     for c, members in enumerate(current):
-        kept = prev_of[c]
-        anc = ancestors[c]
+        kept = matching.previous[c]
+        anc = matching.ancestors[c]
         size = len(members)
         if kept is not None:
             before = len(kept.members)
@@ -148,41 +185,30 @@ def match_clusters(
             elif change <= -params.event_share:
                 matching.events.append(Event(ids[c], "shrunk", details))
         if len(anc) >= 2:
-            matching.events.append(
-                Event(
-                    ids[c], "merged", {"from": [a for a in anc if a != ids[c]], "size_after": size}
-                )
-            )
+            merged = {"from": [a for a in anc if a != ids[c]], "size_after": size}
+            matching.events.append(Event(ids[c], "merged", merged))
         elif kept is None:
             matching.events.append(Event(ids[c], "new", {"from": anc, "size_after": size}))
-    for p, prev in enumerate(previous):
-        parts = parts_of_prev.get(p, [])
+
+
+def _previous_events(matching: Matching, overlap: _Overlap, inherited: set[int]) -> None:
+    """``split``, ``merged`` (absorbed) and ``dissolved`` events of the previous clusters."""
+    ids = matching.ids
+    for p, prev in enumerate(overlap.previous):
+        parts = overlap.parts(p)
+        before = len(prev.members)
         if len(parts) >= 2:
-            matching.events.append(
-                Event(
-                    prev.id,
-                    "split",
-                    {
-                        "into": [ids[c] for c in parts if ids[c] != prev.id],
-                        "size_before": len(prev.members),
-                    },
-                )
-            )
+            split = {"into": [ids[c] for c in parts if ids[c] != prev.id], "size_before": before}
+            matching.events.append(Event(prev.id, "split", split))
             if p not in inherited:
                 matching.dissolved.append(prev.id)
             continue
         if p in inherited:
             continue
         matching.dissolved.append(prev.id)
-        absorbed = [c for c in parts if len(ancestors[c]) >= 2]
+        absorbed = [c for c in parts if len(matching.ancestors[c]) >= 2]
         if absorbed:
-            matching.events.append(
-                Event(
-                    prev.id,
-                    "merged",
-                    {"into": [ids[c] for c in absorbed], "size_before": len(prev.members)},
-                )
-            )
+            into = {"into": [ids[c] for c in absorbed], "size_before": before}
+            matching.events.append(Event(prev.id, "merged", into))
         else:
-            matching.events.append(Event(prev.id, "dissolved", {"size_before": len(prev.members)}))
-    return matching
+            matching.events.append(Event(prev.id, "dissolved", {"size_before": before}))

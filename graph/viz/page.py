@@ -47,6 +47,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
@@ -238,71 +239,139 @@ def render_network_page(
     """
     n = graph.number_of_nodes()
     large = n > physics_max_nodes
-    positions = compute_positions(graph, seed=seed) if large else {}
     ids: dict[Hashable, int] = {node: i for i, node in enumerate(graph.nodes, start=1)}
+    subject = graph.graph.get("subject")
+    net = Network(directed=graph.is_directed(), cdn_resources="in_line")
+    nodes_seen = _add_nodes(net, graph, ids, compute_positions(graph, seed=seed) if large else None)
+    edges_seen = _add_edges(net, graph, ids)
+    net.set_options(json.dumps(_vis_options(large=large, directed=graph.is_directed())))
+    nodes, edges, _heading, _height, _width, options_json = net.get_network_data()
+    js, css = vis_network_assets()
+    payload = {
+        "nodes": nodes,
+        "edges": edges,
+        "options": json.loads(options_json),
+        "physics": not large,
+        "subject": ids.get(subject) if subject is not None else None,
+    }
+    return _template().render(
+        title=title,
+        subtitle=subtitle,
+        node_count=n,
+        edge_count=graph.number_of_edges(),
+        large=large,
+        has_subject=subject is not None and subject in ids,
+        has_outsiders=nodes_seen.outsiders > 0,
+        **_legend(nodes_seen, edges_seen),
+        # trusted text: the library pyvis ships, and JSON that cannot close its script block
+        vis_js=Markup(js),  # noqa: S704
+        vis_css=Markup(css),  # noqa: S704
+        data_json=Markup(_json_for_script(payload)),  # noqa: S704
+    )
+
+
+@dataclass(slots=True)
+class _NodesSeen:
+    """What the legend needs from the nodes: kinds and regions with counts, outsiders."""
+
+    kinds: dict[str, tuple[KindStyle, int]] = field(default_factory=dict)
+    regions: dict[str, int] = field(default_factory=dict)
+    outsiders: int = 0
+
+
+@dataclass(slots=True)
+class _EdgesSeen:
+    """What the legend needs from the links: partner codes with colours, link kinds."""
+
+    partner_codes: list[str]
+    colour_of: dict[str, str]
+    rel_kinds: dict[str, int] = field(default_factory=dict)
+
+
+def _add_nodes(
+    net: Network,
+    graph: nx.Graph,
+    ids: dict[Hashable, int],
+    positions: Mapping[Hashable, tuple[float, float]] | None,
+) -> _NodesSeen:
+    """One vis node per graph node: shape and colour by kind, border by region, size by
+    broker score, the subject emphasised, fixed positions for a large graph."""
+    seen = _NodesSeen()
     max_broker = max((_float(a.get("broker")) for _, a in graph.nodes(data=True)), default=0.0)
     subject = graph.graph.get("subject")
-    outsiders = 0
-
-    net = Network(directed=graph.is_directed(), cdn_resources="in_line")
-    kinds: dict[str, tuple[KindStyle, int]] = {}
-    regions: dict[str, int] = {}
     for node, attrs in graph.nodes(data=True):
         style = _kind_style(attrs.get("kind"))
-        kinds[style.name] = (style, kinds.get(style.name, (style, 0))[1] + 1)
+        seen.kinds[style.name] = (style, seen.kinds.get(style.name, (style, 0))[1] + 1)
         label = _text(attrs.get("label")) or _text(node)
         region = _text(attrs.get("region")) or None
-        regions[region or _NO_REGION] = regions.get(region or _NO_REGION, 0) + 1
-        broker = _float(attrs.get("broker"))
+        seen.regions[region or _NO_REGION] = seen.regions.get(region or _NO_REGION, 0) + 1
         is_member = style.name in ("Person", "Company")
         outside = is_member and attrs.get("member") is False
-        outsiders += outside
-        size = (_BASE_SIZE if is_member else _CONTEXT_SIZE) + (
-            _BROKER_EXTRA * broker / max_broker if max_broker > 0 else 0.0
-        )
-        border = REGION_COLOURS.get(region, UNKNOWN_REGION_COLOUR) if region else "#8a8a8a"
-        lines = [f"{style.name}: {label}", f"region: {region or 'unknown'}"]
-        if attrs.get("broker") is not None:
-            rank = attrs.get("rank")
-            rank_text = f" (key player #{rank})" if rank is not None else ""
-            lines.append(f"broker score: {broker:.3f}{rank_text}")
-        lines.extend(_provenance_lines(attrs))
-        options: dict[str, Any] = {
-            "size": round(size, 2),
-            "borderWidth": 3 if region else 1,
-            "title": "\n".join(lines),
-            "color": {
-                "background": _faded(style.colour) if outside else style.colour,
-                "border": border,
-                "highlight": {"background": style.colour, "border": "#000000"},
-                "hover": {"background": style.colour, "border": "#000000"},
-            },
-        }
+        seen.outsiders += outside
+        options = _node_options(attrs, style, label, region, outside, max_broker)
         if node == subject:
-            options["size"] = round(size + 8, 2)
+            options["size"] = round(options["size"] + 8, 2)
             options["borderWidth"] = 6
             options["color"]["border"] = _SUBJECT_BORDER
             options["font"] = {"size": 15, "bold": True}
             options["title"] = "SUBJECT\n" + options["title"]
-        if large:
+        if positions is not None:
             x, y = positions[node]
             options.update(x=round(x, 1), y=round(y, 1), physics=False)
         display = _short(label) + (f"\n{region}" if region else "")
         net.add_node(ids[node], label=display, shape=style.shape, **options)
+    return seen
 
+
+def _node_options(
+    attrs: dict[str, Any],
+    style: KindStyle,
+    label: str,
+    region: str | None,
+    outside: bool,
+    max_broker: float,
+) -> dict[str, Any]:
+    """A node's size, border, hover text and colours."""
+    broker = _float(attrs.get("broker"))
+    is_member = style.name in ("Person", "Company")
+    size = (_BASE_SIZE if is_member else _CONTEXT_SIZE) + (
+        _BROKER_EXTRA * broker / max_broker if max_broker > 0 else 0.0
+    )
+    border = REGION_COLOURS.get(region, UNKNOWN_REGION_COLOUR) if region else "#8a8a8a"
+    lines = [f"{style.name}: {label}", f"region: {region or 'unknown'}"]
+    if attrs.get("broker") is not None:
+        rank = attrs.get("rank")
+        rank_text = f" (key player #{rank})" if rank is not None else ""
+        lines.append(f"broker score: {broker:.3f}{rank_text}")
+    lines.extend(_provenance_lines(attrs))
+    return {
+        "size": round(size, 2),
+        "borderWidth": 3 if region else 1,
+        "title": "\n".join(lines),
+        "color": {
+            "background": _faded(style.colour) if outside else style.colour,
+            "border": border,
+            "highlight": {"background": style.colour, "border": "#000000"},
+            "hover": {"background": style.colour, "border": "#000000"},
+        },
+    }
+
+
+def _add_edges(net: Network, graph: nx.Graph, ids: dict[Hashable, int]) -> _EdgesSeen:
+    """One vis edge per link: coloured by its partner (or several), labelled with its kind,
+    parallel links between two nodes bent apart."""
     partner_codes = sorted(
         {p for _, _, a in graph.edges(data=True) for p in _texts(a.get("partners"))}
     )
-    colour_of = {p: partner_colour(i) for i, p in enumerate(partner_codes)}
-    rel_kinds: dict[str, int] = {}
+    seen = _EdgesSeen(partner_codes, {p: partner_colour(i) for i, p in enumerate(partner_codes)})
     labels = nx.get_node_attributes(graph, "label")
     parallel: dict[frozenset[int], int] = {}
     for u, v, attrs in graph.edges(data=True):
         kind = _text(attrs.get("kind")) or "LINK"
-        rel_kinds[kind] = rel_kinds.get(kind, 0) + 1
+        seen.rel_kinds[kind] = seen.rel_kinds.get(kind, 0) + 1
         partners = _texts(attrs.get("partners"))
         colour = (
-            colour_of[partners[0]]
+            seen.colour_of[partners[0]]
             if len(partners) == 1
             else (MULTI_PARTNER_COLOUR if partners else "#9a9a9a")
         )
@@ -322,31 +391,21 @@ def render_network_page(
             color={"color": colour, "highlight": "#000000", "hover": "#000000", "opacity": 0.8},
             **extra,
         )
+    return seen
 
-    net.set_options(json.dumps(_vis_options(large=large, directed=graph.is_directed())))
-    nodes, edges, _heading, _height, _width, options_json = net.get_network_data()
-    js, css = vis_network_assets()
-    payload = {
-        "nodes": nodes,
-        "edges": edges,
-        "options": json.loads(options_json),
-        "physics": not large,
-        "subject": ids.get(subject) if subject is not None else None,
-    }
-    region_items = sorted(regions.items(), key=lambda kv: (kv[0] == _NO_REGION, -kv[1], kv[0]))
-    return _template().render(
-        title=title,
-        subtitle=subtitle,
-        node_count=n,
-        edge_count=graph.number_of_edges(),
-        large=large,
-        has_subject=subject is not None and subject in ids,
-        has_outsiders=outsiders > 0,
-        kinds=[
+
+def _legend(nodes: _NodesSeen, edges: _EdgesSeen) -> dict[str, Any]:
+    """The legend's kinds, regions, partners and link kinds, most frequent first."""
+    region_items = sorted(
+        nodes.regions.items(), key=lambda kv: (kv[0] == _NO_REGION, -kv[1], kv[0])
+    )
+    several = [{"name": "several partners", "colour": MULTI_PARTNER_COLOUR}]
+    return {
+        "kinds": [
             {"name": name, "count": count, "svg": _svg_shape(s.shape, s.colour)}
-            for name, (s, count) in sorted(kinds.items(), key=lambda kv: -kv[1][1])
+            for name, (s, count) in sorted(nodes.kinds.items(), key=lambda kv: -kv[1][1])
         ],
-        regions=[
+        "regions": [
             {
                 "name": name,
                 "count": count,
@@ -356,14 +415,10 @@ def render_network_page(
             }
             for name, count in region_items
         ],
-        partners=[{"name": p, "colour": colour_of[p]} for p in partner_codes]
-        + ([{"name": "several partners", "colour": MULTI_PARTNER_COLOUR}] if partner_codes else []),
-        rel_kinds=sorted(rel_kinds.items(), key=lambda kv: -kv[1]),
-        # trusted text: the library pyvis ships, and JSON that cannot close its script block
-        vis_js=Markup(js),  # noqa: S704
-        vis_css=Markup(css),  # noqa: S704
-        data_json=Markup(_json_for_script(payload)),  # noqa: S704
-    )
+        "partners": [{"name": p, "colour": edges.colour_of[p]} for p in edges.partner_codes]
+        + (several if edges.partner_codes else []),
+        "rel_kinds": sorted(edges.rel_kinds.items(), key=lambda kv: -kv[1]),
+    }
 
 
 def _vis_options(*, large: bool, directed: bool) -> dict[str, Any]:
