@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from typing import Final
+from typing import Any, Final
 
 import neo4j
 
@@ -102,28 +102,34 @@ def _entities(facts: SeedFacts, hub_people: list[str]) -> None:
     facts.node(FIOD, NodeLabel.INVESTIGATION, IDS["dup"], kind="fiscal")
 
 
-def _links(facts: SeedFacts, hub_people: list[str]) -> None:
-    facts.link(GEM, RelType.LIVES_AT, IDS["p1"], IDS["a1"], since=date(2020, 1, 1))
-    facts.link(GEM, RelType.LIVES_AT, IDS["p3"], IDS["a1"], since=date(2021, 1, 1))
-    facts.link(GEM, RelType.LIVES_AT, IDS["p2"], IDS["a2"], since=date(2019, 1, 1))
-    facts.link(GEM, RelType.LIVES_AT, IDS["p9"], HUB_ID)
-    for person in hub_people:
-        facts.link(GEM, RelType.LIVES_AT, person, HUB_ID)
-    facts.link(KVK, RelType.REGISTERED_AT, IDS["c1"], IDS["a2"], kind="office")
-    facts.link(KVK, RelType.DIRECTORSHIP, IDS["p1"], IDS["c1"])
-    facts.link(BD, RelType.OWNERSHIP, IDS["p1"], IDS["c1"], share=0.6)
-    facts.link(GEM, RelType.RENTS, IDS["p3"], IDS["a3"])
-    facts.link(POL, RelType.USES, IDS["p1"], IDS["t1"])
-    facts.link(POL, RelType.USES, IDS["p2"], IDS["t1"])
-    facts.link(POL_EXPIRED, RelType.USES, IDS["p1"], IDS["t2"])
-    facts.link(POL_EXPIRED, RelType.USES, IDS["p2"], IDS["t2"])
-    facts.link(POL, RelType.INVOLVED_IN, IDS["p2"], IDS["i1"], role="suspect")
-    facts.link(POL, RelType.INVOLVED_IN, IDS["p9"], IDS["i2"], role="witness")
-    facts.link(POL, RelType.ASSOCIATE, IDS["p9"], IDS["p1"], kind="met")
+#: ``(source, type, from, to, properties)`` of the links besides the hub's residents.
+_LINKS: Final[list[tuple[Source, RelType, str, str, dict[str, Any]]]] = [
+    (GEM, RelType.LIVES_AT, "p1", "a1", {"since": date(2020, 1, 1)}),
+    (GEM, RelType.LIVES_AT, "p3", "a1", {"since": date(2021, 1, 1)}),
+    (GEM, RelType.LIVES_AT, "p2", "a2", {"since": date(2019, 1, 1)}),
+    (KVK, RelType.REGISTERED_AT, "c1", "a2", {"kind": "office"}),
+    (KVK, RelType.DIRECTORSHIP, "p1", "c1", {}),
+    (BD, RelType.OWNERSHIP, "p1", "c1", {"share": 0.6}),
+    (GEM, RelType.RENTS, "p3", "a3", {}),
+    (POL, RelType.USES, "p1", "t1", {}),
+    (POL, RelType.USES, "p2", "t1", {}),
+    (POL_EXPIRED, RelType.USES, "p1", "t2", {}),
+    (POL_EXPIRED, RelType.USES, "p2", "t2", {}),
+    (POL, RelType.INVOLVED_IN, "p2", "i1", {"role": "suspect"}),
+    (POL, RelType.INVOLVED_IN, "p9", "i2", {"role": "witness"}),
+    (POL, RelType.ASSOCIATE, "p9", "p1", {"kind": "met"}),
     # p8 is in no cluster but ties two members together
-    facts.link(POL, RelType.ASSOCIATE, IDS["p8"], IDS["p2"], kind="called")
-    facts.link(POL, RelType.ASSOCIATE, IDS["p8"], IDS["p3"], kind="called")
-    facts.link(POL, RelType.ASSOCIATE, IDS["p8"], IDS["p9"], kind="called")
+    (POL, RelType.ASSOCIATE, "p8", "p2", {"kind": "called"}),
+    (POL, RelType.ASSOCIATE, "p8", "p3", {"kind": "called"}),
+    (POL, RelType.ASSOCIATE, "p8", "p9", {"kind": "called"}),
+]
+
+
+def _links(facts: SeedFacts, hub_people: list[str]) -> None:
+    for source, rel, start, end, props in _LINKS:
+        facts.link(source, rel, IDS[start], IDS[end], **props)
+    for person in [IDS["p9"], *hub_people]:
+        facts.link(GEM, RelType.LIVES_AT, person, HUB_ID)
 
 
 def _memberships() -> list[tuple[str, str, MembershipRecord]]:

@@ -94,7 +94,8 @@ AT = datetime(2025, 10, 1, tzinfo=UTC)
 
 def test_write_result_runs_the_write_back_statements_in_order_with_their_parameters() -> None:
     result = _result()
-    assert result.events and result.alerts, "the fixture raises events and alerts"
+    assert result.events, "the fixture raises events"
+    assert result.alerts, "the fixture raises alerts"
     result.dissolved = ["CL-gone"]
     driver = MagicMock(spec=neo4j.Driver)
     write_result(driver, database="db", run_id="RUN-1", at=AT, result=result, initial=True)

@@ -206,6 +206,22 @@ def test_setting_an_alert_status_writes_with_the_per_organisation_id() -> None:
     assert out == {"status": "closed", "at": date(2025, 3, 1)}  # native values
 
 
+def _page(fake: _Neo4j, **given: Any) -> list[dict[str, Any]]:
+    """``Store.alerts_page`` with Limburg's defaults, ``given`` arguments replacing them."""
+    args: dict[str, Any] = {
+        "org": "Limburg",
+        "own_region": "Limburg",
+        "cross_only": False,
+        "status": None,
+        "typology": None,
+        "region": None,
+        "since": None,
+        "cursor": None,
+        "limit": 20,
+    }
+    return asyncio.run(_store(fake).alerts_page(**(args | given)))
+
+
 def test_an_alerts_page_passes_the_cursor_apart_and_converts_each_alert() -> None:
     at = datetime(2025, 10, 1, 10, tzinfo=UTC)
     millis = int(at.timestamp() * 1000)
@@ -218,19 +234,7 @@ def test_an_alerts_page_passes_the_cursor_apart_and_converts_each_alert() -> Non
         }
     ]
     fake = _Neo4j({q.ALERTS_PAGE: [{"page": page}]})
-    rows = asyncio.run(
-        _store(fake).alerts_page(
-            org="Limburg",
-            own_region="Limburg",
-            cross_only=False,
-            status=None,
-            typology="cannabis",
-            region=None,
-            since=None,
-            cursor=(at, "AL-0"),
-            limit=20,
-        )
-    )
+    rows = _page(fake, typology="cannabis", cursor=(at, "AL-0"), limit=20)
     _, params = fake.runs[0]
     assert params["cursor_at"] == at
     assert params["cursor_id"] == "AL-0"
@@ -247,19 +251,7 @@ def test_an_alerts_page_passes_the_cursor_apart_and_converts_each_alert() -> Non
     ]
     # Without a cursor both of its parameters are null.
     fake_empty = _Neo4j()
-    asyncio.run(
-        _store(fake_empty).alerts_page(
-            org="Noord",
-            own_region=None,
-            cross_only=True,
-            status=None,
-            typology=None,
-            region=None,
-            since=None,
-            cursor=None,
-            limit=5,
-        )
-    )
+    _page(fake_empty, org="Noord", own_region=None, cross_only=True)
     assert (fake_empty.runs[0][1]["cursor_at"], fake_empty.runs[0][1]["cursor_id"]) == (None, None)
 
 

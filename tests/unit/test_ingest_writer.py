@@ -223,17 +223,17 @@ def test_a_delivery_is_recorded_then_written_in_one_transaction_and_committed() 
     fake.transactions[0].commit.assert_called_once_with()
 
 
+def _write_ten(fake: _Neo4j, **options: Any) -> WriteResult:
+    """Ten people at one address (11 nodes, 10 links) written with ``options``."""
+    return write_delivery(
+        fake.driver, _checked(nodes=11, links=10), _people(10), database=DB, **options
+    )
+
+
 def test_batches_follow_the_batch_size() -> None:
     fake = _Neo4j()
     batches: list[int] = []
-    result = write_delivery(
-        fake.driver,
-        _checked(nodes=11, links=10),
-        _people(10),
-        database=DB,
-        batch_size=6,
-        on_batch=batches.append,
-    )
+    result = _write_ten(fake, batch_size=6, on_batch=batches.append)
     # A flush after every row that brings the buffer to 6 records (3 rows of person + address
     # + link, the address only once), each flush one statement per label and link type.
     assert sum(r for r in fake.data_rows()) == 21
@@ -245,14 +245,7 @@ def test_batches_follow_the_batch_size() -> None:
 
 def test_a_delivery_over_the_transaction_budget_commits_in_chunks() -> None:
     fake = _Neo4j()
-    result = write_delivery(
-        fake.driver,
-        _checked(nodes=11, links=10),
-        _people(10),
-        database=DB,
-        batch_size=4,
-        max_transaction_records=8,
-    )
+    result = _write_ten(fake, batch_size=4, max_transaction_records=8)
     assert result.status == "committed"
     chunks = len(fake.transactions)
     assert chunks > 1
