@@ -1,5 +1,6 @@
-"""A small graph for the API tests, written in the shape of docs/graph-model.md (entities with
-provenance) and docs/analysis.md (clusters, memberships, events, alerts).
+"""A small graph for the API tests, in the shape of docs/graph-model.md (entities with
+provenance) and docs/analysis.md (clusters, memberships, events, alerts), written through the
+ingest writer and the analysis write-back's statements (:mod:`tests.integration.seed_support`).
 
 Scenario (regions as the RIECs name them):
 
@@ -24,8 +25,17 @@ from typing import Any, Final
 import neo4j
 
 from api.auth import mint_token
-from graph.model import ENTITY_LABEL, NodeLabel, RelType
+from graph.model import NodeLabel, RelType
+from graph.results import AlertRecord, EventRecord, MembershipRecord
 from graph.settings import Settings
+from ingest.writer import Source
+from tests.integration.seed_support import (
+    SeedFacts,
+    write_alerts,
+    write_clusters,
+    write_events,
+    write_memberships,
+)
 
 __all__ = [
     "ALERTS_ON_CROSS",
@@ -102,78 +112,111 @@ INCIDENT_COUNTS: Final = {
 _ADDRESS_OF_REGION = {"Limburg": "aL1", "Oost-Brabant": "aB1", "Noord": "aN1"}
 
 
-def _prov(partner: str = "POL", basis: str = "WPG", **extra: Any) -> dict[str, Any]:
-    return {
-        "partners": [partner],
-        "src_partner": [partner],
-        "src_delivery": [f"{partner}-20250101-RE01"],
-        "src_legal_basis": [basis],
-        "src_first_seen": [date(2025, 1, 15)],
-        "src_last_seen": [date(2025, 6, 30)],
-        "src_retain_until": [date(2030, 6, 30)],
-        "first_seen": date(2025, 1, 15),
-        "last_seen": date(2025, 6, 30),
-        "retain_until": date(2030, 6, 30),
-        **extra,
-    }
-
-
-def _node_query(label: NodeLabel) -> str:
-    return f"UNWIND $rows AS row CREATE (n:{label}:{ENTITY_LABEL}) SET n = row"
-
-
-def _rel_query(rel: RelType) -> str:
-    return (
-        f"UNWIND $rows AS row MATCH (a:{ENTITY_LABEL} {{id: row.a}}) "
-        f"MATCH (b:{ENTITY_LABEL} {{id: row.b}}) CREATE (a)-[r:{rel}]->(b) SET r = row.props"
+def _source(partner: str, legal_basis: str) -> Source:
+    return Source(
+        partner, legal_basis, f"{partner}-20250115-RE01", date(2025, 1, 15), date(2030, 6, 30)
     )
 
 
-SEED_CLUSTERS: Final = (
-    f"UNWIND $rows AS row CREATE (c:{NodeLabel.CLUSTER} {{id: row.id}}) SET c += row.props"
-)
-SEED_MEMBERSHIPS: Final = (
-    f"UNWIND $rows AS row MATCH (e:{ENTITY_LABEL} {{id: row.id}}) "
-    f"MATCH (c:{NodeLabel.CLUSTER} {{id: row.cluster}}) "
-    f"CREATE (e)-[m:{RelType.MEMBER_OF_CLUSTER}]->(c) SET m = row.props"
-)
-SEED_EVENTS: Final = (
-    f"UNWIND $rows AS row MATCH (c:{NodeLabel.CLUSTER} {{id: row.cluster_id}}) "
-    f"CREATE (e:{NodeLabel.CLUSTER_EVENT})-[:{RelType.ABOUT}]->(c) SET e = row"
-)
-SEED_ALERTS: Final = (
-    f"UNWIND $rows AS row MATCH (c:{NodeLabel.CLUSTER} {{id: row.cluster_id}}) "
-    f"CREATE (a:{NodeLabel.ALERT})-[:{RelType.ABOUT}]->(c) SET a = row"
-)
+POL: Final = _source("POL", "WPG")
+GEM: Final = _source("GEM", "GEM-BRP")
+KVK: Final = _source("KVK", "HRW")
+#: An older police delivery whose facts are past their retention (pL1's second phone).
+POL_EXPIRED: Final = Source("POL", "WPG", "POL-20150115-RE01", date(2015, 1, 15), date(2020, 1, 1))
+
+#: The analysis runs: the first found CL_CROSS and CL_FAMILY, a later one CL_NOORD, the latest
+#: (which raised the alerts) all three.
+RUN_FIRST: Final = ("RUN-20250201T000000Z-000001", datetime(2025, 2, 1, tzinfo=UTC))
+RUN_NOORD: Final = ("RUN-20250501T000000Z-000001", datetime(2025, 5, 1, tzinfo=UTC))
+RUN_LATEST: Final = ("RUN-20251001T000000Z-000002", datetime(2025, 10, 1, tzinfo=UTC))
 
 
-def _person(key: str, partner: str = "GEM") -> dict[str, Any]:
-    return {"id": IDS[key], "birth_year": 1980, "sex": "M", **_prov(partner, "GEM-BRP")}
+def _people(facts: SeedFacts, hub_people: list[str]) -> None:
+    for key in IDS:
+        if key.startswith("p"):
+            facts.node(GEM, NodeLabel.PERSON, IDS[key], birth_year=1980, sex="M")
+    for person in hub_people:
+        facts.node(GEM, NodeLabel.PERSON, person, birth_year=1990, sex="F")
+    for key, name in (("KVK_B", "Kweek BV"), ("KVK_L", "Bouw BV"), ("KVK_R", "Haven BV")):
+        facts.node(KVK, NodeLabel.COMPANY, IDS[key], name=name, legal_form="BV")
 
 
-def _address(key: str, region: str) -> dict[str, Any]:
-    postcode = IDS[key].split("-")[0]
-    return {
-        "id": IDS[key],
-        "postcode": postcode,
-        "pc4": postcode[:4],
-        "house_number": int(IDS[key].split("-")[1]),
-        "region": region,
-        **_prov("GEM", "GEM-BRP"),
-    }
+def _address(facts: SeedFacts, key: str, region: str) -> None:
+    postcode, number = IDS[key].split("-")
+    facts.node(
+        GEM,
+        NodeLabel.ADDRESS,
+        IDS[key],
+        postcode=postcode,
+        pc4=postcode[:4],
+        house_number=int(number),
+        region=region,
+    )
+
+
+def _things(facts: SeedFacts) -> None:
+    _address(facts, "aL1", "Limburg")
+    _address(facts, "aL2", "Limburg")
+    _address(facts, "aB1", "Oost-Brabant")
+    _address(facts, "aN1", "Noord")
+    _address(facts, "aR1", "Rotterdam")
+    facts.node(GEM, NodeLabel.ADDRESS, HUB, postcode="1012AB", region="Amsterdam-Amstelland")
+    facts.node(POL, NodeLabel.PHONE, IDS["t1"])
+    facts.node(POL, NodeLabel.PHONE, IDS["t2"])
+    facts.node(POL, NodeLabel.VEHICLE, IDS["v1"])
+
+
+_HOMES: Final = [
+    ("pL1", "aL1"),
+    ("pL2", "aL1"),
+    ("pL3", "aL2"),
+    ("pL4", "aL2"),
+    ("pL5", "aL2"),
+    ("pB1", "aB1"),
+    ("pN1", "aN1"),
+    ("pN2", "aN1"),
+    ("pN3", "aN1"),
+    ("pR1", "aR1"),
+]
+
+
+def _links(facts: SeedFacts, hub_people: list[str]) -> None:
+    for person, address in _HOMES:
+        facts.link(GEM, RelType.LIVES_AT, IDS[person], IDS[address], since=date(2020, 1, 1))
+    for person in hub_people:
+        facts.link(GEM, RelType.LIVES_AT, person, HUB)
+    for company, address in (("KVK_B", "aB1"), ("KVK_L", "aL1"), ("KVK_R", "aR1")):
+        facts.link(KVK, RelType.REGISTERED_AT, IDS[company], IDS[address], kind="office")
+    facts.link(KVK, RelType.DIRECTORSHIP, IDS["pL1"], IDS["KVK_B"])
+    facts.link(KVK, RelType.DIRECTORSHIP, IDS["pL4"], IDS["KVK_L"])
+    facts.link(GEM, RelType.RENTS, IDS["pL3"], HUB)
+    facts.link(POL, RelType.USES, IDS["pL1"], IDS["t1"])
+    facts.link(POL, RelType.USES, IDS["pB1"], IDS["t1"])
+    facts.link(POL, RelType.USES, IDS["pN1"], IDS["v1"])
+    facts.link(POL_EXPIRED, RelType.USES, IDS["pL1"], IDS["t2"])
+    facts.link(POL, RelType.ASSOCIATE, IDS["pN1"], IDS["pN2"], kind="met")
+    facts.link(POL, RelType.ASSOCIATE, IDS["pN2"], IDS["pN3"], kind="called")
+
+
+def _incidents(facts: SeedFacts) -> None:
+    number = 0
+    for (region, year, quarter), count in INCIDENT_COUNTS.items():
+        for k in range(count):
+            number += 1
+            incident_id = f"POL-{year}-{number:06d}"
+            when = date(year, 3 * (quarter - 1) + 1, 1 + k % 28)
+            facts.node(POL, NodeLabel.INCIDENT, incident_id, type="cannabis_grow_site", date=when)
+            facts.link(POL, RelType.CONCERNS, incident_id, IDS[_ADDRESS_OF_REGION[region]])
+    # pL2 is a suspect in the first Limburg incident; one incident has no address.
+    facts.link(POL, RelType.INVOLVED_IN, IDS["pL2"], "POL-2025-000001", role="suspect")
+    facts.node(POL, NodeLabel.INCIDENT, "POL-2025-999999", type="extortion", date=date(2025, 2, 2))
 
 
 def _cluster(
-    regions: dict[str, int], *, typology: str, score: float, flagged: bool, created: datetime
+    regions: dict[str, int], *, typology: str, score: float, flagged: bool
 ) -> dict[str, Any]:
     ordered = sorted(regions, key=lambda r: (-regions[r], r))
     return {
-        "status": "active",
-        "stale": False,
-        "first_run": "RUN-20250201T000000Z-000001",
-        "last_run": "RUN-20251001T000000Z-000002",
-        "created_at": created,
-        "updated_at": datetime(2025, 10, 1, tzinfo=UTC),
         "size": sum(regions.values()),
         "persons": sum(regions.values()),
         "companies": 0,
@@ -196,212 +239,102 @@ def _cluster(
     }
 
 
-def _membership(cluster: str, key: str, region: str, rank: int | None) -> dict[str, Any]:
+def _clusters() -> dict[str, dict[str, Any]]:
+    key_players = [
+        {"id": IDS["pL1"], "kind": "person", "region": "Limburg", "rank": 1},
+        {"id": IDS["pB1"], "kind": "person", "region": "Oost-Brabant", "rank": 2},
+    ]
+    cross = _cluster(
+        {"Limburg": 3, "Oost-Brabant": 2}, typology="cannabis", score=72.5, flagged=True
+    )
     return {
-        "id": IDS[key],
-        "cluster": cluster,
-        "props": {
-            "run_id": "RUN-20251001T000000Z-000002",
-            "kind": "company" if key.startswith("KVK") else "person",
-            "region": region,
-            "degree": 2,
-            "betweenness": 0.5 if rank else 0.0,
-            "core": 1,
-            "is_broker": rank is not None,
-            "connects_regions": rank is not None,
-            "scarce_role": None,
-            "rank": rank,
-        },
+        CL_CROSS: {**cross, "persons": 4, "companies": 1, "key_players": json.dumps(key_players)},
+        CL_NOORD: _cluster({"Noord": 3}, typology="omg", score=65.0, flagged=True),
+        CL_FAMILY: _cluster({"Limburg": 2}, typology="other", score=5.0, flagged=False),
     }
+
+
+def _membership(
+    cluster: str, key: str, region: str, rank: int | None
+) -> tuple[str, str, MembershipRecord]:
+    record = MembershipRecord(
+        run_id=RUN_LATEST[0],
+        kind="company" if key.startswith("KVK") else "person",
+        region=region,
+        degree=2,
+        betweenness=0.5 if rank else 0.0,
+        core=1,
+        is_broker=rank is not None,
+        connects_regions=rank is not None,
+        scarce_role=None,
+        rank=rank,
+    )
+    return cluster, IDS[key], record
+
+
+_MEMBERSHIPS: Final = [
+    (CL_CROSS, "pL1", "Limburg", 1),
+    (CL_CROSS, "pL2", "Limburg", None),
+    (CL_CROSS, "pL3", "Limburg", None),
+    (CL_CROSS, "pB1", "Oost-Brabant", 2),
+    (CL_CROSS, "KVK_B", "Oost-Brabant", None),
+    (CL_NOORD, "pN1", "Noord", 1),
+    (CL_NOORD, "pN2", "Noord", None),
+    (CL_NOORD, "pN3", "Noord", None),
+    (CL_FAMILY, "pL4", "Limburg", None),
+    (CL_FAMILY, "pL5", "Limburg", None),
+]
+
+
+def _events() -> list[tuple[str, EventRecord]]:
+    (first, first_at), (latest, latest_at) = RUN_FIRST, RUN_LATEST
+    return [
+        (
+            CL_CROSS,
+            EventRecord(
+                id="EV-00000000000a",
+                kind="new",
+                at=first_at,
+                run_id=first,
+                details={"size_after": 4},
+            ),
+        ),
+        (
+            CL_CROSS,
+            EventRecord(
+                id="EV-00000000000b",
+                kind="grown",
+                at=latest_at,
+                run_id=latest,
+                details={"size_before": 4, "size_after": 5},
+            ),
+        ),
+    ]
 
 
 def _alert(
     alert_id: str, cluster: str, kind: str, regions: list[str], created: datetime, **extra: Any
-) -> dict[str, Any]:
-    return {
-        "id": alert_id,
-        "kind": kind,
-        "cluster_id": cluster,
-        "regions": regions,
-        "new_regions": [],
-        "typology": extra.pop("typology", "cannabis"),
-        "score": extra.pop("score", 70.0),
-        "growth": extra.pop("growth", None),
-        "created_at": created,
-        "run_id": "RUN-20251001T000000Z-000002",
-        "initial": False,
-        "summary": f"{kind} alert",
+) -> AlertRecord:
+    return AlertRecord(
+        id=alert_id,
+        kind=kind,
+        cluster_id=cluster,
+        regions=regions,
+        new_regions=[],
+        typology=extra.pop("typology", "cannabis"),
+        score=extra.pop("score", 70.0),
+        growth=extra.pop("growth", None),
+        created_at=created,
+        run_id=RUN_LATEST[0],
+        initial=False,
+        summary=f"{kind} alert",
         **extra,
-    }
-
-
-def seed(driver: neo4j.Driver, *, database: str) -> None:
-    """Write the scenario into an empty database."""
-    hub_people = [_token("PRS", f"HUB{chr(65 + i // 26)}{chr(65 + i % 26)}") for i in range(60)]
-    nodes: dict[NodeLabel, list[dict[str, Any]]] = {
-        NodeLabel.PERSON: [_person(k) for k in IDS if k.startswith("p")]
-        + [
-            {"id": t, "birth_year": 1990, "sex": "F", **_prov("GEM", "GEM-BRP")} for t in hub_people
-        ],
-        NodeLabel.COMPANY: [
-            {"id": IDS["KVK_B"], "name": "Kweek BV", "legal_form": "BV", **_prov("KVK", "HRW")},
-            {"id": IDS["KVK_L"], "name": "Bouw BV", "legal_form": "BV", **_prov("KVK", "HRW")},
-            {"id": IDS["KVK_R"], "name": "Haven BV", "legal_form": "BV", **_prov("KVK", "HRW")},
-        ],
-        NodeLabel.ADDRESS: [
-            _address("aL1", "Limburg"),
-            _address("aL2", "Limburg"),
-            _address("aB1", "Oost-Brabant"),
-            _address("aN1", "Noord"),
-            _address("aR1", "Rotterdam"),
-            {"id": HUB, "postcode": "1012AB", "region": "Amsterdam-Amstelland", **_prov("GEM")},
-        ],
-        NodeLabel.PHONE: [{"id": IDS["t1"], **_prov()}, {"id": IDS["t2"], **_prov()}],
-        NodeLabel.VEHICLE: [{"id": IDS["v1"], **_prov()}],
-        NodeLabel.INCIDENT: [],
-    }
-    rels: dict[RelType, list[dict[str, Any]]] = {
-        RelType.LIVES_AT: [
-            {"a": IDS[p], "b": IDS[a], "props": _prov("GEM", "GEM-BRP", since=date(2020, 1, 1))}
-            for p, a in [
-                ("pL1", "aL1"),
-                ("pL2", "aL1"),
-                ("pL3", "aL2"),
-                ("pL4", "aL2"),
-                ("pL5", "aL2"),
-                ("pB1", "aB1"),
-                ("pN1", "aN1"),
-                ("pN2", "aN1"),
-                ("pN3", "aN1"),
-                ("pR1", "aR1"),
-            ]
-        ]
-        + [{"a": t, "b": HUB, "props": _prov("GEM", "GEM-BRP")} for t in hub_people],
-        RelType.REGISTERED_AT: [
-            {"a": IDS["KVK_B"], "b": IDS["aB1"], "props": _prov("KVK", "HRW", kind="office")},
-            {"a": IDS["KVK_L"], "b": IDS["aL1"], "props": _prov("KVK", "HRW", kind="office")},
-            {"a": IDS["KVK_R"], "b": IDS["aR1"], "props": _prov("KVK", "HRW", kind="office")},
-        ],
-        RelType.DIRECTORSHIP: [
-            {"a": IDS["pL1"], "b": IDS["KVK_B"], "props": _prov("KVK", "HRW")},
-            {"a": IDS["pL4"], "b": IDS["KVK_L"], "props": _prov("KVK", "HRW")},
-        ],
-        RelType.RENTS: [{"a": IDS["pL3"], "b": HUB, "props": _prov("GEM", "GEM-BRP")}],
-        RelType.USES: [
-            {"a": IDS["pL1"], "b": IDS["t1"], "props": _prov()},
-            {"a": IDS["pB1"], "b": IDS["t1"], "props": _prov()},
-            {"a": IDS["pN1"], "b": IDS["v1"], "props": _prov()},
-            {
-                "a": IDS["pL1"],
-                "b": IDS["t2"],
-                "props": _prov(retain_until=date(2020, 1, 1), src_retain_until=[date(2020, 1, 1)]),
-            },
-        ],
-        RelType.ASSOCIATE: [
-            {"a": IDS["pN1"], "b": IDS["pN2"], "props": _prov(kind="met")},
-            {"a": IDS["pN2"], "b": IDS["pN3"], "props": _prov(kind="called")},
-        ],
-        RelType.INVOLVED_IN: [],
-        RelType.CONCERNS: [],
-    }
-    number = 0
-    for (region, year, quarter), count in INCIDENT_COUNTS.items():
-        for k in range(count):
-            number += 1
-            incident_id = f"POL-{year}-{number:06d}"
-            nodes[NodeLabel.INCIDENT].append(
-                {
-                    "id": incident_id,
-                    "type": "cannabis_grow_site",
-                    "date": date(year, 3 * (quarter - 1) + 1, 1 + k % 28),
-                    **_prov(),
-                }
-            )
-            rels[RelType.CONCERNS].append(
-                {"a": incident_id, "b": IDS[_ADDRESS_OF_REGION[region]], "props": _prov()}
-            )
-    # pL2 is a suspect in the first Limburg incident; one incident has no address.
-    rels[RelType.INVOLVED_IN].append(
-        {"a": IDS["pL2"], "b": "POL-2025-000001", "props": _prov(role="suspect")}
-    )
-    nodes[NodeLabel.INCIDENT].append(
-        {"id": "POL-2025-999999", "type": "extortion", "date": date(2025, 2, 2), **_prov()}
     )
 
-    clusters = [
-        {
-            "id": CL_CROSS,
-            "props": {
-                **_cluster(
-                    {"Limburg": 3, "Oost-Brabant": 2},
-                    typology="cannabis",
-                    score=72.5,
-                    flagged=True,
-                    created=datetime(2025, 2, 1, tzinfo=UTC),
-                ),
-                "persons": 4,
-                "companies": 1,
-                "key_players": json.dumps(
-                    [
-                        {"id": IDS["pL1"], "kind": "person", "region": "Limburg", "rank": 1},
-                        {"id": IDS["pB1"], "kind": "person", "region": "Oost-Brabant", "rank": 2},
-                    ]
-                ),
-            },
-        },
-        {
-            "id": CL_NOORD,
-            "props": _cluster(
-                {"Noord": 3},
-                typology="omg",
-                score=65.0,
-                flagged=True,
-                created=datetime(2025, 5, 1, tzinfo=UTC),
-            ),
-        },
-        {
-            "id": CL_FAMILY,
-            "props": _cluster(
-                {"Limburg": 2},
-                typology="other",
-                score=5.0,
-                flagged=False,
-                created=datetime(2025, 2, 1, tzinfo=UTC),
-            ),
-        },
-    ]
-    memberships = [
-        _membership(CL_CROSS, "pL1", "Limburg", 1),
-        _membership(CL_CROSS, "pL2", "Limburg", None),
-        _membership(CL_CROSS, "pL3", "Limburg", None),
-        _membership(CL_CROSS, "pB1", "Oost-Brabant", 2),
-        _membership(CL_CROSS, "KVK_B", "Oost-Brabant", None),
-        _membership(CL_NOORD, "pN1", "Noord", 1),
-        _membership(CL_NOORD, "pN2", "Noord", None),
-        _membership(CL_NOORD, "pN3", "Noord", None),
-        _membership(CL_FAMILY, "pL4", "Limburg", None),
-        _membership(CL_FAMILY, "pL5", "Limburg", None),
-    ]
-    events = [
-        {
-            "id": "EV-00000000000a",
-            "run_id": "RUN-20250201T000000Z-000001",
-            "cluster_id": CL_CROSS,
-            "kind": "new",
-            "at": datetime(2025, 2, 1, tzinfo=UTC),
-            "details": json.dumps({"size_after": 4}),
-        },
-        {
-            "id": "EV-00000000000b",
-            "run_id": "RUN-20251001T000000Z-000002",
-            "cluster_id": CL_CROSS,
-            "kind": "grown",
-            "at": datetime(2025, 10, 1, tzinfo=UTC),
-            "details": json.dumps({"size_before": 4, "size_after": 5}),
-        },
-    ]
+
+def _alerts() -> list[AlertRecord]:
     both = ["Limburg", "Oost-Brabant"]
-    alerts = [
+    return [
         _alert(AL_CROSS, CL_CROSS, "new_cross_region", both, datetime(2025, 10, 1, 10, tzinfo=UTC)),
         _alert(
             AL_GROWN,
@@ -424,15 +357,35 @@ def seed(driver: neo4j.Driver, *, database: str) -> None:
         _alert(f"AL-10000000000{i}", CL_CROSS, "grown", both, datetime(2025, 9, 1 + i, tzinfo=UTC))
         for i in range(ALERTS_ON_CROSS - 2)
     ]
-    with driver.session(database=database) as session:
-        for label, rows in nodes.items():
-            session.run(_node_query(label), rows=rows).consume()
-        for rel, rows in rels.items():
-            session.run(_rel_query(rel), rows=rows).consume()
-        session.run(SEED_CLUSTERS, rows=clusters).consume()
-        session.run(SEED_MEMBERSHIPS, rows=memberships).consume()
-        session.run(SEED_EVENTS, rows=events).consume()
-        session.run(SEED_ALERTS, rows=alerts).consume()
+
+
+def _write_analysis(driver: neo4j.Driver, *, database: str) -> None:
+    clusters = _clusters()
+    runs = [
+        (RUN_FIRST, (CL_CROSS, CL_FAMILY)),
+        (RUN_NOORD, (CL_NOORD,)),
+        (RUN_LATEST, tuple(clusters)),
+    ]
+    for (run_id, at), ids in runs:
+        found = {cid: clusters[cid] for cid in ids}
+        write_clusters(driver, database=database, run_id=run_id, at=at, clusters=found)
+    memberships = [_membership(*m) for m in _MEMBERSHIPS]
+    write_memberships(driver, database=database, memberships=memberships)
+    write_events(driver, database=database, events=_events())
+    write_alerts(driver, database=database, alerts=_alerts())
+
+
+def seed(driver: neo4j.Driver, *, database: str) -> None:
+    """Write the scenario into an empty database: the entity facts as the partners' deliveries
+    through the ingest writer, then the analysis's results."""
+    hub_people = [_token("PRS", f"HUB{chr(65 + i // 26)}{chr(65 + i % 26)}") for i in range(60)]
+    facts = SeedFacts()
+    _people(facts, hub_people)
+    _things(facts)
+    _incidents(facts)
+    _links(facts, hub_people)
+    facts.write(driver, database=database)
+    _write_analysis(driver, database=database)
 
 
 def auth(

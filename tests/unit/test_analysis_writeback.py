@@ -1,13 +1,23 @@
-"""The properties written to Neo4j match the result model in docs/analysis.md."""
+"""The properties written to Neo4j match the result model in docs/analysis.md, and
+``write_result`` against a spec'd driver: statements, parameters, batches."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from typing import Any
+from unittest.mock import MagicMock
 
+import neo4j
+import pytest
+from neo4j.exceptions import ServiceUnavailable
+
+from graph import queries as q
 from graph.analysis.alerts import alert_id
 from graph.analysis.params import AnalysisParams
-from graph.analysis.pipeline import analyse_facts
-from graph.analysis.writeback import cluster_props, event_id
+from graph.analysis.pipeline import AnalysisResult, analyse_facts
+from graph.analysis.writeback import cluster_props, event_id, write_result
+from graph.results import MembershipRecord
 from tests.unit.analysis_fixtures import national_graph
 
 #: Cluster properties the API codes against (docs/analysis.md, "(:Cluster)").
@@ -64,3 +74,91 @@ def test_ids_are_deterministic_and_prefixed() -> None:
     assert alert_id("RUN-1", "CL-1", "grown") != alert_id("RUN-2", "CL-1", "grown")
     assert alert_id("RUN-1", "CL-1", "grown").startswith("AL-")
     assert event_id("RUN-1", "CL-1", "split").startswith("EV-")
+
+
+# --- write_result against a spec'd driver --------------------------------------------------------
+
+
+def _result() -> AnalysisResult:
+    raw, _, _ = national_graph()
+    params = AnalysisParams(severity_scale=12.0, organisation_scale=6.0)
+    return analyse_facts(raw, params=params, run_id="RUN-1", previous=[])
+
+
+def _calls(driver: MagicMock) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    return [(c.args[0], c.args[1], c.kwargs) for c in driver.execute_query.call_args_list]
+
+
+AT = datetime(2025, 10, 1, tzinfo=UTC)
+
+
+def test_write_result_runs_the_write_back_statements_in_order_with_their_parameters() -> None:
+    result = _result()
+    assert result.events, "the fixture raises events"
+    assert result.alerts, "the fixture raises alerts"
+    result.dissolved = ["CL-gone"]
+    driver = MagicMock(spec=neo4j.Driver)
+    write_result(driver, database="db", run_id="RUN-1", at=AT, result=result, initial=True)
+    calls = _calls(driver)
+    assert [query for query, _, _ in calls] == [
+        q.ANALYSIS_DELETE_MEMBERSHIPS,
+        q.ANALYSIS_WRITE_CLUSTERS,
+        q.ANALYSIS_WRITE_MEMBERSHIPS,
+        q.ANALYSIS_DISSOLVE_CLUSTERS,
+        q.ANALYSIS_WRITE_EVENTS,
+        q.ANALYSIS_WRITE_ALERTS,
+    ]
+    assert all(kwargs == {"database_": "db"} for _, _, kwargs in calls)
+    by_query = {query: params for query, params, _ in calls}
+    ids = [c.id for c in result.clusters]
+    assert by_query[q.ANALYSIS_DELETE_MEMBERSHIPS] == {"ids": ids}
+    clusters = by_query[q.ANALYSIS_WRITE_CLUSTERS]
+    assert (clusters["run_id"], clusters["at"]) == ("RUN-1", AT)
+    assert clusters["rows"] == [{"id": c.id, "props": cluster_props(c)} for c in result.clusters]
+    members = by_query[q.ANALYSIS_WRITE_MEMBERSHIPS]["rows"]
+    assert len(members) == sum(len(c.members) for c in result.clusters)
+    first = result.clusters[0]
+    assert members[0]["cluster"] == first.id
+    assert members[0]["member"] == first.members[0]
+    assert set(members[0]["props"]) == set(MembershipRecord.model_fields)
+    assert members[0]["props"]["run_id"] == "RUN-1"
+    assert by_query[q.ANALYSIS_DISSOLVE_CLUSTERS] == {"ids": ["CL-gone"], "at": AT}
+    events = by_query[q.ANALYSIS_WRITE_EVENTS]
+    assert (events["run_id"], events["at"]) == ("RUN-1", AT)
+    for row, event in zip(events["rows"], result.events, strict=True):
+        assert row["id"] == event_id("RUN-1", event.cluster_id, event.kind)
+        assert row["cluster_id"] == event.cluster_id
+        assert json.loads(row["props"]["details"]) == event.details  # nested: JSON text
+        assert not {"run_id", "at", "id"} & set(row["props"])  # set by the statement
+    alerts = by_query[q.ANALYSIS_WRITE_ALERTS]
+    assert [row["id"] for row in alerts["rows"]] == [a.id for a in result.alerts]
+    assert all(row["props"]["initial"] is True for row in alerts["rows"])
+    assert all("created_at" not in row["props"] for row in alerts["rows"])
+
+
+def test_write_result_sends_batches_of_the_batch_size() -> None:
+    result = _result()
+    assert len(result.clusters) >= 2, "the fixture has several clusters"
+    driver = MagicMock(spec=neo4j.Driver)
+    write_result(
+        driver, database="db", run_id="RUN-1", at=AT, result=result, initial=False, batch=1
+    )
+    calls = _calls(driver)
+    cluster_batches = [p["rows"] for query, p, _ in calls if query == q.ANALYSIS_WRITE_CLUSTERS]
+    assert [len(rows) for rows in cluster_batches] == [1] * len(result.clusters)
+    # Memberships go in batches five times as large.
+    member_batches = [p["rows"] for query, p, _ in calls if query == q.ANALYSIS_WRITE_MEMBERSHIPS]
+    total = sum(len(c.members) for c in result.clusters)
+    assert [len(rows) for rows in member_batches] == [min(5, total - i) for i in range(0, total, 5)]
+    # Nothing to dissolve: no statement at all.
+    assert q.ANALYSIS_DISSOLVE_CLUSTERS not in [query for query, _, _ in calls]
+    alerts = [row for query, p, _ in calls if query == q.ANALYSIS_WRITE_ALERTS for row in p["rows"]]
+    assert all(row["props"]["initial"] is False for row in alerts)
+
+
+def test_a_driver_error_in_the_write_back_is_not_swallowed() -> None:
+    driver = MagicMock(spec=neo4j.Driver)
+    driver.execute_query.side_effect = ServiceUnavailable("gone")  # type: ignore[no-untyped-call]
+    with pytest.raises(ServiceUnavailable):
+        write_result(driver, database="db", run_id="RUN-1", at=AT, result=_result(), initial=False)
+    assert driver.execute_query.call_count == 1  # stops at the first failed statement
