@@ -135,7 +135,7 @@ def kvk_delivery(root: Path, *, extract_date: str = "2026-11-01") -> Path:
         ["07654321", "Autobedrijf Snel", "eenmanszaak", "4511", "2019-06-15", "6211CD", 3, "A"],
         ["11112222", "Holding West", "bv", "6420", "2010-01-01", "1012AB", 1, ""],
     ]
-    functionarissen = [
+    functionarissen: list[list[Any]] = [
         ["01234567", "bestuurder", person(1), "", "", "2015-03-01"],
         ["01234567", "aandeelhouder", "", "11112222", 100, "2015-03-01"],
         ["07654321", "bestuurder", person(2), "", "", "2019-06-15"],
