@@ -61,6 +61,13 @@ LIEC_READERS = (401, 403, 403, 403, 200, 200, 403)  # the LIEC's analysts and co
 PRIVACY_OFFICERS = (401, 403, 403, 200, 403, 403, 200)
 NOBODY = (401, 403, 403, 403, 403, 403, 403)
 
+#: The "own" subject and company differ per organisation: one in Limburg for the RIEC, a member
+#: of the cross-region cluster CL_CROSS for the LIEC.
+OWN_NETWORK_RIEC = f"/subjects/{IDS['pL5']}/network"
+OWN_NETWORK_LIEC = f"/subjects/{IDS['pL1']}/network"
+OWN_COMPANY_RIEC = f"/companies/{IDS['KVK_L']}/network"
+OWN_COMPANY_LIEC = f"/companies/{IDS['KVK_B']}/network"
+
 
 def get(
     name: str,
@@ -98,27 +105,10 @@ ROWS = [
     get("graph other", f"/clusters/{CL_NOORD}/graph", NOBODY, case=True),
     get("view own", f"/clusters/{CL_CROSS}/view", READERS, case=True),
     get("view other", f"/clusters/{CL_NOORD}/view", NOBODY, case=True),
-    get(
-        "network own",
-        f"/subjects/{IDS['pL5']}/network",
-        READERS,
-        liec_path=f"/subjects/{IDS['pL1']}/network",
-        case=True,
-    ),
+    get("network own", OWN_NETWORK_RIEC, READERS, liec_path=OWN_NETWORK_LIEC, case=True),
     get("network other", f"/subjects/{IDS['pN1']}/network", NOBODY, case=True),
-    get(
-        "network no case",
-        f"/subjects/{IDS['pL5']}/network",
-        NOBODY,
-        liec_path=f"/subjects/{IDS['pL1']}/network",
-    ),
-    get(
-        "company own",
-        f"/companies/{IDS['KVK_L']}/network",
-        READERS,
-        liec_path=f"/companies/{IDS['KVK_B']}/network",
-        case=True,
-    ),
+    get("network no case", OWN_NETWORK_RIEC, NOBODY, liec_path=OWN_NETWORK_LIEC),
+    get("company own", OWN_COMPANY_RIEC, READERS, liec_path=OWN_COMPANY_LIEC, case=True),
     get("company other", f"/companies/{IDS['KVK_R']}/network", NOBODY, case=True),
     get("export", f"/subjects/{IDS['pL1']}/export", PRIVACY_OFFICERS, case=True),
     get("export no case", f"/subjects/{IDS['pL1']}/export", NOBODY),
