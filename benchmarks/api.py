@@ -24,12 +24,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 # Run as ``python benchmarks/api.py``, this file's folder comes first on sys.path and its name
 # would shadow the ``api`` package it measures.
@@ -38,6 +35,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.modules.pop("api", None)
 
 from api.auth import LIEC, mint_token  # noqa: E402
+from api.readiness import wait_until_ready  # noqa: E402
 from api.store import Store  # noqa: E402
 from graph.driver import connect_async  # noqa: E402
 from graph.settings import get_settings  # noqa: E402
@@ -198,16 +196,10 @@ def _start_server(instance: str, log: Path) -> tuple[subprocess.Popen[bytes], st
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("knooppunt serve exited early")
-        try:
-            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
+    if wait_until_ready(base, timeout=60, alive=lambda: process.poll() is None, interval=0.3):
+        return process, base
+    if process.poll() is not None:
+        raise SystemExit("knooppunt serve exited early")
     process.terminate()
     raise SystemExit("the API did not become ready within 60 s")
 

@@ -41,8 +41,9 @@ import shutil
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import neo4j
 
@@ -304,6 +305,9 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+_T = TypeVar("_T")
+
+
 class _Cpu:
     """CPU seconds used by the Neo4j JVM and by this process between start and stop: on a
     shared machine these say where the work goes better than wall time does."""
@@ -317,6 +321,20 @@ class _Cpu:
         server_cpu = _cpu_seconds(self._pid) - self._server
         client_cpu = time.process_time() - self._client
         return f"CPU: Neo4j {server_cpu:.1f} s, this process {client_cpu:.1f} s"
+
+
+def _round(
+    driver: neo4j.Driver, db: str, server_pid: int, load: Callable[[], _T]
+) -> tuple[_T, float, str, tuple[int, int, str]]:
+    """One measured round: ``load()`` into an emptied database; its result, its wall seconds,
+    the CPU it took and the content checksum it left."""
+    _empty(driver, db)
+    cpu = _Cpu(server_pid)
+    started = time.perf_counter()
+    result = load()
+    seconds = time.perf_counter() - started
+    used = cpu.report()
+    return result, seconds, used, content_checksum(driver, database=db)
 
 
 def run(
@@ -371,17 +389,15 @@ def run(
         peer_times: list[float] = []
         peer_rows = sum(load.rows for load in loads)
         for round_no in range(1, rounds + 1):
-            _empty(driver, db)
-            cpu = _Cpu(state.pid)
-            started = time.perf_counter()
-            summaries = ingest_paths(
-                settings, deliveries, instance=instance, batch_size=batch
+            summaries, writer_seconds, writer_cpu, incremental = _round(
+                driver,
+                db,
+                state.pid,
+                lambda: ingest_paths(settings, deliveries, instance=instance, batch_size=batch),
             )
-            writer_times.append(time.perf_counter() - started)
-            writer_cpu = cpu.report()
+            writer_times.append(writer_seconds)
             rows = sum(s.nodes + s.links for s in summaries)
             source_rows = sum(s.rows for s in summaries)
-            incremental = content_checksum(driver, database=db)
             print(
                 f"round {round_no}: incremental: {len(summaries)} deliveries, "
                 f"{source_rows:,} file rows, {rows:,} records in {writer_times[-1]:.1f} s; "
@@ -389,11 +405,11 @@ def run(
                 file=sys.stderr,
             )
 
-            _empty(driver, db)
-            cpu = _Cpu(state.pid)
-            peer_times.append(load_csv(driver, db, loads, batch))
-            peer_cpu = cpu.report()
-            peer = content_checksum(driver, database=db)
+            # the peer times its own statements (``load_csv``'s result), not the whole call
+            peer_seconds, _, peer_cpu, peer = _round(
+                driver, db, state.pid, lambda: load_csv(driver, db, loads, batch)
+            )
+            peer_times.append(peer_seconds)
             print(
                 f"round {round_no}: LOAD CSV, the writer's statements per delivery: "
                 f"{peer_rows:,} rows in {len(loads)} statements, {peer_times[-1]:.1f} s, "

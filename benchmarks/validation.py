@@ -29,6 +29,7 @@ import csv
 import json
 import math
 import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -285,6 +286,53 @@ def lfr(mus: list[float], seeds: int) -> list[dict[str, Any]]:
     return out
 
 
+def _row(cells: Iterable[object]) -> str:
+    return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+
+def _table(head: Sequence[str], rows: Iterable[Iterable[object]]) -> list[str]:
+    """A Markdown table: the header, its rule, one line a row."""
+    return [_row(head), _row(["---"] * len(head)), *(_row(r) for r in rows)]
+
+
+#: A key player's role columns: header -> the cell of a player's record.
+Roles = dict[str, Callable[[dict[str, Any]], object]]
+
+
+def _key_players(top: list[dict[str, Any]], who: str, roles: Roles) -> list[str]:
+    """The top-10 table: rank, player and the ranking's measures, then the data set's roles."""
+    head = ["rank", who, "betweenness", "degree", "k-core", *roles]
+    return _table(
+        head,
+        [
+            [i, r["id"], f"{r['betweenness']:.3f}", r["degree"], r["core"]]
+            + [cell(r) for cell in roles.values()]
+            for i, r in enumerate(top, 1)
+        ],
+    )
+
+
+#: The CAVIAR per-phase table's column headers.
+_PHASE_COLUMNS = [
+    "phase",
+    "players",
+    "links",
+    "communities",
+    "top broker",
+    "top degree",
+    "published top degree",
+]
+#: The LFR table: result key -> column header.
+_LFR_COLUMNS = {
+    "mu": "mu",
+    "graphs": "graphs",
+    "generator_attempts": "generator attempts",
+    "nmi_mean": "Leiden NMI (mean)",
+    "nmi_min": "Leiden NMI (min)",
+    "networkx_louvain_nmi_mean": "NetworkX Louvain NMI (mean)",
+}
+
+
 def _md(results: dict[str, Any]) -> str:
     c, m = results["caviar"], results["montagna"]
     lines = [
@@ -309,14 +357,12 @@ def _md(results: dict[str, Any]) -> str:
         "",
         "Top-10 key players next to the published roles:",
         "",
-        "| rank | player | betweenness | degree | k-core | published role |",
-        "| --- | --- | --- | --- | --- | --- |",
     ]
-    for i, r in enumerate(c["top10"], 1):
-        lines.append(
-            f"| {i} | {r['id']} | {r['betweenness']:.3f} | {r['degree']} | "
-            f"{r['core']} | {r['published_role'] or '(none published)'} |"
-        )
+    lines += _key_players(
+        c["top10"],
+        "player",
+        {"published role": lambda r: r["published_role"] or "(none published)"},
+    )
     lines += [
         "",
         f"{c['role_holders_in_top10']} of the top 10 and {c['role_holders_in_top23']} of the "
@@ -329,15 +375,15 @@ def _md(results: dict[str, Any]) -> str:
         "(Morselli: Serero, n1, leads phases 1-8 and 10; his lieutenant n3 phase 9; the cocaine "
         "organiser n12 phase 11):",
         "",
-        "| phase | players | links | communities | top broker | top degree "
-        "| published top degree |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for p in c["phases"]:
-        lines.append(
-            f"| {p['phase']} | {p['nodes']} | {p['links']} | {p['communities']} | "
-            f"n{p['top_broker']} | n{p['top_degree']} | n{p['published_top_degree']} |"
-        )
+    lines += _table(
+        _PHASE_COLUMNS,
+        [
+            [p["phase"], p["nodes"], p["links"], p["communities"]]
+            + [f"n{p[key]}" for key in ("top_broker", "top_degree", "published_top_degree")]
+            for p in c["phases"]
+        ],
+    )
     agree = sum(p["top_degree"] == p["published_top_degree"] for p in c["phases"])
     broker_agree = sum(p["top_broker"] == p["published_top_degree"] for p in c["phases"])
     lines += [
@@ -351,14 +397,12 @@ def _md(results: dict[str, Any]) -> str:
         f"{m['communities']} communities, modularity {m['modularity']}. Roles are the "
         "third-party coding in `mcmacdonald_coded_attributes` (indicative, not official).",
         "",
-        "| rank | person | betweenness | degree | k-core | coded title | family |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for i, r in enumerate(m["top10"], 1):
-        lines.append(
-            f"| {i} | {r['id']} | {r['betweenness']:.3f} | {r['degree']} | "
-            f"{r['core']} | {r['title']} | {r['familia'] or '-'} |"
-        )
+    lines += _key_players(
+        m["top10"],
+        "person",
+        {"coded title": lambda r: r["title"], "family": lambda r: r["familia"] or "-"},
+    )
     lines += [
         "",
         f"{m['titled_in_top10']} of the top 10 are bosses, underbosses or executives "
@@ -374,15 +418,10 @@ def _md(results: dict[str, Any]) -> str:
         'skipped). NMI by `igraph.compare_communities(..., method="nmi")`; NetworkX Louvain '
         "on the same graphs for reference.",
         "",
-        "| mu | graphs | generator attempts | Leiden NMI (mean) | Leiden NMI (min) | "
-        "NetworkX Louvain NMI (mean) |",
-        "| --- | --- | --- | --- | --- | --- |",
     ]
-    for r in results["lfr"]:
-        lines.append(
-            f"| {r['mu']} | {r['graphs']} | {r['generator_attempts']} | "
-            f"{r['nmi_mean']} | {r['nmi_min']} | {r['networkx_louvain_nmi_mean']} |"
-        )
+    lines += _table(
+        list(_LFR_COLUMNS.values()), [[r[key] for key in _LFR_COLUMNS] for r in results["lfr"]]
+    )
     ahead = sum(
         (r["nmi_mean"] or 0) >= (r["networkx_louvain_nmi_mean"] or 0) for r in results["lfr"]
     )

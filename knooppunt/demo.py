@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.readiness import wait_until_ready
 from graph.settings import get_settings
 
 __all__ = ["app", "main", "run_demo"]
@@ -94,16 +95,11 @@ def _start_api(home: Path, log: Path) -> None:
             start_new_session=True,
         )
     _api_pid_file(home).write_text(str(process.pid))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the API exited early; see {log}")
-        try:
-            if httpx.get(f"http://{HOST}:{PORT}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
+    url = f"http://{HOST}:{PORT}"
+    if wait_until_ready(url, timeout=60, alive=lambda: process.poll() is None, interval=0.5):
+        return
+    if process.poll() is not None:
+        raise SystemExit(f"the API exited early; see {log}")
     raise SystemExit(f"the API did not become ready within 60 s; see {log}")
 
 

@@ -102,119 +102,90 @@ def write_manifest(
     return manifest
 
 
-def kvk_delivery(root: Path, *, extract_date: str = "2026-11-01") -> Path:
-    d = root / f"KVK-{extract_date.replace('-', '')}-01"
+#: One file of a delivery: its name, its source (mapping) and its rows.
+Table = tuple[str, str, Sequence[Sequence[Any]]]
+
+
+#: The legal basis each partner delivers under.
+LEGAL_BASIS = {"KVK": "HRW", "BD": "AWR", "POL": "WPG"}
+
+
+def write_delivery(
+    root: Path, partner: str, extract_date: str, tables: Sequence[Table], *, delimiter: str = ","
+) -> Path:
+    """Write a delivery folder: each table under its mapping's header, then the manifest."""
+    d = root / f"{partner}-{extract_date.replace('-', '')}-01"
     d.mkdir(parents=True)
-    write_csv(
-        d / "inschrijvingen.csv",
-        columns("kvk_inschrijvingen"),
-        [
-            ["01234567", "Growshop De Groene Vinger", "bv", "4776", "2015-03-01", "5611AB", 12, ""],
-            ["07654321", "Autobedrijf Snel", "eenmanszaak", "4511", "2019-06-15", "6211CD", 3, "A"],
-            ["11112222", "Holding West", "bv", "6420", "2010-01-01", "1012AB", 1, ""],
-        ],
-    )
-    write_csv(
-        d / "functionarissen.csv",
-        columns("kvk_functionarissen"),
-        [
-            ["01234567", "bestuurder", person(1), "", "", "2015-03-01"],
-            ["01234567", "aandeelhouder", "", "11112222", 100, "2015-03-01"],
-            ["07654321", "bestuurder", person(2), "", "", "2019-06-15"],
-        ],
-    )
+    for name, source, rows in tables:
+        write_csv(d / name, columns(source), rows, delimiter=delimiter)
     write_manifest(
         d,
-        partner="KVK",
+        partner=partner,
         delivery_id=d.name,
         extract_date=extract_date,
-        legal_basis="HRW",
-        files=[
-            ("inschrijvingen.csv", "kvk_inschrijvingen"),
-            ("functionarissen.csv", "kvk_functionarissen"),
-        ],
+        legal_basis=LEGAL_BASIS[partner],
+        files=[(name, source) for name, source, _ in tables],
     )
     return d
+
+
+def kvk_delivery(root: Path, *, extract_date: str = "2026-11-01") -> Path:
+    inschrijvingen = [
+        ["01234567", "Growshop De Groene Vinger", "bv", "4776", "2015-03-01", "5611AB", 12, ""],
+        ["07654321", "Autobedrijf Snel", "eenmanszaak", "4511", "2019-06-15", "6211CD", 3, "A"],
+        ["11112222", "Holding West", "bv", "6420", "2010-01-01", "1012AB", 1, ""],
+    ]
+    functionarissen: list[list[Any]] = [
+        ["01234567", "bestuurder", person(1), "", "", "2015-03-01"],
+        ["01234567", "aandeelhouder", "", "11112222", 100, "2015-03-01"],
+        ["07654321", "bestuurder", person(2), "", "", "2019-06-15"],
+    ]
+    tables: list[Table] = [
+        ("inschrijvingen.csv", "kvk_inschrijvingen", inschrijvingen),
+        ("functionarissen.csv", "kvk_functionarissen", functionarissen),
+    ]
+    return write_delivery(root, "KVK", extract_date, tables)
 
 
 def bd_delivery(root: Path, *, extract_date: str = "2026-11-01") -> Path:
-    d = root / f"BD-{extract_date.replace('-', '')}-01"
-    d.mkdir(parents=True)
-    write_csv(
-        d / "bedrijven.csv",
-        columns("bd_bedrijven"),
-        [
-            ["01234567", "Growshop De Groene Vinger", "4776", "J", 15000],
-            ["07654321", "Autobedrijf Snel", "4511", "N", 0],
-        ],
-    )
-    write_csv(
-        d / "loonaangifte.csv",
-        columns("bd_werknemers"),
-        [["01234567", person(3), "2020-01-01"], ["07654321", person(1), "2021-05-01"]],
-    )
-    write_manifest(
-        d,
-        partner="BD",
-        delivery_id=d.name,
-        extract_date=extract_date,
-        legal_basis="AWR",
-        files=[("bedrijven.csv", "bd_bedrijven"), ("loonaangifte.csv", "bd_werknemers")],
-    )
-    return d
+    bedrijven = [
+        ["01234567", "Growshop De Groene Vinger", "4776", "J", 15000],
+        ["07654321", "Autobedrijf Snel", "4511", "N", 0],
+    ]
+    werknemers = [["01234567", person(3), "2020-01-01"], ["07654321", person(1), "2021-05-01"]]
+    tables: list[Table] = [
+        ("bedrijven.csv", "bd_bedrijven", bedrijven),
+        ("loonaangifte.csv", "bd_werknemers", werknemers),
+    ]
+    return write_delivery(root, "BD", extract_date, tables)
 
 
 def pol_delivery(root: Path, *, extract_date: str = "2026-11-01", incidents: int = 3) -> Path:
-    d = root / f"POL-{extract_date.replace('-', '')}-01"
-    d.mkdir(parents=True)
     year = extract_date[:4]
-    write_csv(
-        d / "incidenten.csv",
-        columns("pol_incidenten"),
+    numbers = [f"PL-{year}-{i:07d}" for i in range(incidents)]
+    incidenten = [
         [
-            [
-                f"PL-{year}-{i:07d}",
-                f"{(i % 28) + 1:02d}-03-{year}",
-                ("cannabis_grow_site", "energy_theft", "extortion")[i % 3],
-                "5611AB" if i % 2 else "",
-                12 if i % 2 else "",
-                "",
-            ]
-            for i in range(incidents)
-        ],
-        delimiter=";",
-    )
-    write_csv(
-        d / "betrokkenen.csv",
-        columns("pol_betrokkenen"),
-        [
-            [f"PL-{year}-{i:07d}", person(i % 5), ("suspect", "victim")[i % 2]]
-            for i in range(incidents)
-        ],
-        delimiter=";",
-    )
-    write_csv(
-        d / "voertuigen.csv",
-        columns("pol_voertuigen"),
-        [
-            [f"PL-{year}-{i:07d}", vehicle(i % 2), person(1) if i % 2 else ""]
-            for i in range(incidents)
-        ],
-        delimiter=";",
-    )
-    write_manifest(
-        d,
-        partner="POL",
-        delivery_id=d.name,
-        extract_date=extract_date,
-        legal_basis="WPG",
-        files=[
-            ("incidenten.csv", "pol_incidenten"),
-            ("betrokkenen.csv", "pol_betrokkenen"),
-            ("voertuigen.csv", "pol_voertuigen"),
-        ],
-    )
-    return d
+            number,
+            f"{(i % 28) + 1:02d}-03-{year}",
+            ("cannabis_grow_site", "energy_theft", "extortion")[i % 3],
+            "5611AB" if i % 2 else "",
+            12 if i % 2 else "",
+            "",
+        ]
+        for i, number in enumerate(numbers)
+    ]
+    betrokkenen = [
+        [number, person(i % 5), ("suspect", "victim")[i % 2]] for i, number in enumerate(numbers)
+    ]
+    voertuigen = [
+        [number, vehicle(i % 2), person(1) if i % 2 else ""] for i, number in enumerate(numbers)
+    ]
+    tables: list[Table] = [
+        ("incidenten.csv", "pol_incidenten", incidenten),
+        ("betrokkenen.csv", "pol_betrokkenen", betrokkenen),
+        ("voertuigen.csv", "pol_voertuigen", voertuigen),
+    ]
+    return write_delivery(root, "POL", extract_date, tables, delimiter=";")
 
 
 def scenario(root: Path) -> list[Path]:

@@ -32,51 +32,43 @@ def _prov(rng: random.Random, partners: list[str]) -> dict[str, object]:
     }
 
 
+def _add_node(
+    g: nx.MultiDiGraph,
+    rng: random.Random,
+    node: str,
+    kind: NodeLabel,
+    label: str,
+    region: str | None,
+    partners: list[str],
+    **extra: object,
+) -> None:
+    """Add ``node`` with the page's attributes, ``extra`` ones and a drawn provenance."""
+    g.add_node(node, kind=kind.value, label=label, region=region, **extra, **_prov(rng, partners))
+
+
+#: The small cluster's typed nodes: id, kind, label, region, extra attributes, partners.
+_SMALL_NODES: tuple[tuple[str, NodeLabel, str, str | None, dict[str, object], list[str]], ...] = (
+    (
+        "p1",
+        NodeLabel.PERSON,
+        "PRS-AAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "Limburg",
+        {"broker": 0.8, "rank": 1},
+        ["POL", "GEM"],
+    ),
+    ("p2", NodeLabel.PERSON, HOSTILE_LABEL, "Oost-Brabant", {"broker": 0.1, "rank": None}, ["POL"]),
+    ("c1", NodeLabel.COMPANY, "12345678", "Oost-Brabant", {"broker": 0.3, "rank": 2}, ["KVK"]),
+    ("a1", NodeLabel.ADDRESS, "6211AB-12-A", "Limburg", {}, ["GEM"]),
+    ("i1", NodeLabel.INCIDENT, "POL-2024-0001", None, {}, ["POL"]),
+)
+
+
 def small_cluster_graph() -> nx.MultiDiGraph:
     """Six nodes, two regions, a broker, parallel links and one hostile label."""
     rng = random.Random(1)
     g = nx.MultiDiGraph()
-    g.add_node(
-        "p1",
-        kind=NodeLabel.PERSON.value,
-        label="PRS-AAAAAAAAAAAAAAAAAAAAAAAAAA",
-        region="Limburg",
-        broker=0.8,
-        rank=1,
-        **_prov(rng, ["POL", "GEM"]),
-    )
-    g.add_node(
-        "p2",
-        kind=NodeLabel.PERSON.value,
-        label=HOSTILE_LABEL,
-        region="Oost-Brabant",
-        broker=0.1,
-        rank=None,
-        **_prov(rng, ["POL"]),
-    )
-    g.add_node(
-        "c1",
-        kind=NodeLabel.COMPANY.value,
-        label="12345678",
-        region="Oost-Brabant",
-        broker=0.3,
-        rank=2,
-        **_prov(rng, ["KVK"]),
-    )
-    g.add_node(
-        "a1",
-        kind=NodeLabel.ADDRESS.value,
-        label="6211AB-12-A",
-        region="Limburg",
-        **_prov(rng, ["GEM"]),
-    )
-    g.add_node(
-        "i1",
-        kind=NodeLabel.INCIDENT.value,
-        label="POL-2024-0001",
-        region=None,
-        **_prov(rng, ["POL"]),
-    )
+    for node, kind, label, region, extra, partners in _SMALL_NODES:
+        _add_node(g, rng, node, kind, label, region, partners, **extra)
     g.add_node("x1", kind="Spaceship", label="unknown kind", region=None)
     g.add_edge("p1", "c1", kind=RelType.DIRECTORSHIP.value, **_prov(rng, ["KVK"]))
     g.add_edge("p1", "c1", kind=RelType.OWNERSHIP.value, **_prov(rng, ["KVK", "BD"]))
@@ -106,25 +98,10 @@ def cluster_like_graph(members: int = 700, *, seed: int = 7) -> nx.MultiDiGraph:
         for _ in range(size):
             made += 1
             if rng.random() < 0.75:
-                node = f"PRS-{made:026d}"
-                g.add_node(
-                    node,
-                    kind=NodeLabel.PERSON.value,
-                    label=node,
-                    region=region,
-                    broker=rng.random() ** 6,
-                    **_prov(rng, ["POL"]),
-                )
+                kind, node, partner = NodeLabel.PERSON, f"PRS-{made:026d}", "POL"
             else:
-                node = f"{10000000 + made}"
-                g.add_node(
-                    node,
-                    kind=NodeLabel.COMPANY.value,
-                    label=node,
-                    region=region,
-                    broker=rng.random() ** 6,
-                    **_prov(rng, ["KVK"]),
-                )
+                kind, node, partner = NodeLabel.COMPANY, f"{10000000 + made}", "KVK"
+            _add_node(g, rng, node, kind, node, region, [partner], broker=rng.random() ** 6)
             group.append(node)
         communities.append(group)
         context = 0
@@ -138,13 +115,8 @@ def cluster_like_graph(members: int = 700, *, seed: int = 7) -> nx.MultiDiGraph:
             for _ in range(max(1, size // 4)):
                 context += 1
                 cnode = f"{kind.value}-{len(communities)}-{context}"
-                g.add_node(
-                    cnode,
-                    kind=kind.value,
-                    label=cnode,
-                    region=region if kind is NodeLabel.ADDRESS else None,
-                    **_prov(rng, [partner]),
-                )
+                cregion = region if kind is NodeLabel.ADDRESS else None
+                _add_node(g, rng, cnode, kind, cnode, cregion, [partner])
                 for member in rng.sample(group, k=min(len(group), rng.randrange(1, 4))):
                     g.add_edge(member, cnode, kind=rel.value, **_prov(rng, [partner]))
         for _ in range(size // 2):

@@ -6,6 +6,7 @@ Neo4j seeded with :mod:`tests.integration.api_seed`; the audit log goes to a tem
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,14 @@ from tests.integration import api_seed
 from tests.integration.api_seed import AUDIT_KEY, JWT_SECRET
 from tests.integration.conftest import wipe
 
-__all__ = ["api_client", "api_settings", "seeded"]
+__all__ = ["api_client", "api_settings", "free_port", "seeded"]
+
+
+def free_port() -> int:
+    """A free TCP port on loopback, for a test that runs a real server."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from graph.errors import ExitCode
 from graph.settings import Settings
 from ingest.queries import DELIVERY_COMMIT, DELIVERY_START
 from knooppunt.cli import main
+from tests.analysis_contract import EVALUATION_KEYS
 
 pytestmark = pytest.mark.slow
 
@@ -37,6 +38,13 @@ def _summary(driver: neo4j.Driver, database: str) -> dict[str, Any]:
 
 def _analyse(instance: str, as_of: str, out: Path) -> dict[str, Any]:
     assert main(["analyse", "--instance", instance, "--as-of", as_of, "--json", str(out)]) == 0
+    result: dict[str, Any] = json.loads(out.read_text())
+    return result
+
+
+def _evaluate(instance: str, truth: Path, out: Path) -> dict[str, Any]:
+    argv = ["evaluate", "--instance", instance, "--truth", str(truth), "--json", str(out)]
+    assert main(argv) == 0
     result: dict[str, Any] = json.loads(out.read_text())
     return result
 
@@ -101,30 +109,8 @@ def test_two_waves_clusters_alerts_history_and_evaluation(
     assert s1["memberships"] > 0
     assert sorted(s1["events"]) == ["new"] * len(s1["active"])
 
-    out = tmp_path / "eval1.json"
-    assert (
-        main(
-            [
-                "evaluate",
-                "--instance",
-                test_instance,
-                "--truth",
-                str(w1 / "ground_truth.json"),
-                "--json",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    ev = json.loads(out.read_text())
-    assert set(ev) == {
-        "recall",
-        "precision",
-        "cross_region_recall",
-        "decoys_alerted",
-        "key_player_hit_rate",
-        "by_typology",
-    }
+    ev = _evaluate(test_instance, w1 / "ground_truth.json", tmp_path / "eval1.json")
+    assert set(ev) == EVALUATION_KEYS
     assert ev["decoys_alerted"] == 0
     assert ev["recall"] >= 0.6
     assert ev["precision"] >= 0.6
@@ -165,21 +151,6 @@ def test_two_waves_clusters_alerts_history_and_evaluation(
         checked += 1
         assert change["kind"] in events.get(best.id, set()), change["kind"]
     assert checked >= 2
-    out = tmp_path / "eval2.json"
-    assert (
-        main(
-            [
-                "evaluate",
-                "--instance",
-                test_instance,
-                "--truth",
-                str(w2 / "ground_truth.json"),
-                "--json",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    ev2 = json.loads(out.read_text())
+    ev2 = _evaluate(test_instance, w2 / "ground_truth.json", tmp_path / "eval2.json")
     assert ev2["decoys_alerted"] == 0
     assert ev2["recall"] >= 0.5

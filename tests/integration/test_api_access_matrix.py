@@ -52,33 +52,43 @@ class Row:
 
 
 _STATUS = {"status": "acknowledged", "note": "matrix test"}
+
+#: Who may do what, as statuses over CALLERS (nobody, RIEC analyst, coordinator and privacy
+#: officer, LIEC analyst, coordinator and privacy officer); the patterns of docs/access.md.
+EVERYONE = (200,) * 7
+READERS = (401, 200, 200, 403, 200, 200, 403)  # analysts and coordinators of either
+LIEC_READERS = (401, 403, 403, 403, 200, 200, 403)  # the LIEC's analysts and coordinators only
+PRIVACY_OFFICERS = (401, 403, 403, 200, 403, 403, 200)
+NOBODY = (401, 403, 403, 403, 403, 403, 403)
+
+#: The "own" subject and company differ per organisation: one in Limburg for the RIEC, a member
+#: of the cross-region cluster CL_CROSS for the LIEC.
+OWN_NETWORK_RIEC = f"/subjects/{IDS['pL5']}/network"
+OWN_NETWORK_LIEC = f"/subjects/{IDS['pL1']}/network"
+OWN_COMPANY_RIEC = f"/companies/{IDS['KVK_L']}/network"
+OWN_COMPANY_LIEC = f"/companies/{IDS['KVK_B']}/network"
+
+
+def get(
+    name: str,
+    path: str,
+    expected: tuple[int, int, int, int, int, int, int],
+    *,
+    liec_path: str | None = None,
+    case: bool = False,
+    params: dict[str, str] | None = None,
+) -> Row:
+    """A GET row; the LIEC asks the RIEC's path unless ``liec_path`` names another."""
+    return Row(name, "GET", path, liec_path or path, expected, case=case, params=params)
+
+
 ROWS = [
-    Row("health", "GET", "/health", "/health", (200,) * 7),
-    Row("ready", "GET", "/ready", "/ready", (200,) * 7),
-    Row("alerts", "GET", "/alerts", "/alerts", (401, 200, 200, 403, 200, 200, 403)),
-    Row(
-        "alerts other region",
-        "GET",
-        "/alerts",
-        "/alerts",
-        (401, 403, 403, 403, 200, 200, 403),
-        params={"region": "Noord"},
-    ),
-    Row(
-        "alert own",
-        "GET",
-        f"/alerts/{AL_CROSS}",
-        f"/alerts/{AL_CROSS}",
-        (401, 200, 200, 403, 200, 200, 403),
-    ),
-    Row(
-        "alert other",
-        "GET",
-        f"/alerts/{AL_NOORD}",
-        f"/alerts/{AL_NOORD}",
-        (401, 403, 403, 403, 403, 403, 403),
-    ),
-    # Each caller changes a different alert, so that a 200 is not followed by a 409.
+    get("health", "/health", EVERYONE),
+    get("ready", "/ready", EVERYONE),
+    get("alerts", "/alerts", READERS),
+    get("alerts other region", "/alerts", LIEC_READERS, params={"region": "Noord"}),
+    get("alert own", f"/alerts/{AL_CROSS}", READERS),
+    get("alert other", f"/alerts/{AL_NOORD}", NOBODY),
     Row(
         "alert status own",
         "POST",
@@ -87,132 +97,24 @@ ROWS = [
         (401, 403, 200, 403, 403, 200, 403),
         body=_STATUS,
     ),
-    Row(
-        "cluster own",
-        "GET",
-        f"/clusters/{CL_CROSS}",
-        f"/clusters/{CL_CROSS}",
-        (401, 200, 200, 403, 200, 200, 403),
-    ),
-    Row(
-        "cluster own with case",
-        "GET",
-        f"/clusters/{CL_CROSS}",
-        f"/clusters/{CL_CROSS}",
-        (401, 200, 200, 403, 200, 200, 403),
-        case=True,
-    ),
-    Row(
-        "cluster other with case",
-        "GET",
-        f"/clusters/{CL_NOORD}",
-        f"/clusters/{CL_NOORD}",
-        (401, 403, 403, 403, 403, 403, 403),
-        case=True,
-    ),
-    Row(
-        "graph own no case",
-        "GET",
-        f"/clusters/{CL_CROSS}/graph",
-        f"/clusters/{CL_CROSS}/graph",
-        (401, 403, 403, 403, 403, 403, 403),
-    ),
-    Row(
-        "graph own",
-        "GET",
-        f"/clusters/{CL_CROSS}/graph",
-        f"/clusters/{CL_CROSS}/graph",
-        (401, 200, 200, 403, 200, 200, 403),
-        case=True,
-    ),
-    Row(
-        "graph other",
-        "GET",
-        f"/clusters/{CL_NOORD}/graph",
-        f"/clusters/{CL_NOORD}/graph",
-        (401, 403, 403, 403, 403, 403, 403),
-        case=True,
-    ),
-    Row(
-        "view own",
-        "GET",
-        f"/clusters/{CL_CROSS}/view",
-        f"/clusters/{CL_CROSS}/view",
-        (401, 200, 200, 403, 200, 200, 403),
-        case=True,
-    ),
-    Row(
-        "view other",
-        "GET",
-        f"/clusters/{CL_NOORD}/view",
-        f"/clusters/{CL_NOORD}/view",
-        (401, 403, 403, 403, 403, 403, 403),
-        case=True,
-    ),
-    Row(
-        "network own",
-        "GET",
-        f"/subjects/{IDS['pL5']}/network",
-        f"/subjects/{IDS['pL1']}/network",
-        (401, 200, 200, 403, 200, 200, 403),
-        case=True,
-    ),
-    Row(
-        "network other",
-        "GET",
-        f"/subjects/{IDS['pN1']}/network",
-        f"/subjects/{IDS['pN1']}/network",
-        (401, 403, 403, 403, 403, 403, 403),
-        case=True,
-    ),
-    Row(
-        "network no case",
-        "GET",
-        f"/subjects/{IDS['pL5']}/network",
-        f"/subjects/{IDS['pL1']}/network",
-        (401, 403, 403, 403, 403, 403, 403),
-    ),
-    Row(
-        "company own",
-        "GET",
-        f"/companies/{IDS['KVK_L']}/network",
-        f"/companies/{IDS['KVK_B']}/network",
-        (401, 200, 200, 403, 200, 200, 403),
-        case=True,
-    ),
-    Row(
-        "company other",
-        "GET",
-        f"/companies/{IDS['KVK_R']}/network",
-        f"/companies/{IDS['KVK_R']}/network",
-        (401, 403, 403, 403, 403, 403, 403),
-        case=True,
-    ),
-    Row(
-        "export",
-        "GET",
-        f"/subjects/{IDS['pL1']}/export",
-        f"/subjects/{IDS['pL1']}/export",
-        (401, 403, 403, 200, 403, 403, 200),
-        case=True,
-    ),
-    Row(
-        "export no case",
-        "GET",
-        f"/subjects/{IDS['pL1']}/export",
-        f"/subjects/{IDS['pL1']}/export",
-        (401, 403, 403, 403, 403, 403, 403),
-    ),
-    Row("trends", "GET", "/trends", "/trends", (401, 200, 200, 403, 200, 200, 403)),
-    Row(
-        "trends other region",
-        "GET",
-        "/trends",
-        "/trends",
-        (401, 403, 403, 403, 200, 200, 403),
-        params={"region": "Noord"},
-    ),
-    Row("audit", "GET", "/audit", "/audit", (401, 403, 403, 200, 403, 403, 200)),
+    get("cluster own", f"/clusters/{CL_CROSS}", READERS),
+    get("cluster own with case", f"/clusters/{CL_CROSS}", READERS, case=True),
+    get("cluster other with case", f"/clusters/{CL_NOORD}", NOBODY, case=True),
+    get("graph own no case", f"/clusters/{CL_CROSS}/graph", NOBODY),
+    get("graph own", f"/clusters/{CL_CROSS}/graph", READERS, case=True),
+    get("graph other", f"/clusters/{CL_NOORD}/graph", NOBODY, case=True),
+    get("view own", f"/clusters/{CL_CROSS}/view", READERS, case=True),
+    get("view other", f"/clusters/{CL_NOORD}/view", NOBODY, case=True),
+    get("network own", OWN_NETWORK_RIEC, READERS, liec_path=OWN_NETWORK_LIEC, case=True),
+    get("network other", f"/subjects/{IDS['pN1']}/network", NOBODY, case=True),
+    get("network no case", OWN_NETWORK_RIEC, NOBODY, liec_path=OWN_NETWORK_LIEC),
+    get("company own", OWN_COMPANY_RIEC, READERS, liec_path=OWN_COMPANY_LIEC, case=True),
+    get("company other", f"/companies/{IDS['KVK_R']}/network", NOBODY, case=True),
+    get("export", f"/subjects/{IDS['pL1']}/export", PRIVACY_OFFICERS, case=True),
+    get("export no case", f"/subjects/{IDS['pL1']}/export", NOBODY),
+    get("trends", "/trends", READERS),
+    get("trends other region", "/trends", LIEC_READERS, params={"region": "Noord"}),
+    get("audit", "/audit", PRIVACY_OFFICERS),
 ]
 
 CELLS = [

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,24 +19,20 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.audit import read_entries, verify_log
+from api.readiness import wait_until_ready
 from graph.localdb import server
 from graph.settings import Settings
 from tests.integration.api_seed import AUDIT_KEY, JWT_SECRET, auth
+from tests.integration.api_support import free_port
 
 pytest_plugins = ["tests.integration.api_support"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class _Serve:
     """``knooppunt serve`` as a child process on a free loopback port."""
 
     def __init__(self, settings: Settings, log: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {
             **os.environ,
@@ -53,17 +48,11 @@ class _Serve:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                err = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise AssertionError(f"knooppunt serve exited: {err[-2000:]}")
-            try:
-                if httpx.get(f"{self.base}/ready", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
+        if wait_until_ready(self.base, timeout=60, alive=lambda: self.process.poll() is None):
+            return
+        if self.process.poll() is not None:
+            err = self.process.stderr.read().decode() if self.process.stderr else ""
+            raise AssertionError(f"knooppunt serve exited: {err[-2000:]}")
         self.kill()
         raise AssertionError("knooppunt serve did not become ready")
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import neo4j
+import pytest
 from fastapi.testclient import TestClient
 
 from api.audit import read_entries, verify_log
@@ -344,16 +346,24 @@ def test_export_for_a_subject_access_request(
 # --- trends ---------------------------------------------------------------------------------
 
 
-def test_trends_national_with_suppression(api_client: TestClient, api_settings: Settings) -> None:
-    body = _get(
-        api_client,
-        api_settings,
-        "/trends",
-        "LIEC",
-        incident_type="cannabis_grow_site",
-        by="region,quarter",
-        **{"from": "2025-01-01", "to": "2025-06-30"},
-    ).json()
+#: The first half and the whole of 2025, as the trends endpoint's ``from`` and ``to``.
+H1_2025 = {"from": "2025-01-01", "to": "2025-06-30"}
+YEAR_2025 = {"from": "2025-01-01", "to": "2025-12-31"}
+
+#: ``trends(org, period, **params)``: the trend table an analyst of ``org`` gets.
+Trends = Callable[..., Any]
+
+
+@pytest.fixture
+def trends(api_client: TestClient, api_settings: Settings) -> Trends:
+    def get(org: str, period: dict[str, str], **params: Any) -> Any:
+        return _get(api_client, api_settings, "/trends", org, **period, **params).json()
+
+    return get
+
+
+def test_trends_national_with_suppression(trends: Trends) -> None:
+    body = trends("LIEC", H1_2025, incident_type="cannabis_grow_site", by="region,quarter")
     assert body["columns"] == ["2025-Q1", "2025-Q2"]
     rows = {r: i for i, r in enumerate(body["rows"])}
     cells = body["cells"]
@@ -371,24 +381,15 @@ def test_trends_national_with_suppression(api_client: TestClient, api_settings: 
     assert "secondary" in reasons.values()
     assert body["unlocated"] == 0
     # Without the type filter, the one incident without an address is a small count: hidden.
-    everything = _get(
-        api_client, api_settings, "/trends", "LIEC", **{"from": "2025-01-01", "to": "2025-06-30"}
-    ).json()
+    everything = trends("LIEC", H1_2025)
     assert everything["unlocated"] is None
     assert everything["total"] == sum(INCIDENT_COUNTS.values())
 
 
 def test_trends_for_a_riec_show_its_own_region(
-    api_client: TestClient, api_settings: Settings
+    api_client: TestClient, api_settings: Settings, trends: Trends
 ) -> None:
-    body = _get(
-        api_client,
-        api_settings,
-        "/trends",
-        "Oost-Brabant",
-        by="region,year",
-        **{"from": "2025-01-01", "to": "2025-12-31"},
-    ).json()
+    body = trends("Oost-Brabant", YEAR_2025, by="region,year")
     assert body["rows"] == ["Oost-Brabant"]
     assert body["cells"] == [[16]]
     assert (
@@ -396,29 +397,14 @@ def test_trends_for_a_riec_show_its_own_region(
     )
 
 
-def test_trends_of_clusters_and_typology(api_client: TestClient, api_settings: Settings) -> None:
-    body = _get(
-        api_client,
-        api_settings,
-        "/trends",
-        "LIEC",
-        measure="clusters",
-        by="region",
-        **{"from": "2025-01-01", "to": "2025-12-31"},
-    ).json()
+def test_trends_of_clusters_and_typology(
+    api_client: TestClient, api_settings: Settings, trends: Trends
+) -> None:
+    body = trends("LIEC", YEAR_2025, measure="clusters", by="region")
     # Two flagged clusters (one each in Limburg and Noord): all cells small, all hidden.
     assert body["total"] is None
     assert all(c is None or c == 0 for row in body["cells"] for c in row)
-    incidents = _get(
-        api_client,
-        api_settings,
-        "/trends",
-        "LIEC",
-        typology="cannabis",
-        by="quarter",
-        min_cell=5,
-        **{"from": "2025-01-01", "to": "2025-06-30"},
-    ).json()
+    incidents = trends("LIEC", H1_2025, typology="cannabis", by="quarter", min_cell=5)
     assert incidents["rows"] == ["all regions"]
     # One incident involves a member of the cannabis cluster: too small to show.
     assert incidents["total"] is None

@@ -8,13 +8,10 @@ the seeded test database.
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 import schemathesis
 import uvicorn
@@ -27,8 +24,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.app import create_app
+from api.readiness import wait_until_ready
 from graph.settings import Settings
 from tests.integration.api_seed import AL_CROSS, CASE, CL_CROSS, IDS, auth
+from tests.integration.api_support import free_port
 
 pytest_plugins = ["tests.integration.api_support"]
 
@@ -41,15 +40,9 @@ CHECKS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def api_base_url(api_settings: Settings, seeded: Any) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_app(api_settings), host="127.0.0.1", port=port, log_level="warning"
     )
@@ -57,15 +50,7 @@ def api_base_url(api_settings: Settings, seeded: Any) -> Iterator[str]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    else:
+    if not wait_until_ready(base, timeout=30):
         pytest.fail("the API did not become ready")
     try:
         yield base

@@ -17,34 +17,36 @@ from graph.schema import apply_schema
 from graph.settings import Settings
 
 
+@pytest.fixture
+def local_settings(neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> Settings:
+    """The test settings, their server running; skips where tests use an external NEO4J_URI."""
+    if neo4j_settings.neo4j_uri:
+        pytest.skip("local instance only")
+    return neo4j_settings
+
+
 def test_return_one_through_the_driver(neo4j_driver: neo4j.Driver) -> None:
     records = neo4j_driver.execute_query("RETURN 1 AS one").records
     assert [r["one"] for r in records] == [1]
 
 
-def test_status_reports_the_running_server(
-    neo4j_driver: neo4j.Driver, neo4j_settings: Settings, test_instance: str
-) -> None:
-    if neo4j_settings.neo4j_uri:
-        pytest.skip("local instance only")
-    st = server.status(neo4j_settings, test_instance)
+def test_status_reports_the_running_server(local_settings: Settings, test_instance: str) -> None:
+    st = server.status(local_settings, test_instance)
     assert st.running
     assert st.pid is not None
     assert st.version is not None
     assert st.version.startswith("5.26.")
-    assert st.uri == connection_info(neo4j_settings, test_instance).uri
+    assert st.uri == connection_info(local_settings, test_instance).uri
     assert st.uri is not None
     assert st.uri.startswith("bolt://127.0.0.1:")
-    assert st.data_dir == str(neo4j_settings.instance_dir(test_instance) / "data")
+    assert st.data_dir == str(local_settings.instance_dir(test_instance) / "data")
 
 
 def test_second_start_reports_the_running_server(
-    neo4j_driver: neo4j.Driver, neo4j_settings: Settings, test_instance: str
+    local_settings: Settings, test_instance: str
 ) -> None:
-    if neo4j_settings.neo4j_uri:
-        pytest.skip("local instance only")
-    before = server.status(neo4j_settings, test_instance)
-    again = server.start(neo4j_settings, test_instance)
+    before = server.status(local_settings, test_instance)
+    again = server.start(local_settings, test_instance)
     assert again.already_running
     assert again.pid == before.pid
 
@@ -58,18 +60,14 @@ def test_wrong_password_is_refused(neo4j_driver: neo4j.Driver, neo4j_settings: S
         bad.verify_connectivity()
 
 
-def test_listens_on_loopback_only(
-    neo4j_driver: neo4j.Driver, neo4j_settings: Settings, test_instance: str
-) -> None:
-    if neo4j_settings.neo4j_uri:
-        pytest.skip("local instance only")
-    paths = InstancePaths(test_instance, neo4j_settings.instance_dir(test_instance))
+def test_listens_on_loopback_only(local_settings: Settings, test_instance: str) -> None:
+    paths = InstancePaths(test_instance, local_settings.instance_dir(test_instance))
     state = load_state(paths)
     assert state is not None
     conf = paths.conf_file.read_text(encoding="utf-8")
     assert f"server.bolt.listen_address=127.0.0.1:{state.bolt_port}" in conf
     assert "dbms.security.auth_enabled=true" in conf
-    with connect(neo4j_settings, test_instance) as driver:
+    with connect(local_settings, test_instance) as driver:
         driver.verify_connectivity()
 
 
@@ -98,15 +96,13 @@ def test_running_server_used_through_neo4j_uri(
 
 
 def test_lost_pid_file_does_not_allow_a_second_server(
-    neo4j_driver: neo4j.Driver, neo4j_settings: Settings, test_instance: str
+    local_settings: Settings, test_instance: str
 ) -> None:
-    if neo4j_settings.neo4j_uri:
-        pytest.skip("local instance only")
-    paths = instance_paths(neo4j_settings, test_instance)
+    paths = instance_paths(local_settings, test_instance)
     pid = running_pid(paths)
     assert pid is not None
     paths.pid_file.unlink()
-    again = server.start(neo4j_settings, test_instance)
+    again = server.start(local_settings, test_instance)
     assert again.already_running
     assert again.pid == pid
     assert paths.pid_file.read_text(encoding="utf-8").strip() == str(pid)

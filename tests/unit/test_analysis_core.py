@@ -7,7 +7,7 @@ import numpy as np
 from graph.analysis.cores import core_members, merge_cores, strong_parts
 from graph.analysis.graphs import IntArray
 from graph.analysis.params import AnalysisParams
-from graph.analysis.scoring import Evidence, score, typology
+from graph.analysis.scoring import Evidence, ScoreLine, score, typology
 
 
 def _arr(*values: int) -> IntArray:
@@ -59,22 +59,29 @@ def test_typology_needs_enough_weight_and_the_larger_side() -> None:
     assert typology([], p) == "other"
 
 
+def _score_over_three_regions(
+    evidence: list[Evidence], *, signals: int, size: int, community: int, partners: int
+) -> tuple[float, list[ScoreLine]]:
+    """Score a cluster spread over three regions, without growth history, by default params."""
+    return score(
+        evidence=evidence,
+        signal_members=signals,
+        size=size,
+        community_size=community,
+        n_cross_regions=3,
+        growth=None,
+        n_partners=partners,
+        params=AnalysisParams(),
+    )
+
+
 def test_score_components_and_threshold() -> None:
     p = AnalysisParams()
     heavy = [
         Evidence("cannabis_grow_site", 40, 120.0, "cannabis"),
         Evidence("investigation", 20, 40.0, None),
     ]
-    total, lines = score(
-        evidence=heavy,
-        signal_members=20,
-        size=25,
-        community_size=60,
-        n_cross_regions=3,
-        growth=None,
-        n_partners=6,
-        params=p,
-    )
+    total, lines = _score_over_three_regions(heavy, signals=20, size=25, community=60, partners=6)
     assert [line.component for line in lines] == [
         "severity",
         "organisation",
@@ -88,14 +95,5 @@ def test_score_components_and_threshold() -> None:
     assert total >= p.alert_threshold
     # a family over three regions with one theft-like signal stays far below
     light = [Evidence("violence", 1, 0.5, "omg")]
-    low, _ = score(
-        evidence=light,
-        signal_members=1,
-        size=12,
-        community_size=12,
-        n_cross_regions=3,
-        growth=None,
-        n_partners=3,
-        params=p,
-    )
+    low, _ = _score_over_three_regions(light, signals=1, size=12, community=12, partners=3)
     assert low < p.alert_threshold

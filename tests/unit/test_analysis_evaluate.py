@@ -9,6 +9,7 @@ import pytest
 
 from graph.analysis.errors import AnalysisInputError
 from graph.analysis.evaluate import FoundCluster, evaluate, load_truth
+from tests.analysis_contract import EVALUATION_KEYS
 
 
 def _ids(prefix: str, n: int) -> list[str]:
@@ -60,14 +61,7 @@ def test_matching_precision_recall_and_key_players() -> None:
         _cluster("C3", _ids("z", 5), flagged=False, alerted=False),
     ]
     out = evaluate(TRUTH, clusters)
-    assert set(out) == {
-        "recall",
-        "precision",
-        "cross_region_recall",
-        "decoys_alerted",
-        "key_player_hit_rate",
-        "by_typology",
-    }
+    assert set(out) == EVALUATION_KEYS
     assert out["recall"] == 0.5
     assert out["precision"] == 0.5
     assert out["cross_region_recall"] == 1.0

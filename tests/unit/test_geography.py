@@ -27,20 +27,22 @@ def test_all_municipalities_and_regions_are_present(geography_dir: Path) -> None
     assert len(geo.pc4_areas) == 4067
 
 
-@pytest.mark.parametrize(
-    ("postcode", "municipality", "region"),
-    [
-        ("1011AB", "Amsterdam", "Amsterdam-Amstelland"),
-        ("6211 CD", "Maastricht", "Limburg"),
-        ("3011", "Rotterdam", "Rotterdam"),
-        ("9711AA", "Groningen", "Noord"),
-        ("5611AB", "Eindhoven", "Oost-Brabant"),
-        ("4811AA", "Breda", "Zeeland-West-Brabant"),
-    ],
-)
+#: Postcodes (full, spaced, four digits) and the municipality and RIEC region they lie in.
+WHERE = {
+    "1011AB": ("Amsterdam", "Amsterdam-Amstelland"),
+    "6211 CD": ("Maastricht", "Limburg"),
+    "3011": ("Rotterdam", "Rotterdam"),
+    "9711AA": ("Groningen", "Noord"),
+    "5611AB": ("Eindhoven", "Oost-Brabant"),
+    "4811AA": ("Breda", "Zeeland-West-Brabant"),
+}
+
+
+@pytest.mark.parametrize(("postcode", "expected"), WHERE.items(), ids=list(WHERE))
 def test_postcode_gives_municipality_and_region(
-    geography_dir: Path, postcode: str, municipality: str, region: str
+    geography_dir: Path, postcode: str, expected: tuple[str, str]
 ) -> None:
+    municipality, region = expected
     geo = load_geography(geography_dir)
     found = geo.municipality_of_postcode(postcode)
     assert found is not None

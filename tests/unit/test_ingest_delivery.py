@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -48,6 +49,26 @@ def _set_manifest(directory: Path, **changes: object) -> None:
     data = _manifest(directory)
     data.update(changes)
     (directory / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+
+
+#: The header of the tax partner's employee file.
+_WERKNEMERS = ["kvk_nummer", "persoon_token", "datum_in_dienst"]
+
+
+def _bd_with_file(
+    root: Path, name: str, header: list[str], rows: Sequence[Sequence[object]]
+) -> Path:
+    """The tax delivery with file ``name`` rewritten as ``header`` and ``rows``, checksums fixed."""
+    directory = bd_delivery(root)
+    write_csv(directory / name, header, rows)
+    rewrite_manifest_checksums(directory)
+    return directory
+
+
+def _bd_with_start_dates(root: Path, dates: list[str]) -> Path:
+    """The tax delivery with one employee of company 01234567 per start date in ``dates``."""
+    rows = [["01234567", person(i), day] for i, day in enumerate(dates)]
+    return _bd_with_file(root, "loonaangifte.csv", _WERKNEMERS, rows)
 
 
 def test_scenario_passes_and_yields_records(tmp_path: Path, geography: Geography) -> None:
@@ -117,46 +138,49 @@ def test_checksum_mismatch(tmp_path: Path, geography: Geography) -> None:
         _check(directory, geography)
 
 
-def test_wrong_encoding(tmp_path: Path, geography: Geography) -> None:
-    directory = bd_delivery(tmp_path)
+def _cp1252_bd_delivery(root: Path, *, declared: bool) -> Path:
+    """A tax delivery whose ``bedrijven.csv`` is cp1252, its manifest saying so or not."""
+    directory = bd_delivery(root)
     path = directory / "bedrijven.csv"
     path.write_bytes(path.read_bytes().replace(b"Snel", "Snél".encode("cp1252")))
+    if declared:
+        data = _manifest(directory)
+        files = data["files"]
+        assert isinstance(files, list)
+        files[0]["encoding"] = "cp1252"
+        (directory / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
     rewrite_manifest_checksums(directory)
+    return directory
+
+
+def test_wrong_encoding(tmp_path: Path, geography: Geography) -> None:
+    directory = _cp1252_bd_delivery(tmp_path, declared=False)
     with pytest.raises(DeliveryError, match=r"bedrijven.csv: row \d+: not valid utf-8"):
         _check(directory, geography)
 
 
 def test_declared_encoding_is_used(tmp_path: Path, geography: Geography) -> None:
-    directory = bd_delivery(tmp_path)
-    path = directory / "bedrijven.csv"
-    path.write_bytes(path.read_bytes().replace(b"Snel", "Snél".encode("cp1252")))
-    data = _manifest(directory)
-    files = data["files"]
-    assert isinstance(files, list)
-    files[0]["encoding"] = "cp1252"
-    (directory / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
-    rewrite_manifest_checksums(directory)
+    directory = _cp1252_bd_delivery(tmp_path, declared=True)
     checked = check_delivery(directory, load_mappings(), geography)
     names = [n[0][2].get("name") for n, _ in iter_records(checked) if n[0][2]]
     assert "Autobedrijf Snél" in names
 
 
 def test_missing_column(tmp_path: Path, geography: Geography) -> None:
-    directory = bd_delivery(tmp_path)
-    write_csv(directory / "bedrijven.csv", ["kvk_nummer", "naam"], [["01234567", "X"]])
-    rewrite_manifest_checksums(directory)
+    directory = _bd_with_file(
+        tmp_path, "bedrijven.csv", ["kvk_nummer", "naam"], [["01234567", "X"]]
+    )
     with pytest.raises(DeliveryError, match=r"bedrijven.csv: row 1, column sbi_code: missing"):
         _check(directory, geography)
 
 
 def test_unknown_extra_column_warns(tmp_path: Path, geography: Geography) -> None:
-    directory = bd_delivery(tmp_path)
-    write_csv(
-        directory / "loonaangifte.csv",
-        ["kvk_nummer", "persoon_token", "datum_in_dienst", "opmerking"],
+    directory = _bd_with_file(
+        tmp_path,
+        "loonaangifte.csv",
+        [*_WERKNEMERS, "opmerking"],
         [["01234567", person(3), "2020-01-01", "ok"]],
     )
-    rewrite_manifest_checksums(directory)
     checked = check_delivery(directory, load_mappings(), geography)
     assert any("opmerking" in w for w in checked.warnings)
 
@@ -164,13 +188,9 @@ def test_unknown_extra_column_warns(tmp_path: Path, geography: Geography) -> Non
 def test_malformed_dates_are_rejected_over_the_threshold(
     tmp_path: Path, geography: Geography
 ) -> None:
-    directory = bd_delivery(tmp_path)
-    write_csv(
-        directory / "loonaangifte.csv",
-        ["kvk_nummer", "persoon_token", "datum_in_dienst"],
-        [["01234567", person(i), "2020-01-01" if i % 3 else "31-12-2020"] for i in range(30)],
+    directory = _bd_with_start_dates(
+        tmp_path, ["2020-01-01" if i % 3 else "31-12-2020" for i in range(30)]
     )
-    rewrite_manifest_checksums(directory)
     with pytest.raises(RejectThresholdError) as info:
         _check(directory, geography)
     message = str(info.value)
@@ -181,13 +201,9 @@ def test_malformed_dates_are_rejected_over_the_threshold(
 def test_rejects_under_the_threshold_are_reported_and_skipped(
     tmp_path: Path, geography: Geography
 ) -> None:
-    directory = bd_delivery(tmp_path)
-    write_csv(
-        directory / "loonaangifte.csv",
-        ["kvk_nummer", "persoon_token", "datum_in_dienst"],
-        [["01234567", person(i), "2020-01-01" if i else "2020-13-01"] for i in range(30)],
+    directory = _bd_with_start_dates(
+        tmp_path, ["2020-01-01" if i else "2020-13-01" for i in range(30)]
     )
-    rewrite_manifest_checksums(directory)
     _set_manifest(directory, reject_threshold=0.05)
     checked = check_delivery(directory, load_mappings(), geography)
     assert checked.rejects.count == 1
@@ -205,13 +221,12 @@ def test_rejects_under_the_threshold_are_reported_and_skipped(
 
 
 def test_duplicate_key_with_conflicting_values(tmp_path: Path, geography: Geography) -> None:
-    directory = bd_delivery(tmp_path)
-    write_csv(
-        directory / "bedrijven.csv",
+    directory = _bd_with_file(
+        tmp_path,
+        "bedrijven.csv",
         ["kvk_nummer", "naam", "sbi_code", "kasintensief", "belastingschuld"],
         [["01234567", "A", "4776", "J", 1], ["01234567", "A", "4776", "J", 2]],
     )
-    rewrite_manifest_checksums(directory)
     with pytest.raises(DeliveryError, match=r"row 3: duplicate Company key with a conflicting"):
         _check(directory, geography)
 
@@ -278,13 +293,12 @@ def test_each_raw_identifier_kind_refuses_the_delivery(
 def test_raw_identifier_in_an_undeclared_column_refuses(
     tmp_path: Path, geography: Geography
 ) -> None:
-    directory = bd_delivery(tmp_path)
-    write_csv(
-        directory / "loonaangifte.csv",
-        ["kvk_nummer", "persoon_token", "datum_in_dienst", "bsn"],
+    directory = _bd_with_file(
+        tmp_path,
+        "loonaangifte.csv",
+        [*_WERKNEMERS, "bsn"],
         [["01234567", person(i), "2020-01-01", valid_bsn(i)] for i in range(5)],
     )
-    rewrite_manifest_checksums(directory)
     with pytest.raises(PrivacyRefusedError, match="column bsn: 5 row"):
         _check(directory, geography)
 

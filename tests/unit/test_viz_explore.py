@@ -56,13 +56,20 @@ def test_removing_the_only_broker_breaks_the_network() -> None:
     assert disruption(g, ["Person:0-0"]).verdict == "splits, core intact"
 
 
-def test_disruption_counts_pieces() -> None:
+def _address_cells(cells: int, *, people: int) -> nx.Graph:
+    """``cells`` cells of ``people`` people (broker score 0), each cell sharing one address."""
     g = nx.Graph()
-    for c in range(3):
-        for i in range(3):
+    for c in range(cells):
+        for i in range(people):
             g.add_node(f"p{c}{i}", kind="Person", broker=0.0)
             g.add_edge(f"p{c}{i}", f"a{c}")
         g.add_node(f"a{c}", kind="Address")
+    return g
+
+
+def test_disruption_counts_pieces() -> None:
+    g = _address_cells(3, people=3)
+    for c in range(3):
         g.add_edge("broker", f"p{c}0")
     g.add_node("broker", kind="Person", broker=1.0)
     result = disruption(g, ["broker"])
@@ -80,12 +87,7 @@ def test_disruption_counts_pieces() -> None:
 
 
 def test_disruption_curve_compares_with_random_removal() -> None:
-    g = nx.Graph()
-    for c in range(4):
-        for i in range(5):
-            g.add_node(f"p{c}{i}", kind="Person", broker=0.0)
-            g.add_edge(f"p{c}{i}", f"a{c}")
-        g.add_node(f"a{c}", kind="Address")
+    g = _address_cells(4, people=5)
     g.add_node("hub", kind="Person", broker=1.0)
     for c in range(4):
         g.add_edge("hub", f"a{c}")
