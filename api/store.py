@@ -27,6 +27,7 @@ from graph.errors import NotFoundError as GraphNotFoundError
 from graph.logs import get_logger
 from graph.model import NodeLabel
 from graph.subgraph import Plan, cluster_graph, neighbourhood, run_async
+from graph.subgraph.model import ClusterGraph
 from graph.values import from_millis, native, parse_json_properties
 
 __all__ = ["QUERY_TIMEOUT_S", "NetworkResult", "Store"]
@@ -223,16 +224,25 @@ class Store:
         ]
         return dict(row)
 
-    async def cluster_graph(
+    async def cluster_subgraph(
         self, cluster_id: str, *, max_nodes: int, max_links: int, today: date
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], bool]:
-        """Nodes and links of a cluster (the core's reader, :func:`graph.subgraph.
-        cluster_graph`, as for ``knooppunt view``); ``truncated`` when a limit was hit."""
+    ) -> ClusterGraph:
+        """A cluster's graph from the core's reader (:func:`graph.subgraph.cluster_graph`, as
+        for ``knooppunt view``); ``truncated`` when a limit was hit."""
         found = await self._plan(
             cluster_graph(cluster_id, today=today, max_nodes=max_nodes, max_links=max_links)
         )
         if found is None:
             raise NotFoundError("no cluster with this id")
+        return found
+
+    async def cluster_graph(
+        self, cluster_id: str, *, max_nodes: int, max_links: int, today: date
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], bool]:
+        """Nodes and links of a cluster in the API's shape; ``truncated`` when a limit was hit."""
+        found = await self.cluster_subgraph(
+            cluster_id, max_nodes=max_nodes, max_links=max_links, today=today
+        )
         return cluster_shape(found)
 
     # -- subjects --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.provenance import graph_link, graph_node, link_kind
-from graph.subgraph import ClusterGraph, FlaggedPath, Link, Neighbourhood, Node
+from graph.subgraph.model import ClusterGraph, FlaggedPath, Link, Neighbourhood, Node
 
 __all__ = ["NetworkResult", "api_link", "api_node", "cluster_shape", "network_shape"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
-import networkx as nx
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
@@ -25,6 +24,7 @@ from api.routers import cluster_summary, problem_responses
 from api.schemas import ClusterDetail, ClusterEvent, ClusterGraph, GraphLink, GraphNode, Member
 from api.store import Store
 from graph.viz import render_network_page
+from graph.viz.load import to_networkx
 
 __all__ = ["CLUSTER_ID_PATTERN", "router"]
 
@@ -122,6 +122,21 @@ async def get_cluster(
     return Response(body.model_dump_json(), media_type="application/json")
 
 
+async def _check_cluster_graph(
+    request: Request,
+    store: Store,
+    user: User,
+    cluster_id: str,
+    case_reference: str | None,
+    pattern: str,
+) -> None:
+    """Person-level need-to-know of a cluster's graph: a case reference, a complete live
+    graph, and a cluster the caller may see."""
+    require_case_reference(case_reference, pattern)
+    await require_complete_graph(request, store)
+    await visible_cluster(store, user, cluster_id)
+
+
 async def cluster_graph_data(
     request: Request,
     store: Store,
@@ -130,12 +145,10 @@ async def cluster_graph_data(
     case_reference: str | None,
     pattern: str,
 ) -> ClusterGraph:
-    """The cluster's nodes and links after the need-to-know checks (shared with the page).
+    """The cluster's nodes and links in the API's shape, after the need-to-know checks.
 
     Read from the live graph, so refused (503) while a delivery is partly written."""
-    require_case_reference(case_reference, pattern)
-    await require_complete_graph(request, store)
-    await visible_cluster(store, user, cluster_id)
+    await _check_cluster_graph(request, store, user, cluster_id, case_reference, pattern)
     nodes, links, truncated = await store.cluster_graph(
         cluster_id,
         max_nodes=MAX_GRAPH_NODES,
@@ -174,51 +187,6 @@ async def get_cluster_graph(
     return graph
 
 
-def _network_graph(graph: ClusterGraph) -> nx.MultiDiGraph:
-    """The cluster graph in the input contract of :func:`graph.viz.render_network_page`."""
-    g = nx.MultiDiGraph()
-    for node in graph.nodes:
-        membership = node.properties.get("membership") or {}
-        details = [
-            f"{key}: {node.properties[key]}"
-            for key in ("name", "type", "date", "kind", "club_kind", "municipality")
-            if node.properties.get(key) is not None
-        ]
-        if membership.get("scarce_role"):
-            details.append(f"scarce role: {membership['scarce_role']}")
-        g.add_node(
-            node.id,
-            kind=node.label,
-            label=node.id,
-            region=node.region,
-            broker=membership.get("betweenness"),
-            rank=membership.get("rank"),
-            partners=node.provenance.partners,
-            deliveries=[s.delivery for s in node.provenance.sources if s.delivery],
-            first_seen=node.provenance.first_seen,
-            last_seen=node.provenance.last_seen,
-            details=details,
-        )
-    for link in graph.links:
-        details = [
-            f"{key}: {link.properties[key]}"
-            for key in ("role", "kind", "share", "since", "until", "count")
-            if link.properties.get(key) is not None
-        ]
-        g.add_edge(
-            link.source,
-            link.target,
-            key=link.id,
-            kind=link.type,
-            partners=link.provenance.partners,
-            deliveries=[s.delivery for s in link.provenance.sources if s.delivery],
-            first_seen=link.provenance.first_seen,
-            last_seen=link.provenance.last_seen,
-            details=details,
-        )
-    return g
-
-
 @router.get(
     "/clusters/{cluster_id}/view",
     response_class=HTMLResponse,
@@ -237,20 +205,24 @@ async def view_cluster(
     cluster_id: ClusterId,
 ) -> HTMLResponse:
     """The same data and need-to-know as ``/clusters/{id}/graph`` (case reference required),
-    drawn by :func:`graph.viz.render_network_page`: colour by region, size by broker score,
-    each link labelled with its kind and the partners it comes from."""
-    graph = await cluster_graph_data(
+    drawn by :func:`graph.viz.render_network_page` from the core's reader through the same
+    adapter as ``knooppunt view`` (:func:`graph.viz.load.to_networkx`): colour by region, size
+    by broker score, each link labelled with its kind and the partners it comes from."""
+    await _check_cluster_graph(
         request, store, user, cluster_id, case_reference, settings.case_reference_pattern
     )
-    cluster = await store.cluster(cluster_id)
-    typology = (cluster or {}).get("typology")
-    score = (cluster or {}).get("score")
-    subtitle = f"typology {typology}, score {score}" + (" (truncated)" if graph.truncated else "")
-    html = await run_in_threadpool(
-        render_network_page,
-        _network_graph(graph),
-        title=f"Cluster {cluster_id}",
-        subtitle=subtitle,
+    found = await store.cluster_subgraph(
+        cluster_id,
+        max_nodes=MAX_GRAPH_NODES,
+        max_links=MAX_GRAPH_LINKS,
+        today=datetime.now(UTC).date(),
     )
-    note_result(request, len(graph.nodes), disclosed_cluster=cluster_id)
+    await require_complete_graph(request, store)  # a chunk may have committed meanwhile
+    typology = found.cluster.get("typology")
+    score = found.cluster.get("score")
+    subtitle = f"typology {typology}, score {score}" + (" (truncated)" if found.truncated else "")
+    html = await run_in_threadpool(
+        render_network_page, to_networkx(found), title=f"Cluster {cluster_id}", subtitle=subtitle
+    )
+    note_result(request, len(found.nodes), disclosed_cluster=cluster_id)
     return HTMLResponse(html)

@@ -15,28 +15,15 @@ import neo4j
 
 from graph.model import NodeLabel
 from graph.subgraph.cluster import cluster_graph
-from graph.subgraph.model import (
-    LINK_TYPES,
-    ClusterGraph,
-    FlaggedPath,
-    Link,
-    Neighbourhood,
-    Node,
-    Step,
-)
+from graph.subgraph.model import ClusterGraph, Neighbourhood
 from graph.subgraph.paths import rebuild_path
 from graph.subgraph.plan import Plan, driver_executor, run_async, run_sync
 from graph.subgraph.walk import neighbourhood
 
+#: The plans, their runners and the sync readers; the shapes they return (``ClusterGraph``,
+#: ``Neighbourhood``, ``Node``, ``Link``, ...) are imported from :mod:`graph.subgraph.model`.
 __all__ = [
-    "LINK_TYPES",
-    "ClusterGraph",
-    "FlaggedPath",
-    "Link",
-    "Neighbourhood",
-    "Node",
     "Plan",
-    "Step",
     "cluster_graph",
     "driver_executor",
     "neighbourhood",

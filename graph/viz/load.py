@@ -29,14 +29,8 @@ import networkx as nx
 
 from graph.errors import NotFoundError
 from graph.model import NodeLabel
-from graph.subgraph import (
-    ClusterGraph,
-    Link,
-    Neighbourhood,
-    Node,
-    read_cluster_graph,
-    read_neighbourhood,
-)
+from graph.subgraph import read_cluster_graph, read_neighbourhood
+from graph.subgraph.model import ClusterGraph, Link, Neighbourhood, Node
 
 __all__ = [
     "load_cluster_graph",

@@ -13,9 +13,9 @@ import pytest
 
 from graph import queries
 from graph.errors import NotFoundError
-from graph.subgraph import Link, cluster_graph, neighbourhood, rebuild_path, run_async, run_sync
+from graph.subgraph import cluster_graph, neighbourhood, rebuild_path, run_async, run_sync
 from graph.subgraph.cluster import drop_outsider_links
-from graph.subgraph.model import Node
+from graph.subgraph.model import Link, Node
 from graph.subgraph.paths import flagged_paths
 from graph.subgraph.walk import Walk
 from graph.values import native
