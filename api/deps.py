@@ -7,6 +7,7 @@ routers use as parameter types.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import neo4j
@@ -14,10 +15,11 @@ from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.access import CASE_REFERENCE_HEADER, valid_case_reference
+from api.access import CASE_REFERENCE_HEADER, require_case_reference, valid_case_reference
 from api.audit import AuditLog
 from api.auth import TokenVerifier, User
 from api.errors import UnauthorizedError
+from api.loading import require_complete_graph
 from api.store import Store
 from graph.settings import Settings
 
@@ -25,6 +27,8 @@ __all__ = [
     "AuditDep",
     "CaseReferenceDep",
     "DriverDep",
+    "PersonLevel",
+    "PersonLevelDep",
     "SettingsDep",
     "StoreDep",
     "UserDep",
@@ -114,3 +118,34 @@ StoreDep = Annotated[Store, Depends(get_store)]
 AuditDep = Annotated[AuditLog, Depends(get_audit)]
 UserDep = Annotated[User, Depends(current_user)]
 CaseReferenceDep = Annotated[str | None, Depends(case_reference)]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonLevel:
+    """A person-level read (``docs/access.md``): the caller, the case reference sent, the
+    store. Routes call :meth:`require` first, after FastAPI has validated their parameters
+    (a bad token is 422 before a missing case reference is 403)."""
+
+    user: User
+    case_reference: str | None
+    settings: Settings
+    store: Store
+
+    async def require(self, request: Request) -> str:
+        """The valid case reference (403 without one), while the live graph is complete (503
+        while a delivery is partly written)."""
+        reference = require_case_reference(
+            self.case_reference, self.settings.case_reference_pattern
+        )
+        await require_complete_graph(request, self.store)
+        return reference
+
+
+async def person_level(
+    user: UserDep, case_reference: CaseReferenceDep, settings: SettingsDep, store: StoreDep
+) -> PersonLevel:
+    """The parts of a person-level read; checked by :meth:`PersonLevel.require`."""
+    return PersonLevel(user, case_reference, settings, store)
+
+
+PersonLevelDep = Annotated[PersonLevel, Depends(person_level)]

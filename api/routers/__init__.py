@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.errors import PROBLEM_JSON
-from api.schemas import ClusterSummary, Problem
+from api.schemas import Alert, ClusterSummary, Problem
 
 __all__ = ["cluster_summary", "problem_responses"]
 
@@ -59,3 +59,11 @@ def cluster_summary(cluster: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(summary.get("region_counts", {}), dict):
         del summary["region_counts"]
     return ClusterSummary.model_validate(summary).model_dump()
+
+
+def alert_from_row(row: dict[str, Any]) -> Alert:
+    """An alert from a stored row (and the caller's status where the row has it); absent
+    values take the record's defaults, other keys of the row are not the alert's."""
+    return Alert.model_validate(
+        {k: v for k in Alert.model_fields if (v := row.get(k)) is not None}
+    )

@@ -6,16 +6,15 @@ import base64
 import json
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.access import alert_visible, require_alert_status_change, require_operational
 from api.deps import CaseReferenceDep, StoreDep, UserDep, note_result
 from api.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
-from api.routers import cluster_summary, problem_responses
+from api.routers import alert_from_row, cluster_summary, problem_responses
 from api.schemas import (
-    Alert,
     AlertDetail,
     AlertPage,
     AlertStatusRecord,
@@ -54,11 +53,6 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     except (ValueError, TypeError):
         raise BadRequestError("cursor is not one this API returned") from None
     return (when if when.tzinfo else when.replace(tzinfo=UTC)), alert_id
-
-
-def _alert(row: dict[str, Any]) -> Alert:
-    """An alert from its stored fields and the caller's status; absent values take defaults."""
-    return Alert.model_validate({k: v for k, v in row.items() if v is not None})
 
 
 @router.get(
@@ -102,7 +96,7 @@ async def list_alerts(
         cursor=_decode_cursor(cursor) if cursor else None,
         limit=limit + 1,
     )
-    items = [_alert(row) for row in rows[:limit]]
+    items = [alert_from_row(row) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit and items[-1].created_at is not None:
         next_cursor = _encode_cursor(items[-1].created_at, items[-1].id)
@@ -118,7 +112,7 @@ async def list_alerts(
     responses=problem_responses(403, 404),
     summary="One alert with its cluster's summary and each organisation's status",
 )
-async def get_alert(
+async def getalert_from_row(
     request: Request, user: UserDep, store: StoreDep, alert_id: AlertId
 ) -> AlertDetail:
     """Other organisations' statuses show the status and time only (not their notes)."""
@@ -141,7 +135,7 @@ async def get_alert(
         for s in found["statuses"]
     ]
     own = next((s for s in statuses if s.org == user.org), None)
-    base = _alert(
+    base = alert_from_row(
         {
             **alert,
             "cross_region": cross,

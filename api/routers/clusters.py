@@ -12,12 +12,18 @@ from fastapi.responses import HTMLResponse
 from api.access import (
     hidden_member_counts,
     member_visible,
-    require_case_reference,
     require_cluster,
     require_operational,
 )
 from api.auth import User
-from api.deps import CaseReferenceDep, SettingsDep, StoreDep, UserDep, note_result
+from api.deps import (
+    CaseReferenceDep,
+    PersonLevel,
+    PersonLevelDep,
+    StoreDep,
+    UserDep,
+    note_result,
+)
 from api.errors import NotFoundError
 from api.loading import require_complete_graph
 from api.routers import cluster_summary, problem_responses
@@ -122,33 +128,15 @@ async def get_cluster(
     return Response(body.model_dump_json(), media_type="application/json")
 
 
-async def _check_cluster_graph(
-    request: Request,
-    store: Store,
-    user: User,
-    cluster_id: str,
-    case_reference: str | None,
-    pattern: str,
-) -> None:
-    """Person-level need-to-know of a cluster's graph: a case reference, a complete live
-    graph, and a cluster the caller may see."""
-    require_case_reference(case_reference, pattern)
-    await require_complete_graph(request, store)
-    await visible_cluster(store, user, cluster_id)
-
-
 async def cluster_graph_data(
-    request: Request,
-    store: Store,
-    user: User,
-    cluster_id: str,
-    case_reference: str | None,
-    pattern: str,
+    request: Request, access: PersonLevel, cluster_id: str
 ) -> ClusterGraph:
-    """The cluster's nodes and links in the API's shape, after the need-to-know checks.
+    """The cluster's nodes and links in the API's shape, for a cluster the caller may see.
 
     Read from the live graph, so refused (503) while a delivery is partly written."""
-    await _check_cluster_graph(request, store, user, cluster_id, case_reference, pattern)
+    await access.require(request)
+    store = access.store
+    await visible_cluster(store, access.user, cluster_id)
     nodes, links, truncated = await store.cluster_graph(
         cluster_id,
         max_nodes=MAX_GRAPH_NODES,
@@ -171,18 +159,11 @@ async def cluster_graph_data(
     summary="A cluster's network: members, connecting entities and links with provenance",
 )
 async def get_cluster_graph(
-    request: Request,
-    user: UserDep,
-    case_reference: CaseReferenceDep,
-    settings: SettingsDep,
-    store: StoreDep,
-    cluster_id: ClusterId,
+    request: Request, access: PersonLevelDep, cluster_id: ClusterId
 ) -> ClusterGraph:
     """Person-level: needs an ``X-Case-Reference``. Each link names the partners it comes
     from; expired facts are left out."""
-    graph = await cluster_graph_data(
-        request, store, user, cluster_id, case_reference, settings.case_reference_pattern
-    )
+    graph = await cluster_graph_data(request, access, cluster_id)
     note_result(request, len(graph.nodes), disclosed_cluster=cluster_id)
     return graph
 
@@ -197,27 +178,21 @@ async def get_cluster_graph(
     summary="A cluster's network as an interactive, self-contained HTML page",
 )
 async def view_cluster(
-    request: Request,
-    user: UserDep,
-    case_reference: CaseReferenceDep,
-    settings: SettingsDep,
-    store: StoreDep,
-    cluster_id: ClusterId,
+    request: Request, access: PersonLevelDep, cluster_id: ClusterId
 ) -> HTMLResponse:
     """The same data and need-to-know as ``/clusters/{id}/graph`` (case reference required),
     drawn by :func:`graph.viz.render_network_page` from the core's reader through the same
     adapter as ``knooppunt view`` (:func:`graph.viz.load.to_networkx`): colour by region, size
     by broker score, each link labelled with its kind and the partners it comes from."""
-    await _check_cluster_graph(
-        request, store, user, cluster_id, case_reference, settings.case_reference_pattern
-    )
-    found = await store.cluster_subgraph(
+    await access.require(request)
+    await visible_cluster(access.store, access.user, cluster_id)
+    found = await access.store.cluster_subgraph(
         cluster_id,
         max_nodes=MAX_GRAPH_NODES,
         max_links=MAX_GRAPH_LINKS,
         today=datetime.now(UTC).date(),
     )
-    await require_complete_graph(request, store)  # a chunk may have committed meanwhile
+    await require_complete_graph(request, access.store)  # a chunk may have committed meanwhile
     typology = found.cluster.get("typology")
     score = found.cluster.get("score")
     subtitle = f"typology {typology}, score {score}" + (" (truncated)" if found.truncated else "")

@@ -8,16 +8,19 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Path, Query, Request
 
-from api.access import require_case_reference, require_export, require_subject
+from api.access import require_export, require_subject
 from api.audit import read_entries
-from api.auth import User
-from api.deps import AuditDep, CaseReferenceDep, SettingsDep, StoreDep, UserDep, note_result
+from api.deps import (
+    AuditDep,
+    PersonLevel,
+    PersonLevelDep,
+    note_result,
+)
 from api.errors import NotFoundError
 from api.loading import require_complete_graph
-from api.routers import cluster_summary, problem_responses
+from api.routers import alert_from_row, cluster_summary, problem_responses
 from api.schemas import (
     AccessRecord,
-    Alert,
     ExportLink,
     FlaggedPath,
     GraphLink,
@@ -25,7 +28,6 @@ from api.schemas import (
     Network,
     SubjectExport,
 )
-from api.store import Store
 from graph.model import NodeLabel
 from graph.vocabulary import TOKEN_PATTERN
 
@@ -55,16 +57,13 @@ Depth = Annotated[int, Query(ge=1, le=3, description="neighbourhood depth in lin
 
 async def _network(
     request: Request,
-    store: Store,
-    user: User,
+    access: PersonLevel,
     subject_id: str,
     depth: int,
-    case_reference: str | None,
-    pattern: str,
     kind: NodeLabel | None = None,
 ) -> Network:
-    require_case_reference(case_reference, pattern)
-    await require_complete_graph(request, store)
+    await access.require(request)
+    store, user = access.store, access.user
     today = datetime.now(UTC).date()
     subject = await store.subject(subject_id, today=today)
     if subject is None:
@@ -121,19 +120,11 @@ async def _network(
     summary="Bibob check of a person (or other token): neighbourhood and paths to flagged clusters",
 )
 async def subject_network(
-    request: Request,
-    user: UserDep,
-    case_reference: CaseReferenceDep,
-    settings: SettingsDep,
-    store: StoreDep,
-    token: Token,
-    depth: Depth = 1,
+    request: Request, access: PersonLevelDep, token: Token, depth: Depth = 1
 ) -> Network:
     """Person-level: needs an ``X-Case-Reference``. A RIEC starts from a subject living in its
     region or in a cluster touching it; the LIEC from a member of a cross-region cluster."""
-    return await _network(
-        request, store, user, token, depth, case_reference, settings.case_reference_pattern
-    )
+    return await _network(request, access, token, depth)
 
 
 @router.get(
@@ -143,26 +134,11 @@ async def subject_network(
     summary="Bibob check of a company by KvK number: neighbourhood and paths to flagged clusters",
 )
 async def company_network(
-    request: Request,
-    user: UserDep,
-    case_reference: CaseReferenceDep,
-    settings: SettingsDep,
-    store: StoreDep,
-    kvk: Kvk,
-    depth: Depth = 1,
+    request: Request, access: PersonLevelDep, kvk: Kvk, depth: Depth = 1
 ) -> Network:
     """As for a person; a company's regions are those of its registered office and
     establishments."""
-    return await _network(
-        request,
-        store,
-        user,
-        kvk,
-        depth,
-        case_reference,
-        settings.case_reference_pattern,
-        NodeLabel.COMPANY,
-    )
+    return await _network(request, access, kvk, depth, NodeLabel.COMPANY)
 
 
 def _accesses(entries: Any, token: str, clusters: set[str]) -> list[AccessRecord]:
@@ -204,44 +180,22 @@ def _accesses(entries: Any, token: str, clusters: set[str]) -> list[AccessRecord
     summary="Everything held under a token, and who accessed it (privacy officer)",
 )
 async def subject_export(
-    request: Request,
-    user: UserDep,
-    case_reference: CaseReferenceDep,
-    settings: SettingsDep,
-    store: StoreDep,
-    audit: AuditDep,
-    token: Token,
+    request: Request, access: PersonLevelDep, audit: AuditDep, token: Token
 ) -> SubjectExport:
     """For a subject-access request: the node and every link with provenance (expired facts
     too, with their retention date), its clusters and their alerts, and every audited request
     that disclosed it directly or through one of its clusters. Needs an ``X-Case-Reference``
     (the request's reference)."""
-    require_export(user)
-    require_case_reference(case_reference, settings.case_reference_pattern)
-    await require_complete_graph(request, store)
+    require_export(access.user)
+    await access.require(request)
+    store = access.store
     found = await store.export(token)
     await require_complete_graph(request, store)  # a chunk may have committed meanwhile
     if found is None:
         raise NotFoundError("nothing is held under this token")
     cluster_ids = {str(c["cluster"].get("id")) for c in found["clusters"]}
     accesses = _accesses(read_entries(audit.path), token, cluster_ids)
-    alerts = [
-        Alert(
-            id=str(a["id"]),
-            kind=str(a.get("kind") or ""),
-            cluster_id=str(a.get("cluster_id") or ""),
-            regions=list(a.get("regions") or []),
-            new_regions=list(a.get("new_regions") or []),
-            typology=a.get("typology"),
-            score=a.get("score"),
-            growth=a.get("growth"),
-            created_at=a.get("created_at"),
-            run_id=a.get("run_id"),
-            initial=bool(a.get("initial")),
-            summary=a.get("summary"),
-        )
-        for a in found["alerts"]
-    ]
+    alerts = [alert_from_row(a) for a in found["alerts"]]
     note_result(request, 1 + len(found["links"]))
     return SubjectExport(
         subject=GraphNode(**found["subject"]),

@@ -29,7 +29,7 @@ import networkx as nx
 
 from graph.errors import NotFoundError
 from graph.model import NodeLabel
-from graph.subgraph import read_cluster_graph, read_neighbourhood
+from graph.subgraph import cluster_graph, driver_executor, neighbourhood, run_sync
 from graph.subgraph.model import ClusterGraph, Link, Neighbourhood, Node
 
 __all__ = [
@@ -132,15 +132,14 @@ def load_cluster_graph(
     properties (``docs/analysis.md``). Facts past their retention on ``as_of`` (default: today,
     UTC) are left out. Raises :class:`NotFoundError` when no cluster has this id.
     """
-    found = read_cluster_graph(
-        driver,
+    plan = cluster_graph(
         cluster_id,
-        database=database,
         today=as_of or datetime.now(UTC).date(),
         min_shared=min_shared,
         max_context=max_context,
         max_outside=max_outside,
     )
+    found = run_sync(plan, driver_executor(driver, database))
     if found is None:
         raise NotFoundError("no cluster with the given id; see `knooppunt analyse` output")
     graph = to_networkx(found)
@@ -169,16 +168,11 @@ def load_subject_graph(
     names entities of several kinds when ``kind`` is not given. Facts past their retention on
     ``as_of`` (default: today, UTC) are left out.
     """
-    found = read_neighbourhood(
-        driver,
-        subject_id,
-        database=database,
-        today=as_of or datetime.now(UTC).date(),
-        depth=depth,
-        kind=kind,
-        hub_limit=hub_degree,
-        max_nodes=max_nodes,
+    today = as_of or datetime.now(UTC).date()
+    plan = neighbourhood(
+        subject_id, today=today, depth=depth, kind=kind, hub_limit=hub_degree, max_nodes=max_nodes
     )
+    found = run_sync(plan, driver_executor(driver, database))
     graph = to_networkx(found)
     subject = found.nodes[found.subject]
     graph.graph["subject"] = node_key(subject.kind, subject.id)
