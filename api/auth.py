@@ -23,7 +23,15 @@ from enum import StrEnum
 from typing import Annotated, Any, Final
 
 import jwt
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictStr, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
 
 from api.errors import UnauthorizedError
 from graph.errors import ConfigurationError
@@ -101,6 +109,14 @@ def _role(value: Any) -> Role:
         raise rule_error("must be one of: " + ", ".join(r.value for r in Role)) from None
 
 
+def _numeric_date(value: Any) -> Any:
+    if value is None:
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise rule_error("must be a NumericDate (seconds since the epoch, a number)")
+    return value
+
+
 class TokenClaims(BaseModel):
     """The claims of a bearer token that the API reads (``docs/access.md``)."""
 
@@ -109,10 +125,11 @@ class TokenClaims(BaseModel):
     sub: Annotated[StrictStr, BeforeValidator(_subject)]
     org: Annotated[StrictStr, BeforeValidator(_organisation)]
     role: Annotated[Role, BeforeValidator(_role)]
-    exp: Any  # required; PyJWT verifies it
-    # Registered claims (RFC 7519), verified by PyJWT where it verifies them.
-    iat: Any = None
-    nbf: Any = None
+    # NumericDate (RFC 7519): a number of seconds, never a string; PyJWT verifies the times.
+    exp: Annotated[StrictInt | StrictFloat, BeforeValidator(_numeric_date)]
+    iat: Annotated[StrictInt | StrictFloat | None, BeforeValidator(_numeric_date)] = None
+    nbf: Annotated[StrictInt | StrictFloat | None, BeforeValidator(_numeric_date)] = None
+    # Registered claims checked by PyJWT against the configured values, when configured.
     iss: Any = None
     aud: Any = None
     jti: Any = None
@@ -123,18 +140,27 @@ class TokenClaims(BaseModel):
         return User(subject=self.sub, org=self.org, role=self.role)
 
 
-def _user_from_claims(claims: dict[str, Any]) -> User:
+def _user_from_claims(claims: dict[str, Any], max_lifetime: int) -> User:
     ours = {k: v for k, v in claims.items() if k in TokenClaims.model_fields}
     try:
-        return TokenClaims.model_validate(ours).user
+        checked = TokenClaims.model_validate(ours)
     except ValidationError as e:
         raise UnauthorizedError(explain(e, source="token", noun="claim")) from None
+    issued = checked.iat if checked.iat is not None else time.time()
+    if checked.exp - issued > max_lifetime + _LEEWAY_SECONDS:
+        raise UnauthorizedError(
+            f"token: claim 'exp': lifetime longer than the allowed {max_lifetime} seconds"
+        )
+    return checked.user
 
 
 class TokenVerifier:
     """Verifies bearer tokens with the key source the settings name (see module docstring)."""
 
     def __init__(self, settings: Settings) -> None:
+        self._max_lifetime = settings.jwt_max_lifetime_seconds
+        self._audience = settings.jwt_audience
+        self._issuer = settings.jwt_issuer
         self._jwks: jwt.PyJWKClient | None = None
         self._key: Any
         if settings.jwks_url:
@@ -169,16 +195,26 @@ class TokenVerifier:
                 token,
                 key,
                 algorithms=self.algorithms,
-                options={"require": list(_REQUIRED_CLAIMS)},
+                audience=self._audience,
+                issuer=self._issuer,
+                options={
+                    "require": list(_REQUIRED_CLAIMS),
+                    # without a configured audience an identity provider's aud is not ours
+                    "verify_aud": self._audience is not None,
+                },
                 leeway=_LEEWAY_SECONDS,
             )
         except jwt.ExpiredSignatureError:
             raise UnauthorizedError("token expired") from None
+        except jwt.InvalidAudienceError:
+            raise UnauthorizedError("token: claim 'aud': not this API's audience") from None
+        except jwt.InvalidIssuerError:
+            raise UnauthorizedError("token: claim 'iss': not the configured issuer") from None
         except jwt.PyJWKClientError:
             raise UnauthorizedError("token signing key not found in the key set") from None
         except jwt.InvalidTokenError as e:
             raise UnauthorizedError(f"invalid token: {type(e).__name__}") from None
-        return _user_from_claims(claims)
+        return _user_from_claims(claims, self._max_lifetime)
 
 
 def mint_token(
@@ -187,6 +223,11 @@ def mint_token(
     """A local HS256 token signed with ``KNOOPPUNT_JWT_SECRET`` (development and tests)."""
     if ttl_seconds <= 0:
         raise ConfigurationError("--ttl must be positive")
+    if ttl_seconds > settings.jwt_max_lifetime_seconds:
+        raise ConfigurationError(
+            f"--ttl must be at most KNOOPPUNT_JWT_MAX_LIFETIME_SECONDS "
+            f"({settings.jwt_max_lifetime_seconds}); the API refuses longer-lived tokens"
+        )
     now = int(time.time())
     raw = {"sub": subject, "org": org, "role": str(role), "iat": now, "exp": now + ttl_seconds}
     try:

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     jwt_secret_file: Path | None = None
     jwt_public_key_file: Path | None = None
     jwks_url: str | None = None
+    #: The longest lifetime (``exp`` - ``iat``) a bearer token may have; longer ones are refused.
+    jwt_max_lifetime_seconds: int = Field(12 * 3600, ge=60, le=7 * 24 * 3600)
+    #: When set, a token must carry this audience (``aud``) / this issuer (``iss``).
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
     audit_key: SecretStr = SecretStr(DEV_SECRET)
     audit_key_file: Path | None = None
     audit_log: Path | None = None

@@ -32,7 +32,8 @@ def _claims(**overrides: Any) -> dict[str, Any]:
         "sub": "analyst-1",
         "org": "Limburg",
         "role": "analyst",
-        "exp": int(time.time()) + 86_400,  # a day: parametrize builds these at collection,
+        "exp": int(time.time())
+        + 6 * 3600,  # 6 h (< the 12 h maximum): parametrize builds these at collection,
     }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
@@ -158,3 +159,46 @@ def test_rs256_with_jwks_served_locally(jwks_server: str, rsa_key: rsa.RSAPrivat
     forged = jwt.encode(_claims(), other_key, algorithm="RS256", headers={"kid": "key-1"})
     with pytest.raises(UnauthorizedError, match="InvalidSignatureError"):
         verifier.verify(forged)
+
+
+def _verify(claims: dict[str, Any], **settings: Any) -> User:
+    token = jwt.encode(claims, SECRET, algorithm="HS256")
+    return TokenVerifier(_settings(**settings)).verify(token)
+
+
+def test_token_lifetime_is_bounded() -> None:
+    now = int(time.time())
+    assert _verify(_claims(iat=now, exp=now + 12 * 3600)).org == "Limburg"
+    with pytest.raises(UnauthorizedError, match="lifetime longer than the allowed 43200 seconds"):
+        _verify(_claims(iat=now, exp=now + 13 * 3600))
+    with pytest.raises(UnauthorizedError, match="lifetime"):  # no iat: judged from now
+        _verify(_claims(exp=now + 10 * 365 * 86_400))
+    with pytest.raises(UnauthorizedError, match="lifetime"):
+        _verify(_claims(iat=now, exp=now + 3 * 3600), jwt_max_lifetime_seconds=3600)
+    with pytest.raises(ConfigurationError, match="--ttl must be at most"):
+        mint_token(_settings(), subject="a", org="LIEC", role="analyst", ttl_seconds=13 * 3600)
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "nbf"])
+def test_times_must_be_numbers(claim: str) -> None:
+    now = int(time.time())
+    claims = _claims(iat=now, nbf=now, exp=now + 3600)
+    claims[claim] = str(claims[claim])
+    with pytest.raises(UnauthorizedError) as caught:
+        _verify(claims)
+    assert caught.value.status == 401
+    assert str(now) not in str(caught.value)  # the rule, not the value
+
+
+def test_audience_and_issuer_are_checked_when_configured() -> None:
+    with_aud = _claims(aud="knooppunt-api", iss="https://idp.example/realms/riec")
+    assert _verify(with_aud).org == "Limburg"  # nothing configured: an IdP's aud is accepted
+    assert _verify(with_aud, jwt_audience="knooppunt-api").org == "Limburg"
+    with pytest.raises(UnauthorizedError, match="claim 'aud'"):
+        _verify(with_aud, jwt_audience="another-api")
+    with pytest.raises(UnauthorizedError):  # configured audience, token without one
+        _verify(_claims(), jwt_audience="knooppunt-api")
+    issuer = "https://idp.example/realms/riec"
+    assert _verify(with_aud, jwt_issuer=issuer).org == "Limburg"
+    with pytest.raises(UnauthorizedError, match="claim 'iss'"):
+        _verify(with_aud, jwt_issuer="https://other.example")
