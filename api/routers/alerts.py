@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from api.access import alert_visible, require_alert_status_change, require_operational
 from api.deps import CaseReferenceDep, StoreDep, UserDep, note_result
 from api.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
+from api.params import utc_instant
 from api.routers import alert_from_row, cluster_summary, problem_responses
 from api.schemas import (
     AlertDetail,
@@ -52,7 +53,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
             raise TypeError("id")
     except (ValueError, TypeError):
         raise BadRequestError("cursor is not one this API returned") from None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)), alert_id
+    return utc_instant(when, "cursor"), alert_id
 
 
 @router.get(
@@ -83,8 +84,8 @@ async def list_alerts(
     require_operational(user)
     if region is not None and not user.is_liec and region != user.org:
         raise ForbiddenError("a RIEC lists the alerts of its own region")
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
+    if since is not None:
+        since = utc_instant(since, "since")
     rows = await store.alerts_page(
         org=user.org,
         own_region=user.region,

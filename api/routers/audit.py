@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from api.access import audit_scope
 from api.audit import read_entries
 from api.deps import AuditDep, UserDep, note_result
+from api.params import utc_instant
 from api.routers import problem_responses
 from api.schemas import AuditEntry, AuditPage
 
@@ -37,8 +38,7 @@ async def read_audit(
     org = audit_scope(user)
     since_text = None
     if since is not None:
-        moment = since if since.tzinfo else since.replace(tzinfo=UTC)
-        since_text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        since_text = utc_instant(since, "since").strftime("%Y-%m-%dT%H:%M:%S")
     items: list[AuditEntry] = []
     next_cursor: str | None = None
     for entry in read_entries(audit.path):

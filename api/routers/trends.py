@@ -11,6 +11,7 @@ from api.access import trend_regions
 from api.deps import StoreDep, UserDep, note_result
 from api.errors import BadRequestError
 from api.loading import require_complete_graph
+from api.params import day_in_range
 from api.routers import problem_responses
 from api.routers.alerts import REGION_PATTERN, TYPOLOGY_PATTERN
 from api.schemas import SuppressedCell, TrendTable
@@ -79,8 +80,12 @@ async def get_trends(
         raise BadRequestError("incident_type applies to measure=incidents only")
     dims = _BY[by]
     period: Period = "year" if "year" in dims else "quarter"
-    end = to or datetime.now(UTC).date()
-    start = from_ or date(end.year - 2, end.month, 1)
+    end = day_in_range(to, "to") if to is not None else datetime.now(UTC).date()
+    start = (
+        day_in_range(from_, "from")
+        if from_ is not None
+        else day_in_range(date(max(end.year - 2, 1), end.month, 1), "to")
+    )
     try:
         labels, first, last = periods_between(start, end, period)
     except ValueError as e:

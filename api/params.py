@@ -1,0 +1,52 @@
+"""Query parameters checked beyond their type: days and instants in the range the API serves.
+
+Python and Neo4j both hold dates from year 1 to 9999, but an instant near either end overflows
+when it is moved to UTC (``0001-01-01T00:00:00+05:00`` lies in year 0), and a default derived
+from a day (two years before ``to``) can leave the range. Such values are bad input: 400 with
+the parameter named (problem+json), never a 500.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Final
+
+from api.errors import BadRequestError
+
+__all__ = ["FIRST_DAY", "LAST_DAY", "day_in_range", "utc_instant"]
+
+#: The days the API accepts in date and datetime parameters (and cursors).
+FIRST_DAY: Final = date(1900, 1, 1)
+LAST_DAY: Final = date(9998, 12, 31)
+
+
+def _out_of_range(name: str) -> BadRequestError:
+    return BadRequestError(
+        f"{name}: out of the supported range {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+    )
+
+
+def day_in_range(value: date, name: str) -> date:
+    """``value`` when it lies in :data:`FIRST_DAY`..:data:`LAST_DAY`; else 400 naming ``name``.
+
+    >>> day_in_range(date(2025, 6, 1), "to")
+    datetime.date(2025, 6, 1)
+    """
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise _out_of_range(name)
+    return value
+
+
+def utc_instant(value: datetime, name: str) -> datetime:
+    """``value`` in UTC (a value without a zone is taken as UTC), its day in range; else 400.
+
+    >>> utc_instant(datetime(2025, 1, 1, 5, tzinfo=UTC), "since").isoformat()
+    '2025-01-01T05:00:00+00:00'
+    """
+    moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise _out_of_range(name) from None
+    day_in_range(moment.date(), name)
+    return moment
