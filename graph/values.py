@@ -17,7 +17,15 @@ from typing import Any, Final
 import neo4j.spatial
 import neo4j.time
 
-__all__ = ["JSON_PROPERTIES", "as_json", "from_millis", "native", "parse_json_properties"]
+__all__ = [
+    "FORMULA_STARTS",
+    "JSON_PROPERTIES",
+    "as_json",
+    "from_millis",
+    "native",
+    "parse_json_properties",
+    "spreadsheet_safe",
+]
 
 #: Properties of analysis results stored as JSON strings (``docs/analysis.md``).
 JSON_PROPERTIES: Final = frozenset(
@@ -94,3 +102,24 @@ def as_json(
         value = getattr(record, f.name)
         out[f.name] = round(value, rounding[f.name]) if f.name in rounding else value
     return out
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A cell for a CSV or spreadsheet export: text that a spreadsheet would run as a formula
+    gets a leading apostrophe (OWASP); other values are returned as they are. The graph keeps
+    the value as delivered; only exports are neutralised.
+
+    Examples
+    --------
+    >>> spreadsheet_safe("=1+1"), spreadsheet_safe("@SUM(A1)"), spreadsheet_safe("Oss")
+    ("'=1+1", "'@SUM(A1)", 'Oss')
+    >>> spreadsheet_safe(-3)
+    -3
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

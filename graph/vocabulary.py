@@ -51,6 +51,8 @@ class Partner(_Strict):
     code: str = Field(pattern=_CODE)
     name: str = Field(min_length=1)
     default_legal_basis: str
+    #: The legal bases this partner may deliver under (the default among them).
+    legal_bases: tuple[str, ...] = Field(min_length=1)
 
 
 class LegalBasis(_Strict):
@@ -77,6 +79,10 @@ class Vocabulary(_Strict):
         for code, partner in self.partners.items():
             if partner.default_legal_basis not in self.legal_bases:
                 raise ValueError(f"partner {code}: its default legal basis is not a legal basis")
+            if partner.default_legal_basis not in partner.legal_bases:
+                raise ValueError(f"partner {code}: its default legal basis is not among its bases")
+            if set(partner.legal_bases) - set(self.legal_bases):
+                raise ValueError(f"partner {code}: it may deliver under an unknown legal basis")
         for kind, prefix in self.token_kinds.items():
             if not re.fullmatch(r"[A-Z]{3}", prefix):
                 raise ValueError(f"token kind {kind}: the prefix must be three capital letters")

@@ -12,7 +12,9 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -43,6 +45,7 @@ __all__ = [
     "ManifestDocument",
     "ManifestFileEntry",
     "add_years",
+    "check_delivery_file",
     "file_sha256",
     "load_manifest",
     "verify_checksums",
@@ -177,6 +180,18 @@ class ManifestDocument(BaseModel):
             raise rule_error("must start with the partner code")
         return delivery_id
 
+    @field_validator("legal_basis")
+    @classmethod
+    def _partners_basis(cls, basis: str, info: ValidationInfo) -> str:
+        partner = PARTNERS.get(info.data.get("partner") or "")
+        if partner is not None and basis not in partner.legal_bases:
+            raise rule_error(
+                "not a basis this partner may deliver under (allowed: "
+                + ", ".join(partner.legal_bases)
+                + "; graph/data/vocabulary.yaml)"
+            )
+        return basis
+
     @field_validator("retain_until")
     @classmethod
     def _retain_until(cls, retain: date | None, info: ValidationInfo) -> date | None:
@@ -196,9 +211,31 @@ class ManifestDocument(BaseModel):
         return files
 
 
+_SAFE_FILE_RULE = (
+    "must be a regular file of the delivery itself (no symbolic link, hard link, device or "
+    "path outside the delivery directory)"
+)
+
+
+def check_delivery_file(directory: Path, path: Path) -> None:
+    """Refuse a delivery file that is not plainly the delivery's own: a symbolic link, a file
+    with another name elsewhere (hard link), a device or FIFO, or one outside ``directory``.
+    A missing file is left to the caller. The error names the file and the rule."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return
+    inside = path.parent.resolve() == directory.resolve()
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode) or not inside:
+        raise DeliveryError(f"{path}: {_SAFE_FILE_RULE}")
+    if info.st_nlink > 1:
+        raise DeliveryError(f"{path}: {_SAFE_FILE_RULE}")
+
+
 def _read_json(directory: Path, path: Path) -> Any:
-    if not directory.is_dir():
-        raise DeliveryError(f"{directory}: not a delivery directory")
+    if directory.is_symlink() or not directory.is_dir():
+        raise DeliveryError(f"{directory}: not a delivery directory (a real directory, no link)")
+    check_delivery_file(directory, path)
     if not path.is_file():
         raise DeliveryError(f"{directory}: manifest missing ({MANIFEST_NAME})")
     try:
@@ -249,9 +286,9 @@ def load_manifest(directory: Path) -> Manifest:
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes, read in chunks (lower-case hex)."""
+    """SHA-256 of a file's bytes, read in chunks (lower-case hex); never through a link."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
@@ -260,6 +297,7 @@ def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
 def verify_checksums(manifest: Manifest) -> None:
     """Every file exists and has the manifest's SHA-256; else a :class:`DeliveryError`."""
     for f in manifest.files:
+        check_delivery_file(manifest.directory, f.path)
         if not f.path.is_file():
             raise DeliveryError(f"{f.path}: file listed in the manifest is missing")
         if file_sha256(f.path) != f.sha256:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from graph.geography import PC6_PATTERN
+from graph.values import spreadsheet_safe
 from graph.vocabulary import (
     INCIDENT_TYPES,
     INVOLVEMENT_ROLES,
@@ -284,10 +285,12 @@ class RejectReport:
         return counts
 
     def write_csv(self, path: Path) -> None:
-        """Write the report as CSV (``file,row,column,rule``); values are never included."""
+        """Write the report as CSV (``file,row,column,rule``); values are never included, and
+        names from the delivery (file, column) are neutralised for spreadsheets."""
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["file", "row", "column", "rule", "value"])
             for r in self.rejects:
-                writer.writerow([r.file, r.row, r.column, r.rule, "[redacted]"])
+                cells = [r.file, r.row, r.column, r.rule, "[redacted]"]
+                writer.writerow([spreadsheet_safe(c) for c in cells])

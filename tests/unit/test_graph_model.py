@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from graph.errors import ModelError
 from graph.model import MODEL_FILE, NodeLabel, RelType, graph_model, parse_graph_model
 from graph.model_doc import DOC_FILE, main, render_graph_model
-from graph.vocabulary import VOCABULARY_FILE, parse_vocabulary
+from graph.vocabulary import PARTNERS, VOCABULARY_FILE, parse_vocabulary
 from ingest.mapping import ENTITY_PROPERTIES, LINK_RULES, MAPPINGS_DIR, load_mappings
 from ingest.queries import SOURCE_LISTS
 
@@ -98,11 +100,24 @@ def test_the_page_follows_a_changed_model() -> None:
 def test_vocabulary_file_is_checked_naming_key_and_rule() -> None:
     text = VOCABULARY_FILE.read_text(encoding="utf-8")
     assert parse_vocabulary(text).token_kinds["person"] == "PRS"
-    broken = text.replace("default_legal_basis: WPG}", "default_legal_basis: NOPE}", 1)
+    broken = text.replace("default_legal_basis: WPG,", "default_legal_basis: NOPE,", 1)
     with pytest.raises(ModelError, match="default legal basis is not a legal basis"):
         parse_vocabulary(broken, source="v.yaml")
     with pytest.raises(ModelError) as info:
         parse_vocabulary(text.replace("retention_years: 5}", "retention_years: 5, colour: x}", 1))
     assert "key 'legal_bases.WPG.colour': unknown key" in str(info.value)
+    with pytest.raises(ModelError, match="may deliver under an unknown legal basis"):
+        parse_vocabulary(text.replace("legal_bases: [WPG]", "legal_bases: [WPG, GDPR]", 1))
     with pytest.raises(ModelError, match="prefix must be three capital letters"):
         parse_vocabulary(text.replace("person: PRS", "person: prs"))
+
+
+def test_the_documented_partner_bases_are_the_vocabulary() -> None:
+    doc = (VOCABULARY_FILE.parents[2] / "docs" / "delivery-format.md").read_text("utf-8")
+    rows = re.findall(r"^\| `([A-Z]+)` \| [^|]+ \| `([A-Z-]+)` \| ([^|]+) \|$", doc, re.M)
+    documented = {
+        code: (default, re.findall(r"`([A-Z-]+)`", bases)) for code, default, bases in rows
+    }
+    assert documented == {
+        code: (p.default_legal_basis, list(p.legal_bases)) for code, p in PARTNERS.items()
+    }
