@@ -57,6 +57,7 @@ class NodeLabel(StrEnum):
     CLUSTER_EVENT = "ClusterEvent"
     ALERT = "Alert"
     ALERT_STATUS = "AlertStatus"
+    WRITER_LOCK = "WriterLock"
 
 
 class RelType(StrEnum):
@@ -95,6 +96,7 @@ NON_ENTITY_LABELS: Final = frozenset(
         NodeLabel.CLUSTER_EVENT,
         NodeLabel.ALERT,
         NodeLabel.ALERT_STATUS,
+        NodeLabel.WRITER_LOCK,
     }
 )
 #: Relationship types written by the analysis, not by ingest.

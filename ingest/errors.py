@@ -20,6 +20,7 @@ __all__ = [
     "RejectThresholdError",
     "SyntheticDataError",
     "WriteError",
+    "WriterBusyError",
 ]
 
 
@@ -76,3 +77,9 @@ class PseudonymKeyError(IngestError):
 class SyntheticDataError(IngestError):
     """The generator was asked for something it cannot make (unknown preset, bad wave, a
     preset too small for its planted networks)."""
+
+
+class WriterBusyError(IngestError):
+    """Another writer (ingest or retention) holds the graph's writer lock; nothing was written."""
+
+    exit_code = ExitCode.BUSY

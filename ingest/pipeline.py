@@ -28,6 +28,7 @@ from graph.values import as_json
 from ingest.collector import collector_relaxed
 from ingest.delivery import CheckedDelivery, check_delivery, iter_records
 from ingest.errors import DeliveryError
+from ingest.lock import writer_lock
 from ingest.manifest import MANIFEST_NAME
 from ingest.mapping import Mapping, load_mappings
 from ingest.writer import (
@@ -148,7 +149,8 @@ def ingest_deliveries(
     the socket), the next ones are checked in a worker thread. The order of effects is that of
     a sequential run: delivery N+1's refusal surfaces only after delivery N is written, and when
     writing N fails, the checks ahead are dropped (``docs/decisions/023-ingest-pipeline.md``).
-    Rejected rows are reported in ``rejects_dir/DELIVERY_ID.csv``.
+    Rejected rows are reported in ``rejects_dir/DELIVERY_ID.csv``. Holds the graph's writer
+    lock throughout (:mod:`ingest.lock`): a second ingest or a retention run is refused.
     """
     from graph.schema import apply_schema
 
@@ -163,6 +165,7 @@ def ingest_deliveries(
         progress=progress,
     )
     with (
+        writer_lock(driver, database=database, kind="ingest"),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="knooppunt-check") as pool,
         collector_relaxed(),
     ):

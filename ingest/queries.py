@@ -39,6 +39,9 @@ __all__ = [
     "RETENTION_MARK_STALE_LINK_ENDS",
     "RETENTION_TRIM_LINKS",
     "RETENTION_TRIM_NODES",
+    "WRITER_LOCK_BEAT",
+    "WRITER_LOCK_RELEASE",
+    "WRITER_LOCK_TAKE",
     "write_links",
     "write_nodes",
 ]
@@ -175,10 +178,10 @@ RETURN d.status AS status, d.checksum AS checksum
 #: Whether the database holds any node (bulk import needs an empty one).
 ANY_NODE: Final = "MATCH (n) RETURN count(n) > 0 AS any"
 
-#: Node and relationship counts (tests, summaries).
-COUNTS: Final = """
-CALL () { MATCH (n) RETURN count(n) AS nodes }
-CALL () { MATCH ()-[r]->() RETURN count(r) AS links }
+#: Node and relationship counts (tests, summaries); a writer lock is not data.
+COUNTS: Final = f"""
+CALL () {{ MATCH (n) WHERE NOT n:{NodeLabel.WRITER_LOCK} RETURN count(n) AS nodes }}
+CALL () {{ MATCH ()-[r]->() RETURN count(r) AS links }}
 RETURN nodes, links
 """
 
@@ -275,3 +278,33 @@ MATCH (n) WHERE elementId(n) = eid AND all(d IN n.src_retain_until WHERE d < $as
 DETACH DELETE n
 RETURN count(*) AS deleted
 """
+
+
+# --- one writer at a time (ingest.lock) ------------------------------------------------------
+
+#: Take the graph's writer lock unless a live holder has it: the unique ``WriterLock`` node is
+#: write-locked first (``touched``), so two takers serialise and the second sees the first's
+#: owner. A holder is live while its heartbeat is not older than ``$stale_before``.
+WRITER_LOCK_TAKE: Final = (
+    f"MERGE (l:{NodeLabel.WRITER_LOCK} {{id: 'graph'}}) "
+    "SET l.touched = $now "
+    "WITH l, (l.owner IS NOT NULL AND l.heartbeat_at >= $stale_before) AS held "
+    "SET l.owner = CASE WHEN held THEN l.owner ELSE $owner END, "
+    "l.kind = CASE WHEN held THEN l.kind ELSE $kind END, "
+    "l.started_at = CASE WHEN held THEN l.started_at ELSE $now END, "
+    "l.heartbeat_at = CASE WHEN held THEN l.heartbeat_at ELSE $now END "
+    "RETURN l.owner = $owner AS taken, l.owner AS owner, l.kind AS kind, "
+    "l.started_at AS started_at"
+)
+
+#: The holder's heartbeat (``held`` 0 when the lock was taken over after a stale lease).
+WRITER_LOCK_BEAT: Final = (
+    f"MATCH (l:{NodeLabel.WRITER_LOCK} {{id: 'graph'}}) WHERE l.owner = $owner "
+    "SET l.heartbeat_at = $now RETURN count(l) AS held"
+)
+
+#: Release the lock if this owner still holds it (the node goes: a finished run leaves none).
+WRITER_LOCK_RELEASE: Final = (
+    f"MATCH (l:{NodeLabel.WRITER_LOCK} {{id: 'graph'}}) WHERE l.owner = $owner "
+    "DELETE l RETURN count(*) AS released"
+)

@@ -16,6 +16,7 @@ from typing import Any
 
 import neo4j
 
+from ingest.lock import writer_lock
 from ingest.queries import (
     RETENTION_DELETE_LINKS,
     RETENTION_DELETE_NODES,
@@ -67,7 +68,13 @@ def _batched(
 def run_retention(
     driver: neo4j.Driver, *, as_of: date, database: str, batch_size: int = 5000
 ) -> RetentionResult:
-    """Apply retention as of ``as_of`` (sources with ``retain_until < as_of`` expire)."""
+    """Apply retention as of ``as_of`` (sources with ``retain_until < as_of`` expire), holding
+    the graph's writer lock (:mod:`ingest.lock`): refused while an ingest runs."""
+    with writer_lock(driver, database=database, kind="retention"):
+        return _apply(driver, as_of=as_of, database=database, batch_size=batch_size)
+
+
+def _apply(driver: neo4j.Driver, *, as_of: date, database: str, batch_size: int) -> RetentionResult:
     links = _ids(driver, RETENTION_EXPIRED_LINKS, as_of, database)
     nodes = _ids(driver, RETENTION_EXPIRED_NODES, as_of, database)
     clusters: set[str] = set()
