@@ -18,6 +18,7 @@ from api.audit import AuditLog, audit_log_path
 from api.auth import TokenVerifier
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.headers import SecurityHeaders
 from api.metrics import Metrics
 from api.middleware import AuditMiddleware
 from api.routers import alerts, audit, clusters, health, metrics, subjects, trends
@@ -87,6 +88,7 @@ def create_app(
     install_error_handlers(app)
     install_docs(app)
     app.add_middleware(AuditMiddleware)
+    app.add_middleware(SecurityHeaders)  # every answer, also the audit's own 503
     app.add_middleware(RequestTelemetry)  # added last: runs first, measures the audit write
     for module in (health, alerts, clusters, subjects, trends, audit, metrics):
         app.include_router(module.router)

@@ -29,7 +29,6 @@ from api.errors import DocsAssetsMissingError
 
 __all__ = [
     "BUILD_COMMAND",
-    "CONTENT_SECURITY_POLICY",
     "DOCS_URL",
     "OAUTH2_REDIRECT_URL",
     "REDOC_URL",
@@ -53,14 +52,6 @@ _FAVICON: Final = "vendor/swagger-ui/favicon-32x32.png"
 _REDOC_JS: Final = "vendor/redoc/redoc.standalone.js"
 _SWAGGER_FILES: Final = (_SWAGGER_JS, _SWAGGER_CSS, _FAVICON)
 _REDOC_FILES: Final = (_REDOC_JS, _FAVICON)
-
-#: The browser enforces what the pages promise: nothing from another origin. The inline script
-#: is FastAPI's page builder's; ReDoc injects styles and runs its search in a blob: worker.
-CONTENT_SECURITY_POLICY: Final = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
 
 _log = logging.getLogger(__name__)
 
@@ -86,11 +77,6 @@ def _require(static_dir: Path, files: tuple[str, ...]) -> None:
         )
 
 
-def _same_origin_only(page: HTMLResponse) -> HTMLResponse:
-    page.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    return page
-
-
 def install_docs(app: FastAPI, *, static_dir: Path | None = None) -> None:
     """Serve ``/docs``, ``/docs/oauth2-redirect`` and ``/redoc`` from ``static_dir`` (default
     :data:`STATIC_DIR`), mounted at ``/static``; create the app with ``docs_url=None,
@@ -114,35 +100,31 @@ def install_docs(app: FastAPI, *, static_dir: Path | None = None) -> None:
     @app.get(DOCS_URL, include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
         _require(folder, _SWAGGER_FILES)
-        return _same_origin_only(
-            get_swagger_ui_html(
-                openapi_url=base(request) + openapi_url,
-                title=f"{app.title} - Swagger UI",
-                swagger_js_url=asset(request, _SWAGGER_JS),
-                swagger_css_url=asset(request, _SWAGGER_CSS),
-                swagger_favicon_url=asset(request, _FAVICON),
-                oauth2_redirect_url=base(request) + OAUTH2_REDIRECT_URL,
-                init_oauth=app.swagger_ui_init_oauth,
-                # validatorUrl null: never ask validator.swagger.io about the spec
-                swagger_ui_parameters={**(app.swagger_ui_parameters or {}), "validatorUrl": None},
-            )
+        return get_swagger_ui_html(
+            openapi_url=base(request) + openapi_url,
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=asset(request, _SWAGGER_JS),
+            swagger_css_url=asset(request, _SWAGGER_CSS),
+            swagger_favicon_url=asset(request, _FAVICON),
+            oauth2_redirect_url=base(request) + OAUTH2_REDIRECT_URL,
+            init_oauth=app.swagger_ui_init_oauth,
+            # validatorUrl null: never ask validator.swagger.io about the spec
+            swagger_ui_parameters={**(app.swagger_ui_parameters or {}), "validatorUrl": None},
         )
 
     @app.get(OAUTH2_REDIRECT_URL, include_in_schema=False)
     async def swagger_ui_redirect() -> HTMLResponse:
-        return _same_origin_only(get_swagger_ui_oauth2_redirect_html())
+        return get_swagger_ui_oauth2_redirect_html()
 
     @app.get(REDOC_URL, include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
         _require(folder, _REDOC_FILES)
-        return _same_origin_only(
-            get_redoc_html(
-                openapi_url=base(request) + openapi_url,
-                title=f"{app.title} - ReDoc",
-                redoc_js_url=asset(request, _REDOC_JS),
-                redoc_favicon_url=asset(request, _FAVICON),
-                with_google_fonts=False,
-            )
+        return get_redoc_html(
+            openapi_url=base(request) + openapi_url,
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=asset(request, _REDOC_JS),
+            redoc_favicon_url=asset(request, _FAVICON),
+            with_google_fonts=False,
         )
 
     app.mount(STATIC_URL, _StaticFiles(directory=folder, check_dir=False), name="static")
