@@ -22,6 +22,8 @@ from ingest.queries import (
     DELIVERY_COMMIT,
     DELIVERY_GET,
     DELIVERY_START,
+    WRITER_LOCK_RELEASE,
+    WRITER_LOCK_TAKE,
     write_links,
     write_nodes,
 )
@@ -135,6 +137,8 @@ class _Neo4j:
 
     def _execute_query(self, query: str, params: Any = None, **kwargs: Any) -> Any:
         self.executed.append((query, {**(params or {}), **kwargs}))
+        if query == WRITER_LOCK_TAKE:  # the writer lock is free: taken by this owner
+            return [{"taken": True, "owner": kwargs["owner"], "kind": "ingest"}], None, None
         records = [self.state] if query == DELIVERY_GET and self.state else []
         return records, None, None
 
@@ -324,6 +328,7 @@ def test_a_delivery_that_fails_its_check_writes_nothing(
             rejects_dir=tmp_path / "rejects",
         )
     assert schema == [DB]  # the schema first, as for every ingest
-    assert fake.executed == []  # not even the delivery's record
+    # only the writer lock taken and released: not even the delivery's record
+    assert [q for q, _ in fake.executed] == [WRITER_LOCK_TAKE, WRITER_LOCK_RELEASE]
     fake.driver.session.assert_not_called()
     assert fake.statements == []
