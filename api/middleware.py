@@ -1,5 +1,8 @@
 """The audit middleware: one durable audit entry per request, before the response leaves.
 
+Path and query values are written only in the shapes :mod:`api.redact` allows; anything else
+(an identifier sent by mistake or on purpose) stands as ``[redacted]``.
+
 A plain ASGI middleware (not ``BaseHTTPMiddleware``): it holds the response's first message
 (status and headers) until :meth:`api.audit.AuditLog.append` has written and fsync-ed the entry,
 then lets the response go. If the entry cannot be written the caller gets a 503 problem instead
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 from typing import Any, Final
 from urllib.parse import parse_qsl
@@ -26,6 +30,8 @@ from api.audit import AuditLog
 from api.auth import User
 from api.errors import PROBLEM_JSON, AuditUnavailableError
 from api.metrics import Metrics
+from api.redact import KNOWN_QUERY_KEYS as _KNOWN_QUERY_KEYS
+from api.redact import REDACTED, redact_path_param, redact_query_param
 
 __all__ = ["NOT_AUDITED_WHEN_OK", "AuditMiddleware"]
 
@@ -43,8 +49,9 @@ def _clip(value: str) -> str:
 def _query_params(scope: Scope) -> dict[str, Any]:
     raw = scope.get("query_string", b"").decode("latin-1")
     params: dict[str, Any] = {}
-    for key, value in parse_qsl(raw, keep_blank_values=True):
-        key = _clip(key)
+    for key, raw_value in parse_qsl(raw, keep_blank_values=True):
+        key = _clip(key) if key in _KNOWN_QUERY_KEYS else REDACTED
+        value = redact_query_param(key, raw_value)
         if key in params:
             existing = params[key]
             params[key] = (
@@ -58,6 +65,25 @@ def _query_params(scope: Scope) -> dict[str, Any]:
         else:
             params[key] = _clip(value)
     return params
+
+
+def _redacted_path(scope: Scope) -> str:
+    """The request path with every path value the log may not hold redacted."""
+    path = str(scope.get("path", ""))
+    for value in scope.get("path_params", {}).values():
+        text = str(value)
+        if text and redact_path_param(text) == REDACTED:
+            path = path.replace(text, REDACTED)
+    return _clip(path)
+
+
+def _case_reference(scope: Scope) -> str | None:
+    """The case reference sent, when it has the configured shape; else redacted."""
+    sent = _header(scope, _CASE_HEADER)
+    if sent is None:
+        return None
+    pattern = scope["app"].state.settings.case_reference_pattern
+    return sent if re.fullmatch(pattern, sent.strip()) else REDACTED
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -86,10 +112,12 @@ class AuditMiddleware:
             "role": user.role.value if user else None,
             "method": scope.get("method"),
             "endpoint": endpoint,
-            "path": _clip(scope.get("path", "")),
-            "path_params": {k: _clip(str(v)) for k, v in scope.get("path_params", {}).items()},
+            "path": _redacted_path(scope),
+            "path_params": {
+                k: redact_path_param(str(v)) for k, v in scope.get("path_params", {}).items()
+            },
             "params": _query_params(scope),
-            "case_reference": _header(scope, _CASE_HEADER),
+            "case_reference": _case_reference(scope),
             "status": status,
             "result_size": int(state.get("audit_result_size", 0)) if status < 400 else 0,
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),

@@ -173,3 +173,38 @@ def test_no_response_leaves_without_its_audit_entry(client: TestClient) -> None:
         assert client.get("/health").status_code == 503  # and stays refused until a restart
     finally:
         audit._fd = -1  # already closed
+
+
+def test_refused_requests_leave_no_identifier_in_the_audit_log(
+    client: TestClient, settings: Settings
+) -> None:
+    """Issue 17 item 5: a BSN in the path, an e-mail address, IBAN, phone or plate in the query
+    and an unknown parameter name: the requests are refused, and the log holds none of it."""
+    token = mint_token(settings, subject="u1", org="Limburg", role="analyst")
+    headers = {"Authorization": f"Bearer {token}"}
+    identifiers = ["123456782", "jan.jansen@example.nl", "NL91ABNA0417164300", "0612345678"]
+    responses = [
+        client.get(f"/subjects/{identifiers[0]}/network?email={identifiers[1]}", headers=headers),
+        client.get(f"/alerts?status={identifiers[2]}&{identifiers[3]}=1", headers=headers),
+        client.get(f"/trends?region={identifiers[1]}&to=AB-12-CD", headers=headers),
+        client.get(
+            "/clusters/CL-0123abcd/graph",
+            headers={**headers, "X-Case-Reference": identifiers[0]},
+        ),
+    ]
+    assert all(r.status_code in (400, 403, 422) for r in responses)
+    text = (settings.audit_log or Path()).read_text(encoding="utf-8")
+    for value in [*identifiers, "jan.jansen", "AB-12-CD", "example.nl"]:
+        assert value not in text
+    entries = list(read_entries(settings.audit_log or Path()))[-4:]
+    assert entries[3]["case_reference"] == "[redacted]"
+    assert entries[0]["path_params"] == {"token": "[redacted]"}
+    assert entries[0]["path"] == "/subjects/[redacted]/network"
+    assert entries[0]["params"] == {"[redacted]": "[redacted]"}
+    assert entries[1]["params"]["status"] == "[redacted]"
+    assert entries[2]["params"] == {"region": "[redacted]", "to": "[redacted]"}
+    # what the API's own shapes are is kept: a token, a date, a code word
+    ok = client.get("/alerts?status=open&since=2025-01-01", headers=headers)
+    assert ok.status_code in (200, 503)
+    last = list(read_entries(settings.audit_log or Path()))[-1]
+    assert last["params"] == {"status": "open", "since": "2025-01-01"}
