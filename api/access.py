@@ -34,6 +34,7 @@ __all__ = [
     "require_case_reference",
     "require_cluster",
     "require_export",
+    "require_export_scope",
     "require_operational",
     "require_subject",
     "trend_regions",
@@ -163,6 +164,15 @@ def require_export(user: User) -> None:
     """Only privacy officers export what is held under a token (subject-access requests)."""
     if user.role is not Role.PRIVACY_OFFICER:
         raise ForbiddenError("only a privacy officer exports a subject")
+
+
+def require_export_scope(user: User, subject_regions: Iterable[str | None]) -> None:
+    """A RIEC's privacy officer exports only subjects of its own region (a person's address,
+    a company's office or establishments); the LIEC's any subject."""
+    if user.is_liec:
+        return
+    if user.org not in {r for r in subject_regions if r}:
+        raise ForbiddenError("this subject does not live or sit in your region")
 
 
 def audit_scope(user: User) -> str | None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Path, Query, Request
 
-from api.access import require_export, require_subject
+from api.access import audit_scope, require_export, require_export_scope, require_subject
 from api.audit import read_entries
 from api.deps import (
     AuditDep,
@@ -18,6 +18,7 @@ from api.deps import (
 )
 from api.errors import NotFoundError
 from api.loading import require_complete_graph
+from api.params import FIRST_DAY
 from api.routers import alert_from_row, cluster_summary, problem_responses
 from api.schemas import (
     AccessRecord,
@@ -141,10 +142,16 @@ async def company_network(
     return await _network(request, access, kvk, depth, NodeLabel.COMPANY)
 
 
-def _accesses(entries: Any, token: str, clusters: set[str]) -> list[AccessRecord]:
+def _accesses(
+    entries: Any, token: str, clusters: set[str], org: str | None
+) -> list[AccessRecord]:
+    """Audited requests that disclosed the subject, directly or through one of its clusters;
+    of ``org``'s users only unless ``org`` is ``None`` (the rule of ``/audit``)."""
     records: list[AccessRecord] = []
     for entry in entries:
         if entry.get("kind") != "request":
+            continue
+        if org is not None and entry.get("org") != org:
             continue
         path_params = entry.get("path_params") or {}
         values = {str(v) for v in path_params.values()}
@@ -193,8 +200,12 @@ async def subject_export(
     await require_complete_graph(request, store)  # a chunk may have committed meanwhile
     if found is None:
         raise NotFoundError("nothing is held under this token")
+    if not access.user.is_liec:
+        held = await store.subject(token, today=FIRST_DAY)  # expired facts count too
+        require_export_scope(access.user, (held or {}).get("regions") or [])
     cluster_ids = {str(c["cluster"].get("id")) for c in found["clusters"]}
-    accesses = _accesses(read_entries(audit.path), token, cluster_ids)
+    org = audit_scope(access.user)
+    accesses = _accesses(read_entries(audit.path), token, cluster_ids, org)
     alerts = [alert_from_row(a) for a in found["alerts"]]
     note_result(request, 1 + len(found["links"]))
     return SubjectExport(

@@ -329,7 +329,16 @@ def test_export_for_a_subject_access_request(
     assert {a["id"] for a in body["alerts"]} >= {AL_CROSS, AL_GROWN}
     vias = {(a["org"], a["via"]) for a in body["accesses"]}
     assert ("Limburg", "direct") in vias
-    assert ("Oost-Brabant", f"cluster:{CL_CROSS}") in vias
+    # a RIEC's privacy officer sees its own organisation's accesses only, as in /audit
+    assert {org for org, _ in vias} == {"Limburg"}
+    liec = _get(api_client, api_settings, url, "LIEC", role="privacy-officer", case=CASE).json()
+    liec_vias = {(a["org"], a["via"]) for a in liec["accesses"]}
+    assert ("Limburg", "direct") in liec_vias
+    assert ("Oost-Brabant", f"cluster:{CL_CROSS}") in liec_vias
+    # and exports only subjects of its own region (issue 17 item 4)
+    other = _get(api_client, api_settings, url, "Noord", role="privacy-officer", case=CASE)
+    assert other.status_code == 403
+    assert "your region" in other.json()["detail"]
     assert (
         _get(
             api_client,
