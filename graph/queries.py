@@ -196,7 +196,7 @@ ANALYSIS_EXPORT_INVESTIGATION_SIGNALS = (
 ANALYSIS_PREVIOUS_CLUSTERS = (
     f"MATCH (c:{_L.CLUSTER} {{status: 'active'}}) "
     "RETURN c.id AS id, c.region_counts AS region_counts, c.cross_region AS cross_region, "
-    "c.typology AS typology, c.flagged AS flagged, "
+    "c.typology AS typology, c.flagged AS flagged, c.size AS size, "
     f"COLLECT {{ MATCH (e:{_ENTITY})-[:{_R.MEMBER_OF_CLUSTER}]->(c) RETURN e.id }} "
     "AS members"
 )
@@ -247,7 +247,13 @@ ANALYSIS_WRITE_MEMBERSHIPS = (
 ANALYSIS_DISSOLVE_CLUSTERS = (
     "UNWIND $ids AS cid "
     f"MATCH (c:{_L.CLUSTER} {{id: cid}}) "
-    "SET c.status = 'dissolved', c.stale = true, c.updated_at = $at"
+    # a dissolved cluster keeps counts only: no member links, no key players' tokens
+    "SET c.status = 'dissolved', c.stale = true, c.updated_at = $at, c.key_players = '[]' "
+    "WITH c "
+    f"CALL (c) {{ MATCH (:{_ENTITY})-[m:{_R.MEMBER_OF_CLUSTER}]->(c) DELETE m }} "
+    # its open alerts are closed as expired, with the reason, for every organisation
+    f"CALL (c) {{ MATCH (a:{_L.ALERT})-[:{_R.ABOUT}]->(c) WHERE a.closed_reason IS NULL "
+    "  SET a.closed_reason = 'expired: the cluster dissolved', a.closed_at = $at }"
 )
 
 #: History events (``$rows``: ``{id, cluster_id, props}``; ``props`` from

@@ -51,6 +51,9 @@ class AlertRecord(_Record):
     run_id: str | None = None
     initial: bool = False
     summary: str | None = Field(None, examples=["new cross-region cannabis cluster, 14 members"])
+    #: Set when the alert was closed for everyone without a person deciding it (its cluster
+    #: dissolved, e.g. after retention removed its facts).
+    closed_reason: str | None = Field(None, examples=["expired: the cluster dissolved"])
 
 
 class MembershipRecord(_Record):
@@ -102,8 +105,8 @@ def stored(record: BaseModel, *, without: frozenset[str] = RUN_FIELDS | {"id"}) 
     --------
     >>> alert = AlertRecord(id="AL-1", kind="grown", cluster_id="CL-1", regions=["Limburg"])
     >>> sorted(stored(alert))  # doctest: +NORMALIZE_WHITESPACE
-    ['cluster_id', 'growth', 'initial', 'kind', 'new_regions', 'regions', 'score', 'summary',
-     'typology']
+    ['closed_reason', 'cluster_id', 'growth', 'initial', 'kind', 'new_regions', 'regions',
+     'score', 'summary', 'typology']
     """
     return record.model_dump(exclude=set(without))
 

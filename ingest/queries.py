@@ -31,12 +31,15 @@ __all__ = [
     "DELIVERY_GET",
     "DELIVERY_START",
     "LOADING_DELIVERIES",
+    "RETENTION_CLUSTER_KEY_PLAYERS",
     "RETENTION_DELETE_LINKS",
     "RETENTION_DELETE_NODES",
+    "RETENTION_DOOMED_IDS",
     "RETENTION_EXPIRED_LINKS",
     "RETENTION_EXPIRED_NODES",
     "RETENTION_MARK_STALE",
     "RETENTION_MARK_STALE_LINK_ENDS",
+    "RETENTION_SET_KEY_PLAYERS",
     "RETENTION_TRIM_LINKS",
     "RETENTION_TRIM_NODES",
     "WRITER_LOCK_BEAT",
@@ -308,3 +311,27 @@ WRITER_LOCK_RELEASE: Final = (
     f"MATCH (l:{NodeLabel.WRITER_LOCK} {{id: 'graph'}}) WHERE l.owner = $owner "
     "DELETE l RETURN count(*) AS released"
 )
+
+
+# --- retention reaches derived data --------------------------------------------------------
+
+#: The ids of the entities retention is about to delete (every source expired).
+RETENTION_DOOMED_IDS: Final = """
+UNWIND $eids AS eid
+MATCH (n) WHERE elementId(n) = eid AND all(d IN n.src_retain_until WHERE d < $as_of)
+RETURN collect(n.id) AS ids
+"""
+
+#: Key players of the clusters retention made stale (``$clusters``: element ids).
+RETENTION_CLUSTER_KEY_PLAYERS: Final = f"""
+UNWIND $clusters AS cid
+MATCH (c:`{NodeLabel.CLUSTER.value}`) WHERE elementId(c) = cid
+RETURN elementId(c) AS cid, c.key_players AS key_players
+"""
+
+#: Write a stale cluster's key players back without the deleted entities.
+RETENTION_SET_KEY_PLAYERS: Final = f"""
+UNWIND $rows AS row
+MATCH (c:`{NodeLabel.CLUSTER.value}`) WHERE elementId(c) = row.cid
+SET c.key_players = row.key_players
+"""

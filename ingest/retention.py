@@ -10,6 +10,7 @@ run again, and a second run with the same date changes nothing.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -18,12 +19,15 @@ import neo4j
 
 from ingest.lock import writer_lock
 from ingest.queries import (
+    RETENTION_CLUSTER_KEY_PLAYERS,
     RETENTION_DELETE_LINKS,
     RETENTION_DELETE_NODES,
+    RETENTION_DOOMED_IDS,
     RETENTION_EXPIRED_LINKS,
     RETENTION_EXPIRED_NODES,
     RETENTION_MARK_STALE,
     RETENTION_MARK_STALE_LINK_ENDS,
+    RETENTION_SET_KEY_PLAYERS,
     RETENTION_TRIM_LINKS,
     RETENTION_TRIM_NODES,
 )
@@ -65,6 +69,39 @@ def _batched(
     return total
 
 
+def _doomed_ids(
+    driver: neo4j.Driver, eids: list[str], as_of: date, database: str, size: int
+) -> set[str]:
+    """The ids of the entities about to be deleted (every source expired)."""
+    out: set[str] = set()
+    for start in range(0, len(eids), size):
+        records, _, _ = driver.execute_query(
+            RETENTION_DOOMED_IDS, eids=eids[start : start + size], as_of=as_of, database_=database
+        )
+        out.update(str(i) for i in records[0]["ids"])
+    return out
+
+
+def _scrub_key_players(
+    driver: neo4j.Driver, clusters: list[str], doomed: set[str], database: str
+) -> None:
+    """No stale cluster keeps a deleted entity among its key players (their ids are tokens);
+    the next analysis run recomputes the rest."""
+    if not clusters or not doomed:
+        return
+    records, _, _ = driver.execute_query(
+        RETENTION_CLUSTER_KEY_PLAYERS, clusters=clusters, database_=database
+    )
+    rows = []
+    for r in records:
+        players = json.loads(r["key_players"] or "[]")
+        kept = [p for p in players if str(p.get("id")) not in doomed]
+        if len(kept) != len(players):
+            rows.append({"cid": r["cid"], "key_players": json.dumps(kept)})
+    if rows:
+        driver.execute_query(RETENTION_SET_KEY_PLAYERS, rows=rows, database_=database)
+
+
 def run_retention(
     driver: neo4j.Driver, *, as_of: date, database: str, batch_size: int = 5000
 ) -> RetentionResult:
@@ -88,7 +125,9 @@ def _apply(driver: neo4j.Driver, *, as_of: date, database: str, batch_size: int)
     links_trimmed = _batched(driver, RETENTION_TRIM_LINKS, links, as_of, database, batch_size)
     links_deleted = _batched(driver, RETENTION_DELETE_LINKS, links, as_of, database, batch_size)
     nodes_trimmed = _batched(driver, RETENTION_TRIM_NODES, nodes, as_of, database, batch_size)
+    doomed = _doomed_ids(driver, nodes, as_of, database, batch_size)
     nodes_deleted = _batched(driver, RETENTION_DELETE_NODES, nodes, as_of, database, batch_size)
+    _scrub_key_players(driver, sorted(clusters), doomed, database)
     return RetentionResult(
         as_of=as_of.isoformat(),
         nodes_trimmed=nodes_trimmed,

@@ -140,7 +140,7 @@ async def getalert_from_row(
         {
             **alert,
             "cross_region": cross,
-            "status": own.status if own else "open",
+            "status": "closed" if alert.get("closed_reason") else own.status if own else "open",
             "status_changed_at": own.changed_at if own else None,
         }
     )
@@ -178,6 +178,8 @@ async def change_alert_status(
         regions=found["alert"].get("regions") or [],
         cross_region=bool(found["cluster"].get("cross_region")),
     )
+    if found["alert"].get("closed_reason"):
+        raise ConflictError("this alert was closed for everyone: its cluster dissolved")
     result = await store.set_alert_status(
         alert_id=alert_id,
         org=org,

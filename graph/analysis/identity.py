@@ -33,6 +33,8 @@ class PreviousCluster:
     cross_region: bool = False
     typology: str = "other"
     flagged: bool = False
+    #: Its size as the run wrote it (members may have gone since: retention deletes them).
+    size: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +198,7 @@ def _previous_events(matching: Matching, overlap: _Overlap, inherited: set[int])
     ids = matching.ids
     for p, prev in enumerate(overlap.previous):
         parts = overlap.parts(p)
-        before = len(prev.members)
+        before = max(prev.size, len(prev.members))
         if len(parts) >= 2:
             split = {"into": [ids[c] for c in parts if ids[c] != prev.id], "size_before": before}
             matching.events.append(Event(prev.id, "split", split))

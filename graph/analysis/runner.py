@@ -108,6 +108,7 @@ def _previous(r: neo4j.Record, params: AnalysisParams) -> PreviousCluster:
         cross_region=bool(r["cross_region"]),
         typology=r["typology"] or "other",
         flagged=bool(r["flagged"]),
+        size=int(r["size"] or 0),
     )
 
 
