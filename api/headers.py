@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Final
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from api.asgi import HttpMiddleware
 
 __all__ = ["CONTENT_SECURITY_POLICY", "SecurityHeaders"]
 
@@ -28,16 +30,10 @@ CONTENT_SECURITY_POLICY: Final = (
 _STATIC_PREFIX: Final = "/static/"
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """Adds the headers above to each response's first message."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         static = str(scope.get("path", "")).startswith(_STATIC_PREFIX)
 
         async def send_with_headers(message: Message) -> None:

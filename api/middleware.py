@@ -23,9 +23,10 @@ import time
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from api.access import CASE_REFERENCE_HEADER
+from api.asgi import HttpMiddleware
 from api.audit import AuditLog
 from api.auth import User
 from api.errors import PROBLEM_JSON, AuditUnavailableError
@@ -93,11 +94,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-class AuditMiddleware:
+class AuditMiddleware(HttpMiddleware):
     """Writes one audit entry per HTTP request before the response starts."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
     def _entry(self, scope: Scope, status: int, started: float) -> dict[str, Any]:
         state: dict[str, Any] = scope.setdefault("state", {})
@@ -128,10 +126,7 @@ class AuditMiddleware:
             entry["extra"] = extra
         return entry
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         audit: AuditLog = scope["app"].state.audit
         metrics: Metrics = scope["app"].state.metrics
         started = time.perf_counter()

@@ -16,8 +16,9 @@ import time
 import uuid
 from typing import Any, Final
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from api.asgi import HttpMiddleware
 from api.auth import User
 from api.metrics import Metrics
 from graph.logs import get_logger
@@ -38,16 +39,10 @@ def route_template(scope: Scope) -> str:
     return str(path) if path else UNMATCHED_ROUTE
 
 
-class RequestTelemetry:
+class RequestTelemetry(HttpMiddleware):
     """Logs one line and records the metrics of each HTTP request."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         metrics: Metrics = scope["app"].state.metrics
         request_id = uuid.uuid4().hex
         state: dict[str, Any] = scope.setdefault("state", {})

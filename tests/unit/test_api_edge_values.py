@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -77,33 +77,34 @@ _PROPERTY = settings(
 )
 
 
-@_PROPERTY
-@given(moment=_instants())
-def test_alerts_since(client: tuple[TestClient, Settings], moment: datetime) -> None:
-    status, body = _get(client, "/alerts", since=moment.isoformat())
-    if not _in_range(moment):
-        assert status == 400
-        assert str(body["detail"]).startswith("since: out of the supported range")
-
-
-@_PROPERTY
-@given(moment=_instants())
-def test_alerts_cursor(client: tuple[TestClient, Settings], moment: datetime) -> None:
+def _cursor(moment: datetime) -> str:
     raw = json.dumps([moment.isoformat(), "AL-0123456789ab"]).encode()
-    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
-    status, body = _get(client, "/alerts", cursor=cursor)
-    if not _in_range(moment):
-        assert status == 400
-        assert str(body["detail"]).startswith("cursor: out of the supported range")
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+#: Every datetime parameter: (path, role, parameter, how the instant is sent).
+_INSTANT_PARAMETERS = [
+    ("/alerts", "analyst", "since", datetime.isoformat),
+    ("/alerts", "analyst", "cursor", _cursor),
+    ("/audit", "privacy-officer", "since", datetime.isoformat),
+]
+
+
+@pytest.mark.parametrize(("path", "role", "name", "send"), _INSTANT_PARAMETERS)
 @_PROPERTY
 @given(moment=_instants())
-def test_audit_since(client: tuple[TestClient, Settings], moment: datetime) -> None:
-    status, body = _get(client, "/audit", role="privacy-officer", since=moment.isoformat())
+def test_instant_parameters(
+    client: tuple[TestClient, Settings],
+    path: str,
+    role: str,
+    name: str,
+    send: Callable[[datetime], str],
+    moment: datetime,
+) -> None:
+    status, body = _get(client, path, role=role, **{name: send(moment)})
     if not _in_range(moment):
         assert status == 400
-        assert str(body["detail"]).startswith("since: out of the supported range")
+        assert str(body["detail"]).startswith(f"{name}: out of the supported range")
 
 
 @_PROPERTY

@@ -37,23 +37,22 @@ def test_a_plain_delivery_passes(tmp_path: Path) -> None:
     _check(bd_delivery(tmp_path))
 
 
+def _moved_out_and_linked(path: Path, outside: Path) -> None:
+    """``path`` replaced by a symbolic link to a copy of it outside the delivery."""
+    outside.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(outside)
+
+
 def test_a_data_file_that_is_a_symlink_is_refused(tmp_path: Path) -> None:
     directory = bd_delivery(tmp_path / "d")
-    outside = tmp_path / "elsewhere.csv"
-    data = directory / "bedrijven.csv"
-    outside.write_bytes(data.read_bytes())
-    data.unlink()
-    data.symlink_to(outside)
-    _refused(directory, data)
+    _moved_out_and_linked(directory / "bedrijven.csv", tmp_path / "elsewhere.csv")
+    _refused(directory, directory / "bedrijven.csv")
 
 
 def test_a_symlinked_manifest_is_refused(tmp_path: Path) -> None:
     directory = bd_delivery(tmp_path / "d")
-    manifest = directory / "manifest.json"
-    outside = tmp_path / "manifest.json"
-    outside.write_bytes(manifest.read_bytes())
-    manifest.unlink()
-    manifest.symlink_to(outside)
+    _moved_out_and_linked(directory / "manifest.json", tmp_path / "manifest.json")
     with pytest.raises(DeliveryError, match=RULE):
         load_manifest(directory)
 
