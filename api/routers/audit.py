@@ -22,7 +22,7 @@ router = APIRouter(tags=["audit"])
 @router.get(
     "/audit",
     response_model=AuditPage,
-    responses=problem_responses(403),
+    responses=problem_responses(400, 403),
     summary="Read the audit log (privacy officers)",
 )
 async def read_audit(
