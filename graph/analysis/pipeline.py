@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import NotRequired, TypedDict, Unpack
 
 from graph.analysis.alerts import alerts_for
 from graph.analysis.clustering import Partition, components, leiden, to_igraph
@@ -28,6 +29,7 @@ from graph.results import AlertRecord
 
 __all__ = [
     "AnalysisResult",
+    "RunInputs",
     "analyse_facts",
     "analyse_projection",
 ]
@@ -168,14 +170,16 @@ def _result(
     )
 
 
-def analyse_facts(
-    raw: RawGraph,
-    *,
-    params: AnalysisParams,
-    run_id: str,
-    previous: list[PreviousCluster],
-    progress: Progress = QUIET,
-) -> AnalysisResult:
+class RunInputs(TypedDict):
+    """What a run is given besides its graph (the keyword arguments of both entry points)."""
+
+    params: AnalysisParams
+    run_id: str
+    previous: list[PreviousCluster]
+    progress: NotRequired[Progress]
+
+
+def analyse_facts(raw: RawGraph, **run: Unpack[RunInputs]) -> AnalysisResult:
     """Project the raw facts, then :func:`analyse_projection`; timings include the projection.
 
     Examples
@@ -193,14 +197,12 @@ def analyse_facts(
     (2, 1)
     """
     t0 = time.perf_counter()
-    graph = project(raw, params)
+    graph = project(raw, run["params"])
     elapsed = time.perf_counter() - t0
-    progress.note(
+    run.get("progress", QUIET).note(
         f"projection: {graph.n_nodes} nodes, {graph.n_links} links, hubs damped "
         f"{dict(sorted(graph.damped.items()))} ({elapsed:.1f} s)"
     )
-    result = analyse_projection(
-        graph, params=params, run_id=run_id, previous=previous, progress=progress
-    )
+    result = analyse_projection(graph, **run)
     result.timings["projection"] = elapsed
     return result
