@@ -82,10 +82,8 @@ def _beat(driver: neo4j.Driver, database: str, owner: str, stop: threading.Event
             driver.execute_query(
                 WRITER_LOCK_BEAT, owner=owner, now=datetime.now(UTC), database_=database
             )
-        except neo4j.exceptions.Neo4jError:  # the write itself will fail and say why
-            continue
-        except neo4j.exceptions.DriverError:
-            continue
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError):
+            continue  # a missed beat: the write itself fails and says why if the lock is lost
 
 
 @contextmanager

@@ -16,9 +16,13 @@ from ingest.synthetic.files import DateStyle, DeliverySpec, FileSpec
 
 __all__ = ["FILES", "GEM_BIBOB_SOURCES", "GEM_BRP_SOURCES", "NATIONAL", "deliveries", "region_code"]
 
+#: The ingest mappings, read once for every file shape below.
+_MAPPINGS: Final = load_mappings(MAPPINGS_DIR)
+
+
 def _columns(source: str) -> tuple[str, ...]:
     """The columns of a source, in file order: the ingest mapping's (one list, not a copy)."""
-    return tuple(load_mappings(MAPPINGS_DIR)[source].columns)
+    return tuple(_MAPPINGS[source].columns)
 
 
 def _pol(name: str, source: str) -> FileSpec:
@@ -45,7 +49,7 @@ _ARROW_TYPES: Final = {"date": "date32", "integer": "int64"}
 
 
 def _parquet(name: str, source: str) -> FileSpec:
-    columns = load_mappings(MAPPINGS_DIR)[source].columns
+    columns = _MAPPINGS[source].columns
     types = tuple(_ARROW_TYPES.get(spec.type, "string") for spec in columns.values())
     return FileSpec(name, source, tuple(columns), "parquet", arrow_types=types)
 
