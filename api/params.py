@@ -1,4 +1,9 @@
-"""Query parameters checked beyond their type: days and instants in the range the API serves.
+"""Parameter shapes and checks beyond their type: identifier patterns, and days and instants in
+the range the API serves.
+
+The identifier patterns are the one definition of what an alert id, a cluster id, a KvK number,
+a region and a typology look like: the routers validate with them and the audit log
+(:mod:`api.redact`) keeps a value only when it has one of them.
 
 Python and Neo4j both hold dates from year 1 to 9999, but an instant near either end overflows
 when it is moved to UTC (``0001-01-01T00:00:00+05:00`` lies in year 0), and a default derived
@@ -8,12 +13,31 @@ the parameter named (problem+json), never a 500.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Final
 
 from api.errors import BadRequestError
+from graph.vocabulary import REGIONS, TYPOLOGIES
 
-__all__ = ["FIRST_DAY", "LAST_DAY", "day_in_range", "utc_instant"]
+__all__ = [
+    "ALERT_ID_PATTERN",
+    "CLUSTER_ID_PATTERN",
+    "FIRST_DAY",
+    "KVK_PATTERN",
+    "LAST_DAY",
+    "REGION_PATTERN",
+    "TYPOLOGY_PATTERN",
+    "day_in_range",
+    "utc_instant",
+]
+
+ALERT_ID_PATTERN: Final = r"^AL-[0-9a-f]{1,64}$"
+CLUSTER_ID_PATTERN: Final = r"^CL-[0-9a-f]{1,64}$"
+#: A KvK number (the public register key of a company).
+KVK_PATTERN: Final = r"^[0-9]{8}$"
+REGION_PATTERN: Final = "^(" + "|".join(re.escape(r) for r in REGIONS) + ")$"
+TYPOLOGY_PATTERN: Final = "^(" + "|".join(TYPOLOGIES) + ")$"
 
 #: The days the API accepts in date and datetime parameters (and cursors).
 FIRST_DAY: Final = date(1900, 1, 1)

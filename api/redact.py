@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from api.params import ALERT_ID_PATTERN, CLUSTER_ID_PATTERN, KVK_PATTERN
 from graph.vocabulary import REGIONS, TOKEN_PATTERN
 
 __all__ = ["KNOWN_QUERY_KEYS", "REDACTED", "redact_path_param", "redact_query_param"]
@@ -21,9 +22,9 @@ REDACTED: Final = "[redacted]"
 
 _PATH_SHAPES: Final = (
     TOKEN_PATTERN,
-    re.compile(r"^[0-9]{8}$"),  # KvK number (a public register key)
-    re.compile(r"^CL-[0-9a-f]{1,64}$"),
-    re.compile(r"^AL-[0-9a-f]{12}$"),
+    re.compile(KVK_PATTERN),
+    re.compile(CLUSTER_ID_PATTERN),
+    re.compile(ALERT_ID_PATTERN),
 )
 _DAY_OR_INSTANT: Final = re.compile(
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]{2,15}(Z|[+-][0-9:]{2,5})?)?$"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from datetime import datetime
 from typing import Annotated, Final
 
@@ -13,7 +12,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from api.access import alert_visible, require_alert_status_change, require_operational
 from api.deps import CaseReferenceDep, StoreDep, UserDep, note_result
 from api.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
-from api.params import utc_instant
+from api.params import ALERT_ID_PATTERN, REGION_PATTERN, TYPOLOGY_PATTERN, utc_instant
 from api.routers import alert_from_row, cluster_summary, problem_responses
 from api.schemas import (
     AlertDetail,
@@ -24,15 +23,11 @@ from api.schemas import (
     StatusChange,
     StatusChangeResult,
 )
-from graph.vocabulary import REGIONS, TYPOLOGIES
 
 __all__ = ["ALERT_ID_PATTERN", "REGION_PATTERN", "TYPOLOGY_PATTERN", "router"]
 
 router = APIRouter(tags=["alerts"])
 
-ALERT_ID_PATTERN: Final = r"^AL-[0-9a-f]{1,64}$"
-REGION_PATTERN: Final = "^(" + "|".join(re.escape(r) for r in REGIONS) + ")$"
-TYPOLOGY_PATTERN: Final = "^(" + "|".join(TYPOLOGIES) + ")$"
 #: Allowed status transitions: target -> statuses it may come from.
 _TRANSITIONS: Final = {"acknowledged": ["open"], "closed": ["open", "acknowledged"]}
 

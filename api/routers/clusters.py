@@ -26,6 +26,7 @@ from api.deps import (
 )
 from api.errors import NotFoundError
 from api.loading import require_complete_graph
+from api.params import CLUSTER_ID_PATTERN
 from api.routers import cluster_summary, problem_responses
 from api.schemas import ClusterDetail, ClusterEvent, ClusterGraph, GraphLink, GraphNode, Member
 from api.store import Store
@@ -36,7 +37,6 @@ __all__ = ["CLUSTER_ID_PATTERN", "router"]
 
 router = APIRouter(tags=["clusters"])
 
-CLUSTER_ID_PATTERN: Final = r"^CL-[0-9a-f]{1,64}$"
 #: Limits of one cluster graph response.
 MAX_GRAPH_NODES: Final = 2000
 MAX_GRAPH_LINKS: Final = 10000

@@ -18,7 +18,7 @@ from api.deps import (
 )
 from api.errors import NotFoundError
 from api.loading import require_complete_graph
-from api.params import FIRST_DAY
+from api.params import FIRST_DAY, KVK_PATTERN
 from api.routers import alert_from_row, cluster_summary, problem_responses
 from api.schemas import (
     AccessRecord,
@@ -36,7 +36,6 @@ __all__ = ["KVK_PATTERN", "router"]
 
 router = APIRouter(tags=["subjects"])
 
-KVK_PATTERN: Final = r"^[0-9]{8}$"
 #: Paths to flagged clusters are searched up to this many links, whatever the depth.
 MAX_PATH_HOPS: Final = 4
 #: Nodes with more links are shown but not expanded (a registered-office address, a big
@@ -142,9 +141,7 @@ async def company_network(
     return await _network(request, access, kvk, depth, NodeLabel.COMPANY)
 
 
-def _accesses(
-    entries: Any, token: str, clusters: set[str], org: str | None
-) -> list[AccessRecord]:
+def _accesses(entries: Any, token: str, clusters: set[str], org: str | None) -> list[AccessRecord]:
     """Audited requests that disclosed the subject, directly or through one of its clusters;
     of ``org``'s users only unless ``org`` is ``None`` (the rule of ``/audit``)."""
     records: list[AccessRecord] = []
