@@ -14,5 +14,7 @@ EVALUATION_KEYS = frozenset(
         "decoys_alerted",
         "key_player_hit_rate",
         "by_typology",
+        "matches",
+        "unmatched_clusters",
     }
 )

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from graph.analysis.evaluate import evaluate as evaluate_clusters
-from graph.analysis.evaluate import load_truth
+from graph.analysis.evaluate import load_truth, match_table
 from graph.analysis.params import AnalysisParams
 from graph.analysis.runner import analyse_database, read_found_clusters
 from graph.cli_types import AsOfOpt, InstanceOpt
@@ -117,4 +117,7 @@ def evaluate(
         driver.close()
     figures = evaluate_clusters(data, clusters)
     json_out.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    typer.echo(json.dumps({k: v for k, v in figures.items() if k != "by_typology"}))
+    for line in match_table(figures):
+        typer.echo(line, err=True)
+    listed = {"by_typology", "matches", "unmatched_clusters"}
+    typer.echo(json.dumps({k: v for k, v in figures.items() if k not in listed}))

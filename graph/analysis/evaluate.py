@@ -11,7 +11,10 @@ Rules (``docs/analysis.md``, "Evaluation"):
 - ``key_player_hit_rate``: networks (all, unmatched count as misses) whose matched cluster has
   one of the network's organisers among its top-5 key players (rank <= 5);
 - ``by_typology``: the same figures per planted typology, plus the share of matched networks
-  whose cluster got the planted typology.
+  whose cluster got the planted typology;
+- ``matches``: one row per planted network (its best cluster, Jaccard, missed and extra members,
+  whether it counts as matched) and ``unmatched_clusters``: the found clusters that match no
+  network (with the network they overlap most), so that a miss can be read without a script.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any
 from graph.analysis.errors import AnalysisInputError
 from graph.vocabulary import TYPOLOGIES
 
-__all__ = ["FoundCluster", "evaluate", "jaccard", "load_truth"]
+__all__ = ["FoundCluster", "evaluate", "jaccard", "load_truth", "match_table"]
 
 MATCH_JACCARD = 0.5
 TOP_BROKERS = 5
@@ -109,8 +112,16 @@ def evaluate(truth: dict[str, Any], clusters: list[FoundCluster]) -> dict[str, A
         if matched and best is not None:
             matched_found.add(best)
         organisers = {str(o) for o in n["organisers"]}
+        closest = found[best] if best is not None else None
         rows.append(
             {
+                "network": str(n["id"]),
+                "size": len(members),
+                "cluster": closest.id if closest is not None else None,
+                "cluster_typology": closest.typology if closest is not None else None,
+                "jaccard": round(best_j, 4),
+                "missed": sorted(members - closest.members) if closest else sorted(members),
+                "extra": sorted(closest.members - members) if closest else [],
                 "typology": n["typology"],
                 "cross_region": bool(n["cross_region"]),
                 "matched": matched,
@@ -159,6 +170,26 @@ def evaluate(truth: dict[str, Any], clusters: list[FoundCluster]) -> dict[str, A
         fig["found"] = len(typed)
         fig["precision"] = _ratio(sum(i in true_found for i in typed), len(typed))
         by_typology[t] = fig
+    unmatched = []
+    for i, c in enumerate(found):
+        if i in true_found:
+            continue
+        overlap = [
+            (jaccard(c.members, m), str(n["id"]))
+            for m, n in zip(nets, truth["networks"], strict=True)
+        ]
+        best_overlap = max(overlap, default=(0.0, None))
+        unmatched.append(
+            {
+                "cluster": c.id,
+                "size": len(c.members),
+                "typology": c.typology,
+                "cross_region": c.cross_region,
+                "alerted": c.alerted,
+                "closest_network": best_overlap[1] if best_overlap[0] > 0 else None,
+                "jaccard": round(best_overlap[0], 4),
+            }
+        )
     return {
         "recall": overall["recall"],
         "precision": _ratio(len(true_found), len(found)),
@@ -166,4 +197,29 @@ def evaluate(truth: dict[str, Any], clusters: list[FoundCluster]) -> dict[str, A
         "decoys_alerted": decoys,
         "key_player_hit_rate": overall["key_player_hit_rate"],
         "by_typology": by_typology,
+        "matches": rows,
+        "unmatched_clusters": unmatched,
     }
+
+
+def match_table(figures: dict[str, Any]) -> list[str]:
+    """The ``matches`` and ``unmatched_clusters`` of :func:`evaluate` as aligned text lines."""
+    lines = [
+        f"{'network':<14} {'typology':<9} {'size':>4}  {'cluster':<14} {'jaccard':>7}  "
+        f"{'missed':>6} {'extra':>5}  matched"
+    ]
+    for r in figures["matches"]:
+        lines.append(
+            f"{r['network']:<14} {r['typology']:<9} {r['size']:>4}  {r['cluster'] or '-':<14} "
+            f"{r['jaccard']:>7.3f}  {len(r['missed']):>6} {len(r['extra']):>5}  "
+            f"{'yes' if r['matched'] else 'NO'}"
+        )
+    if figures["unmatched_clusters"]:
+        lines.append("")
+        lines.append(f"{'unmatched cluster':<18} {'typology':<9} {'size':>4}  closest network")
+        for c in figures["unmatched_clusters"]:
+            closest = (
+                f"{c['closest_network']} ({c['jaccard']:.3f})" if c["closest_network"] else "-"
+            )
+            lines.append(f"{c['cluster']:<18} {c['typology']:<9} {c['size']:>4}  {closest}")
+    return lines

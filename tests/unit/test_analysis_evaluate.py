@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from graph.analysis.errors import AnalysisInputError
-from graph.analysis.evaluate import FoundCluster, evaluate, load_truth
+from graph.analysis.evaluate import FoundCluster, evaluate, load_truth, match_table
 from tests.analysis_contract import EVALUATION_KEYS
 
 
@@ -70,6 +70,31 @@ def test_matching_precision_recall_and_key_players() -> None:
     assert out["by_typology"]["cannabis"]["recall"] == 1.0
     assert out["by_typology"]["omg"]["recall"] == 0.0
     assert out["by_typology"]["cannabis"]["typology_accuracy"] == 1.0
+
+
+def test_each_network_is_listed_with_its_cluster_and_the_misses() -> None:
+    clusters = [
+        _cluster("C1", [*_ids("a", 8), "x1", "x2"]),
+        _cluster("C2", _ids("b", 3), typology="omg", cross_region=False),
+        _cluster("C9", ["q1", "q2", "a9"], typology="omg"),
+    ]
+    out = evaluate(TRUTH, clusters)
+    n1, n2 = out["matches"]
+    assert (n1["network"], n1["cluster"], n1["matched"]) == ("N1", "C1", True)
+    assert n1["jaccard"] == round(8 / 12, 4)
+    assert n1["missed"] == ["a8", "a9"]
+    assert n1["extra"] == ["x1", "x2"]
+    # N2's closest cluster is listed although it does not count as a match
+    assert (n2["cluster"], n2["matched"], n2["jaccard"]) == ("C2", False, 0.3)
+    assert n2["missed"] == _ids("b", 10)[3:]
+    unmatched = {c["cluster"]: c for c in out["unmatched_clusters"]}
+    assert set(unmatched) == {"C2", "C9"}
+    assert unmatched["C9"]["closest_network"] == "N1"
+    assert unmatched["C9"]["jaccard"] == round(1 / 12, 4)
+    table = "\n".join(match_table(out))
+    assert "N2" in table
+    assert "NO" in table
+    assert "C9" in table
 
 
 def test_alerted_decoy_is_counted() -> None:
