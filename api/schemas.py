@@ -200,7 +200,12 @@ class Provenance(_Model):
 
 
 class GraphNode(_Model):
-    """A node of a network: an entity with its properties and provenance."""
+    """A node of a network: an entity with its properties and provenance.
+
+    In a cluster graph, ``member`` marks the cluster's members and ``region`` is the region of
+    their membership. In a subject's network, ``region`` is where the entity lives or is
+    registered now (null when unknown) and ``member`` marks members of the flagged clusters
+    that ``flagged_paths`` lead to (the subject itself included)."""
 
     id: str
     label: str = Field(examples=["Person"])

@@ -30,15 +30,19 @@ class NetworkResult:
     truncated: bool = False
 
 
-def api_node(node: Node, *, cluster_member: bool = False) -> dict[str, Any]:
+def api_node(
+    node: Node, *, cluster_member: bool = False, flagged_member: bool = False
+) -> dict[str, Any]:
     """A node; as a member of the cluster read (``cluster_member``) with its membership in
-    ``properties.membership`` and the membership's region."""
+    ``properties.membership`` and the membership's region. Otherwise its region is where it
+    lives or is registered now, and ``member`` says whether it is a member of a flagged cluster
+    that the read found (``flagged_member``)."""
     raw = {"id": node.id, "labels": list(node.labels), "props": node.props}
     if cluster_member and node.membership is not None:
         shaped = graph_node(raw, region=node.membership.get("region"), member=True)
         shaped["properties"]["membership"] = node.membership
         return shaped
-    return graph_node(raw)
+    return graph_node(raw, region=node.home_region, member=flagged_member)
 
 
 def api_link(link: Link, ids: Mapping[str, str]) -> dict[str, Any]:
@@ -82,9 +86,14 @@ def _path(path: FlaggedPath, ids: Mapping[str, str]) -> dict[str, Any]:
 def network_shape(found: Neighbourhood) -> NetworkResult:
     """A neighbourhood with its flagged paths in the API's shapes."""
     ids = found.ids
-    nodes = {node.id: api_node(node) for key, node in found.nodes.items() if key != found.subject}
+    members = {path.member for path in found.paths}
+    nodes = {
+        node.id: api_node(node, flagged_member=key in members)
+        for key, node in found.nodes.items()
+        if key != found.subject
+    }
     return NetworkResult(
-        subject=api_node(found.nodes[found.subject]),
+        subject=api_node(found.nodes[found.subject], flagged_member=found.subject in members),
         nodes=nodes,
         links={link.id: api_link(link, ids) for link in found.links},
         flagged_paths=[_path(p, ids) for p in found.paths],

@@ -269,8 +269,13 @@ def test_hubs_are_shown_but_not_expanded(api_client: TestClient, api_settings: S
     ids = {n["id"] for n in body["nodes"]}
     assert HUB in ids
     assert not any(i.startswith("PRS-HUB") for i in ids)
-    # The subject is itself a member of a flagged cluster: a path of length 0.
+    # The subject is itself a member of a flagged cluster: a path of length 0, and the subject
+    # says so, with the region it lives in.
     assert body["flagged_paths"][0]["hops"] == 0
+    assert body["subject"]["member"] is True
+    assert body["subject"]["region"] == "Limburg"
+    members = {p["member"] for p in body["flagged_paths"]}
+    assert all(n["member"] == (n["id"] in members) for n in body["nodes"])
 
 
 def test_bibob_check_of_a_company(api_client: TestClient, api_settings: Settings) -> None:
