@@ -363,7 +363,8 @@ SUBGRAPH_EXPAND = (
     "CALL (n, hub) { "
     f"MATCH (n)-[r]-(y:{_ENTITY}) WHERE NOT hub AND {_entity_link('r', 'y')} "
     "WITH r, y ORDER BY elementId(r) LIMIT $fanout "
-    f"RETURN collect({{key: elementId(y), id: y.id, link: {_link_map('r')}}}) AS near }} "
+    f"RETURN collect({{key: elementId(y), id: y.id, person: y:{_L.PERSON}, "
+    f"link: {_link_map('r')}}}) AS near }} "
     "RETURN collect({key: k, hub: hub, near: near}) AS rows"
 )
 
@@ -374,6 +375,48 @@ SUBGRAPH_FLAGGED = (
     f"(c:{_L.CLUSTER} {{status: 'active', flagged: true}}) WHERE elementId(n) = k "
     "RETURN collect({key: k, cluster: c {.id, .status, .size, .persons, .companies, "
     ".regions, .region_counts, .cross_region, .typology, .score, .flagged}}) AS rows"
+)
+
+# --- case scope (graph.subgraph.scope) ---------------------------------------------------------
+
+#: The keys of a case's core: its subjects (by id, not past retention) and the members of its
+#: clusters.
+SCOPE_CORE = (
+    "CALL () { "
+    f"UNWIND $subjects AS sid MATCH (n:{_ENTITY} {{id: sid}}) WHERE {_kept('n')} RETURN n "
+    "UNION "
+    f"MATCH (n:{_ENTITY})-[:{_R.MEMBER_OF_CLUSTER}]->(c:{_L.CLUSTER}) WHERE c.id IN $clusters "
+    "RETURN n } "
+    "RETURN collect(DISTINCT elementId(n)) AS keys"
+)
+
+#: People and companies one step from the nodes ``$keys``: linked directly, or sharing a
+#: connector (an address, phone, vehicle, account, incident, ...) that is not a hub (more than
+#: ``$hub_limit`` shown links, the rule of the network walk).
+SCOPE_STEP = (
+    "UNWIND $keys AS k "
+    f"MATCH (x:{_ENTITY}) WHERE elementId(x) = k "
+    "CALL (x) { "
+    f"MATCH (x)-[r]-(y:{_L.PERSON}|{_L.COMPANY}) WHERE {_entity_link('r', 'y')} RETURN y "
+    "UNION "
+    f"MATCH (x)-[r1]-(c:{_ENTITY})-[r2]-(y:{_L.PERSON}|{_L.COMPANY}) "
+    f"WHERE NOT (c:{_L.PERSON} OR c:{_L.COMPANY}) AND y <> x "
+    f"AND {_entity_link('r1', 'c')} AND {_entity_link('r2', 'y')} "
+    f"AND COUNT {{ MATCH (c)-[r3]-(z:{_ENTITY}) WHERE {_entity_link('r3', 'z')} }} <= $hub_limit "
+    "RETURN y } "
+    "RETURN collect(DISTINCT elementId(y)) AS keys"
+)
+
+#: The people ``$keys`` counted per current home region (``null``: none known).
+SCOPE_OUTSIDE_REGIONS = (
+    "UNWIND $keys AS k "
+    f"MATCH (n:{_L.PERSON}) WHERE elementId(n) = k "
+    "CALL (n) { "
+    f"OPTIONAL MATCH (n)-[l:{_R.LIVES_AT}]->(a:{_L.ADDRESS}) "
+    f"WHERE properties(l).until IS NULL AND {_kept('l')} "
+    "RETURN a.region AS region ORDER BY l.since DESC LIMIT 1 } "
+    "WITH region, count(*) AS n "
+    "RETURN collect({region: region, n: n}) AS rows"
 )
 
 #: The nodes ``$keys``: labels, id, properties (with provenance), the current home or office

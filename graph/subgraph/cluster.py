@@ -18,6 +18,7 @@ from graph.model import NodeLabel, RelType
 from graph.subgraph.model import LINK_TYPES, ClusterGraph, Link, Node
 from graph.subgraph.plan import Plan, rows
 from graph.subgraph.reads import read_links, read_nodes
+from graph.subgraph.scope import UNKNOWN_REGION
 from graph.values import native
 
 __all__ = ["TIE_TYPES", "cluster_graph", "drop_outsider_links"]
@@ -82,11 +83,14 @@ def cluster_graph(
     max_outside: int = 50,
     max_nodes: int | None = None,
     max_links: int | None = None,
+    scope: frozenset[str] | None = None,
 ) -> Plan[ClusterGraph | None]:
     """A cluster's graph as of ``today``, or ``None`` when no cluster has this id.
 
     ``truncated`` says that context or outsiders were cut to their limit, or that the graph
-    was cut at ``max_nodes`` nodes or ``max_links`` links.
+    was cut at ``max_nodes`` nodes or ``max_links`` links. With ``scope`` (node keys, see
+    :mod:`graph.subgraph.scope`) people outside it are left out with their links and counted
+    per region (their membership's region, else their home region) in ``outside``.
     """
     found = yield queries.SUBGRAPH_CLUSTER, {"cluster_id": cluster_id}
     if not found:
@@ -104,6 +108,9 @@ def cluster_graph(
     if max_nodes is not None and len(keys) > max_nodes:
         keys, truncated = keys[:max_nodes], True
     nodes = yield from read_nodes(keys, cluster_id=cluster_id, today=today)
+    outside: dict[str, int] = {}
+    if scope is not None:
+        nodes, outside = _within(nodes, scope)
     links, cut = yield from read_links(list(nodes), today=today, max_links=max_links)
     return ClusterGraph(
         cluster=native(dict(found[0]["cluster"])),
@@ -111,4 +118,20 @@ def cluster_graph(
         links=drop_outsider_links(nodes, links),
         members=[key for key in members if key in nodes],
         truncated=truncated or cut,
+        outside=outside,
     )
+
+
+def _within(
+    nodes: dict[str, Node], scope: frozenset[str]
+) -> tuple[dict[str, Node], dict[str, int]]:
+    """The nodes without the people outside ``scope``, and those people counted per region."""
+    kept: dict[str, Node] = {}
+    outside: dict[str, int] = {}
+    for key, node in nodes.items():
+        if node.kind == NodeLabel.PERSON.value and key not in scope:
+            region = (node.membership or {}).get("region") or node.home_region or UNKNOWN_REGION
+            outside[str(region)] = outside.get(str(region), 0) + 1
+        else:
+            kept[key] = node
+    return kept, dict(sorted(outside.items()))

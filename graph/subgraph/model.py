@@ -95,6 +95,8 @@ class ClusterGraph:
     links: list[Link]
     members: list[str]
     truncated: bool = False
+    #: People left out because they are outside the case's scope, per region.
+    outside: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -109,6 +111,8 @@ class Neighbourhood:
     paths: list[FlaggedPath] = field(default_factory=list)
     ids: dict[str, str] = field(default_factory=dict)
     truncated: bool = False
+    #: People the walk met outside the case's scope (not stepped onto), per region.
+    outside: dict[str, int] = field(default_factory=dict)
 
 
 def _labels(raw: Sequence[str] | None) -> tuple[str, ...]:

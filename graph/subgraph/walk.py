@@ -23,6 +23,7 @@ from graph.subgraph.model import LINK_TYPES, Link, Neighbourhood, Node, link_fro
 from graph.subgraph.paths import flagged_paths
 from graph.subgraph.plan import Plan, rows
 from graph.subgraph.reads import read_links, read_nodes
+from graph.subgraph.scope import OutsideScopeError, count_by_region
 from graph.values import native, parse_json_properties
 
 __all__ = ["Walk", "find_subject", "neighbourhood"]
@@ -44,13 +45,24 @@ class Walk:
     reached: dict[str, str] = field(default_factory=dict)
     clusters: dict[str, dict[str, Any]] = field(default_factory=dict)
     truncated: bool = False
+    #: The people the walk may step onto (a case's scope); ``None``: everyone.
+    scope: frozenset[str] | None = None
+    #: People met outside the scope, not stepped onto.
+    outside: set[str] = field(default_factory=set)
 
     @classmethod
     def begin(
-        cls, start: str, start_id: str, *, depth: int, path_hops: int, max_nodes: int
+        cls,
+        start: str,
+        start_id: str,
+        *,
+        depth: int,
+        path_hops: int,
+        max_nodes: int,
+        scope: frozenset[str] | None = None,
     ) -> Walk:
         """A walk at its start node."""
-        walk = cls(start, depth, path_hops, max_nodes)
+        walk = cls(start, depth, path_hops, max_nodes, scope=scope)
         walk.parents[start], walk.hops[start], walk.ids[start] = None, 0, start_id
         walk.shown[start] = None
         return walk
@@ -67,6 +79,10 @@ class Walk:
             for near in row["near"]:
                 other = str(near["key"])
                 if other in self.parents:
+                    continue
+                if self.scope is not None and near.get("person") and other not in self.scope:
+                    if level <= self.depth:
+                        self.outside.add(other)
                     continue
                 self.parents[other] = (str(row["key"]), link_from_row(near["link"]))
                 self.hops[other], self.ids[other] = level, str(near["id"])
@@ -145,17 +161,26 @@ def neighbourhood(
     hub_limit: int = 50,
     max_nodes: int = 2_000,
     path_hops: int = 0,
+    scope: frozenset[str] | None = None,
 ) -> Plan[Neighbourhood]:
-    """A subject's neighbourhood as of ``today`` (see the module's description)."""
+    """A subject's neighbourhood as of ``today`` (see the module's description). With
+    ``scope`` (node keys, :func:`graph.subgraph.scope.scope_keys`) the walk starts only inside
+    it and never steps onto a person outside it: those are counted per region in
+    ``outside``."""
     if depth < 0:
         raise ValueError("depth must be 0 or more")
     start, _ = yield from find_subject(subject_id, kind=kind, today=today)
-    walk = Walk.begin(start, subject_id, depth=depth, path_hops=path_hops, max_nodes=max_nodes)
+    if scope is not None and start not in scope:
+        raise OutsideScopeError("the subject is outside the case's scope")
+    walk = Walk.begin(
+        start, subject_id, depth=depth, path_hops=path_hops, max_nodes=max_nodes, scope=scope
+    )
     if path_hops:
         walk.note_flagged(rows((yield queries.SUBGRAPH_FLAGGED, {"keys": [start]})), [start])
     yield from _walk(walk, hub_limit=hub_limit, today=today)
     nodes = yield from read_nodes(list(walk.shown), cluster_id=None, today=today)
     links, _ = yield from read_links(list(nodes), today=today)
+    outside = (yield from count_by_region(walk.outside, today=today)) if walk.outside else {}
     return Neighbourhood(
         subject=start,
         nodes=nodes,
@@ -164,4 +189,5 @@ def neighbourhood(
         paths=flagged_paths(walk.parents, walk.reached, walk.clusters, walk.hops),
         ids=walk.ids,
         truncated=walk.truncated,
+        outside=outside,
     )
