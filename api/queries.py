@@ -199,33 +199,34 @@ EXPORT: Final = (
 
 # --- trends ---------------------------------------------------------------------------------
 
-#: Incidents per region (of the address they concern) and period, in ``$from..$to``.
-#: ``$incident_type`` and ``$typology`` (incidents of members of active clusters of that
-#: typology) are optional filters. Region null: no address with a known region.
-TREND_INCIDENTS: Final = (
+#: Incident atoms in ``$from..$to`` (whole calendar years): counts per region (of the address
+#: they concern; null: no address with a known region), quarter, incident type and the sorted
+#: typologies of active clusters its involved entities are members of (``graph.trends.grid``).
+TREND_INCIDENT_ATOMS: Final = (
     f"MATCH (i:{_L.INCIDENT}) "
     "WHERE i.date >= $from AND i.date <= $to "
-    "AND ($incident_type IS NULL OR i.type = $incident_type) "
-    "AND ($typology IS NULL OR EXISTS { "
-    f"  MATCH (i)<-[:{_R.INVOLVED_IN}]-(:{_E})-[:{_R.MEMBER_OF_CLUSTER}]->"
-    f"(c:{_L.CLUSTER} {{status: 'active'}}) WHERE c.typology = $typology }}) "
     f"WITH i, COLLECT {{ MATCH (i)-[:{_R.CONCERNS}]->(a:{_L.ADDRESS}) "
-    "  WHERE a.region IS NOT NULL RETURN a.region ORDER BY a.region LIMIT 1 } AS r "
-    "WITH r[0] AS region, i.date.year AS year, i.date.quarter AS quarter, count(*) AS n "
-    "RETURN collect({region: region, year: year, quarter: quarter, n: n}) AS rows"
+    "  WHERE a.region IS NOT NULL RETURN a.region ORDER BY a.region LIMIT 1 } AS r, "
+    f"COLLECT {{ MATCH (i)<-[:{_R.INVOLVED_IN}]-(:{_E})-[:{_R.MEMBER_OF_CLUSTER}]->"
+    f"(c:{_L.CLUSTER} {{status: 'active'}}) WHERE c.typology IS NOT NULL "
+    "  WITH DISTINCT c.typology AS t RETURN t ORDER BY t } AS typologies "
+    "WITH r[0] AS region, i.date.year AS year, i.date.quarter AS quarter, i.type AS type, "
+    "typologies, count(*) AS n "
+    "RETURN collect({region: region, year: year, quarter: quarter, type: type, "
+    "typologies: typologies, n: n}) AS rows"
 )
 
-#: Flagged clusters first found in ``$from..$to`` (datetimes), per primary region (the one with
-#: most members) and period; ``$typology`` optional.
-TREND_CLUSTERS: Final = (
+#: Flagged-cluster atoms first found in ``$from..$to_exclusive`` (datetimes, whole calendar
+#: years): counts per primary region (the one with most members), quarter, typology and
+#: cross-region flag.
+TREND_CLUSTER_ATOMS: Final = (
     f"MATCH (c:{_L.CLUSTER}) "
     "WHERE c.flagged AND c.created_at >= $from AND c.created_at < $to_exclusive "
-    "AND ($typology IS NULL OR c.typology = $typology) "
-    "AND (NOT $cross_only OR c.cross_region) "
     "WITH c, [r IN c.regions WHERE r <> 'unknown'] AS regions "
-    "WITH regions[0] AS region, c.created_at.year AS year, "
-    "c.created_at.quarter AS quarter, count(*) AS n "
-    "RETURN collect({region: region, year: year, quarter: quarter, n: n}) AS rows"
+    "WITH regions[0] AS region, c.created_at.year AS year, c.created_at.quarter AS quarter, "
+    "c.typology AS typology, coalesce(c.cross_region, false) AS cross_region, count(*) AS n "
+    "RETURN collect({region: region, year: year, quarter: quarter, typology: typology, "
+    "cross_region: cross_region, n: n}) AS rows"
 )
 
 __all__ = [
@@ -248,6 +249,6 @@ __all__ = [
     "SUBGRAPH_LINKS",
     "SUBGRAPH_NODES",
     "SUBJECT",
-    "TREND_CLUSTERS",
-    "TREND_INCIDENTS",
+    "TREND_CLUSTER_ATOMS",
+    "TREND_INCIDENT_ATOMS",
 ]

@@ -28,7 +28,9 @@ from graph.logs import get_logger
 from graph.model import NodeLabel
 from graph.subgraph import Plan, cluster_graph, neighbourhood, run_async
 from graph.subgraph.model import ClusterGraph
+from graph.trends import Atom, Measure, cluster_atoms, incident_atoms
 from graph.values import from_millis, native, parse_json_properties
+from graph.vocabulary import REGIONS
 
 __all__ = ["QUERY_TIMEOUT_S", "NetworkResult", "Store"]
 
@@ -311,32 +313,18 @@ class Store:
 
     # -- trends ----------------------------------------------------------------------------------
 
-    async def trend_incidents(
-        self,
-        *,
-        start: date,
-        end: date,
-        incident_type: str | None,
-        typology: str | None,
-    ) -> list[dict[str, Any]]:
-        """``{region, year, quarter, n}`` rows of incidents."""
-        return await self._rows(
-            q.TREND_INCIDENTS,
-            {"from": start, "to": end, "incident_type": incident_type, "typology": typology},
-        )
-
-    async def trend_clusters(
-        self, *, start: date, end: date, typology: str | None, cross_only: bool
-    ) -> list[dict[str, Any]]:
-        """``{region, year, quarter, n}`` rows of flagged clusters by first detection."""
-        start_dt = datetime(start.year, start.month, start.day, tzinfo=UTC)
-        end_dt = datetime.fromordinal(end.toordinal() + 1).replace(tzinfo=UTC)
-        return await self._rows(
-            q.TREND_CLUSTERS,
-            {
-                "from": start_dt,
-                "to_exclusive": end_dt,
-                "typology": typology,
-                "cross_only": cross_only,
-            },
-        )
+    async def trend_atoms(self, measure: Measure, *, first: date, last: date) -> list[Atom]:
+        """The atoms of ``measure`` in the whole calendar years ``first.year..last.year``
+        (incidents by date; flagged clusters by first detection, UTC), for
+        :func:`graph.trends.trend_answer`."""
+        if measure == "incidents":
+            params: dict[str, Any] = {
+                "from": date(first.year, 1, 1),
+                "to": date(last.year, 12, 31),
+            }
+            return incident_atoms(await self._rows(q.TREND_INCIDENT_ATOMS, params), REGIONS)
+        params = {
+            "from": datetime(first.year, 1, 1, tzinfo=UTC),
+            "to_exclusive": datetime(last.year + 1, 1, 1, tzinfo=UTC),
+        }
+        return cluster_atoms(await self._rows(q.TREND_CLUSTER_ATOMS, params), REGIONS)

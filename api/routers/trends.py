@@ -1,4 +1,4 @@
-"""National and regional trend figures with small-cell and secondary suppression."""
+"""National and regional trend figures, suppressed on a fixed grid (decisions 044, 065)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from api.routers.alerts import REGION_PATTERN, TYPOLOGY_PATTERN
 from api.schemas import SuppressedCell, TrendTable
 from graph.trends import (
     DEFAULT_MIN_CELL,
+    GRIDS,
     Period,
-    count_table,
+    cluster_filter,
+    incident_filter,
     periods_between,
-    published_count,
-    suppress_table,
-    suppressed_cells,
+    trend_answer,
 )
 from graph.vocabulary import INCIDENT_TYPES
 
@@ -72,8 +72,10 @@ async def get_trends(
     ] = DEFAULT_MIN_CELL,
 ) -> TrendTable:
     """Whole periods only: ``from`` and ``to`` are widened to the quarters (years) that hold
-    them. Cells with ``0 < count < min_cell`` are hidden, and so are enough other cells that no
-    hidden cell can be computed from the totals shown (``docs/decisions/044``). A RIEC sees
+    them. Every figure is read off one fixed grid per calendar year (regions x quarters with
+    its totals) whose suppression pattern is the same for every request and every filter: a
+    figure is shown only when it follows from the grid's published values and is not small,
+    so no combination of requests derives a hidden one (``docs/decisions/065``). A RIEC sees
     its own region; the LIEC every region."""
     regions = trend_regions(user, region)
     if measure == "clusters" and incident_type is not None:
@@ -87,36 +89,35 @@ async def get_trends(
         else day_in_range(date(max(end.year - 2, 1), end.month, 1), "to")
     )
     try:
-        labels, first, last = periods_between(start, end, period)
+        _, first, last = periods_between(start, end, period)
     except ValueError as e:
         raise BadRequestError(f"from/to: {e}") from None
     if measure == "incidents":
         # Incidents are counted in the live graph (clusters are stored results).
         await require_complete_graph(request, store)
-        rows = await store.trend_incidents(
-            start=first, end=last, incident_type=incident_type, typology=typology
-        )
+        atoms = await store.trend_atoms(measure, first=first, last=last)
         await require_complete_graph(request, store)
+        table = incident_filter(incident_type, typology)
     else:
-        rows = await store.trend_clusters(
-            start=first, end=last, typology=typology, cross_only=cross_region
-        )
-    counted = count_table(
-        rows,
+        atoms = await store.trend_atoms(measure, first=first, last=last)
+        table = cluster_filter(typology, cross_region)
+    answer = trend_answer(
+        GRIDS[measure],
+        atoms,
+        table=table,
         regions=regions,
-        periods=labels,
-        by=period,
         by_region="region" in dims,
-        by_period="quarter" in dims or "year" in dims,
+        period=period if "quarter" in dims or "year" in dims else None,
+        first=first,
+        last=last,
+        min_cell=min_cell,
+        with_unlocated=user.is_liec,
     )
-    table = suppress_table(counted.counts, min_cell=min_cell)
     suppressed = [
         SuppressedCell(row=row, column=column, reason=reason)
-        for row, column, reason in suppressed_cells(
-            table, rows=counted.rows, columns=counted.columns
-        )
+        for row, column, reason in answer.suppressed
     ]
-    note_result(request, len(counted.rows) * len(counted.columns))
+    note_result(request, len(answer.rows) * len(answer.columns))
     return TrendTable(
         measure=measure,
         typology=typology,
@@ -125,12 +126,12 @@ async def get_trends(
         from_=first,
         to=last,
         min_cell=min_cell,
-        rows=counted.rows,
-        columns=counted.columns,
-        cells=table.cells,
-        row_totals=table.row_totals,
-        column_totals=table.column_totals,
-        total=table.total,
+        rows=answer.rows,
+        columns=answer.columns,
+        cells=answer.cells,
+        row_totals=answer.row_totals,
+        column_totals=answer.column_totals,
+        total=answer.total,
         suppressed=suppressed,
-        unlocated=published_count(counted.unlocated, min_cell=min_cell) if user.is_liec else None,
+        unlocated=answer.unlocated,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from graph.viz import load_cluster_graph
 from graph.vocabulary import REGIONS
 from tests.integration.api_seed import AUDIT_KEY, CASE, JWT_SECRET, auth
 from tests.integration.conftest import wipe
+from tests.trend_attack import Attack, classes_of
 
 pytestmark = pytest.mark.slow
 
@@ -193,3 +195,42 @@ def test_metrics_count_the_real_runs(
     alerts_page = (("le", "+Inf"), ("query", "ALERTS_PAGE"))
     assert samples[("knooppunt_neo4j_query_duration_seconds_bucket", alerts_page)] >= 1
     assert not any(k[0] == "knooppunt_neo4j_query_errors_total" for k in samples)
+
+
+def test_trend_differencing_derives_nothing(
+    client: TestClient, settings: Settings, pipeline: neo4j.Driver
+) -> None:
+    """Issue 17 item 3: requests over overlapping windows (``from`` = each quarter start, same
+    ``to``), regions and filters; every published figure an equation; nothing hidden follows."""
+    records, _, _ = pipeline.execute_query(
+        "MATCH (i:Incident) RETURN max(i.date) AS last", database_=settings.neo4j_database
+    )
+    year = records[0]["last"].year
+    end = date(year, 12, 31)
+    starts = [date(y, m, 1) for y in (year - 1, year) for m in (1, 4, 7, 10)]
+    liec = auth(settings, "LIEC")
+    filters: list[tuple[dict[str, str], frozenset[str]]] = [
+        ({}, frozenset()),
+        ({"incident_type": "cannabis_grow_site"}, frozenset({"type:cannabis_grow_site"})),
+        ({"typology": "cannabis"}, frozenset({"typology:cannabis"})),
+    ]
+    attack = Attack(classes_of([["type:cannabis_grow_site"]], ["typology:cannabis"]))
+    for params, table in filters:
+        for by in ("region", "region,quarter", "quarter", "year"):
+            for region in (None, "Limburg"):
+                for start in starts:
+                    query = {**params, "by": by, "from": start.isoformat(), "to": end.isoformat()}
+                    if region is not None:
+                        query["region"] = region
+                    body = client.get("/trends", params=query, headers=liec).json()
+                    regions = [region] if region is not None else list(REGIONS)
+                    attack.record(
+                        body,
+                        table=table,
+                        regions=regions,
+                        first=date.fromisoformat(body["from"]),
+                        last=date.fromisoformat(body["to"]),
+                    )
+    assert attack.published
+    assert attack.hidden
+    assert attack.derived() == []

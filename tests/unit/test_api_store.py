@@ -21,6 +21,7 @@ from api.metrics import Metrics
 from api.provenance import graph_link, graph_node
 from api.routers.alerts import _decode_cursor, _encode_cursor
 from api.store import Store
+from graph.trends import Atom
 from graph.values import from_millis, native, parse_json_properties
 
 
@@ -279,19 +280,38 @@ def test_a_cluster_detail_decodes_json_and_times_of_the_cluster_and_its_history(
 
 
 def test_collected_rows_and_trend_windows() -> None:
-    rows = [{"region": "Limburg", "year": 2025, "quarter": 1, "n": 12}]
-    fake = _Neo4j({q.TREND_CLUSTERS: [{"rows": rows}]})
+    rows = [
+        {
+            "region": "Limburg",
+            "year": 2025,
+            "quarter": 1,
+            "typology": "omg",
+            "cross_region": True,
+            "n": 12,
+        }
+    ]
+    fake = _Neo4j({q.TREND_CLUSTER_ATOMS: [{"rows": rows}]})
     out = asyncio.run(
-        _store(fake).trend_clusters(
-            start=date(2025, 1, 1), end=date(2025, 6, 30), typology=None, cross_only=True
-        )
+        _store(fake).trend_atoms("clusters", first=date(2025, 4, 1), last=date(2026, 6, 30))
     )
-    assert out == rows
+    assert out == [
+        Atom(
+            region="Limburg",
+            year=2025,
+            quarter=1,
+            tags=frozenset({"typology:omg", "cross-region"}),
+            n=12,
+        )
+    ]
     _, params = fake.runs[0]
-    # The window is the start's midnight up to (excluding) the day after the end, in UTC.
+    # Whole calendar years: 1 January of the first up to (excluding) 1 January after the last.
     assert params["from"] == datetime(2025, 1, 1, tzinfo=UTC)
-    assert params["to_exclusive"] == datetime(2025, 7, 1, tzinfo=UTC)
-    assert params["cross_only"] is True
+    assert params["to_exclusive"] == datetime(2027, 1, 1, tzinfo=UTC)
+    incidents = _Neo4j({q.TREND_INCIDENT_ATOMS: [{"rows": []}]})
+    asyncio.run(
+        _store(incidents).trend_atoms("incidents", first=date(2025, 4, 1), last=date(2025, 6, 30))
+    )
+    assert incidents.runs[0][1] == {"from": date(2025, 1, 1), "to": date(2025, 12, 31)}
     # A query that returns no record gives no rows.
     assert asyncio.run(_store(_Neo4j()).cross_region_cluster_ids()) == []
 

@@ -178,67 +178,13 @@ def test_periods() -> None:
         periods_between(date(2000, 1, 1), date(2024, 1, 1), "quarter")
 
 
-def test_count_table_sums_rows_into_regions_and_periods() -> None:
-    from graph.trends import count_table
-
-    rows: list[dict[str, object]] = [
-        {"region": "Noord", "year": 2024, "quarter": 1, "n": 3},
-        {"region": "Noord", "year": 2024, "quarter": 1, "n": 4},
-        {"region": "Limburg", "year": 2024, "quarter": 2, "n": 6},
-        {"region": "Rotterdam", "year": 2024, "quarter": 2, "n": 9},  # not asked for
-        {"region": "Noord", "year": 2023, "quarter": 4, "n": 9},  # outside the periods
-        {"region": None, "year": 2024, "quarter": 1, "n": 2},
-    ]
-    table = count_table(
-        rows,
-        regions=["Noord", "Limburg"],
-        periods=["2024-Q1", "2024-Q2"],
-        by="quarter",
-        by_region=True,
-        by_period=True,
-    )
-    assert table.rows == ["Noord", "Limburg"]
-    assert table.columns == ["2024-Q1", "2024-Q2"]
-    assert table.counts == [[7, 0], [0, 6]]
-    assert table.unlocated == 2
-
-
-def test_count_table_without_splits_has_one_row_and_one_column() -> None:
-    from graph.trends import ALL_PERIODS, ALL_REGIONS, count_table
-
-    rows = [
-        {"region": "Noord", "year": 2024, "quarter": 3, "n": 5},
-        {"region": "Limburg", "year": 2024, "quarter": 1, "n": 6},
-    ]
-    table = count_table(
-        rows,
-        regions=["Noord", "Limburg"],
-        periods=["2024"],
-        by="year",
-        by_region=False,
-        by_period=False,
-    )
-    assert (table.rows, table.columns, table.counts) == ([ALL_REGIONS], [ALL_PERIODS], [[11]])
-
-
-def test_suppressed_cells_are_named_by_their_labels_and_totals() -> None:
-    from graph.trends import TOTAL, suppressed_cells
-
-    table = suppress_table([[10, 2], [8, 9]], min_cell=5)
-    named = suppressed_cells(table, rows=["Noord", "Limburg"], columns=["2024-Q1", "2024-Q2"])
-    assert named == [
-        ("Noord", "2024-Q1", "secondary"),
-        ("Noord", "2024-Q2", "primary"),
-        ("Limburg", "2024-Q1", "secondary"),
-        ("Limburg", "2024-Q2", "secondary"),
-    ]
-    with_totals = suppress_table([[1, 0], [0, 0]], min_cell=5)
-    labelled = suppressed_cells(with_totals, rows=["Noord", "Limburg"], columns=["Q1", "Q2"])
-    assert ("Noord", TOTAL, "primary") in labelled
-    assert (TOTAL, TOTAL, "primary") in labelled
-
-
-def test_published_count_hides_a_small_lone_count() -> None:
-    from graph.trends import published_count
-
-    assert [published_count(n, min_cell=5) for n in (0, 1, 4, 5, 12)] == [0, None, None, 5, 12]
+def test_cells_hidden_already_stay_hidden_and_are_closed() -> None:
+    # Hiding a large cell on the caller's behalf: the pattern holds it and closes a cycle.
+    table = suppress_table([[20, 30], [40, 50]], min_cell=5, hidden=[(0, 0)])
+    assert table.reasons[(0, 0)] == "secondary"
+    assert table.cells[0][0] is None
+    assert derivable_cells(table) == set()
+    # The primary reason wins for a small cell the caller hides too.
+    assert suppress_table([[2, 30], [40, 50]], hidden=[(0, 0)]).reasons[(0, 0)] == "primary"
+    with pytest.raises(ValueError, match="extended table"):
+        suppress_table([[1]], hidden=[(2, 0)])

@@ -1,14 +1,9 @@
-"""Trend tables: counts per region and period, with small-cell and secondary suppression.
+"""One trend table: small-cell and secondary suppression of a 2-D table with its margins.
 
-Pure functions of plain rows (``{region, year, quarter, n}``, as the trend queries return them):
-:func:`count_table` lays the rows out as a table, :func:`suppress_table` decides what may be
-published, :func:`suppressed_cells` names the hidden cells. The API, the pages and the notebooks
-all publish through these, so they cannot disagree.
-
-A trend table counts incidents or clusters per region (rows) and period (columns) and publishes
-the row totals, the column totals and the grand total. A cell with ``0 < count < min_cell`` is
-suppressed (*primary*). Publishing totals lets a reader solve for a lone hidden cell, so further
-cells are hidden (*secondary*) until no hidden cell can be derived from what is shown.
+A table counts items per row and column and publishes its row totals, column totals and grand
+total. A cell with ``0 < count < min_cell`` is suppressed (*primary*). Publishing totals lets a
+reader solve for a lone hidden cell, so further cells are hidden (*secondary*) until no hidden
+cell can be derived from what is shown.
 
 Method (decision record 044). Write the table with its margins as an ``(R+1) x (C+1)`` array
 ``y`` with ``y[i][j] = x[i][j]`` inside, the row and column totals negated and the grand total as
@@ -16,54 +11,38 @@ is: then every row and every column of ``y`` sums to zero. Read each cell as an 
 row and its column in a bipartite graph. The hidden cells' values are fixed by the published
 ones exactly when their edge is a *bridge* of the hidden cells' graph; an edge on a cycle can be
 shifted by ``+t, -t`` around the cycle without changing anything shown. So the algorithm: hide
-the primary cells; while a hidden cell is a bridge, add the cheapest path of published cells
-that closes a cycle through it (cost: the cell's value, so that little information is lost;
-zeros only as a last resort, totals avoided). When every hidden cell is positive, the shift by
-``t = +-1`` keeps all counts non-negative, so no hidden value can be pinned down either.
+the primary cells (and any cells the caller hides already); while a hidden cell is a bridge,
+add the cheapest path of published cells that closes a cycle through it (cost: the cell's
+value, so that little information is lost; zeros only as a last resort, totals avoided).
 
-:func:`derivable_cells` checks a pattern independently with exact linear algebra (used by the
-tests and available to callers who want a second opinion).
+:func:`derivable_cells` checks a pattern independently with exact linear algebra. Which tables
+are suppressed together, so that combining requests derives nothing, is
+:mod:`graph.trends.grid`'s job (decision record 065).
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from fractions import Fraction
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 __all__ = [
-    "ALL_PERIODS",
-    "ALL_REGIONS",
     "DEFAULT_MIN_CELL",
-    "MAX_PERIODS",
-    "TOTAL",
-    "CountTable",
-    "Period",
+    "Cell",
     "Reason",
     "SuppressedTable",
-    "count_table",
     "derivable_cells",
-    "period_label",
-    "periods_between",
-    "published_count",
+    "small_cells",
     "suppress_table",
-    "suppressed_cells",
 ]
 
 DEFAULT_MIN_CELL: Final = 5
-#: The most columns a trend table may have (40 quarters = 10 years).
-MAX_PERIODS: Final = 40
-#: The one column of a table not split by period, the one row of a table not split by region,
-#: and the label of the totals row and column.
-ALL_PERIODS: Final = "all"
-ALL_REGIONS: Final = "all regions"
-TOTAL: Final = "total"
 
-Period = Literal["quarter", "year"]
 Reason = Literal["primary", "secondary"]
+#: A position in the extended table ``(row, column)``; the last row and column are the totals.
+Cell = tuple[int, int]
 _ZERO_COST: Final = 10**9
 _TOTAL_PENALTY: Final = 10**6
 
@@ -80,7 +59,7 @@ class SuppressedTable:
     row_totals: list[int | None]
     column_totals: list[int | None]
     total: int | None
-    reasons: dict[tuple[int, int], Reason]
+    reasons: dict[Cell, Reason]
 
 
 def _extended(counts: Sequence[Sequence[int]]) -> list[list[int]]:
@@ -91,7 +70,13 @@ def _extended(counts: Sequence[Sequence[int]]) -> list[list[int]]:
     return ext
 
 
-def _connected(edges: set[tuple[int, int]], start_row: int, target_col: int) -> bool:
+def small_cells(counts: Sequence[Sequence[int]], *, min_cell: int) -> set[Cell]:
+    """Positions of the extended table with ``0 < value < min_cell`` (the primary cells)."""
+    ext = _extended(counts)
+    return {(i, j) for i, row in enumerate(ext) for j, v in enumerate(row) if 0 < v < min_cell}
+
+
+def _connected(edges: set[Cell], start_row: int, target_col: int) -> bool:
     """Whether row ``start_row`` reaches column ``target_col`` through ``edges``."""
     by_row: dict[int, list[int]] = {}
     by_col: dict[int, list[int]] = {}
@@ -118,7 +103,7 @@ def _connected(edges: set[tuple[int, int]], start_row: int, target_col: int) -> 
     return False
 
 
-def _bridges(hidden: set[tuple[int, int]]) -> list[tuple[int, int]]:
+def _bridges(hidden: set[Cell]) -> list[Cell]:
     """Hidden cells not on any cycle of hidden cells (their values can be derived)."""
     found = []
     for edge in sorted(hidden):
@@ -128,9 +113,7 @@ def _bridges(hidden: set[tuple[int, int]]) -> list[tuple[int, int]]:
     return found
 
 
-def _cheapest_cycle(
-    ext: list[list[int]], hidden: set[tuple[int, int]], bridge: tuple[int, int]
-) -> list[tuple[int, int]]:
+def _cheapest_cycle(ext: list[list[int]], hidden: set[Cell], bridge: Cell) -> list[Cell]:
     """Published cells that, hidden too, put ``bridge`` on a cycle (Dijkstra, row to column)."""
     rows = len(ext)
     cols = len(ext[0])
@@ -147,7 +130,7 @@ def _cheapest_cycle(
     start = ("r", bridge[0])
     goal = ("c", bridge[1])
     best: dict[tuple[str, int], int] = {start: 0}
-    parent: dict[tuple[str, int], tuple[tuple[str, int], tuple[int, int]]] = {}
+    parent: dict[tuple[str, int], tuple[tuple[str, int], Cell]] = {}
     queue: list[tuple[int, tuple[str, int]]] = [(0, start)]
     while queue:
         dist, node = heapq.heappop(queue)
@@ -171,7 +154,7 @@ def _cheapest_cycle(
                 heapq.heappush(queue, (candidate, nxt))
     if goal not in parent:
         return []  # only when the table has a single row or column: nothing can close a cycle
-    path: list[tuple[int, int]] = []
+    path: list[Cell] = []
     node = goal
     while node != start:
         node, cell = parent[node]
@@ -180,12 +163,17 @@ def _cheapest_cycle(
 
 
 def suppress_table(
-    counts: Sequence[Sequence[int]], *, min_cell: int = DEFAULT_MIN_CELL
+    counts: Sequence[Sequence[int]],
+    *,
+    min_cell: int = DEFAULT_MIN_CELL,
+    hidden: Iterable[Cell] = (),
 ) -> SuppressedTable:
     """Suppress small cells and enough others that no hidden value can be derived.
 
     ``counts`` is a non-empty rectangular table of non-negative counts (rows x columns); its
     row, column and grand totals are published too and are subject to the same rule.
+    ``hidden`` are extended-table positions to hide whatever their value (reason
+    ``"secondary"`` unless small): the pattern then contains them and stays closed.
 
     Examples
     --------
@@ -204,27 +192,27 @@ def suppress_table(
     ext = _extended(counts)
     rows = len(ext)
     cols = len(ext[0])
-    reasons: dict[tuple[int, int], Reason] = {}
-    hidden: set[tuple[int, int]] = set()
-    for i in range(rows):
-        for j in range(cols):
-            if 0 < ext[i][j] < min_cell:
-                hidden.add((i, j))
-                reasons[(i, j)] = "primary"
+    shut = small_cells(counts, min_cell=min_cell)
+    reasons: dict[Cell, Reason] = dict.fromkeys(shut, "primary")
+    for i, j in hidden:
+        if not (0 <= i < rows and 0 <= j < cols):
+            raise ValueError("hidden positions must lie in the extended table")
+        shut.add((i, j))
+        reasons.setdefault((i, j), "secondary")
     while True:
-        bridges = _bridges(hidden)
+        bridges = _bridges(shut)
         if not bridges:
             break
         bridge = min(bridges, key=lambda cell: (ext[cell[0]][cell[1]], cell))
-        extra = _cheapest_cycle(ext, hidden, bridge)
+        extra = _cheapest_cycle(ext, shut, bridge)
         if not extra:
             raise AssertionError("an extended table always has a cycle through every cell")
         for cell in extra:
-            hidden.add(cell)
+            shut.add(cell)
             reasons.setdefault(cell, "secondary")
 
     def shown(i: int, j: int) -> int | None:
-        return None if (i, j) in hidden else ext[i][j]
+        return None if (i, j) in shut else ext[i][j]
 
     n_rows = rows - 1
     n_cols = cols - 1
@@ -237,7 +225,7 @@ def suppress_table(
     )
 
 
-def derivable_cells(table: SuppressedTable) -> set[tuple[int, int]]:
+def derivable_cells(table: SuppressedTable) -> set[Cell]:
     """Hidden cells (extended-table coordinates) whose value follows from the shown values.
 
     Exact Gaussian elimination over the rationals on the table's linear equations (each row
@@ -252,7 +240,7 @@ def derivable_cells(table: SuppressedTable) -> set[tuple[int, int]]:
     index = {cell: k for k, cell in enumerate(unknowns)}
     equations: list[list[Fraction]] = []
     # Each line: sum of inner cells - total = 0, for rows (including the totals row) and columns.
-    lines: list[list[tuple[tuple[int, int], int]]] = []
+    lines: list[list[tuple[Cell, int]]] = []
     for i in range(n_rows + 1):
         lines.append([((i, j), 1) for j in range(n_cols)] + [((i, n_cols), -1)])
     for j in range(n_cols + 1):
@@ -293,119 +281,3 @@ def derivable_cells(table: SuppressedTable) -> set[tuple[int, int]]:
         if not free_used:
             derivable.add(unknowns[col])
     return derivable
-
-
-def period_label(day: date, by: Period) -> str:
-    """``2024-Q3`` for a quarter, ``2024`` for a year."""
-    if by == "year":
-        return f"{day.year}"
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
-def _period_start(day: date, by: Period) -> date:
-    if by == "year":
-        return date(day.year, 1, 1)
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def _next_period(day: date, by: Period) -> date:
-    if by == "year":
-        return date(day.year + 1, 1, 1)
-    month = day.month + 3
-    return date(day.year + (month > 12), (month - 1) % 12 + 1, 1)
-
-
-def periods_between(start: date, end: date, by: Period) -> tuple[list[str], date, date]:
-    """Whole periods covering ``start..end``: their labels, the first day and the last day.
-
-    Raises ``ValueError`` when ``end`` precedes ``start`` or the range spans more than
-    :data:`MAX_PERIODS` periods.
-    """
-    if end < start:
-        raise ValueError("'to' is before 'from'")
-    first = _period_start(start, by)
-    labels: list[str] = []
-    current = first
-    while current <= end:
-        labels.append(period_label(current, by))
-        if len(labels) > MAX_PERIODS:
-            raise ValueError(f"the range spans more than {MAX_PERIODS} periods")
-        current = _next_period(current, by)
-    last = date.fromordinal(current.toordinal() - 1)
-    return labels, first, last
-
-
-# --- count tables -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CountTable:
-    """Counts laid out by row (region) and column (period); ``unlocated`` is not in the table."""
-
-    rows: list[str]
-    columns: list[str]
-    counts: list[list[int]]
-    unlocated: int
-
-
-def _row_period_label(row: Mapping[str, Any], by: Period) -> str:
-    year, quarter = int(row["year"]), int(row["quarter"])
-    return f"{year}" if by == "year" else f"{year}-Q{quarter}"
-
-
-def count_table(
-    rows: Iterable[Mapping[str, Any]],
-    *,
-    regions: Sequence[str],
-    periods: Sequence[str],
-    by: Period,
-    by_region: bool,
-    by_period: bool,
-) -> CountTable:
-    """Sum ``{region, year, quarter, n}`` rows into a table of ``regions`` x ``periods``.
-
-    Without ``by_region`` the table has the one row :data:`ALL_REGIONS`, without ``by_period``
-    the one column :data:`ALL_PERIODS`. Rows of other regions or periods are left out; rows
-    without a region are summed in ``unlocated``.
-
-    Examples
-    --------
-    >>> rows = [{"region": "Noord", "year": 2024, "quarter": 1, "n": 3},
-    ...         {"region": None, "year": 2024, "quarter": 1, "n": 2}]
-    >>> t = count_table(rows, regions=["Noord", "Limburg"], periods=["2024-Q1", "2024-Q2"],
-    ...                 by="quarter", by_region=True, by_period=True)
-    >>> t.counts, t.unlocated
-    ([[3, 0], [0, 0]], 2)
-    """
-    row_labels = list(regions) if by_region else [ALL_REGIONS]
-    col_labels = list(periods) if by_period else [ALL_PERIODS]
-    counts = [[0] * len(col_labels) for _ in row_labels]
-    unlocated = 0
-    for row in rows:
-        region = row["region"]
-        if region is None:
-            unlocated += int(row["n"])
-            continue
-        if region not in regions:
-            continue
-        label = _row_period_label(row, by)
-        if label not in periods:
-            continue
-        i = row_labels.index(region) if by_region else 0
-        j = col_labels.index(label) if by_period else 0
-        counts[i][j] += int(row["n"])
-    return CountTable(rows=row_labels, columns=col_labels, counts=counts, unlocated=unlocated)
-
-
-def suppressed_cells(
-    table: SuppressedTable, *, rows: Sequence[str], columns: Sequence[str]
-) -> list[tuple[str, str, Reason]]:
-    """The hidden cells as ``(row label, column label, reason)``, totals named :data:`TOTAL`."""
-    ext_rows = [*rows, TOTAL]
-    ext_cols = [*columns, TOTAL]
-    return [(ext_rows[i], ext_cols[j], reason) for (i, j), reason in sorted(table.reasons.items())]
-
-
-def published_count(count: int, *, min_cell: int = DEFAULT_MIN_CELL) -> int | None:
-    """A lone count as it may be published: ``None`` when ``0 < count < min_cell``."""
-    return None if 0 < count < min_cell else count
