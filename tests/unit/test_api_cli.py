@@ -23,6 +23,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.setenv("KNOOPPUNT_JWT_SECRET", SECRET)
     monkeypatch.setenv("KNOOPPUNT_AUDIT_KEY", KEY)
     monkeypatch.setenv("KNOOPPUNT_AUDIT_LOG", str(tmp_path / "audit.log"))
+    monkeypatch.setenv("KNOOPPUNT_HOME", str(tmp_path / "home"))  # no local Neo4j instance
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()  # later tests read the environment without these
