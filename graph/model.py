@@ -99,6 +99,7 @@ NON_ENTITY_LABELS: Final = frozenset(
         NodeLabel.ALERT,
         NodeLabel.ALERT_STATUS,
         NodeLabel.WRITER_LOCK,
+        NodeLabel.AUDIT_CHECKPOINT,
     }
 )
 #: Relationship types written by the analysis, not by ingest.
