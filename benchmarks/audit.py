@@ -1,7 +1,8 @@
 """Audit log: what checkpoints cost a request, and how long verify takes on a rotated log.
 
-1. Append latency (median of ``--rounds`` interleaved rounds): ``--requests`` appends (``--concurrency`` at a time, as the
-   middleware does, one await per request, group commit), once with checkpoints off (every
+1. Append latency (median of ``--rounds`` interleaved rounds): ``--requests`` appends
+   (``--concurrency`` at a time, as the middleware does, one await per request, group commit),
+   once with checkpoints off (every
    10^9 entries or hours) and once with checkpoints every ``--every`` entries and a sink that
    takes 5 ms (a Neo4j write); p50/p99 per append and appends per second.
 2. Verify: a log of ``--entries`` entries rotated into segments of ``--segment-bytes``, then

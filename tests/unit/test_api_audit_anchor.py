@@ -237,3 +237,22 @@ def test_background_checkpoints_reach_the_file_and_the_sink(tmp_path: Path) -> N
     stored = read_head(checkpoint_path(path), "checkpoint")
     assert stored is not None
     assert stored.seq == 7
+
+
+def test_the_api_refuses_to_start_on_a_cut_log_and_starts_without_neo4j(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.api_offline import AUDIT_KEY, offline_settings
+
+    path = tmp_path / "audit" / "api-audit.log"
+    settings = offline_settings(path)
+    with TestClient(create_app(settings)) as client:  # Neo4j does not answer: it starts
+        for _ in range(3):
+            assert client.get("/alerts").status_code == 401
+    assert verify_log(path, AUDIT_KEY.encode()).ok
+    lines = path.read_text().splitlines()[:-1]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(AuditBrokenError, match=r"api-audit.log: the log ends at seq 2"):  # noqa: SIM117
+        with TestClient(create_app(settings)):
+            pass
