@@ -14,7 +14,8 @@ from contextlib import asynccontextmanager
 import neo4j
 from fastapi import FastAPI
 
-from api.audit import AuditLog, audit_log_path
+from api.audit import AuditLog, AuditPolicy, audit_log_path
+from api.audit.startup import anchor_in_neo4j
 from api.auth import TokenVerifier
 from api.docs import install_docs
 from api.errors import install_error_handlers
@@ -56,7 +57,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         verifier = TokenVerifier(chosen)
-        log = AuditLog.open(audit_log_path(chosen), chosen.audit_key.get_secret_value().encode())
+        log = AuditLog.open(
+            audit_log_path(chosen),
+            chosen.audit_key.get_secret_value().encode(),
+            AuditPolicy.from_settings(chosen),
+        )
         own_driver = driver is None
         if driver is None:
             from graph.driver import connect_async
@@ -64,6 +69,13 @@ def create_app(
             the_driver = connect_async(chosen, instance)
         else:
             the_driver = driver
+        try:
+            await anchor_in_neo4j(log, the_driver, chosen.neo4j_database)
+        except BaseException:
+            log.close()
+            if own_driver:
+                await the_driver.close()
+            raise
         app.state.settings = chosen
         app.state.verifier = verifier
         app.state.audit = log
@@ -72,9 +84,9 @@ def create_app(
         try:
             yield
         finally:
+            await log.aclose()  # its last checkpoint still goes to Neo4j
             if own_driver:
                 await the_driver.close()
-            await log.aclose()
 
     app = FastAPI(
         title="Knooppunt API",

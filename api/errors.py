@@ -174,6 +174,13 @@ class AuditLogError(ApiError):
     exit_code = ExitCode.ERROR
 
 
+class AuditBrokenError(AuditLogError):
+    """The audit chain does not verify: cut short of its checkpoint, a segment missing, an
+    entry or a checkpoint forged (the API refuses to start; ``audit prune`` refuses to run)."""
+
+    exit_code = ExitCode.AUDIT_BROKEN
+
+
 class DocsAssetsMissingError(ApiError):
     """The front-end build has not run, so the documentation page cannot be shown."""
 

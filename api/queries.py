@@ -3,7 +3,8 @@
 Labels and relationship types come from :mod:`graph.model`'s enums (Cypher cannot take them as
 parameters). The result model read here is described in ``docs/analysis.md`` and the entity
 model in ``docs/graph-model.md``; the API's own nodes are ``(:AlertStatus {id: alert_id + '|' +
-org})`` holding each organisation's status of an alert.
+org})`` holding each organisation's status of an alert, and ``(:AuditCheckpoint {id: chain})``
+holding the audit chain's latest signed checkpoint (``api.audit.remote``).
 """
 
 from __future__ import annotations
@@ -233,6 +234,8 @@ __all__ = [
     "ALERTS_PAGE",
     "ALERT_DETAIL",
     "ALERT_SET_STATUS",
+    "AUDIT_CHECKPOINT_READ",
+    "AUDIT_CHECKPOINT_STORE",
     "CLUSTER",
     "CLUSTER_DETAIL",
     "CROSS_REGION_CLUSTER_IDS",
@@ -252,3 +255,17 @@ __all__ = [
     "TREND_CLUSTER_ATOMS",
     "TREND_INCIDENT_ATOMS",
 ]
+
+
+#: Store an audit chain's checkpoint; only moves forward (a lower seq never replaces a higher).
+AUDIT_CHECKPOINT_STORE: Final = (
+    f"MERGE (c:{_L.AUDIT_CHECKPOINT} {{id: $chain}}) "
+    "WITH c WHERE coalesce(c.seq, -1) < $mark.seq "
+    "SET c += $mark"
+)
+
+#: An audit chain's stored checkpoint.
+AUDIT_CHECKPOINT_READ: Final = (
+    f"MATCH (c:{_L.AUDIT_CHECKPOINT} {{id: $chain}}) "
+    "RETURN c {.chain, .seq, .mac, .segment, .time, .sig} AS mark"
+)

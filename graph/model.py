@@ -58,6 +58,8 @@ class NodeLabel(StrEnum):
     ALERT = "Alert"
     ALERT_STATUS = "AlertStatus"
     WRITER_LOCK = "WriterLock"
+    #: The API's audit chain head, signed (``docs/decisions/066``); ``id`` is the chain id.
+    AUDIT_CHECKPOINT = "AuditCheckpoint"
 
 
 class RelType(StrEnum):
@@ -97,6 +99,7 @@ NON_ENTITY_LABELS: Final = frozenset(
         NodeLabel.ALERT,
         NodeLabel.ALERT_STATUS,
         NodeLabel.WRITER_LOCK,
+        NodeLabel.AUDIT_CHECKPOINT,
     }
 )
 #: Relationship types written by the analysis, not by ingest.

@@ -82,6 +82,17 @@ class Settings(BaseSettings):
     audit_key: SecretStr = SecretStr(DEV_SECRET)
     audit_key_file: Path | None = None
     audit_log: Path | None = None
+    #: Checkpoint the audit chain's head (checkpoint file, then Neo4j) after this many entries
+    #: or this many seconds, whichever comes first (``docs/decisions/066``).
+    audit_checkpoint_entries: int = Field(1000, ge=1)
+    audit_checkpoint_seconds: float = Field(10.0, gt=0, le=3600)
+    #: Rotate the active audit file into a numbered segment at this size (0: never by size) and
+    #: when its first entry is of an earlier UTC day (``audit_rotate_daily``).
+    audit_rotate_bytes: int = Field(64 * 1024 * 1024, ge=0)
+    audit_rotate_daily: bool = True
+    #: How long audit segments are kept (``knooppunt audit prune``): five years, as long as the
+    #: police data whose consultations they record may be held (``docs/decisions/066``).
+    audit_retention_days: int = Field(5 * 365 + 1, ge=1)
     case_reference_pattern: str = r"^[A-Z]{2,6}-\d{4}-\d{3,6}$"
 
     #: Application log: ``json`` (one object per line, for a log collector), ``console``

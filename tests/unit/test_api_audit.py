@@ -74,16 +74,20 @@ def test_replacing_an_entry_with_a_resigned_one_needs_the_key(tmp_path: Path) ->
     assert not verify_log(path, b"another-key").ok
 
 
-def test_truncating_the_tail_is_detected_against_a_recorded_head(tmp_path: Path) -> None:
+def test_truncating_the_tail_is_detected_by_verify_alone(tmp_path: Path) -> None:
+    # Before decision 066 a shorter chain passed unless --expect-seq came from elsewhere; the
+    # checkpoint file written by the writer now anchors the head.
     path = tmp_path / "api.log"
     _log_with(path, 4)
     head = verify_log(path, KEY).head_seq
     lines = _lines(path)[:-1]
     path.write_text("\n".join(lines) + "\n")
-    assert verify_log(path, KEY).ok  # a shorter chain is still a chain...
-    report = verify_log(path, KEY, expect_seq=head)
-    assert not report.ok  # ...but not the one recorded elsewhere
-    assert "removed from the end" in report.problems[0]
+    report = verify_log(path, KEY)
+    assert not report.ok
+    assert "ends at seq 3" in report.problems[0]
+    assert "records seq 4" in report.problems[0]
+    report = verify_log(path, KEY, expect_seq=head)  # --expect-seq still works
+    assert any("removed from the end" in p and "seq 4 was recorded" in p for p in report.problems)
 
 
 def test_torn_tail_is_cut_and_recorded(tmp_path: Path) -> None:
