@@ -102,8 +102,8 @@ class Settings(BaseSettings):
     #: requests in progress at most (each holds at most one pooled Neo4j connection at a time),
     #: requests waiting for a place at most, and how long one may wait; beyond that: 503
     #: ``overloaded`` with ``Retry-After`` at once.
-    api_max_in_progress: int = Field(16, ge=1, le=NEO4J_POOL_SIZE)
-    api_queue_depth: int = Field(16, ge=0, le=10_000)
+    api_max_in_progress: int = Field(4, ge=1, le=NEO4J_POOL_SIZE)
+    api_queue_depth: int = Field(8, ge=0, le=10_000)
     api_queue_wait_ms: int = Field(20, ge=0, le=60_000)
     #: A request still unanswered this long after it arrived is cancelled: 503
     #: ``deadline-exceeded``. Every Neo4j timeout below is shorter.

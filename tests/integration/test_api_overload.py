@@ -20,7 +20,7 @@ pytestmark = pytest.mark.timeout(120)
 _SLOW = "UNWIND range(1, 500000000) AS x WITH x WHERE x % 7 = 3 RETURN count(x) AS n"
 _OPEN_TRANSACTIONS = (
     "SHOW TRANSACTIONS YIELD currentQuery, status "
-    "WHERE currentQuery CONTAINS 'range(1, 500000000)' RETURN count(*) AS n"
+    "WHERE currentQuery STARTS WITH 'UNWIND range(1, 500000000)' RETURN count(*) AS n"
 )
 
 
