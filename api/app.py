@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 import neo4j
 from fastapi import FastAPI
 
+from api.admission import AdmissionGate
 from api.audit import AuditLog, AuditPolicy, audit_log_path
 from api.audit.startup import anchor_in_neo4j
 from api.auth import TokenVerifier
@@ -40,7 +41,9 @@ response carries an `X-Request-ID` that its audit entry names. Errors are RFC 94
 `application/problem+json`. Need-to-know rules: `docs/access.md`. While a delivery is partly
 written, the endpoints that read the live graph (network walks, cluster graphs and pages,
 exports, incident trends) answer 503 `delivery-partly-written` with `Retry-After`; stored
-results stay available (`docs/api.md`).
+results stay available (`docs/api.md`). A worker that cannot keep up answers 503 `overloaded`
+with `Retry-After` at once instead of queueing, and a request not answered within its deadline
+gets 503 `deadline-exceeded`; `/health` and `/ready` always answer.
 """
 
 
@@ -80,7 +83,12 @@ def create_app(
         app.state.verifier = verifier
         app.state.audit = log
         app.state.driver = the_driver
-        app.state.store = Store(the_driver, chosen.neo4j_database, app.state.metrics)
+        app.state.store = Store(
+            the_driver,
+            chosen.neo4j_database,
+            app.state.metrics,
+            query_timeout_s=chosen.neo4j_query_timeout_s,
+        )
         try:
             yield
         finally:
@@ -99,6 +107,8 @@ def create_app(
     app.state.metrics = Metrics()
     install_error_handlers(app)
     install_docs(app)
+    # Inside the audit: a refusal is audited like any answer (decision 067).
+    app.add_middleware(AdmissionGate, settings=chosen, metrics=app.state.metrics)
     app.add_middleware(AuditMiddleware)
     app.add_middleware(SecurityHeaders)  # every answer, also the audit's own 503
     app.add_middleware(RequestTelemetry)  # added last: runs first, measures the audit write

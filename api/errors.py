@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from graph.errors import ExitCode, KnooppuntError
 
@@ -28,12 +29,15 @@ __all__ = [
     "BadRequestError",
     "CaseReferenceRequiredError",
     "ConflictError",
+    "DeadlineExceededError",
     "DocsAssetsMissingError",
     "ForbiddenError",
     "NotFoundError",
+    "OverloadedError",
     "PartialDeliveryError",
     "ServiceUnavailableError",
     "UnauthorizedError",
+    "api_error_response",
     "install_error_handlers",
     "problem_response",
 ]
@@ -157,6 +161,40 @@ class PartialDeliveryError(ApiError):
         )
 
 
+class OverloadedError(ApiError):
+    """The worker's admission gate is full: answered at once instead of queued (decision 067).
+
+    ``reason`` (an extension member) is ``queue-full`` (no place to wait) or ``queue-timeout``
+    (no place freed within the queue's wait).
+    """
+
+    status = 503
+    slug = "overloaded"
+    title = "The API is overloaded; retry later"
+    exit_code = ExitCode.BUSY
+
+    def __init__(self, detail: str, *, reason: str, retry_after: int) -> None:
+        super().__init__(
+            detail,
+            headers={"Retry-After": str(retry_after)},
+            extra={"reason": reason, "retry_after": retry_after},
+        )
+
+
+class DeadlineExceededError(ApiError):
+    """The request was not answered within its deadline; its work was cancelled."""
+
+    status = 503
+    slug = "deadline-exceeded"
+    title = "The request was not answered in time"
+    exit_code = ExitCode.BUSY
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(
+            detail, headers={"Retry-After": str(retry_after)}, extra={"retry_after": retry_after}
+        )
+
+
 class AuditUnavailableError(ApiError):
     """The audit log could not be written: no response may leave without its entry."""
 
@@ -209,23 +247,32 @@ def problem_response(
 
 
 def _instance(request: Request) -> str | None:
+    return _route_template(request.scope)
+
+
+def _route_template(scope: Scope) -> str | None:
     """The route template (``/subjects/{token}/network``), never the concrete path: the path
     may hold a token or KvK number."""
-    route = request.scope.get("route")
-    path = getattr(route, "path", None)
+    path = getattr(scope.get("route"), "path", None)
     return str(path) if path else None
 
 
-def _from_api_error(request: Request, exc: ApiError) -> JSONResponse:
+def api_error_response(exc: ApiError, scope: Scope) -> JSONResponse:
+    """The problem response of an :class:`ApiError`; also an ASGI app, for the middlewares
+    that answer before the routes do (``await api_error_response(e, scope)(scope, r, s)``)."""
     return problem_response(
         exc.status,
         title=exc.title,
         detail=exc.detail,
         type_uri=exc.type_uri,
-        instance=_instance(request),
+        instance=_route_template(scope),
         headers=exc.headers,
         extra=exc.extra,
     )
+
+
+def _from_api_error(request: Request, exc: ApiError) -> JSONResponse:
+    return api_error_response(exc, request.scope)
 
 
 async def _api_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -281,6 +328,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error_handler)
     app.add_exception_handler(neo4j.exceptions.ServiceUnavailable, _neo4j_error_handler)
     app.add_exception_handler(neo4j.exceptions.SessionExpired, _neo4j_error_handler)
+    # A database still starting or stopping (``DatabaseUnavailable``) and the other transient
+    # errors: the server says to retry.
+    app.add_exception_handler(neo4j.exceptions.TransientError, _neo4j_error_handler)
     app.add_exception_handler(TimeoutError, _timeout_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_error_handler)

@@ -4,6 +4,8 @@ One :class:`Metrics` per app, on its own registry (several apps in one test proc
 collide). What is counted where:
 
 - requests, latency and in-flight requests: :class:`api.telemetry.RequestTelemetry`;
+- the admission gate (its limit, requests admitted and waiting, refusals by reason):
+  :class:`api.admission.AdmissionGate`;
 - Neo4j queries (duration and errors per named query, sessions in use): :class:`api.store.Store`;
 - audit writes (latency, failures): :class:`api.middleware.AuditMiddleware`;
 - ingest and analysis runs: read from their records in Neo4j when ``/metrics`` is scraped
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from prometheus_client import (
     CollectorRegistry,
@@ -36,6 +38,9 @@ from prometheus_client.registry import Collector
 
 from api import queries as q
 from graph.driver import POOL_SIZE
+
+if TYPE_CHECKING:
+    from api.admission import Admission
 
 __all__ = ["Metrics", "query_name"]
 
@@ -142,6 +147,28 @@ class Metrics:
         self.in_flight = Gauge(
             "knooppunt_http_requests_in_flight", "Requests being answered", registry=registry
         )
+        self.admission_limit = Gauge(
+            "knooppunt_http_admission_limit",
+            "Requests the admission gate lets be in progress at once",
+            registry=registry,
+        )
+        self.admitted = Gauge(
+            "knooppunt_http_requests_admitted",
+            "Requests holding a place at the admission gate",
+            registry=registry,
+        )
+        self.queued = Gauge(
+            "knooppunt_http_requests_queued",
+            "Requests waiting for a place at the admission gate",
+            registry=registry,
+        )
+        self.rejected = Counter(
+            "knooppunt_http_requests_rejected",
+            "Requests answered 503 by the admission gate, by reason "
+            "(queue-full, queue-timeout, deadline)",
+            ["reason"],
+            registry=registry,
+        )
         self.query_latency = Histogram(
             "knooppunt_neo4j_query_duration_seconds",
             "Neo4j queries of the API, by query (its constant in api.queries)",
@@ -183,6 +210,11 @@ class Metrics:
         )
         self._operations = _OperationsCollector()
         registry.register(self._operations)
+
+    def set_admission(self, admission: Admission) -> None:
+        """Read the gate's admitted and waiting requests at each scrape."""
+        self.admitted.set_function(lambda: admission.in_progress)
+        self.queued.set_function(lambda: admission.waiting)
 
     def exposition(self, records: dict[str, Any] | None, accept: str = "") -> tuple[bytes, str]:
         """The exposition and its content type, in the format the scraper's ``Accept`` header

@@ -17,7 +17,6 @@ anyone, and a scrape every 15 s would be most of the log); a refused one is
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import time
 from typing import Any, Final
@@ -29,7 +28,7 @@ from api.access import CASE_REFERENCE_HEADER
 from api.asgi import HttpMiddleware
 from api.audit import AuditLog
 from api.auth import User
-from api.errors import PROBLEM_JSON, AuditUnavailableError
+from api.errors import AuditUnavailableError, api_error_response
 from api.metrics import Metrics
 from api.redact import KNOWN_QUERY_KEYS as _KNOWN_QUERY_KEYS
 from api.redact import REDACTED, redact_path_param, redact_query_param
@@ -156,7 +155,7 @@ class AuditMiddleware(HttpMiddleware):
                     await append(int(message["status"]))
                 except AuditUnavailableError as e:
                     refused = True
-                    await _send_problem(send, e)
+                    await api_error_response(e, scope)(scope, receive, send)
                     return
             await send(message)
 
@@ -169,25 +168,3 @@ class AuditMiddleware(HttpMiddleware):
                 with contextlib.suppress(AuditUnavailableError):
                     await append(500)
             raise
-
-
-async def _send_problem(send: Send, error: AuditUnavailableError) -> None:
-    body = json.dumps(
-        {
-            "type": error.type_uri,
-            "title": error.title,
-            "status": error.status,
-            "detail": error.detail,
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.status,
-            "headers": [
-                (b"content-type", PROBLEM_JSON.encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -5,8 +5,11 @@ here: the routers apply :mod:`api.access` and pass its results as parameters.
 
 Queries run as auto-commit transactions (``session.run``): the driver's managed transactions
 retry for up to 30 s, which would hold a request that long while Neo4j is down; here a dead
-server gives a fast :class:`neo4j.exceptions.ServiceUnavailable` (503) and every query has a
-client-side timeout.
+server gives a fast :class:`neo4j.exceptions.ServiceUnavailable` (503). Every query carries a
+transaction timeout (``KNOOPPUNT_NEO4J_QUERY_TIMEOUT_S``, shorter than the request's deadline;
+the server stops the query and frees what it held) and, a second later, a client-side bound
+around getting a connection and reading the result (a connection that hangs); either one ends
+as :class:`TimeoutError` (503; decision 067).
 """
 
 from __future__ import annotations
@@ -32,11 +35,21 @@ from graph.trends import Atom, Measure, cluster_atoms, incident_atoms
 from graph.values import from_millis, native, parse_json_properties
 from graph.vocabulary import REGIONS
 
-__all__ = ["QUERY_TIMEOUT_S", "NetworkResult", "Store"]
+__all__ = ["CLIENT_MARGIN_S", "QUERY_TIMEOUT_S", "NetworkResult", "Store"]
 
 T = TypeVar("T")
-#: Client-side limit on one query; past it the request gets a 503.
-QUERY_TIMEOUT_S: Final = 10.0
+#: The limit on one query unless the app passes its setting; past it the request gets a 503.
+QUERY_TIMEOUT_S: Final = 5.0
+#: How long after the server's transaction timeout the client gives up by itself.
+CLIENT_MARGIN_S: Final = 1.0
+#: Neo4j's codes for a transaction stopped by its timeout (the client's and the server's).
+_TIMED_OUT: Final = frozenset(
+    {
+        "Neo.ClientError.Transaction.TransactionTimedOut",
+        "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
+        "Neo.TransientError.Transaction.TransactionTimedOut",
+    }
+)
 _log = get_logger("knooppunt.api.store")
 
 
@@ -50,27 +63,40 @@ class Store:
     """The API's data access: one instance per app, around the process's one driver."""
 
     def __init__(
-        self, driver: neo4j.AsyncDriver, database: str, metrics: Metrics | None = None
+        self,
+        driver: neo4j.AsyncDriver,
+        database: str,
+        metrics: Metrics | None = None,
+        *,
+        query_timeout_s: float = QUERY_TIMEOUT_S,
     ) -> None:
         self.driver = driver
         self.database = database
         self.metrics = metrics if metrics is not None else Metrics()
+        self.query_timeout_s = query_timeout_s
 
     async def _run(
-        self, query: str, params: dict[str, Any] | None = None, *, write: bool = False
+        self,
+        query: str,
+        params: dict[str, Any] | None = None,
+        *,
+        write: bool = False,
+        timeout_s: float | None = None,
     ) -> list[dict[str, Any]]:
-        """Run one query; its duration and any error are counted under its constant's name."""
+        """Run one query within ``timeout_s`` (default: the store's); its duration and any
+        error are counted under its constant's name."""
         mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
         name = query_name(query)
         metrics = self.metrics
+        limit = self.query_timeout_s if timeout_s is None else timeout_s
         started = time.perf_counter()
         metrics.sessions_in_use.inc()
         try:
-            async with asyncio.timeout(QUERY_TIMEOUT_S):
+            async with asyncio.timeout(limit + CLIENT_MARGIN_S):
                 async with self.driver.session(
                     database=self.database, default_access_mode=mode
                 ) as session:
-                    result = await session.run(query, params or {})
+                    result = await session.run(neo4j.Query(query, timeout=limit), params or {})
                     keys = result.keys()
                     # Not ``record.data()``: its recursive export walks every value and costs
                     # more than the query; the API's queries return maps and lists.
@@ -80,6 +106,8 @@ class Store:
             # may hold the server address, and a query's parameters never appear here.
             metrics.query_errors.labels(name, type(e).__name__).inc()
             _log.warning("neo4j query failed", query=name, error=type(e).__name__)
+            if isinstance(e, neo4j.exceptions.Neo4jError) and e.code in _TIMED_OUT:
+                raise TimeoutError("the query ran past its transaction timeout") from e
             raise
         finally:
             metrics.sessions_in_use.dec()
@@ -96,19 +124,22 @@ class Store:
         rows = await self._run(q.OPERATIONS_RECORDS)
         return rows[0]
 
-    async def _rows(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    async def _rows(
+        self, query: str, params: dict[str, Any], *, timeout_s: float | None = None
+    ) -> list[dict[str, Any]]:
         """Run a query that returns its rows collected into one record (``rows``).
 
         The async driver's cost is per record (each one is awaited and unpacked on its own),
         so queries that return many rows collect them into a single list.
         """
-        rows = await self._run(query, params)
+        rows = await self._run(query, params, timeout_s=timeout_s)
         return list(rows[0]["rows"]) if rows else []
 
-    async def partial_deliveries(self) -> list[dict[str, Any]]:
+    async def partial_deliveries(self, *, timeout_s: float | None = None) -> list[dict[str, Any]]:
         """``{id, partner, chunks_committed}`` of each delivery whose data is partly visible
-        (a chunked delivery still loading after one of its transactions committed)."""
-        return await self._rows(q.PARTIAL_DELIVERIES, {})
+        (a chunked delivery still loading after one of its transactions committed); within
+        ``timeout_s`` when given (``/ready`` answers quickly)."""
+        return await self._rows(q.PARTIAL_DELIVERIES, {}, timeout_s=timeout_s)
 
     # -- alerts ----------------------------------------------------------------------------------
 

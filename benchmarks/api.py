@@ -1,16 +1,36 @@
-"""API latency under open-loop load: ``GET /alerts`` and ``GET /clusters/{id}`` at a fixed rate.
+"""API latency under open-loop load: ``GET /alerts`` and ``GET /clusters/{id}`` at a fixed rate,
+the capacity found by stepping the rate, and an overload run above it.
 
 Starts ``knooppunt serve`` on 127.0.0.1 (its own process, its own temporary audit log) against
 the configured Neo4j (``--instance``, default ``KNOOPPUNT_INSTANCE``), which should hold the
 medium preset ingested and analysed. Requests are sent on a fixed schedule (request ``i`` at
 ``t0 + i / rate``) without waiting for earlier answers, alternating between the two endpoints;
 a request's latency runs from its scheduled time to its answer, so a slow server cannot hide
-its backlog (no coordinated omission). Then, in the same run, the same reads go straight
-through the Neo4j driver at the same rate: the floor the API adds to.
+its backlog (no coordinated omission). Phases, one server:
 
-    python benchmarks/api.py --json out/api.json [--rate 300] [--seconds 60]
+1. the fixed rate (``--rate``, ``--seconds``);
+2. capacity: open-loop rates from ``--step-start`` up by ``--step-factor``, ``--step-seconds``
+   each, until a step misses p99 <= 50 ms with 0 errors twice in a row (a shared machine's
+   burst can spoil one); ``capacity_rps`` is the highest that met it;
+3. overload: ``--overload-factor`` (3) times ``capacity_rps`` for ``--overload-seconds`` (30):
+   answers are accepted (200), rejected (503 with ``Retry-After``, the admission gate) or
+   errors (anything else);
+4. the same reads straight through the Neo4j driver at ``--rate``: the floor the API adds to.
 
-JSON keys: ``rate``, ``p50_ms``, ``p95_ms``, ``p99_ms``, ``errors``, ``driver_p99_ms``.
+Every phase reports its errors. The load generator runs in this process on the same machine:
+``generator_cpu_s`` is its CPU time per HTTP phase (``server_cpu_s`` the server's), to set
+against the phase's wall time.
+
+    python benchmarks/api.py --json out/api.json             # full: about 3-5 minutes
+    python benchmarks/api.py --json out/api.json --seconds 10 --step-seconds 5 \
+        --overload-seconds 10 --driver-seconds 10            # quick: about a minute
+
+JSON keys: ``rate``, ``p50_ms``, ``p95_ms``, ``p99_ms``, ``errors`` (the fixed-rate phase:
+every answer other than 200, 503s of the gate included), ``fixed_*`` (the same phase split as
+the overload run's), ``driver_p99_ms``, ``driver_errors``, ``capacity_rps``, ``capacity_steps``,
+``overload_rate``, ``overload_accepted_p99_ms``, ``overload_accepted_rps``,
+``overload_rejected_share``, ``overload_rejected_p99_ms``, ``overload_errors``,
+``generator_cpu_s``, ``server_cpu_s``, ``wall_s`` (the last three per phase).
 """
 
 from __future__ import annotations
@@ -20,13 +40,15 @@ import asyncio
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+
+import psutil
 
 # Run as ``python benchmarks/api.py``, this file's folder comes first on sys.path and its name
 # would shadow the ``api`` package it measures.
@@ -40,6 +62,10 @@ from api.store import Store  # noqa: E402
 from graph.driver import connect_async  # noqa: E402
 from graph.settings import get_settings  # noqa: E402
 
+#: The capacity criterion: p99 at most this, with no errors.
+TARGET_P99_MS: Final = 50.0
+OK, REJECTED, ERROR = "ok", "rejected", "error"
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -49,31 +75,29 @@ def _free_port() -> int:
 
 def _percentile(values: list[float], q: float) -> float:
     if not values:
-        return float("nan")
+        return float("nan")  # written as null in the JSON
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
     return ordered[index]
 
 
 async def _open_loop(
-    rate: float, seconds: float, send: Callable[[int], Awaitable[bool]]
-) -> tuple[list[float], int, float]:
-    """Fire ``send(i)`` at ``t0 + i / rate``; returns latencies (ms), errors, achieved rate."""
-    total = int(rate * seconds)
-    latencies: list[float] = []
-    errors = 0
+    rate: float, seconds: float, send: Callable[[int], Awaitable[str]]
+) -> tuple[dict[str, list[float]], float]:
+    """Fire ``send(i)`` at ``t0 + i / rate``; returns the latencies (ms) per outcome that
+    ``send`` returned (``ok``, ``rejected``, ``error``; an exception is an error) and the
+    achieved send rate."""
+    total = max(1, int(rate * seconds))
+    latencies: dict[str, list[float]] = {OK: [], REJECTED: [], ERROR: []}
     loop = asyncio.get_running_loop()
     start = loop.time() + 0.5
 
     async def one(i: int, scheduled: float) -> None:
-        nonlocal errors
         try:
-            ok = await send(i)
+            outcome = await send(i)
         except Exception:
-            ok = False
-        latencies.append((loop.time() - scheduled) * 1000)
-        if not ok:
-            errors += 1
+            outcome = ERROR
+        latencies[outcome].append((loop.time() - scheduled) * 1000)
 
     tasks: list[asyncio.Task[None]] = []
     for i in range(total):
@@ -84,13 +108,13 @@ async def _open_loop(
         tasks.append(asyncio.create_task(one(i, scheduled)))
     sent_over = loop.time() - start
     await asyncio.gather(*tasks)
-    return latencies, errors, total / sent_over if sent_over > 0 else float("nan")
+    return latencies, total / sent_over if sent_over > 0 else float("nan")
 
 
 async def _driver_phase(
     store: Store, cluster_ids: list[str], rate: float, seconds: float
-) -> tuple[list[float], int]:
-    async def send(i: int) -> bool:
+) -> dict[str, list[float]]:
+    async def send(i: int) -> str:
         if i % 2 == 0 or not cluster_ids:
             await store.alerts_page(
                 org=LIEC,
@@ -106,10 +130,10 @@ async def _driver_phase(
         else:
             cluster_id = cluster_ids[(i // 2) % len(cluster_ids)]
             await store.cluster_detail(cluster_id, all_members=False, region=None)
-        return True
+        return OK
 
-    latencies, errors, _ = await _open_loop(rate, seconds, send)
-    return latencies, errors
+    latencies, _ = await _open_loop(rate, seconds, send)
+    return latencies
 
 
 class _Connections:
@@ -132,19 +156,32 @@ class _Connections:
         for _ in range(self.size):
             self.free.put_nowait(await asyncio.open_connection(self.host, self.port))
 
-    async def get(self, path: str) -> int:
+    async def get(self, path: str) -> tuple[int, bool]:
+        """The status of ``GET path`` and whether the answer carried ``Retry-After``."""
         reader, writer = await self.free.get()
+        retry_after = False
+        request = b"GET " + path.encode() + b" HTTP/1.1\r\nHost: bench\r\n" + self.auth + b"\r\n"
         try:
-            writer.write(
-                b"GET " + path.encode() + b" HTTP/1.1\r\nHost: bench\r\n" + self.auth + b"\r\n"
-            )
+            writer.write(request)
             await writer.drain()
-            status = int((await reader.readline()).split()[1])
+            first = await reader.readline()
+            if not first:
+                # The server closed this connection while it was idle (uvicorn's keep-alive
+                # timeout is 5 s): not an answer; send again on a new one, as clients do.
+                writer.close()
+                reader, writer = await asyncio.open_connection(self.host, self.port)
+                writer.write(request)
+                await writer.drain()
+                first = await reader.readline()
+            status = int(first.split()[1])
             length = 0
             while (line := await reader.readline()) not in (b"\r\n", b""):
                 name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
+                name = name.strip().lower()
+                if name == b"content-length":
                     length = int(value)
+                elif name == b"retry-after":
+                    retry_after = True
             await reader.readexactly(length)
         except Exception:
             writer.close()
@@ -152,39 +189,105 @@ class _Connections:
             raise
         finally:
             self.free.put_nowait((reader, writer))
-        return status
+        return status, retry_after
 
     def close(self) -> None:
         while not self.free.empty():
             self.free.get_nowait()[1].close()
 
 
-async def _http_phase(
-    base: str, token: str, cluster_ids: list[str], rate: float, seconds: float
-) -> tuple[list[float], int, float, dict[str, int]]:
-    statuses: dict[str, int] = {}
-    host, port = base.removeprefix("http://").split(":")
-    pool = _Connections(host, int(port), token, size=64)
-    await pool.open()
-    try:
+class _Http:
+    """The HTTP phases against one server, over one set of connections."""
 
-        async def send(i: int) -> bool:
-            if i % 2 == 0 or not cluster_ids:
-                status = await pool.get("/alerts?limit=50")
-            else:
-                status = await pool.get(f"/clusters/{cluster_ids[(i // 2) % len(cluster_ids)]}")
-            statuses[str(status)] = statuses.get(str(status), 0) + 1
-            return status == 200
+    def __init__(self, pool: _Connections, cluster_ids: list[str], server: psutil.Process):
+        self.pool, self.cluster_ids, self.server = pool, cluster_ids, server
+        self.statuses: dict[str, int] = {}
 
-        # Warm the connections and the server's caches (not measured).
+    async def send(self, i: int) -> str:
+        """One request; its status (or the exception's class) is counted in ``statuses``."""
+        ids = self.cluster_ids
+        path = (
+            "/alerts?limit=50" if i % 2 == 0 or not ids else f"/clusters/{ids[(i // 2) % len(ids)]}"
+        )
+        try:
+            status, retry_after = await self.pool.get(path)
+        except Exception as e:
+            self.statuses[type(e).__name__] = self.statuses.get(type(e).__name__, 0) + 1
+            return ERROR
+        self.statuses[str(status)] = self.statuses.get(str(status), 0) + 1
+        if status == 200:
+            return OK
+        return REJECTED if status == 503 and retry_after else ERROR
+
+    async def warm(self) -> None:
+        """Warm the connections and the server's caches (not measured)."""
         for _ in range(20):
-            await send(0)
-            await send(1)
-        statuses.clear()
-        latencies, errors, achieved = await _open_loop(rate, seconds, send)
-    finally:
-        pool.close()
-    return latencies, errors, achieved, statuses
+            await self.send(0)
+            await self.send(1)
+        self.statuses.clear()
+
+    async def run(self, rate: float, seconds: float) -> dict[str, Any]:
+        """One open-loop run: latencies per outcome, statuses, achieved rate and CPU used."""
+        self.statuses = {}
+        cpu, server_cpu, wall = time.process_time(), _cpu(self.server), time.perf_counter()
+        latencies, achieved = await _open_loop(rate, seconds, self.send)
+        return {
+            "latencies": latencies,
+            "statuses": dict(self.statuses),
+            "achieved": achieved,
+            "generator_cpu_s": round(time.process_time() - cpu, 2),
+            "server_cpu_s": round(_cpu(self.server) - server_cpu, 2),
+            "wall_s": round(time.perf_counter() - wall, 2),
+        }
+
+
+def _cpu(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+def _errors(run: dict[str, Any]) -> int:
+    return len(run["latencies"][ERROR]) + len(run["latencies"][REJECTED])
+
+
+async def _capacity(
+    http: _Http, args: argparse.Namespace
+) -> tuple[float, list[dict[str, Any]], dict[str, float]]:
+    """The highest stepped open-loop rate with p99 <= 50 ms and no errors (0: none), the
+    steps, and the CPU and wall time they took."""
+    capacity, steps, rate, misses = 0.0, [], args.step_start, 0
+    cpu = {"generator_cpu_s": 0.0, "server_cpu_s": 0.0, "wall_s": 0.0}
+    while rate <= args.step_max:
+        run = await http.run(rate, args.step_seconds)
+        for key in cpu:
+            cpu[key] += run[key]
+        all_ms = [ms for values in run["latencies"].values() for ms in values]
+        p99, errors = _percentile(all_ms, 99), _errors(run)
+        steps.append({"rate": round(rate, 1), "p99_ms": round(p99, 2), "errors": errors})
+        print(f"capacity step {rate:.0f}/s: p99 {p99:.1f} ms, errors {errors}", file=sys.stderr)
+        if p99 > TARGET_P99_MS or errors:
+            # On a shared machine one step can miss by a neighbour's burst: it is run once
+            # more, and the second miss in a row ends the stepping.
+            misses += 1
+            if misses == 2:
+                break
+            continue
+        capacity, misses = rate, 0
+        rate *= args.step_factor
+    return round(capacity, 1), steps, {key: round(value, 2) for key, value in cpu.items()}
+
+
+def _summary(run: dict[str, Any], prefix: str) -> dict[str, Any]:
+    latencies = run["latencies"]
+    answered = sum(len(v) for v in latencies.values())
+    return {
+        f"{prefix}_accepted_p99_ms": round(_percentile(latencies[OK], 99), 2),
+        f"{prefix}_accepted_rps": round(len(latencies[OK]) / max(run["wall_s"], 1e-9), 1),
+        f"{prefix}_rejected_share": round(len(latencies[REJECTED]) / max(answered, 1), 4),
+        f"{prefix}_rejected_p99_ms": round(_percentile(latencies[REJECTED], 99), 2),
+        f"{prefix}_errors": len(latencies[ERROR]),
+        f"{prefix}_statuses": run["statuses"],
+    }
 
 
 def _start_server(instance: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -204,6 +307,43 @@ def _start_server(instance: str, log: Path) -> tuple[subprocess.Popen[bytes], st
     raise SystemExit("the API did not become ready within 60 s")
 
 
+async def _http_phases(
+    base: str, token: str, cluster_ids: list[str], pid: int, args: argparse.Namespace
+) -> dict[str, Any]:
+    host, port = base.removeprefix("http://").split(":")
+    pool = _Connections(host, int(port), token, size=args.connections)
+    await pool.open()
+    try:
+        http = _Http(pool, cluster_ids, psutil.Process(pid))
+        await http.warm()
+        fixed = await http.run(args.rate, args.seconds)
+        print(f"fixed rate {args.rate}/s: statuses {fixed['statuses']}", file=sys.stderr)
+        capacity, steps, usage = await _capacity(http, args)
+        overload_rate = args.overload_factor * (capacity or args.step_start)
+        overload = await http.run(overload_rate, args.overload_seconds)
+        print(f"overload {overload_rate:.0f}/s: statuses {overload['statuses']}", file=sys.stderr)
+    finally:
+        pool.close()
+    fixed_ms = [ms for values in fixed["latencies"].values() for ms in values]
+    return {
+        "rate": args.rate,
+        "p50_ms": round(_percentile(fixed_ms, 50), 2),
+        "p95_ms": round(_percentile(fixed_ms, 95), 2),
+        "p99_ms": round(_percentile(fixed_ms, 99), 2),
+        "errors": _errors(fixed),
+        **_summary(fixed, "fixed"),
+        "achieved_rate": round(fixed["achieved"], 1),
+        "capacity_rps": capacity,
+        "capacity_steps": steps,
+        "overload_rate": round(overload_rate, 1),
+        **_summary(overload, "overload"),
+        **{
+            key: {"fixed": fixed[key], "capacity": usage[key], "overload": overload[key]}
+            for key in ("generator_cpu_s", "server_cpu_s", "wall_s")
+        },
+    }
+
+
 async def _main(args: argparse.Namespace) -> dict[str, Any]:
     settings = get_settings()
     instance = args.instance or settings.instance
@@ -215,37 +355,37 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="knooppunt-bench-") as tmp:
             process, base = _start_server(instance, Path(tmp) / "audit.log")
             try:
-                http_lat, http_errors, achieved, statuses = await _http_phase(
-                    base, token, cluster_ids, args.rate, args.seconds
-                )
+                result = await _http_phases(base, token, cluster_ids, process.pid, args)
             finally:
                 process.terminate()
                 process.wait(timeout=30)
-        print(
-            f"HTTP phase: {len(http_lat)} requests, p99 {_percentile(http_lat, 99):.1f} ms, "
-            f"errors {http_errors}",
-            file=sys.stderr,
-            flush=True,
-        )
-        driver_lat, driver_errors = await _driver_phase(
+        driver_lat = await _driver_phase(
             store, cluster_ids, args.rate, args.driver_seconds or args.seconds
         )
     finally:
         await driver.close()
+    driver_ms = [ms for values in driver_lat.values() for ms in values]
     print(
-        f"clusters used: {len(cluster_ids)}; HTTP statuses: {statuses}; achieved send rate "
-        f"{achieved:.1f}/s; HTTP mean {statistics.fmean(http_lat):.1f} ms; "
-        f"driver p50 {_percentile(driver_lat, 50):.1f} ms, errors {driver_errors}",
+        f"clusters used: {len(cluster_ids)}; driver p50 {_percentile(driver_ms, 50):.1f} ms, "
+        f"errors {len(driver_lat[ERROR])}",
         file=sys.stderr,
     )
     return {
-        "rate": args.rate,
-        "p50_ms": round(_percentile(http_lat, 50), 2),
-        "p95_ms": round(_percentile(http_lat, 95), 2),
-        "p99_ms": round(_percentile(http_lat, 99), 2),
-        "errors": http_errors,
-        "driver_p99_ms": round(_percentile(driver_lat, 99), 2),
+        **result,
+        "driver_p99_ms": round(_percentile(driver_ms, 99), 2),
+        "driver_errors": len(driver_lat[ERROR]),
     }
+
+
+def _no_nan(value: Any) -> Any:
+    """``value`` with NaN (a percentile of no answers) as ``None``: JSON has no NaN."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {key: _no_nan(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_no_nan(item) for item in value]
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -256,12 +396,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--driver-seconds", type=float, default=None, help="driver phase (default: --seconds)"
     )
+    parser.add_argument("--step-start", type=float, default=25.0, help="first capacity step /s")
+    parser.add_argument("--step-factor", type=float, default=1.5, help="next step: rate * this")
+    parser.add_argument("--step-max", type=float, default=2000.0, help="highest step tried")
+    parser.add_argument("--step-seconds", type=float, default=10.0, help="length of each step")
+    parser.add_argument(
+        "--overload-factor", type=float, default=3.0, help="overload rate: capacity * this"
+    )
+    parser.add_argument("--overload-seconds", type=float, default=30.0, help="overload run")
+    parser.add_argument(
+        "--connections", type=int, default=128, help="keep-alive connections of the generator"
+    )
     parser.add_argument("--instance", default=None, help="local Neo4j instance")
     args = parser.parse_args(argv)
     result = asyncio.run(_main(args))
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    text = json.dumps(_no_nan(result), indent=2)
+    args.json.write_text(text + "\n")
+    print(text)
     return 0
 
 

@@ -16,15 +16,14 @@ from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from graph.errors import ConfigurationError, Neo4jUnavailableError
 from graph.localdb.instance import InstancePaths, load_state, read_password
-from graph.settings import Settings
+from graph.settings import NEO4J_POOL_SIZE, Settings
 
 __all__ = ["POOL_SIZE", "ConnectionInfo", "connect", "connect_async", "connection_info"]
 
 _USER_AGENT = "knooppunt/0.1"
 
-#: Connections one driver keeps at most (the driver's default, stated so that the API's
-#: metrics can show how much of it is in use).
-POOL_SIZE = 100
+#: Connections one driver keeps at most (:data:`graph.settings.NEO4J_POOL_SIZE`).
+POOL_SIZE = NEO4J_POOL_SIZE
 
 # Queries read optional properties (an alert's `growth`, a status's `changed_at`) that a young
 # database may never have written; Neo4j then sends an UNRECOGNIZED warning on every call, which
@@ -117,6 +116,9 @@ def connect(
 def connect_async(settings: Settings, instance: str | None = None) -> neo4j.AsyncDriver:
     """An async driver for the configured server (not verified: await ``verify_connectivity``).
 
+    The API's driver: connecting and waiting for a pooled connection are bounded by the
+    settings' short timeouts (the driver's defaults are 30 s and 60 s), so that a Neo4j that
+    restarts or hangs gives a fast error, well inside the request's deadline (decision 067).
     The async driver is not thread-safe: use it from one event loop.
     """
     info = connection_info(settings, instance)
@@ -126,4 +128,6 @@ def connect_async(settings: Settings, instance: str | None = None) -> neo4j.Asyn
         user_agent=_USER_AGENT,
         notifications_disabled_categories=_QUIET_CATEGORIES,
         max_connection_pool_size=POOL_SIZE,
+        connection_timeout=settings.neo4j_connection_timeout_s,
+        connection_acquisition_timeout=settings.neo4j_acquisition_timeout_s,
     )

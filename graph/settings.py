@@ -19,6 +19,7 @@ from graph.validation import DOCUMENT, problems
 
 __all__ = [
     "DEV_SECRET",
+    "NEO4J_POOL_SIZE",
     "PACKAGED_GEOGRAPHY_DIR",
     "Settings",
     "describe_settings_error",
@@ -31,6 +32,11 @@ DEV_SECRET = "knooppunt-development-only-not-a-secret!"  # noqa: S105 - a marker
 
 #: The Dutch geography shipped with the package (CBS 2024 division, CC BY 4.0; see its README).
 PACKAGED_GEOGRAPHY_DIR = Path(__file__).resolve().parent / "data" / "nl_geography"
+
+
+#: Connections one driver keeps at most (the driver's default, stated so that the API's metrics
+#: can show how much of it is in use and its admission gate can stay below it).
+NEO4J_POOL_SIZE = 100
 
 
 def _default_home() -> Path:
@@ -103,6 +109,24 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     metrics_token_file: Path | None = None
 
+    #: The API's admission gate, per worker (``docs/api.md``, "Overload"; decision 067):
+    #: requests in progress at most (each holds at most one pooled Neo4j connection at a time),
+    #: requests waiting for a place at most, and how long one may wait; beyond that: 503
+    #: ``overloaded`` with ``Retry-After`` at once.
+    api_max_in_progress: int = Field(4, ge=1, le=NEO4J_POOL_SIZE)
+    api_queue_depth: int = Field(8, ge=0, le=10_000)
+    api_queue_wait_ms: int = Field(20, ge=0, le=60_000)
+    #: A request still unanswered this long after it arrived is cancelled: 503
+    #: ``deadline-exceeded``. Every Neo4j timeout below is shorter.
+    api_request_deadline_s: float = Field(10.0, gt=0, le=600)
+    #: The ``Retry-After`` (seconds) of the gate's 503s.
+    api_retry_after_s: int = Field(1, ge=1, le=3600)
+    #: The API's driver: TCP connect and Bolt handshake; waiting for a pooled connection (the
+    #: connect included); one query (the server's transaction timeout, and the client's bound).
+    neo4j_connection_timeout_s: float = Field(2.0, gt=0, le=600)
+    neo4j_acquisition_timeout_s: float = Field(3.0, gt=0, le=600)
+    neo4j_query_timeout_s: float = Field(5.0, gt=0, le=600)
+
     geography_dir: Path = Field(
         PACKAGED_GEOGRAPHY_DIR,
         description="PC4 and municipality tables; default: the ones shipped with the package",
@@ -136,6 +160,24 @@ class Settings(BaseSettings):
                 )
             self.neo4j_user = user
             self.neo4j_password = SecretStr(password)
+        return self
+
+    @model_validator(mode="after")
+    def _timeouts_inside_the_deadline(self) -> Settings:
+        """A Neo4j wait longer than the request's deadline would be cut by the deadline (a 503
+        without the driver cleaning up); the acquisition includes the connect."""
+        deadline = self.api_request_deadline_s
+        if not self.neo4j_connection_timeout_s < self.neo4j_acquisition_timeout_s:
+            raise ValueError(
+                "KNOOPPUNT_NEO4J_CONNECTION_TIMEOUT_S must be shorter than "
+                "KNOOPPUNT_NEO4J_ACQUISITION_TIMEOUT_S"
+            )
+        for name in ("neo4j_acquisition_timeout_s", "neo4j_query_timeout_s"):
+            if not getattr(self, name) < deadline:
+                raise ValueError(
+                    f"KNOOPPUNT_{name.upper()} must be shorter than "
+                    "KNOOPPUNT_API_REQUEST_DEADLINE_S"
+                )
         return self
 
     @model_validator(mode="after")

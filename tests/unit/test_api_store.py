@@ -118,6 +118,7 @@ class _Neo4j:
         self.error: BaseException | None = None
         self.session_kwargs: list[dict[str, Any]] = []
         self.runs: list[tuple[str, dict[str, Any]]] = []
+        self.timeouts: list[float | None] = []
         self.driver = MagicMock(spec=neo4j.AsyncDriver)
         self.driver.session.side_effect = self._session
 
@@ -129,11 +130,13 @@ class _Neo4j:
         session.run = AsyncMock(side_effect=self._run)
         return session
 
-    async def _run(self, query: str, params: dict[str, Any]) -> MagicMock:
-        self.runs.append((query, params))
+    async def _run(self, query: neo4j.Query, params: dict[str, Any]) -> MagicMock:
+        text = str(query.text)
+        self.runs.append((text, params))
+        self.timeouts.append(query.timeout)
         if self.error is not None:
             raise self.error
-        records = self.answers.get(query, [])
+        records = self.answers.get(text, [])
         keys = list(records[0]) if records else []
         result = MagicMock(spec=neo4j.AsyncResult)
         result.keys.return_value = keys
@@ -385,12 +388,33 @@ def test_a_driver_error_is_raised_as_it_is_and_counted_under_the_query(
     assert store.metrics.registry.get_sample_value("knooppunt_neo4j_sessions_in_use") == 0
 
 
-def test_a_query_past_the_client_timeout_is_a_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_module, "QUERY_TIMEOUT_S", 0.01)
+def test_every_query_carries_the_transaction_timeout() -> None:
     fake = _Neo4j()
-    store = _store(fake)
+    store = Store(fake.driver, "knooppunt-test", Metrics(), query_timeout_s=2.5)
+    asyncio.run(store.cluster("CL-1"))
+    asyncio.run(store.partial_deliveries(timeout_s=0.75))
+    # The server stops a query past it (Neo4j's transaction timeout), not only the client.
+    assert fake.timeouts == [2.5, 0.75]
 
-    async def hang(query: str, params: dict[str, Any]) -> None:
+
+def test_a_server_side_transaction_timeout_is_a_timeout() -> None:
+    fake = _Neo4j()
+    fake.error = neo4j.exceptions.Neo4jError._hydrate_neo4j(
+        code="Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
+        message="terminated",
+    )
+    store = _store(fake)
+    with pytest.raises(TimeoutError):
+        asyncio.run(store.cluster("CL-1"))
+    assert _errors(store, "CLUSTER", "ClientError") == 1
+
+
+def test_a_query_past_the_client_timeout_is_a_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_module, "CLIENT_MARGIN_S", 0.0)
+    fake = _Neo4j()
+    store = Store(fake.driver, "knooppunt-test", Metrics(), query_timeout_s=0.01)
+
+    async def hang(query: neo4j.Query, params: dict[str, Any]) -> None:
         await asyncio.sleep(5)
 
     fake.driver.session.side_effect = None
