@@ -58,6 +58,10 @@ class NodeLabel(StrEnum):
     ALERT = "Alert"
     ALERT_STATUS = "AlertStatus"
     WRITER_LOCK = "WriterLock"
+    CASE = "Case"
+    CASE_EVENT = "CaseEvent"
+    CASE_NOTE = "CaseNote"
+    CASE_SEQUENCE = "CaseSequence"
 
 
 class RelType(StrEnum):
@@ -97,6 +101,10 @@ NON_ENTITY_LABELS: Final = frozenset(
         NodeLabel.ALERT,
         NodeLabel.ALERT_STATUS,
         NodeLabel.WRITER_LOCK,
+        NodeLabel.CASE,
+        NodeLabel.CASE_EVENT,
+        NodeLabel.CASE_NOTE,
+        NodeLabel.CASE_SEQUENCE,
     }
 )
 #: Relationship types written by the analysis, not by ingest.
