@@ -12,11 +12,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+import neo4j
 
 from graph.cases import queries as q
 from graph.cases.model import (
     CLOSED_STATES,
+    CaseError,
     ORG_CODES,
     AlertHasCaseError,
     CaseChangedError,
@@ -29,7 +32,7 @@ from graph.cases.model import (
 )
 from graph.cases.records import Actor, CaseRecord, EventRecord, NewCase, NoteRecord
 from graph.errors import NotFoundError
-from graph.subgraph.plan import Plan, rows
+from graph.subgraph.plan import Plan, driver_executor, rows, run_sync
 from graph.values import from_millis
 
 __all__ = [
@@ -40,10 +43,35 @@ __all__ = [
     "add_subjects",
     "cases_page",
     "change_status",
+    "constraint_refusal",
+    "run_case_plan",
     "invite",
     "open_case",
     "read_case",
 ]
+
+T = TypeVar("T")
+
+
+def constraint_refusal(query: str) -> CaseError:
+    """The error of a case write that a uniqueness constraint refused: opening, a second case
+    for the alert (raced past the check); otherwise a change that raced another."""
+    if query == q.CASE_OPEN:
+        return AlertHasCaseError("this alert has a case already", reference=None)
+    return CaseChangedError("the case changed meanwhile: read it again and retry")
+
+
+def run_case_plan(plan: Plan[T], driver: neo4j.Driver, database: str) -> T:
+    """Run a case plan through a sync driver (``knooppunt case``), writes included."""
+    execute = driver_executor(driver, database, write=True)
+
+    def guarded(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        try:
+            return execute(query, params)
+        except neo4j.exceptions.ConstraintError:
+            raise constraint_refusal(query) from None
+
+    return run_sync(plan, guarded)
 
 
 @dataclass(frozen=True, slots=True)
