@@ -36,9 +36,7 @@ class CaseCreate(NewCase):
     """Open a case from a signal or (``alert_id``) from an alert; the caller's organisation
     leads it."""
 
-    alert_id: str | None = Field(
-        None, pattern=r"^AL-[0-9a-f]{1,64}$", examples=["AL-3f9a1c2b7d4e"]
-    )
+    alert_id: str | None = Field(None, pattern=r"^AL-[0-9a-f]{1,64}$", examples=["AL-3f9a1c2b7d4e"])
     origin: Literal["signal", "bibob"] = Field(
         "signal", description="where the case comes from (``alert`` when ``alert_id`` is given)"
     )

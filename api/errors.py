@@ -28,8 +28,8 @@ __all__ = [
     "AuditUnavailableError",
     "BadRequestError",
     "CaseNotSharedError",
-    "CaseProblem",
     "CaseReferenceRequiredError",
+    "CaseRefusedError",
     "ConflictError",
     "DocsAssetsMissingError",
     "ForbiddenError",
@@ -193,7 +193,7 @@ class DocsAssetsMissingError(ApiError):
     title = "The API documentation's front-end files are not built"
 
 
-class CaseProblem(ApiError):
+class CaseRefusedError(ApiError):
     """A case operation the case model refused (:class:`graph.cases.model.CaseError`); the
     subclass of its ``kind`` (:func:`case_problem`) carries the status and problem type."""
 
@@ -201,13 +201,13 @@ class CaseProblem(ApiError):
     exit_code = ExitCode.BAD_INPUT
 
 
-def _case_problem_class(kind: str, status: int, title: str) -> type[CaseProblem]:
+def _case_problem_class(kind: str, status: int, title: str) -> type[CaseRefusedError]:
     attrs = {"status": status, "slug": kind, "title": title, "__doc__": title}
-    return type(f"CaseProblem_{kind}", (CaseProblem,), attrs)
+    return type(f"CaseRefused_{kind}", (CaseRefusedError,), attrs)
 
 
 #: One problem type per case rule: 404 an unknown case, 422 an unknown subject, 409 the rest.
-_CASE_PROBLEMS: dict[str, type[CaseProblem]] = {
+_CASE_PROBLEMS: dict[str, type[CaseRefusedError]] = {
     kind: _case_problem_class(kind, status, title)
     for kind, status, title in (
         ("case-not-found", 404, "No such case"),
@@ -221,12 +221,12 @@ _CASE_PROBLEMS: dict[str, type[CaseProblem]] = {
 }
 
 
-def case_problem(error: CaseError) -> CaseProblem:
+def case_problem(error: CaseError) -> CaseRefusedError:
     """The API error of a refused case operation (the alert's case named when it has one)."""
     extra: dict[str, Any] = {}
     if isinstance(error, AlertHasCaseError) and error.reference is not None:
         extra["case_reference"] = error.reference
-    cls = _CASE_PROBLEMS.get(error.kind, CaseProblem)
+    cls = _CASE_PROBLEMS.get(error.kind, CaseRefusedError)
     return cls(str(error), extra=extra)
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.access import alert_visible, require_alert_status_change, require_operational
 from api.deps import CaseReferenceDep, StoreDep, UserDep, note_result
-from api.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
+from api.errors import ConflictError, ForbiddenError, NotFoundError
 from api.params import decode_cursor, encode_cursor, utc_instant
 from api.routers import alert_from_row, cluster_summary, problem_responses
 from api.schemas import (

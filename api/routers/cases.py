@@ -91,7 +91,9 @@ async def _readable(user: User, store: Store, reference: str) -> ops.CaseView:
     responses=problem_responses(403, 404, 409),
     summary="Open a case (coordinators); from an alert, the alert and its cluster are linked",
 )
-async def open_case(request: Request, user: UserDep, store: StoreDep, body: CaseCreate) -> CaseDetail:
+async def open_case(
+    request: Request, user: UserDep, store: StoreDep, body: CaseCreate
+) -> CaseDetail:
     """The caller's organisation leads the case; it gets the next reference of its year
     (``LB-2025-0007``). From an alert (``alert_id``): the alert must concern the caller's
     organisation, and an alert opens one case (a second is 409 ``alert-has-case``, naming

@@ -225,4 +225,3 @@ def check_transition(current: str, target: str, *, reason: str | None) -> str:
 def is_subject_id(value: str) -> bool:
     """Whether ``value`` may be a case subject: a token or a KvK number (by its form)."""
     return bool(TOKEN_PATTERN.fullmatch(value) or KVK_PATTERN.fullmatch(value))
-

@@ -19,11 +19,11 @@ import neo4j
 from graph.cases import queries as q
 from graph.cases.model import (
     CLOSED_STATES,
-    CaseError,
     ORG_CODES,
     AlertHasCaseError,
     CaseChangedError,
     CaseClosedError,
+    CaseError,
     CaseNotFoundError,
     EventKind,
     ParticipationError,
@@ -44,10 +44,10 @@ __all__ = [
     "cases_page",
     "change_status",
     "constraint_refusal",
-    "run_case_plan",
     "invite",
     "open_case",
     "read_case",
+    "run_case_plan",
 ]
 
 T = TypeVar("T")
@@ -225,7 +225,12 @@ def change_status(
     """
     change = check_transition(expected, target, reason=reason)
     details = {"from": expected, "to": target, "change": change, "reason": reason}
-    params = {"expected": expected, "status": target, "reason": reason, "details": _details(details)}
+    params = {
+        "expected": expected,
+        "status": target,
+        "reason": reason,
+        "details": _details(details),
+    }
     now = yield from _write(reference, q.CASE_SET_STATUS, params, actor, EventKind.STATUS_CHANGED)
     if now is not None:
         raise CaseChangedError(

@@ -111,15 +111,10 @@ CASE_OPEN: Final = (
 
 #: Change the status when it is still ``$expected`` (under the case's lock); no row otherwise.
 CASE_SET_STATUS: Final = (
-    _LOCKED
-    + f"AND c.status = $expected WITH c, {_NOW} "
-    + _BUMP
-    + ", c.status = $status, "
+    _LOCKED + f"AND c.status = $expected WITH c, {_NOW} " + _BUMP + ", c.status = $status, "
     "c.closed_at = CASE WHEN $status IN $closed_states THEN now ELSE c.closed_at END, "
     "c.declined_reason = CASE WHEN $status = 'declined' THEN $reason "
-    "ELSE c.declined_reason END "
-    + _EVENT
-    + "RETURN c.version AS version"
+    "ELSE c.declined_reason END " + _EVENT + "RETURN c.version AS version"
 )
 
 #: Invite ``$org`` when it neither takes part nor is invited already.
@@ -149,8 +144,7 @@ CASE_MISSING_SUBJECTS: Final = (
 
 #: Link the subjects ``$ids`` (every one must exist; else no row and nothing written).
 CASE_ADD_SUBJECTS: Final = (
-    _LOCKED
-    + f"CALL (c) {{ MATCH (s:{_E}) WHERE s.id IN $ids RETURN collect(s) AS found }} "
+    _LOCKED + f"CALL (c) {{ MATCH (s:{_E}) WHERE s.id IN $ids RETURN collect(s) AS found }} "
     "WITH c, found WHERE all(x IN $ids WHERE any(s IN found WHERE s.id = x)) "
     f"WITH c, found, {_NOW} "
     + _BUMP

@@ -6,6 +6,7 @@ RIEC = Limburg (lead), Oost-Brabant (invited), Noord (unrelated). Each test open
 
 from __future__ import annotations
 
+import itertools
 import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -47,9 +48,7 @@ def _get(client: TestClient, s: Settings, ref: str, org: str = "Limburg") -> dic
     return body
 
 
-def _status(
-    client: TestClient, s: Settings, ref: str, to: str, expected: str, **extra: Any
-) -> Any:
+def _status(client: TestClient, s: Settings, ref: str, to: str, expected: str, **extra: Any) -> Any:
     body = {"status": to, "expected": expected, **extra}
     return client.post(f"/cases/{ref}/status", json=body, headers=_h(s, "Limburg"))
 
@@ -65,8 +64,10 @@ def test_open_from_a_signal(api_client: TestClient, api_settings: Settings) -> N
     assert REFERENCE_PATTERN.fullmatch(case["reference"])
     assert case["reference"].startswith("LB-")
     assert re.fullmatch(api_settings.case_reference_pattern, case["reference"])
-    assert case["status"] == "signal" and case["lead"] == "Limburg"
-    assert case["participants"] == ["Limburg"] and case["standing"] == "participant"
+    assert case["status"] == "signal"
+    assert case["lead"] == "Limburg"
+    assert case["participants"] == ["Limburg"]
+    assert case["standing"] == "participant"
     assert case["purpose"] == _NEW["purpose"]
     assert [e["kind"] for e in case["events"]] == ["opened"]
     assert case["events"][0]["by"] == "Limburg-coordinator"
@@ -86,8 +87,10 @@ def test_open_from_an_alert_links_it_and_a_second_is_refused(
     api_client: TestClient, api_settings: Settings
 ) -> None:
     case = _open(api_client, api_settings, alert_id=AL_CROSS)
-    assert case["origin"] == "alert" and case["cross_region"] is True
-    assert case["alert_ids"] == [AL_CROSS] and case["cluster_ids"] == [CL_CROSS]
+    assert case["origin"] == "alert"
+    assert case["cross_region"] is True
+    assert case["alert_ids"] == [AL_CROSS]
+    assert case["cluster_ids"] == [CL_CROSS]
     assert [e["kind"] for e in case["events"]] == ["opened", "alert_linked"]
     alert = api_client.get(f"/alerts/{AL_CROSS}", headers=_h(api_settings, "Limburg"))
     assert alert.json()["case_reference"] == case["reference"]
@@ -160,11 +163,16 @@ def test_other_organisations_do_not_read_a_case(
         _problem(r, 403, "case-not-shared")
     r = api_client.get(f"/cases/{ref}", headers=_h(api_settings, "Limburg", "privacy-officer"))
     _problem(r, 403, "forbidden")
-    assert api_client.get(f"/cases/{ref}", headers=_h(api_settings, "Limburg", "analyst")).is_success
+    assert api_client.get(
+        f"/cases/{ref}", headers=_h(api_settings, "Limburg", "analyst")
+    ).is_success
     listed = api_client.get("/cases", headers=_h(api_settings, "Noord")).json()["items"]
     assert ref not in {c["reference"] for c in listed}
-    _problem(api_client.get("/cases/LB-2025-9999", headers=_h(api_settings, "Limburg")), 404,
-             "case-not-found")
+    _problem(
+        api_client.get("/cases/LB-2025-9999", headers=_h(api_settings, "Limburg")),
+        404,
+        "case-not-found",
+    )
 
 
 def test_list_filters_and_cursor(api_client: TestClient, api_settings: Settings) -> None:
@@ -189,10 +197,11 @@ def test_list_filters_and_cursor(api_client: TestClient, api_settings: Settings)
 def test_status_forward_back_and_close(api_client: TestClient, api_settings: Settings) -> None:
     ref = _open(api_client, api_settings)["reference"]
     steps = ["signal", "intake", "analysis", "advice"]
-    for before, after in zip(steps, steps[1:], strict=False):
+    for before, after in itertools.pairwise(steps):
         assert _status(api_client, api_settings, ref, after, before).status_code == 200
     back = _status(api_client, api_settings, ref, "analysis", "advice", reason="new facts")
-    assert back.status_code == 200 and back.json()["status"] == "analysis"
+    assert back.status_code == 200
+    assert back.json()["status"] == "analysis"
     for before, after in (
         ("analysis", "advice"),
         ("advice", "interventions"),
@@ -201,11 +210,15 @@ def test_status_forward_back_and_close(api_client: TestClient, api_settings: Set
     ):
         assert _status(api_client, api_settings, ref, after, before).status_code == 200
     case = _get(api_client, api_settings, ref)
-    assert case["status"] == "closed" and case["closed_at"] is not None
+    assert case["status"] == "closed"
+    assert case["closed_at"] is not None
     kinds = [e["kind"] for e in case["events"]]
     assert kinds == ["opened"] + ["status_changed"] * 8
     assert case["events"][4]["details"] == {
-        "from": "advice", "to": "analysis", "change": "back", "reason": "new facts"
+        "from": "advice",
+        "to": "analysis",
+        "change": "back",
+        "reason": "new facts",
     }
 
 
@@ -309,9 +322,12 @@ def test_invite_accept_and_what_each_sees(api_client: TestClient, api_settings: 
     invite = {"action": "invite", "org": "Oost-Brabant"}
     url = f"/cases/{ref}/participants"
     r = api_client.post(url, json=invite, headers=_h(api_settings, "Limburg"))
-    assert r.status_code == 200 and r.json()["invited"] == ["Oost-Brabant"]
+    assert r.status_code == 200
+    assert r.json()["invited"] == ["Oost-Brabant"]
     seen = _get(api_client, api_settings, ref, "Oost-Brabant")
-    assert seen["standing"] == "invited" and seen["purpose"] is None and seen["events"] == []
+    assert seen["standing"] == "invited"
+    assert seen["purpose"] is None
+    assert seen["events"] == []
     analyst = api_client.post(
         url, json={"action": "accept"}, headers=_h(api_settings, "Oost-Brabant", "analyst")
     )
@@ -350,7 +366,8 @@ def test_the_liec_follows_cross_region_cases_and_may_not_invite_itself(
 ) -> None:
     ref = _open(api_client, api_settings, cross_region=True)["reference"]
     seen = _get(api_client, api_settings, ref, "LIEC")
-    assert seen["standing"] == "observer" and seen["purpose"] is None
+    assert seen["standing"] == "observer"
+    assert seen["purpose"] is None
     url = f"/cases/{ref}/participants"
     itself = api_client.post(
         url, json={"action": "invite", "org": "LIEC"}, headers=_h(api_settings, "LIEC")
@@ -359,7 +376,8 @@ def test_the_liec_follows_cross_region_cases_and_may_not_invite_itself(
     invites = api_client.post(
         url, json={"action": "invite", "org": "Noord"}, headers=_h(api_settings, "LIEC")
     )
-    assert invites.status_code == 200 and invites.json()["invited"] == ["Noord"]
+    assert invites.status_code == 200
+    assert invites.json()["invited"] == ["Noord"]
 
 
 def test_subjects_and_notes(api_client: TestClient, api_settings: Settings) -> None:
@@ -370,17 +388,20 @@ def test_subjects_and_notes(api_client: TestClient, api_settings: Settings) -> N
     )
     assert r.status_code == 200, r.text
     assert {s["id"]: s["kind"] for s in r.json()["subject_ids"]} == {
-        IDS["pL1"]: "Person", IDS["KVK_L"]: "Company"
+        IDS["pL1"]: "Person",
+        IDS["KVK_L"]: "Company",
     }
     n = api_client.post(f"/cases/{ref}/notes", json={"text": "Police confirm"}, headers=analyst)
-    assert n.status_code == 201 and n.json()["notes"][0]["text"] == "Police confirm"
+    assert n.status_code == 201
+    assert n.json()["notes"][0]["text"] == "Police confirm"
     other = api_client.post(
         f"/cases/{ref}/notes", json={"text": "x"}, headers=_h(api_settings, "Noord", "analyst")
     )
     _problem(other, 403, "case-not-shared")
     summary = api_client.get("/cases", headers=analyst).json()["items"]
     mine = next(c for c in summary if c["reference"] == ref)
-    assert mine["subjects"] == 2 and "subject_ids" not in mine
+    assert mine["subjects"] == 2
+    assert "subject_ids" not in mine
 
 
 def test_unknown_or_malformed_subjects_add_nothing(

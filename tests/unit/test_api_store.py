@@ -18,8 +18,9 @@ from api import queries as q
 from api import store as store_module
 from api.errors import BadRequestError, NotFoundError
 from api.metrics import Metrics
+from api.params import decode_cursor as _decode_cursor
+from api.params import encode_cursor as _encode_cursor
 from api.provenance import graph_link, graph_node
-from api.routers.alerts import _decode_cursor, _encode_cursor
 from api.store import Store
 from graph.values import from_millis, native, parse_json_properties
 
