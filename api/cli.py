@@ -100,9 +100,8 @@ def token(
     subject: Annotated[
         str, typer.Option(metavar="USER", help="the user the token names")
     ] = "local-user",
-    ttl: Annotated[
-        int, typer.Option(metavar="SECONDS", min=1, help="seconds until it expires")
-    ] = 8 * 3600,
+    ttl: Annotated[int, typer.Option(metavar="SECONDS", min=1, help="seconds until it expires")] = 8
+    * 3600,
 ) -> None:
     """Print a local HS256 token signed with KNOOPPUNT_JWT_SECRET.
 

@@ -98,6 +98,12 @@ def _audit() -> SubCommand:
     return audit_app
 
 
+def _case() -> SubCommand:
+    from graph.cases.cli import case_app
+
+    return case_app
+
+
 #: Sub-commands: name -> loader. A Typer app becomes a command group, a function a command.
 _COMMANDS: dict[str, Callable[[], SubCommand]] = {
     "db": _db,
@@ -111,6 +117,7 @@ _COMMANDS: dict[str, Callable[[], SubCommand]] = {
     "serve": _serve,
     "token": _token,
     "audit": _audit,
+    "case": _case,
 }
 
 

@@ -142,9 +142,7 @@ async def company_network(
     return await _network(request, access, kvk, depth, NodeLabel.COMPANY)
 
 
-def _accesses(
-    entries: Any, token: str, clusters: set[str], org: str | None
-) -> list[AccessRecord]:
+def _accesses(entries: Any, token: str, clusters: set[str], org: str | None) -> list[AccessRecord]:
     """Audited requests that disclosed the subject, directly or through one of its clusters;
     of ``org``'s users only unless ``org`` is ``None`` (the rule of ``/audit``)."""
     records: list[AccessRecord] = []

@@ -317,11 +317,26 @@ def test_ingest_table_is_not_cut_when_not_a_terminal(
     lines = captured.out.splitlines()
     assert len(lines) == 2
     assert lines[0].split() == [
-        "delivery", "partner", "status", "rows", "rejected", "nodes", "links", "s", "rows/s",
+        "delivery",
+        "partner",
+        "status",
+        "rows",
+        "rejected",
+        "nodes",
+        "links",
+        "s",
+        "rows/s",
     ]
     assert lines[1].split() == [
-        long_id, summary.partner, "committed", "1,234,567", "3", "2,000,000", "3,500,000",
-        "12.5", "98,765",
+        long_id,
+        summary.partner,
+        "committed",
+        "1,234,567",
+        "3",
+        "2,000,000",
+        "3,500,000",
+        "12.5",
+        "98,765",
     ]
     assert len(lines[1]) > 200
     assert "…" not in captured.out
