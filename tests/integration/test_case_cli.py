@@ -32,10 +32,12 @@ def test_open_list_show(
     assert main(["case", "list", "--org", "Noord", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [c["reference"] for c in listed] == [reference]
-    assert listed[0]["alerts"] == 1 and listed[0]["clusters"] == 1
+    assert listed[0]["alerts"] == 1
+    assert listed[0]["clusters"] == 1
     assert main(["case", "show", reference, "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
-    assert shown["clusters"] == [CL_NOORD] and shown["alerts"] == [AL_NOORD]
+    assert shown["clusters"] == [CL_NOORD]
+    assert shown["alerts"] == [AL_NOORD]
     assert [e["kind"] for e in shown["events"]] == ["opened", "alert_linked"]
     assert main(["case", "show", "NN-2025-9999", "--json"]) == 3
     assert main(["case", "open", "--org", "Nowhere", *common, *purpose]) == 2

@@ -232,6 +232,7 @@ def test_an_alerts_page_passes_the_cursor_apart_and_converts_each_alert() -> Non
             "cross_region": 1,
             "status": "new",
             "status_changed_at": None,
+            "case_reference": "LB-2025-0001",
         }
     ]
     fake = _Neo4j({q.ALERTS_PAGE: [{"page": page}]})
@@ -248,6 +249,7 @@ def test_an_alerts_page_passes_the_cursor_apart_and_converts_each_alert() -> Non
             "cross_region": True,
             "status": "new",
             "status_changed_at": None,
+            "case_reference": "LB-2025-0001",
         }
     ]
     # Without a cursor both of its parameters are null.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -37,7 +38,7 @@ def test_every_organisation_has_a_code_the_reference_patterns_accept() -> None:
     assert not REFERENCE_PATTERN.fullmatch("XX-2025-0001")
 
 
-@pytest.mark.parametrize(("current", "target"), list(zip(_SEQUENCE, _SEQUENCE[1:], strict=False)))
+@pytest.mark.parametrize(("current", "target"), list(itertools.pairwise(_SEQUENCE)))
 def test_forward_one_state_at_a_time(current: str, target: str) -> None:
     assert check_transition(current, target, reason=None) == "forward"
 
