@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from graph.cases import ops
 from graph.cases.records import Actor, NewCase
-from graph.cli_types import InstanceOpt
+from graph.cli_types import InstanceOpt, PlainCommand
 from graph.driver import connect
 from graph.settings import get_settings
 from graph.subgraph.plan import Plan
@@ -23,7 +23,10 @@ from graph.vocabulary import ORGANISATIONS
 __all__ = ["case_app"]
 
 case_app = typer.Typer(
-    help="Case records: list, show and open cases (as a coordinator of --org).",
+    help=(
+        "Case records: list, show and open cases (as a coordinator of --org).\n\n"
+        "Example: knooppunt case list --org Limburg"
+    ),
     no_args_is_help=True,
     rich_markup_mode=None,
     add_completion=False,
@@ -50,7 +53,7 @@ def _check_org(org: str) -> str:
     return org
 
 
-@case_app.command("list")
+@case_app.command("list", cls=PlainCommand)
 def list_cases(
     org: OrgOpt,
     status: Annotated[str | None, typer.Option(metavar="STATE", help="only this state")] = None,
@@ -72,7 +75,7 @@ def list_cases(
         typer.echo(f"{item['reference']}  {item['status']:<13} {item['lead']:<22} {item['title']}")
 
 
-@case_app.command("show")
+@case_app.command("show", cls=PlainCommand)
 def show_case(
     reference: Annotated[str, typer.Argument(metavar="REFERENCE", help="e.g. LB-2025-0007")],
     instance: InstanceOpt = None,
@@ -100,7 +103,7 @@ def show_case(
         typer.echo(f"  #{event['n']} {event['at']} {event['kind']} by {event['by_org']}")
 
 
-@case_app.command("open")
+@case_app.command("open", cls=PlainCommand)
 def open_case(
     org: OrgOpt,
     title: Annotated[str, typer.Option(metavar="TEXT")],

@@ -255,7 +255,9 @@ def _command_paths() -> list[list[str]]:
 def test_every_command_is_walked() -> None:
     paths = {" ".join(p) for p in _command_paths()}
     assert {"db admin", "db start", "retention run", "audit verify", "ingest", "serve"} <= paths
-    assert len(paths) == 20  # the root, 11 commands, 6 under db, 1 under retention and audit
+    assert (
+        len(paths) == 24
+    )  # the root, 12 commands, 6 under db, 1 under retention and audit, 3 under case
 
 
 @pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "knooppunt")
