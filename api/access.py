@@ -16,25 +16,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Final
+from typing import Final, Literal
 
 from api.auth import Role, User
-from api.errors import CaseReferenceRequiredError, ForbiddenError
+from api.errors import CaseNotSharedError, CaseReferenceRequiredError, ForbiddenError
+from graph.cases.records import CaseRecord
 from graph.vocabulary import REGIONS
 
 __all__ = [
     "CASE_REFERENCE_HEADER",
     "OPERATIONAL_ROLES",
+    "CaseStanding",
     "alert_visible",
     "audit_scope",
+    "case_standing",
     "cluster_visible",
     "hidden_member_counts",
     "member_visible",
+    "require_accept",
     "require_alert_status_change",
+    "require_case_opener",
+    "require_case_participant",
+    "require_case_reader",
     "require_case_reference",
+    "require_case_steering",
     "require_cluster",
     "require_export",
     "require_export_scope",
+    "require_invite",
     "require_operational",
     "require_subject",
     "trend_regions",
@@ -194,3 +203,73 @@ def trend_regions(user: User, requested: str | None = None) -> tuple[str, ...]:
     if requested not in allowed:
         raise ForbiddenError("trend figures of another region are for the LIEC")
     return (requested,)
+
+
+# --- cases (docs/access.md, "Cases") ---------------------------------------------------------
+
+#: How an organisation stands to a case: takes part (the lead included), is invited, or (the
+#: LIEC, for a cross-region case) follows its progress without its person-level content.
+CaseStanding = Literal["participant", "invited", "observer"]
+
+
+def case_standing(user: User, case: CaseRecord) -> CaseStanding | None:
+    """The caller's organisation's standing in ``case``, ``None`` when it has none."""
+    if user.org in case.participants:
+        return "participant"
+    if user.org in case.invited:
+        return "invited"
+    if user.is_liec and case.cross_region:
+        return "observer"
+    return None
+
+
+def require_case_reader(user: User, case: CaseRecord) -> CaseStanding:
+    """Analysts and coordinators of an organisation with a standing in the case read it."""
+    require_operational(user)
+    standing = case_standing(user, case)
+    if standing is None:
+        raise CaseNotSharedError("this case is not shared with your organisation")
+    return standing
+
+
+def require_case_opener(user: User) -> None:
+    """Coordinators (of a RIEC or the LIEC) open cases; their organisation leads them."""
+    require_operational(user)
+    if user.role is not Role.COORDINATOR:
+        raise ForbiddenError("only coordinators open cases")
+
+
+def _steers(user: User, case: CaseRecord) -> bool:
+    return user.org == case.lead or (user.is_liec and case.cross_region)
+
+
+def require_case_steering(user: User, case: CaseRecord, *, what: str) -> None:
+    """Coordinators of the lead organisation (or the LIEC's, in a cross-region case) change
+    the status and invite."""
+    require_case_reader(user, case)
+    if user.role is not Role.COORDINATOR or not _steers(user, case):
+        raise ForbiddenError(
+            f"only coordinators of the lead organisation (or the LIEC in a cross-region case) "
+            f"{what}"
+        )
+
+
+def require_invite(user: User, case: CaseRecord, org: str) -> None:
+    """The lead (or the LIEC in a cross-region case) invites; nobody invites itself into
+    another organisation's case."""
+    require_case_steering(user, case, what="invite")
+    if org == user.org and user.org != case.lead:
+        raise ForbiddenError("an organisation cannot invite itself into another's case")
+
+
+def require_accept(user: User, case: CaseRecord) -> None:
+    """A coordinator of the invited organisation accepts."""
+    require_case_reader(user, case)
+    if user.role is not Role.COORDINATOR:
+        raise ForbiddenError("only a coordinator accepts an invitation for its organisation")
+
+
+def require_case_participant(user: User, case: CaseRecord) -> None:
+    """Analysts and coordinators of participating organisations add subjects and notes."""
+    if require_case_reader(user, case) != "participant":
+        raise CaseNotSharedError("your organisation does not take part in this case")

@@ -37,7 +37,7 @@ from api.errors import UnauthorizedError
 from graph.errors import ConfigurationError
 from graph.settings import Settings
 from graph.validation import explain, problems, rule_error
-from graph.vocabulary import REGIONS
+from graph.vocabulary import LIEC, ORGANISATIONS
 
 __all__ = [
     "LIEC",
@@ -49,10 +49,6 @@ __all__ = [
     "mint_token",
 ]
 
-#: The national centre's organisation claim.
-LIEC: Final = "LIEC"
-#: Every organisation a token may name.
-ORGANISATIONS: Final[tuple[str, ...]] = (*REGIONS, LIEC)
 
 _REQUIRED_CLAIMS = ("sub", "org", "role", "exp")
 _LEEWAY_SECONDS = 30

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
+from graph.cases.model import AlertHasCaseError, CaseError
 from graph.errors import ExitCode, KnooppuntError
 
 __all__ = [
@@ -27,7 +28,9 @@ __all__ = [
     "AuditLogError",
     "AuditUnavailableError",
     "BadRequestError",
+    "CaseNotSharedError",
     "CaseReferenceRequiredError",
+    "CaseRefusedError",
     "ConflictError",
     "DeadlineExceededError",
     "DocsAssetsMissingError",
@@ -38,6 +41,7 @@ __all__ = [
     "ServiceUnavailableError",
     "UnauthorizedError",
     "api_error_response",
+    "case_problem",
     "install_error_handlers",
     "problem_response",
 ]
@@ -109,6 +113,13 @@ class CaseReferenceRequiredError(ForbiddenError):
 
     slug = "case-reference-required"
     title = "A case reference is required for person-level data"
+
+
+class CaseNotSharedError(ForbiddenError):
+    """The case is not shared with the caller's organisation (or it does not take part)."""
+
+    slug = "case-not-shared"
+    title = "This case is not shared with your organisation"
 
 
 class NotFoundError(ApiError):
@@ -227,6 +238,43 @@ class DocsAssetsMissingError(ApiError):
     title = "The API documentation's front-end files are not built"
 
 
+class CaseRefusedError(ApiError):
+    """A case operation the case model refused (:class:`graph.cases.model.CaseError`); the
+    subclass of its ``kind`` (:func:`case_problem`) carries the status and problem type."""
+
+    status = 409
+    exit_code = ExitCode.BAD_INPUT
+
+
+def _case_problem_class(kind: str, status: int, title: str) -> type[CaseRefusedError]:
+    attrs = {"status": status, "slug": kind, "title": title, "__doc__": title}
+    return type(f"CaseRefused_{kind}", (CaseRefusedError,), attrs)
+
+
+#: One problem type per case rule: 404 an unknown case, 422 an unknown subject, 409 the rest.
+_CASE_PROBLEMS: dict[str, type[CaseRefusedError]] = {
+    kind: _case_problem_class(kind, status, title)
+    for kind, status, title in (
+        ("case-not-found", 404, "No such case"),
+        ("case-transition-refused", 409, "The case's state machine refuses this change"),
+        ("case-closed", 409, "The case is closed or declined"),
+        ("case-changed", 409, "The case changed meanwhile"),
+        ("alert-has-case", 409, "This alert has a case already"),
+        ("unknown-subject", 422, "A subject is not in the graph"),
+        ("participation-refused", 409, "This participation change does not fit the case"),
+    )
+}
+
+
+def case_problem(error: CaseError) -> CaseRefusedError:
+    """The API error of a refused case operation (the alert's case named when it has one)."""
+    extra: dict[str, Any] = {}
+    if isinstance(error, AlertHasCaseError) and error.reference is not None:
+        extra["case_reference"] = error.reference
+    cls = _CASE_PROBLEMS.get(error.kind, CaseRefusedError)
+    return cls(str(error), extra=extra)
+
+
 def problem_response(
     status: int,
     *,
@@ -280,6 +328,11 @@ async def _api_error_handler(request: Request, exc: Exception) -> JSONResponse:
     return _from_api_error(request, exc)
 
 
+async def _case_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CaseError)
+    return _from_api_error(request, case_problem(exc))
+
+
 async def _neo4j_error_handler(request: Request, exc: Exception) -> JSONResponse:
     # The driver's message may name the server address; the problem says what the caller can do.
     _log.warning("Neo4j unavailable: %s", type(exc).__name__)
@@ -326,6 +379,7 @@ async def _http_error_handler(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the one mapping from exceptions to problem+json responses."""
     app.add_exception_handler(ApiError, _api_error_handler)
+    app.add_exception_handler(CaseError, _case_error_handler)
     app.add_exception_handler(neo4j.exceptions.ServiceUnavailable, _neo4j_error_handler)
     app.add_exception_handler(neo4j.exceptions.SessionExpired, _neo4j_error_handler)
     # A database still starting or stopping (``DatabaseUnavailable``) and the other transient

@@ -13,6 +13,8 @@ the parameter named (problem+json), never a 500.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from datetime import UTC, date, datetime
 from typing import Final
@@ -29,6 +31,8 @@ __all__ = [
     "REGION_PATTERN",
     "TYPOLOGY_PATTERN",
     "day_in_range",
+    "decode_cursor",
+    "encode_cursor",
     "utc_instant",
 ]
 
@@ -74,3 +78,23 @@ def utc_instant(value: datetime, name: str) -> datetime:
         raise _out_of_range(name) from None
     day_in_range(moment.date(), name)
     return moment
+
+
+def encode_cursor(at: datetime, item_id: str) -> str:
+    """An opaque page cursor: the last item's time and id (lists ordered by both, newest
+    first)."""
+    raw = json.dumps([at.isoformat(), item_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The time and id of :func:`encode_cursor`; 400 for a cursor this API did not return."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, item_id = json.loads(raw)
+        when = datetime.fromisoformat(str(created))
+        if not isinstance(item_id, str):
+            raise TypeError("id")
+    except (ValueError, TypeError):
+        raise BadRequestError("cursor is not one this API returned") from None
+    return utc_instant(when, "cursor"), item_id

@@ -34,6 +34,8 @@ from graph.subgraph.model import LINK_TYPES
 #: An alert's fields (:class:`graph.results.AlertRecord`), with its datetime as epoch
 #: milliseconds (hydrating Neo4j DateTime values costs far more than the rest of a page).
 _ALERT = projection("a", AlertRecord, created_at="a.created_at.epochMillis")
+#: The reference of the case opened from an alert ``a`` (``graph.cases``), or null.
+_ALERT_CASE = f"head(COLLECT {{ MATCH (k:{_L.CASE})-[:{_R.ABOUT}]->(a) RETURN k.id }})"
 
 
 #: A member's fields (:class:`graph.results.MembershipRecord` and its id).
@@ -114,13 +116,13 @@ ALERTS_PAGE: Final = (
     "LIMIT $limit "
     # One record holding the page: the async driver's cost is per record, not per byte.
     f"RETURN collect({{alert: {_ALERT}, cross_region: c.cross_region, status: status, "
-    "status_changed_at: s.changed_at.epochMillis}) AS page"
+    f"status_changed_at: s.changed_at.epochMillis, case_reference: {_ALERT_CASE}}}) AS page"
 )
 
 #: One alert with its cluster's summary and every organisation's status.
 ALERT_DETAIL: Final = (
     f"MATCH (a:{_L.ALERT} {{id: $id}})-[:{_R.ABOUT}]->(c:{_L.CLUSTER}) "
-    f"RETURN {_ALERT} AS alert, "
+    f"RETURN {_ALERT} AS alert, {_ALERT_CASE} AS case_reference, "
     "c {.id, .status, .size, .persons, .companies, .regions, .region_counts, .cross_region, "
     "   .typology, .score, .flagged} AS cluster, "
     f"COLLECT {{ MATCH (s:{_L.ALERT_STATUS} {{alert_id: a.id}}) "

@@ -90,6 +90,9 @@ class Alert(AlertRecord):
     cross_region: bool = False
     status: AlertStatusValue = "open"
     status_changed_at: datetime | None = None
+    case_reference: str | None = Field(
+        None, examples=["LB-2025-0007"], description="the case opened from this alert"
+    )
 
 
 class AlertPage(_Model):

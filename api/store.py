@@ -26,6 +26,7 @@ from api.errors import NotFoundError
 from api.metrics import Metrics, query_name
 from api.provenance import entity_label, graph_link, graph_node
 from api.subgraphs import NetworkResult, cluster_shape, network_shape
+from graph.cases.ops import constraint_refusal
 from graph.errors import NotFoundError as GraphNotFoundError
 from graph.logs import get_logger
 from graph.model import NodeLabel
@@ -118,6 +119,19 @@ class Store:
         """Run a :mod:`graph.subgraph` plan, each of its queries through :meth:`_run`."""
         return await run_async(plan, self._run)
 
+    async def case_plan(self, plan: Plan[T]) -> T:
+        """Run a plan of :mod:`graph.cases.ops` (its writes included), each query its own
+        auto-commit transaction; a write refused by a constraint (a second case from one
+        alert, raced) is the case model's error (:func:`graph.cases.ops.constraint_refusal`)."""
+
+        async def write(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+            try:
+                return await self._run(query, params, write=True)
+            except neo4j.exceptions.ConstraintError:
+                raise constraint_refusal(query) from None
+
+        return await run_async(plan, write)
+
     async def operations_records(self) -> dict[str, Any]:
         """Analysis runs and deliveries per status, and the latest completed of each (for
         ``/metrics``; :data:`api.queries.OPERATIONS_RECORDS`)."""
@@ -179,6 +193,7 @@ class Store:
                 "cross_region": bool(row["cross_region"]),
                 "status": row["status"],
                 "status_changed_at": from_millis(row["status_changed_at"]),
+                "case_reference": row["case_reference"],
             }
             for row in page
         ]
@@ -190,7 +205,7 @@ class Store:
             return None
         row = native(rows[0])
         return {
-            "alert": _alert_row(row["alert"]),
+            "alert": {**_alert_row(row["alert"]), "case_reference": row["case_reference"]},
             "cluster": parse_json_properties(row["cluster"]),
             "statuses": row["statuses"],
         }

@@ -68,6 +68,8 @@ class ModelError(GraphError):
     malformed or incomplete."""
 
     exit_code = ExitCode.CONFIGURATION
+
+
 class SchemaError(GraphError):
     """A declared schema item is malformed or the server refused it."""
 

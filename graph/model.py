@@ -29,6 +29,7 @@ __all__ = [
     "GraphModel",
     "LinkKind",
     "NodeLabel",
+    "RecordKind",
     "RelType",
     "graph_model",
     "parse_graph_model",
@@ -60,6 +61,10 @@ class NodeLabel(StrEnum):
     WRITER_LOCK = "WriterLock"
     #: The API's audit chain head, signed (``docs/decisions/066``); ``id`` is the chain id.
     AUDIT_CHECKPOINT = "AuditCheckpoint"
+    CASE = "Case"
+    CASE_EVENT = "CaseEvent"
+    CASE_NOTE = "CaseNote"
+    CASE_SEQUENCE = "CaseSequence"
 
 
 class RelType(StrEnum):
@@ -100,6 +105,10 @@ NON_ENTITY_LABELS: Final = frozenset(
         NodeLabel.ALERT_STATUS,
         NodeLabel.WRITER_LOCK,
         NodeLabel.AUDIT_CHECKPOINT,
+        NodeLabel.CASE,
+        NodeLabel.CASE_EVENT,
+        NodeLabel.CASE_NOTE,
+        NodeLabel.CASE_SEQUENCE,
     }
 )
 #: Relationship types written by the analysis, not by ingest.
@@ -137,12 +146,23 @@ class Provenance(_Strict):
     summary: tuple[str, ...]
 
 
+class RecordKind(_Strict):
+    """A node label that is no entity (a case record): its id, properties and links."""
+
+    label: NodeLabel
+    id: str
+    properties: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    note: str | None = None
+
+
 class GraphModel(_Strict):
-    """Entity kinds and link kinds, keyed by label and type."""
+    """Entity kinds and link kinds, keyed by label and type; the case records."""
 
     entities: dict[NodeLabel, EntityKind]
     links: dict[RelType, LinkKind]
     provenance: Provenance
+    records: dict[NodeLabel, RecordKind] = Field(default_factory=dict)
 
 
 def _with_names(raw: object, key: str) -> object:
@@ -170,6 +190,7 @@ def parse_graph_model(text: str, *, source: str = "graph-model.yaml") -> GraphMo
         **raw,
         "entities": _with_names(raw.get("entities"), "label"),
         "links": _with_names(raw.get("links"), "type"),
+        "records": _with_names(raw.get("records") or {}, "label"),
     }
     try:
         model = GraphModel.model_validate(raw)
@@ -196,6 +217,8 @@ def _check_complete(model: GraphModel, source: str) -> None:
             f"{source}: key 'links': must name every ingest link type once (missing {absent}, "
             f"not ingest links {unknown})"
         )
+    if not set(model.records) <= NON_ENTITY_LABELS:
+        raise ModelError(f"{source}: key 'records': may name non-entity labels only")
     for kind in model.links.values():
         wrong = sorted(set(kind.sources + kind.targets) - entities)
         if wrong:

@@ -73,6 +73,16 @@ Written by `knooppunt analyse`, read by the API and notebooks; described in deta
 """
 
 
+_RECORDS = """\
+## Case records
+Written by the case API and `knooppunt case` (`graph/cases`, described in `docs/cases.md`);
+not entities, and never walked by the subgraph reader.
+
+| label | `id` | properties | links | note |
+| --- | --- | --- | --- | --- |
+"""
+
+
 def _names(values: tuple[str, ...]) -> str:
     return ", ".join(f"`{v}`" for v in values)
 
@@ -103,6 +113,13 @@ def render_graph_model(model: GraphModel | None = None) -> str:
         "\n",
         _RESULTS,
     ]
+    if model.records:
+        parts += ["\n", _RECORDS]
+        for label, record in model.records.items():
+            parts.append(
+                f"| `{label}` | {_cell(record.id)} | {_names(record.properties)} | "
+                f"{_cell(', '.join(record.links))} | {_cell(record.note)} |\n"
+            )
     return "".join(parts)
 
 

@@ -138,7 +138,8 @@ def _share(kind: str, rels: str, target: _L, where: str = "") -> str:
 
 #: People/companies sharing a connector, one query per connector kind (``docs/analysis.md``).
 ANALYSIS_EXPORT_SHARES: dict[str, str] = {
-    "address": _share("address", _R.LIVES_AT, _L.ADDRESS, _CURRENT) + " UNION ALL "
+    "address": _share("address", _R.LIVES_AT, _L.ADDRESS, _CURRENT)
+    + " UNION ALL "
     + _share("address", _R.REGISTERED_AT, _L.ADDRESS),
     "property": _share("property", f"{_R.OWNERSHIP}|{_R.RENTS}", _L.ADDRESS),
     "vehicle": _share("vehicle", f"{_R.USES}|{_R.OWNERSHIP}", _L.VEHICLE),
@@ -148,7 +149,9 @@ ANALYSIS_EXPORT_SHARES: dict[str, str] = {
     # links, not by the club name (that glued separate planted groups of one club together)
     "club": _share("club", _R.MEMBERSHIP, _L.CLUB),
     "incident": _share(
-        "incident", _R.INVOLVED_IN, _L.INCIDENT,
+        "incident",
+        _R.INVOLVED_IN,
+        _L.INCIDENT,
         "l.role IN $roles AND (c.date IS NULL OR c.date <= $as_of)",
     ),
     "investigation": _share("investigation", _R.SUBJECT_OF, _L.INVESTIGATION),

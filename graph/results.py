@@ -125,7 +125,5 @@ def projection(var: str, record: type[BaseModel], **computed: str) -> str:
     """
     fields = record.model_fields
     parts = [f"{name}: {expr}" for name, expr in computed.items() if name not in fields]
-    parts += [
-        f"{name}: {computed[name]}" if name in computed else f".{name}" for name in fields
-    ]
+    parts += [f"{name}: {computed[name]}" if name in computed else f".{name}" for name in fields]
     return f"{var} {{{', '.join(parts)}}}"

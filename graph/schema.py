@@ -106,6 +106,10 @@ SCHEMA: list[SchemaItem] = [
     _index(NodeLabel.ADDRESS, "municipality_code"),
     _index(NodeLabel.DELIVERY, "partner"),
     _index(NodeLabel.ALERT, "created_at"),
+    # Cases (graph.cases): listed newest first; one case per alert, even under concurrent
+    # opening (the second transaction fails on this constraint and writes nothing).
+    _index(NodeLabel.CASE, "opened_at"),
+    SchemaItem("case_alert_unique", SchemaKind.UNIQUE, NodeLabel.CASE.value, ("alert_id",)),
 ]
 
 

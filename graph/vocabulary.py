@@ -24,6 +24,8 @@ __all__ = [
     "INCIDENT_TYPES",
     "INVOLVEMENT_ROLES",
     "LEGAL_BASES",
+    "LIEC",
+    "ORGANISATIONS",
     "PARTNERS",
     "REGIONS",
     "TOKEN_KINDS",
@@ -141,3 +143,7 @@ TOKEN_PATTERN: Final = re.compile(
 REGIONS: Final[tuple[str, ...]] = _VOCABULARY.regions
 #: Cluster typologies, shared by the ground truth, the analysis and the API.
 TYPOLOGIES: Final[tuple[str, ...]] = _VOCABULARY.typologies
+#: The national centre's organisation name (a token's ``org`` claim; no region of its own).
+LIEC: Final = "LIEC"
+#: Every organisation: the ten RIECs (by region) and the LIEC.
+ORGANISATIONS: Final[tuple[str, ...]] = (*REGIONS, LIEC)

@@ -18,10 +18,11 @@ from rich.console import Console
 from rich.markup import escape
 
 # typer >= 0.22 carries its own copy of click; its types are the ones its groups use.
-from typer._click import ClickException, Command, Context, HelpFormatter
+from typer._click import ClickException, Command, Context
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
-from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+from typer.core import TyperGroup, TyperOption
 
+from graph.cli_types import PlainCommand as _Command
 from graph.errors import ExitCode, KnooppuntError
 
 __all__ = ["app", "main"]
@@ -98,6 +99,12 @@ def _audit() -> SubCommand:
     return audit_app
 
 
+def _case() -> SubCommand:
+    from graph.cases.cli import case_app
+
+    return case_app
+
+
 #: Sub-commands: name -> loader. A Typer app becomes a command group, a function a command.
 _COMMANDS: dict[str, Callable[[], SubCommand]] = {
     "db": _db,
@@ -111,44 +118,8 @@ _COMMANDS: dict[str, Callable[[], SubCommand]] = {
     "serve": _serve,
     "token": _token,
     "audit": _audit,
+    "case": _case,
 }
-
-
-def _argument_label(argument: TyperArgument, *, usage: bool = False) -> str:
-    """``PATH...``, ``[CLUSTER_ID]``: a name, never a Python type such as ``<list[Path]>``."""
-    label = argument.metavar or (argument.name or "ARG").upper()
-    if usage and not argument.required:
-        label = f"[{label}]"
-    return label + ("..." if argument.nargs != 1 else "")
-
-
-class _Command(TyperCommand):
-    """A single command whose usage line and argument list name the arguments plainly."""
-
-    def collect_usage_pieces(self, ctx: Context) -> list[str]:
-        pieces = [self.options_metavar] if self.options_metavar else []
-        for param in self.get_params(ctx):
-            if isinstance(param, TyperArgument):
-                pieces.append(_argument_label(param, usage=True))
-            else:
-                pieces.extend(param.get_usage_pieces(ctx))
-        return pieces
-
-    def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
-        arguments: list[tuple[str, str]] = []
-        options: list[tuple[str, str]] = []
-        for param in self.get_params(ctx):
-            record = param.get_help_record(ctx)
-            if record is None:
-                continue
-            if isinstance(param, TyperArgument):
-                arguments.append((_argument_label(param), record[1]))
-            else:
-                options.append(record)
-        for title, rows in (("Arguments", arguments), ("Options", options)):
-            if rows:
-                with formatter.section(title):
-                    formatter.write_dl(rows)
 
 
 def _plain_metavars(command: Command) -> None:

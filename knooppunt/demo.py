@@ -134,7 +134,13 @@ def _load_and_analyse(steps: _Steps, deliveries: Path, *, own_neo4j: str | None)
             shutil.rmtree(deliveries)
         steps.run(
             f"generate {PRESET} deliveries",
-            "generate", "--preset", PRESET, "--seed", str(SEED), "--out", str(deliveries),
+            "generate",
+            "--preset",
+            PRESET,
+            "--seed",
+            str(SEED),
+            "--out",
+            str(deliveries),
         )
     else:
         _console.print(f"Reusing generated deliveries in {deliveries}")

@@ -64,6 +64,4 @@ def cluster_summary(cluster: dict[str, Any]) -> dict[str, Any]:
 def alert_from_row(row: dict[str, Any]) -> Alert:
     """An alert from a stored row (and the caller's status where the row has it); absent
     values take the record's defaults, other keys of the row are not the alert's."""
-    return Alert.model_validate(
-        {k: v for k in Alert.model_fields if (v := row.get(k)) is not None}
-    )
+    return Alert.model_validate({k: v for k in Alert.model_fields if (v := row.get(k)) is not None})

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime
 from typing import Annotated, Final
 
@@ -11,8 +9,15 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.access import alert_visible, require_alert_status_change, require_operational
 from api.deps import CaseReferenceDep, StoreDep, UserDep, note_result
-from api.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
-from api.params import ALERT_ID_PATTERN, REGION_PATTERN, TYPOLOGY_PATTERN, utc_instant
+from api.errors import ConflictError, ForbiddenError, NotFoundError
+from api.params import (
+    ALERT_ID_PATTERN,
+    REGION_PATTERN,
+    TYPOLOGY_PATTERN,
+    decode_cursor,
+    encode_cursor,
+    utc_instant,
+)
 from api.routers import alert_from_row, cluster_summary, problem_responses
 from api.schemas import (
     AlertDetail,
@@ -32,23 +37,6 @@ router = APIRouter(tags=["alerts"])
 _TRANSITIONS: Final = {"acknowledged": ["open"], "closed": ["open", "acknowledged"]}
 
 AlertId = Annotated[str, Path(pattern=ALERT_ID_PATTERN, examples=["AL-3f9a1c2b7d4e"])]
-
-
-def _encode_cursor(created_at: datetime, alert_id: str) -> str:
-    raw = json.dumps([created_at.isoformat(), alert_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created, alert_id = json.loads(raw)
-        when = datetime.fromisoformat(str(created))
-        if not isinstance(alert_id, str):
-            raise TypeError("id")
-    except (ValueError, TypeError):
-        raise BadRequestError("cursor is not one this API returned") from None
-    return utc_instant(when, "cursor"), alert_id
 
 
 @router.get(
@@ -89,13 +77,13 @@ async def list_alerts(
         typology=typology,
         region=region,
         since=since,
-        cursor=_decode_cursor(cursor) if cursor else None,
+        cursor=decode_cursor(cursor) if cursor else None,
         limit=limit + 1,
     )
     items = [alert_from_row(row) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit and items[-1].created_at is not None:
-        next_cursor = _encode_cursor(items[-1].created_at, items[-1].id)
+        next_cursor = encode_cursor(items[-1].created_at, items[-1].id)
     note_result(request, len(items))
     page = AlertPage(items=items, next_cursor=next_cursor, limit=limit)
     # Built and validated once here; returning a Response skips FastAPI's second validation.

@@ -21,7 +21,6 @@ from graph.settings import get_settings
 __all__ = ["analyse", "evaluate"]
 
 
-
 def _quiet_driver() -> None:
     # Neo4j's "property key not in the database" notifications are expected on a fresh graph.
     logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)

@@ -22,6 +22,7 @@ from graph.settings import Settings
 
 __all__ = ["admin_env", "run_admin", "set_initial_password"]
 
+
 def set_initial_password(java: str, dist: Distribution, paths: InstancePaths) -> str:
     """The instance's password, set in its system database before the first start."""
     if paths.password_file.exists():

@@ -28,7 +28,6 @@ db_app = typer.Typer(
 )
 
 
-
 def _size(value: str | None) -> str | None:
     """A JVM-style size (``512m``, ``4g``), checked as it is parsed: a bad one is wrong usage."""
     if value is not None:

@@ -26,6 +26,7 @@ __all__ = [
     "store_locked",
 ]
 
+
 def instance_paths(settings: Settings, instance: str | None = None) -> InstancePaths:
     """The folders of an instance (default: the configured one)."""
     name = instance or settings.instance

@@ -51,13 +51,13 @@ async def run_async(plan: Plan[T], execute: AsyncExecutor) -> T:
         return result
 
 
-def driver_executor(driver: neo4j.Driver, database: str) -> SyncExecutor:
-    """An executor reading through a (sync) driver, one managed read query each."""
+def driver_executor(driver: neo4j.Driver, database: str, *, write: bool = False) -> SyncExecutor:
+    """An executor through a (sync) driver, one managed query each: reads, or with ``write``
+    writes (each query its own transaction)."""
+    routing = neo4j.RoutingControl.WRITE if write else neo4j.RoutingControl.READ
 
     def execute(query: str, params: dict[str, Any]) -> Records:
-        records, _, _ = driver.execute_query(
-            query, params, database_=database, routing_=neo4j.RoutingControl.READ
-        )
+        records, _, _ = driver.execute_query(query, params, database_=database, routing_=routing)
         return [dict(zip(record.keys(), record.values(), strict=True)) for record in records]
 
     return execute

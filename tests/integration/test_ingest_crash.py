@@ -140,9 +140,7 @@ def test_kill_9_mid_delivery_then_rerun_equals_a_clean_run(tmp_path: Path) -> No
     try:
         _wipe(driver, db)
         apply_schema(driver, database=db)
-        ingest_paths(
-            settings, [*deliveries, big], instance=name, batch_size=BATCH
-        )
+        ingest_paths(settings, [*deliveries, big], instance=name, batch_size=BATCH)
         clean = _state(driver, db)
 
         # One transaction for the big delivery: nothing of it survives the crash.

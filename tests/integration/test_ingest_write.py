@@ -47,9 +47,7 @@ def test_scenario_provenance_and_idempotency(
     empty_db: neo4j.Driver, neo4j_settings: Settings, test_instance: str, tmp_path: Path
 ) -> None:
     deliveries = scenario(tmp_path)
-    summaries = ingest_paths(
-        neo4j_settings, deliveries, instance=test_instance
-    )
+    summaries = ingest_paths(neo4j_settings, deliveries, instance=test_instance)
     assert [s.status for s in summaries] == ["committed"] * 3
     counts = _counts(empty_db, neo4j_settings)
     checksum = content_checksum(empty_db, database=neo4j_settings.neo4j_database)
@@ -105,9 +103,7 @@ def test_scenario_provenance_and_idempotency(
     # The same deliveries again: skipped; forced: written again by MERGE, nothing changes.
     again = ingest_paths(neo4j_settings, deliveries, instance=test_instance)
     assert [s.status for s in again] == ["skipped"] * 3
-    forced = ingest_paths(
-        neo4j_settings, deliveries, instance=test_instance, force=True
-    )
+    forced = ingest_paths(neo4j_settings, deliveries, instance=test_instance, force=True)
     assert [s.status for s in forced] == ["committed"] * 3
     assert _counts(empty_db, neo4j_settings) == counts
     assert content_checksum(empty_db, database=neo4j_settings.neo4j_database) == checksum

@@ -18,8 +18,9 @@ from api import queries as q
 from api import store as store_module
 from api.errors import BadRequestError, NotFoundError
 from api.metrics import Metrics
+from api.params import decode_cursor as _decode_cursor
+from api.params import encode_cursor as _encode_cursor
 from api.provenance import graph_link, graph_node
-from api.routers.alerts import _decode_cursor, _encode_cursor
 from api.store import Store
 from graph.trends import Atom
 from graph.values import from_millis, native, parse_json_properties
@@ -235,6 +236,7 @@ def test_an_alerts_page_passes_the_cursor_apart_and_converts_each_alert() -> Non
             "cross_region": 1,
             "status": "new",
             "status_changed_at": None,
+            "case_reference": "LB-2025-0001",
         }
     ]
     fake = _Neo4j({q.ALERTS_PAGE: [{"page": page}]})
@@ -251,6 +253,7 @@ def test_an_alerts_page_passes_the_cursor_apart_and_converts_each_alert() -> Non
             "cross_region": True,
             "status": "new",
             "status_changed_at": None,
+            "case_reference": "LB-2025-0001",
         }
     ]
     # Without a cursor both of its parameters are null.

@@ -256,7 +256,8 @@ def test_every_command_is_walked() -> None:
     paths = {" ".join(p) for p in _command_paths()}
     expected = {"db admin", "db start", "retention run", "audit verify", "audit prune", "ingest"}
     assert expected | {"serve"} <= paths
-    assert len(paths) == 21  # the root, 11 commands, 6 under db, 1 under retention, 2 under audit
+    # the root, 12 commands, 6 under db, 1 under retention, 2 under audit, 3 under case
+    assert len(paths) == 25
 
 
 @pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "knooppunt")
@@ -318,11 +319,26 @@ def test_ingest_table_is_not_cut_when_not_a_terminal(
     lines = captured.out.splitlines()
     assert len(lines) == 2
     assert lines[0].split() == [
-        "delivery", "partner", "status", "rows", "rejected", "nodes", "links", "s", "rows/s",
+        "delivery",
+        "partner",
+        "status",
+        "rows",
+        "rejected",
+        "nodes",
+        "links",
+        "s",
+        "rows/s",
     ]
     assert lines[1].split() == [
-        long_id, summary.partner, "committed", "1,234,567", "3", "2,000,000", "3,500,000",
-        "12.5", "98,765",
+        long_id,
+        summary.partner,
+        "committed",
+        "1,234,567",
+        "3",
+        "2,000,000",
+        "3,500,000",
+        "12.5",
+        "98,765",
     ]
     assert len(lines[1]) > 200
     assert "…" not in captured.out

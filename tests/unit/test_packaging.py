@@ -50,9 +50,7 @@ def test_wheel_carries_the_geography_with_its_licence_note(wheel_names: set[str]
 
 
 def test_wheel_carries_the_mappings_and_the_page_template(wheel_names: set[str]) -> None:
-    mappings = {
-        f"ingest/mappings/{p.name}" for p in (ROOT / "ingest" / "mappings").glob("*.yaml")
-    }
+    mappings = {f"ingest/mappings/{p.name}" for p in (ROOT / "ingest" / "mappings").glob("*.yaml")}
     assert mappings
     assert mappings <= wheel_names
     assert "graph/viz/network.html" in wheel_names

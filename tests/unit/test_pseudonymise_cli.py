@@ -28,15 +28,37 @@ def _write(path: Path, rows: list[list[str]], delimiter: str = ",") -> None:
 
 def test_columns_become_tokens(tmp_path: Path, key_file: Path) -> None:
     source = tmp_path / "in.csv"
-    _write(source, [
-        ["bsn", "naam", "geboortedatum", "kenteken", "telefoon", "iban", "bedrag"],
-        ["111222333", "", "", "AB-123-C", "06-12345678", "NL91ABNA0417164300", "12"],
-        ["", "José de Vries", "03-02-1980", "", "", "", "7"],
-    ], ";")
+    _write(
+        source,
+        [
+            ["bsn", "naam", "geboortedatum", "kenteken", "telefoon", "iban", "bedrag"],
+            ["111222333", "", "", "AB-123-C", "06-12345678", "NL91ABNA0417164300", "12"],
+            ["", "José de Vries", "03-02-1980", "", "", "", "7"],
+        ],
+        ";",
+    )
     target = tmp_path / "out.csv"
-    code = main(["pseudonymise", "-c", "bsn=bsn", "-c", "naam+geboortedatum=namedob",
-                 "-c", "kenteken=plate", "-c", "telefoon=phone", "-c", "iban=iban",
-                 "--delimiter", ";", "--key-file", str(key_file), str(source), str(target)])
+    code = main(
+        [
+            "pseudonymise",
+            "-c",
+            "bsn=bsn",
+            "-c",
+            "naam+geboortedatum=namedob",
+            "-c",
+            "kenteken=plate",
+            "-c",
+            "telefoon=phone",
+            "-c",
+            "iban=iban",
+            "--delimiter",
+            ";",
+            "--key-file",
+            str(key_file),
+            str(source),
+            str(target),
+        ]
+    )
     assert code == ExitCode.OK
     with target.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter=";"))
@@ -57,8 +79,9 @@ def test_bad_value_names_row_and_column_not_value(
     source = tmp_path / "in.csv"
     _write(source, [["bsn"], ["111222333"], ["123456789"]])
     target = tmp_path / "out.csv"
-    code = main(["pseudonymise", "-c", "bsn=bsn", "--key-file", str(key_file), str(source),
-                 str(target)])
+    code = main(
+        ["pseudonymise", "-c", "bsn=bsn", "--key-file", str(key_file), str(source), str(target)]
+    )
     assert code == ExitCode.BAD_INPUT
     err = " ".join(capsys.readouterr().err.split())
     assert "row 3" in err
@@ -74,12 +97,18 @@ def test_bad_arguments(tmp_path: Path, key_file: Path) -> None:
     _write(source, [["bsn"], ["111222333"]])
     out = str(tmp_path / "out.csv")
     # A malformed --column is wrong usage (2); a column the file lacks is bad input (3).
-    assert main(["pseudonymise", "-c", "bsn=passport", "--key-file", str(key_file),
-                 str(source), out]) == ExitCode.USAGE
-    assert main(["pseudonymise", "-c", "nummer=bsn", "--key-file", str(key_file), str(source),
-                 out]) == ExitCode.BAD_INPUT
-    assert main(["pseudonymise", "-c", "bsn=namedob", "--key-file", str(key_file), str(source),
-                 out]) == ExitCode.USAGE
+    assert (
+        main(["pseudonymise", "-c", "bsn=passport", "--key-file", str(key_file), str(source), out])
+        == ExitCode.USAGE
+    )
+    assert (
+        main(["pseudonymise", "-c", "nummer=bsn", "--key-file", str(key_file), str(source), out])
+        == ExitCode.BAD_INPUT
+    )
+    assert (
+        main(["pseudonymise", "-c", "bsn=namedob", "--key-file", str(key_file), str(source), out])
+        == ExitCode.USAGE
+    )
 
 
 def test_missing_key_is_a_configuration_error(

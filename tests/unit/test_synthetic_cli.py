@@ -20,8 +20,20 @@ def test_generate_with_key_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
     key = tmp_path / "key"
     key.write_bytes(b"another-key-for-the-generator\n")
     out = tmp_path / "out"
-    code = main(["generate", "--preset", "tiny", "--seed", "5", "--out", str(out),
-                 "--key-file", str(key), "--json"])
+    code = main(
+        [
+            "generate",
+            "--preset",
+            "tiny",
+            "--seed",
+            "5",
+            "--out",
+            str(out),
+            "--key-file",
+            str(key),
+            "--json",
+        ]
+    )
     assert code == ExitCode.OK
     summary = json.loads(capsys.readouterr().out)
     assert summary["deliveries"] == 31
@@ -31,11 +43,18 @@ def test_generate_with_key_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert all(TOKEN_PATTERN.fullmatch(t) for t in tokens)
     # The same country under the demo key: same structure, no token in common.
     demo = tmp_path / "demo"
-    generate(preset="tiny", seed=5, wave=1, out=demo, key=DEMO_KEY,
-             geography=load_geography(get_settings().require_geography_dir()))
+    generate(
+        preset="tiny",
+        seed=5,
+        wave=1,
+        out=demo,
+        key=DEMO_KEY,
+        geography=load_geography(get_settings().require_geography_dir()),
+    )
     other = json.loads((demo / "ground_truth.json").read_text(encoding="utf-8"))
-    assert [len(n["members"]) for n in other["networks"]] == \
-        [len(n["members"]) for n in truth["networks"]]
+    assert [len(n["members"]) for n in other["networks"]] == [
+        len(n["members"]) for n in truth["networks"]
+    ]
     assert not tokens & {m["id"] for n in other["networks"] for m in n["members"]}
 
 

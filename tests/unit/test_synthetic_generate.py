@@ -61,8 +61,11 @@ def wave2(tmp_path_factory: pytest.TempPathFactory, geography: Geography) -> Pat
 
 
 def manifests(out: Path) -> list[tuple[Path, dict[str, Any]]]:
-    return [(d, json.loads((d / "manifest.json").read_text(encoding="utf-8")))
-            for d in sorted(out.iterdir()) if d.is_dir()]
+    return [
+        (d, json.loads((d / "manifest.json").read_text(encoding="utf-8")))
+        for d in sorted(out.iterdir())
+        if d.is_dir()
+    ]
 
 
 def read_file(path: Path, source: str, encoding: str = "utf-8") -> tuple[list[str], list[Row]]:
@@ -74,13 +77,15 @@ def read_file(path: Path, source: str, encoding: str = "utf-8") -> tuple[list[st
         rows = []
         for raw in values[1:]:
             padded = list(raw) + [None] * (len(header) - len(raw))
-            rows.append({h: "" if v is None else str(v) for h, v in zip(header, padded,
-                                                                         strict=True)})
+            rows.append(
+                {h: "" if v is None else str(v) for h, v in zip(header, padded, strict=True)}
+            )
         return header, rows
     if spec.kind == "parquet":
         table = pq.read_table(path)
-        return table.column_names, [{k: "" if v is None else str(v) for k, v in r.items()}
-                                    for r in table.to_pylist()]
+        return table.column_names, [
+            {k: "" if v is None else str(v) for k, v in r.items()} for r in table.to_pylist()
+        ]
     with path.open(encoding=encoding, newline="") as handle:
         reader = csv.DictReader(handle, delimiter=spec.delimiter)
         rows = list(reader)
@@ -175,9 +180,19 @@ def test_codes_and_date_formats(wave1: Path) -> None:
 
 # -- tokens ----------------------------------------------------------------------------------
 
-_PREFIX = {"persoon": "PRS", "verdachte": "PRS", "vreemdeling": "PRS", "referent": "PRS",
-           "eigenaar": "PRS", "houder": "PRS", "betrokkene": "PRS", "aanvrager": "PRS",
-           "kenteken": "VEH", "telefoon": "TEL", "rekening": "IBN"}
+_PREFIX = {
+    "persoon": "PRS",
+    "verdachte": "PRS",
+    "vreemdeling": "PRS",
+    "referent": "PRS",
+    "eigenaar": "PRS",
+    "houder": "PRS",
+    "betrokkene": "PRS",
+    "aanvrager": "PRS",
+    "kenteken": "VEH",
+    "telefoon": "TEL",
+    "rekening": "IBN",
+}
 
 
 def test_every_token_column_holds_tokens_of_its_kind(wave1: Path) -> None:
@@ -199,8 +214,9 @@ def test_tokens_consistent_across_partners(wave1: Path) -> None:
     assert len(police & registered) / len(police) > 0.95
     assert tax <= registered
     accounts_tax = {r["rekening_token"] for r in rows_of(wave1, "bd_rekeningen")}
-    accounts_tsl = {r["rekening_token"] for r in rows_of(wave1, "tsl_huishoudens")
-                    if r["rekening_token"]}
+    accounts_tsl = {
+        r["rekening_token"] for r in rows_of(wave1, "tsl_huishoudens") if r["rekening_token"]
+    }
     assert len(accounts_tsl & accounts_tax) / len(accounts_tsl) > 0.9
     plates_tax = {r["kenteken_token"] for r in rows_of(wave1, "bd_voertuigen")}
     plates_police = {r["kenteken_token"] for r in rows_of(wave1, "pol_voertuigen")}
@@ -231,8 +247,7 @@ def test_ground_truth_keys(wave1: Path) -> None:
     assert truth["wave"] == 1
     assert truth["changes"] == []
     for net in truth["networks"]:
-        assert list(net) == ["id", "typology", "cross_region", "regions", "members",
-                             "organisers"]
+        assert list(net) == ["id", "typology", "cross_region", "regions", "members", "organisers"]
         assert net["typology"] in ("omg", "cannabis", "other")
         for member in net["members"]:
             assert list(member) == ["id", "kind", "role"]
@@ -267,12 +282,24 @@ def test_networks_span_the_regions_they_claim(wave1: Path, geography: Geography)
 
 def test_cannabis_and_omg_roles_and_signals(wave1: Path) -> None:
     truth = truth_of(wave1)
-    roles = {m["role"] for n in truth["networks"] if n["typology"] == "cannabis"
-             for m in n["members"]}
-    assert {"grower", "straw_tenant", "landlord", "electrician", "transporter", "grow_shop",
-            "money_launderer", "cash_business", "real_estate", "leader"} <= roles
-    omg_roles = {m["role"] for n in truth["networks"] if n["typology"] == "omg"
-                 for m in n["members"]}
+    roles = {
+        m["role"] for n in truth["networks"] if n["typology"] == "cannabis" for m in n["members"]
+    }
+    assert {
+        "grower",
+        "straw_tenant",
+        "landlord",
+        "electrician",
+        "transporter",
+        "grow_shop",
+        "money_launderer",
+        "cash_business",
+        "real_estate",
+        "leader",
+    } <= roles
+    omg_roles = {
+        m["role"] for n in truth["networks"] if n["typology"] == "omg" for m in n["members"]
+    }
     assert {"president", "member", "prospect", "support", "front_business"} <= omg_roles
     kinds = Counter(r["incidentsoort"] for r in rows_of(wave1, "pol_incidenten"))
     assert kinds["cannabis_grow_site"]
@@ -318,17 +345,23 @@ def test_networks_denser_inside_than_around(wave1: Path) -> None:
 
 def test_decoys_present_and_ordinary(wave1: Path, geography: Geography) -> None:
     truth = truth_of(wave1)
-    assert {d["kind"] for d in truth["decoys"]} == {"family", "employer", "care_institution",
-                                                   "registered_office"}
+    assert {d["kind"] for d in truth["decoys"]} == {
+        "family",
+        "employer",
+        "care_institution",
+        "registered_office",
+    }
     region = regions_of(wave1, geography)
     for decoy in truth["decoys"]:
         assert all(m in region for m in decoy["members"])
         if decoy["kind"] in ("family", "employer", "care_institution"):
             assert len({region[m] for m in decoy["members"]}) >= 3, decoy["id"]
-    suspects = Counter(r["persoon_token"] for r in rows_of(wave1, "pol_betrokkenen")
-                       if r["rol"] == "suspect")
-    people = [r["persoon_token"] for r in rows_of(wave1, "gem_inschrijvingen")
-              if not r["datum_einde"]]
+    suspects = Counter(
+        r["persoon_token"] for r in rows_of(wave1, "pol_betrokkenen") if r["rol"] == "suspect"
+    )
+    people = [
+        r["persoon_token"] for r in rows_of(wave1, "gem_inschrijvingen") if not r["datum_einde"]
+    ]
     base = sum(suspects[p] for p in people) / len(people)
     decoy_people = {m for d in truth["decoys"] for m in d["members"] if m.startswith("PRS-")}
     planted = {m["id"] for n in truth["networks"] for m in n["members"] if m["kind"] == "person"}
@@ -353,18 +386,21 @@ def test_household_sizes_hubs_and_degree_tail(wave1: Path) -> None:
     assert 0.28 <= sizes[1] / households <= 0.5
     assert 0.22 <= sizes[2] / households <= 0.42
     assert max(residents.values()) >= 15  # care homes and student flats
-    offices = Counter(f"{r['postcode']}-{r['huisnummer']}" for r in
-                      rows_of(wave1, "kvk_inschrijvingen"))
+    offices = Counter(
+        f"{r['postcode']}-{r['huisnummer']}" for r in rows_of(wave1, "kvk_inschrijvingen")
+    )
     assert max(offices.values()) >= 25  # registered-office hubs
     employees = Counter(r["kvk_nummer"] for r in rows_of(wave1, "bd_werknemers"))
     counts = sorted(employees.values())
     assert counts[-1] >= 10 * statistics.median(counts)  # heavy-tailed company sizes
     degree: Counter[str] = Counter()
-    for source, columns in (("pol_betrokkenen", ("persoon_token",)),
-                            ("bd_werknemers", ("persoon_token", "kvk_nummer")),
-                            ("bd_rekeningen", ("houder_token",)),
-                            ("pol_relaties", ("persoon_token_1", "persoon_token_2")),
-                            ("kvk_functionarissen", ("persoon_token", "kvk_nummer"))):
+    for source, columns in (
+        ("pol_betrokkenen", ("persoon_token",)),
+        ("bd_werknemers", ("persoon_token", "kvk_nummer")),
+        ("bd_rekeningen", ("houder_token",)),
+        ("pol_relaties", ("persoon_token_1", "persoon_token_2")),
+        ("kvk_functionarissen", ("persoon_token", "kvk_nummer")),
+    ):
         for row in rows_of(wave1, source):
             for column in columns:
                 if row[column]:
@@ -379,8 +415,9 @@ def test_payroll_history(wave1: Path) -> None:
     current = {(r["kvk_nummer"], r["persoon_token"]) for r in rows_of(wave1, "bd_werknemers")}
     ended = list(rows_of(wave1, "bd_dienstverbanden"))
     assert len(ended) > len(current)
-    born = {r["persoon_token"]: int(r["geboortejaar"])
-            for r in rows_of(wave1, "gem_inschrijvingen")}
+    born = {
+        r["persoon_token"]: int(r["geboortejaar"]) for r in rows_of(wave1, "gem_inschrijvingen")
+    }
     spells: Counter[str] = Counter()
     for row in ended:
         assert "2006-01-01" <= row["datum_in_dienst"] < row["datum_uit_dienst"] <= "2026-01-01"
@@ -421,8 +458,15 @@ def test_business_accounts_held_with_their_owner(wave1: Path) -> None:
 
 def test_stats_count_what_the_files_stand_for(tmp_path: Path, geography: Geography) -> None:
     """``--stats`` counts the nodes and links that ingest's mappings make of the rows."""
-    result = generate(preset="tiny", seed=SEED, wave=1, out=tmp_path, key=DEMO_KEY,
-                      geography=geography, count_graph=True)
+    result = generate(
+        preset="tiny",
+        seed=SEED,
+        wave=1,
+        out=tmp_path,
+        key=DEMO_KEY,
+        geography=geography,
+        count_graph=True,
+    )
     assert result.stats is not None
     mappings = load_mappings()
     nodes: dict[str, set[str]] = defaultdict(set)
@@ -448,27 +492,34 @@ def test_stats_count_what_the_files_stand_for(tmp_path: Path, geography: Geograp
 
 
 def _digest(out: Path) -> dict[str, str]:
-    return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(out.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(out.rglob("*"))
+        if p.is_file()
+    }
 
 
-def test_same_seed_gives_identical_bytes(wave1: Path, tmp_path: Path,
-                                         geography: Geography) -> None:
-    generate(preset="tiny", seed=SEED, wave=1, out=tmp_path / "again", key=DEMO_KEY,
-             geography=geography)
+def test_same_seed_gives_identical_bytes(wave1: Path, tmp_path: Path, geography: Geography) -> None:
+    generate(
+        preset="tiny", seed=SEED, wave=1, out=tmp_path / "again", key=DEMO_KEY, geography=geography
+    )
     assert _digest(tmp_path / "again") == _digest(wave1)
-    generate(preset="tiny", seed=SEED + 1, wave=1, out=tmp_path / "other", key=DEMO_KEY,
-             geography=geography)
+    generate(
+        preset="tiny",
+        seed=SEED + 1,
+        wave=1,
+        out=tmp_path / "other",
+        key=DEMO_KEY,
+        geography=geography,
+    )
     assert _digest(tmp_path / "other") != _digest(wave1)
 
 
 def test_bad_requests_are_refused(tmp_path: Path, geography: Geography) -> None:
     with pytest.raises(SyntheticDataError, match="unknown preset"):
-        generate(preset="huge", seed=1, wave=1, out=tmp_path, key=DEMO_KEY,
-                 geography=geography)
+        generate(preset="huge", seed=1, wave=1, out=tmp_path, key=DEMO_KEY, geography=geography)
     with pytest.raises(SyntheticDataError, match="wave"):
-        generate(preset="tiny", seed=1, wave=0, out=tmp_path, key=DEMO_KEY,
-                 geography=geography)
+        generate(preset="tiny", seed=1, wave=0, out=tmp_path, key=DEMO_KEY, geography=geography)
 
 
 def test_wave2_records_changes(wave1: Path, wave2: Path, geography: Geography) -> None:
@@ -502,8 +553,9 @@ def test_wave2_records_changes(wave1: Path, wave2: Path, geography: Geography) -
             net = after[change["to"][0]]
             assert set(change["members"]) <= {m["id"] for m in net["members"]}
             assert set(change["regions"]) <= set(net["regions"])
-            assert not set(change["members"]) & {m["id"] for m in
-                                                  before[change["to"][0]]["members"]}
+            assert not set(change["members"]) & {
+                m["id"] for m in before[change["to"][0]]["members"]
+            }
     # People moved: more ended registrations, and the same population (same tokens).
     ended = [r for r in rows_of(wave2, "gem_inschrijvingen") if r["datum_einde"]]
     ended1 = [r for r in rows_of(wave1, "gem_inschrijvingen") if r["datum_einde"]]
@@ -519,5 +571,6 @@ def test_wave2_records_changes(wave1: Path, wave2: Path, geography: Geography) -
     assert ids1 - ids2
     region = regions_of(wave2, geography)
     for net in second["networks"]:
-        assert [r for r in REGIONS if r in {region[m["id"]] for m in net["members"]}] == \
-            net["regions"]
+        assert [r for r in REGIONS if r in {region[m["id"]] for m in net["members"]}] == net[
+            "regions"
+        ]

@@ -1,0 +1,121 @@
+"""Request and response bodies of ``/cases`` (pydantic), extending the core's case records
+(:mod:`graph.cases.records`), with examples for the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from graph.cases.model import STATES, is_subject_id
+from graph.cases.records import CaseRecord, EventRecord, NewCase, NoteRecord
+from graph.validation import rule_error
+from graph.vocabulary import ORGANISATIONS
+
+__all__ = [
+    "CaseCreate",
+    "CaseDetail",
+    "CaseNote",
+    "CasePage",
+    "CaseStatusChange",
+    "CaseSubject",
+    "CaseSubjects",
+    "CaseSummary",
+    "Participation",
+]
+
+_STATE = "^(" + "|".join(STATES) + ")$"
+_ORG = "^(" + "|".join(ORGANISATIONS) + ")$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CaseCreate(NewCase):
+    """Open a case from a signal or (``alert_id``) from an alert; the caller's organisation
+    leads it."""
+
+    alert_id: str | None = Field(None, pattern=r"^AL-[0-9a-f]{1,64}$", examples=["AL-3f9a1c2b7d4e"])
+    origin: Literal["signal", "bibob"] = Field(
+        "signal", description="where the case comes from (``alert`` when ``alert_id`` is given)"
+    )
+
+
+class CaseSummary(CaseRecord):
+    """A case without person-level content: counts of its subjects, clusters and alerts."""
+
+    standing: Literal["participant", "invited", "observer"] = Field(
+        description="the caller's organisation's standing in the case"
+    )
+    subjects: int = 0
+    clusters: int = 0
+    alerts: int = 0
+
+
+class CasePage(_Model):
+    """A page of cases, newest first; pass ``next_cursor`` as ``cursor`` for the next page."""
+
+    items: list[CaseSummary]
+    next_cursor: str | None = None
+    limit: int
+
+
+class CaseSubject(_Model):
+    """A subject of a case: a token or a KvK number and its kind."""
+
+    id: str = Field(examples=["PRS-ABCDEFGHIJKLMNOPQRSTUVWXYZ"])
+    kind: str = Field(examples=["Person"])
+
+
+class CaseDetail(CaseSummary):
+    """A case; its purpose, subjects, events and notes only for participating organisations
+    (``null`` / empty otherwise)."""
+
+    purpose: str | None = None
+    subject_ids: list[CaseSubject] = Field(default_factory=list)
+    cluster_ids: list[str] = Field(default_factory=list)
+    alert_ids: list[str] = Field(default_factory=list)
+    events: list[EventRecord] = Field(default_factory=list)
+    notes: list[NoteRecord] = Field(default_factory=list)
+
+
+class CaseStatusChange(_Model):
+    """Move a case to its next state (or back, with a reason; or decline at intake).
+    ``expected`` is the state the caller saw: when the case is no longer in it, 409
+    ``case-changed`` and nothing changes (no lost update)."""
+
+    status: str = Field(pattern=_STATE, examples=["analysis"])
+    expected: str = Field(pattern=_STATE, examples=["intake"])
+    reason: str | None = Field(
+        None, min_length=1, max_length=2000, examples=["New facts from the police"]
+    )
+
+
+class Participation(_Model):
+    """``invite`` an organisation (the lead, or the LIEC in a cross-region case), or
+    ``accept`` the caller's organisation's invitation."""
+
+    action: Literal["invite", "accept"]
+    org: str | None = Field(None, pattern=_ORG, examples=["Oost-Brabant"])
+
+
+class CaseSubjects(_Model):
+    """Subjects to add: tokens or KvK numbers, each in the graph (else 422, nothing added)."""
+
+    subjects: list[str] = Field(
+        min_length=1, max_length=100, examples=[["PRS-ABCDEFGHIJKLMNOPQRSTUVWXYZ", "12345678"]]
+    )
+
+    @field_validator("subjects")
+    @classmethod
+    def _subjects(cls, value: list[str]) -> list[str]:
+        if not all(is_subject_id(s) for s in value):
+            raise rule_error("each must be a token (PRS-, VEH-, ...) or a KvK number (8 digits)")
+        return value
+
+
+class CaseNote(_Model):
+    """A note on the case (shown to participants only)."""
+
+    text: str = Field(min_length=1, max_length=4000, examples=["Police confirm the address"])

@@ -1,0 +1,104 @@
+"""The case records, defined once: what a new case needs (:class:`NewCase`, checked at the
+edges), what the ``Case`` node holds (:class:`CaseRecord`), its events and notes, and who acts
+(:class:`Actor`). The queries project these fields (:func:`graph.results.projection`) and the
+API's schemas extend them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from graph.cases.model import PHENOMENA, STATES
+from graph.vocabulary import LEGAL_BASES, PARTNERS
+
+__all__ = ["Actor", "CaseRecord", "EventRecord", "NewCase", "NoteRecord"]
+
+_PHENOMENON = "^(" + "|".join(PHENOMENA) + ")$"
+_LEGAL_BASIS = "^(" + "|".join(sorted(LEGAL_BASES)).replace("-", r"\-") + ")$"
+_PARTNER = "^(" + "|".join(sorted(PARTNERS)) + ")$"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Actor(_Record):
+    """Who makes a change: the token's subject, organisation and role."""
+
+    subject: str = Field(min_length=1, max_length=128)
+    org: str
+    role: str
+
+
+class NewCase(_Record):
+    """What opening a case takes (from a signal, an alert or a Bibob request)."""
+
+    title: str = Field(min_length=3, max_length=200, examples=["Hennepteelt Parkstad"])
+    phenomenon: str = Field(pattern=_PHENOMENON, examples=["cannabis"])
+    purpose: str = Field(
+        min_length=10,
+        max_length=4000,
+        description="why the case processes personal data; shown to participants only",
+        examples=["Integrated advice on closing premises used for cannabis cultivation"],
+    )
+    legal_basis: str = Field(pattern=_LEGAL_BASIS, examples=["WPG"])
+    partners: list[str] = Field(
+        default_factory=list, max_length=20, description="partners involved (codes)"
+    )
+    cross_region: bool = Field(
+        False, description="a cross-region case (set from the alert's cluster when from one)"
+    )
+
+    @field_validator("partners")
+    @classmethod
+    def _partners(cls, value: list[str]) -> list[str]:
+        unknown = [p for p in value if p not in PARTNERS]
+        if unknown:
+            raise ValueError("unknown partner code; see graph/data/vocabulary.yaml")
+        return sorted(set(value))
+
+
+class CaseRecord(_Record):
+    """A case as stored on its ``Case`` node (without its purpose, which only participants see)."""
+
+    reference: str = Field(examples=["LB-2025-0007"])
+    title: str
+    phenomenon: str
+    origin: Literal["signal", "alert", "bibob"] = "signal"
+    legal_basis: str
+    lead: str = Field(examples=["Limburg"], description="the lead organisation")
+    cross_region: bool = False
+    status: str = Field(examples=["intake"], description=" -> ".join(STATES))
+    version: int = Field(ge=1, description="goes up by one with every change (event)")
+    participants: list[str] = Field(description="organisations taking part (lead included)")
+    invited: list[str] = Field(default_factory=list, description="invited, not yet accepted")
+    partners: list[str] = Field(default_factory=list)
+    opened_at: datetime | None = None
+    updated_at: datetime | None = None
+    closed_at: datetime | None = None
+    declined_reason: str | None = None
+
+
+class EventRecord(_Record):
+    """One change to a case (append-only): who, when, what."""
+
+    n: int = Field(ge=1, description="the case's version this change made")
+    kind: str = Field(examples=["status_changed"])
+    at: datetime | None = None
+    by: str
+    by_org: str
+    by_role: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class NoteRecord(_Record):
+    """A note on a case (participants only)."""
+
+    id: str
+    text: str
+    at: datetime | None = None
+    by: str
+    by_org: str
