@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Final
 
 import neo4j
 import pytest
@@ -21,7 +22,13 @@ from tests.integration import api_seed
 from tests.integration.api_seed import AUDIT_KEY, JWT_SECRET
 from tests.integration.conftest import wipe
 
-__all__ = ["api_client", "api_settings", "free_port", "seeded"]
+__all__ = ["WIDE_GATE", "WIDE_GATE_ENV", "api_client", "api_settings", "free_port", "seeded"]
+
+#: Admission settings for functional tests: up to 32 requests at once, a queue of 200 that may
+#: wait 30 s (every concurrent test request is served, none refused as overload).
+WIDE_GATE: Final = {"api_max_in_progress": 32, "api_queue_depth": 200, "api_queue_wait_ms": 30_000}
+#: The same as environment variables, for tests that start ``knooppunt serve``.
+WIDE_GATE_ENV: Final = {f"KNOOPPUNT_{k.upper()}": str(v) for k, v in WIDE_GATE.items()}
 
 
 def free_port() -> int:
@@ -43,13 +50,16 @@ def seeded(neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> neo4j.Driver
 
 @pytest.fixture(scope="module")
 def api_settings(neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The test server's settings with a test JWT secret, audit key and audit log."""
+    """The test server's settings with a test JWT secret, audit key and audit log, and an
+    admission gate wide enough for the tests that send requests concurrently (the gate's own
+    tests set their limits: ``tests/unit/test_api_admission.py``)."""
     log: Path = tmp_path_factory.mktemp("audit") / "api-audit.log"
     return neo4j_settings.model_copy(
         update={
             "jwt_secret": SecretStr(JWT_SECRET),
             "audit_key": SecretStr(AUDIT_KEY),
             "audit_log": log,
+            **WIDE_GATE,
         }
     )
 

@@ -23,7 +23,7 @@ from api.readiness import wait_until_ready
 from graph.localdb import server
 from graph.settings import Settings
 from tests.integration.api_seed import AUDIT_KEY, JWT_SECRET, auth
-from tests.integration.api_support import free_port
+from tests.integration.api_support import WIDE_GATE_ENV, free_port
 
 pytest_plugins = ["tests.integration.api_support"]
 
@@ -40,6 +40,7 @@ class _Serve:
             "KNOOPPUNT_JWT_SECRET": JWT_SECRET,
             "KNOOPPUNT_AUDIT_KEY": AUDIT_KEY,
             "KNOOPPUNT_AUDIT_LOG": str(log),
+            **WIDE_GATE_ENV,
         }
         knooppunt = str(Path(sys.executable).parent / "knooppunt")
         self.process = subprocess.Popen(
