@@ -88,7 +88,7 @@ async def _readable(user: User, store: Store, reference: str) -> ops.CaseView:
     "/cases",
     status_code=status.HTTP_201_CREATED,
     response_model=CaseDetail,
-    responses=problem_responses(403, 404, 409),
+    responses=problem_responses(400, 403, 404, 409),
     summary="Open a case (coordinators); from an alert, the alert and its cluster are linked",
 )
 async def open_case(
@@ -187,7 +187,7 @@ async def get_case(
 @router.post(
     "/cases/{reference}/status",
     response_model=CaseDetail,
-    responses=problem_responses(403, 404, 409),
+    responses=problem_responses(400, 403, 404, 409),
     summary="Move a case on (coordinators of the lead; the LIEC in a cross-region case)",
 )
 async def change_case_status(
@@ -240,7 +240,7 @@ async def change_participants(
 @router.post(
     "/cases/{reference}/subjects",
     response_model=CaseDetail,
-    responses=problem_responses(403, 404, 409),
+    responses=problem_responses(400, 403, 404, 409),
     summary="Add subjects (tokens, KvK numbers) to a case (participating organisations)",
 )
 async def add_case_subjects(
@@ -259,7 +259,7 @@ async def add_case_subjects(
     "/cases/{reference}/notes",
     response_model=CaseDetail,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(403, 404, 409),
+    responses=problem_responses(400, 403, 404, 409),
     summary="Add a note to a case (participating organisations)",
 )
 async def add_case_note(
