@@ -23,6 +23,7 @@ from api.errors import install_error_handlers
 from api.headers import SecurityHeaders
 from api.metrics import Metrics
 from api.middleware import AuditMiddleware
+from api.purpose import ScopeCache
 from api.routers import alerts, audit, cases, clusters, health, metrics, subjects, trends
 from api.store import Store
 from api.telemetry import RequestTelemetry
@@ -89,6 +90,7 @@ def create_app(
             app.state.metrics,
             query_timeout_s=chosen.neo4j_query_timeout_s,
         )
+        app.state.scopes = ScopeCache()
         try:
             yield
         finally:

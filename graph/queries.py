@@ -410,6 +410,13 @@ SCOPE_STEP = (
     "RETURN collect(DISTINCT elementId(y)) AS keys"
 )
 
+#: The node keys of the entities with the ids ``$ids`` (those not removed).
+SCOPE_ENTITY_KEYS = (
+    "UNWIND $ids AS sid "
+    f"MATCH (n:{_ENTITY} {{id: sid}}) WHERE {_kept('n')} "
+    "RETURN collect({id: sid, key: elementId(n)}) AS rows"
+)
+
 #: The people ``$keys`` counted per current home region (``null``: none known).
 SCOPE_OUTSIDE_REGIONS = (
     "UNWIND $keys AS k "
