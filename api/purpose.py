@@ -119,7 +119,7 @@ async def require_addable(
     case = await _case(store, reference)
     depth = require_purpose(user, case)
     inside = await _scope(store, case, depth, cache, today)
-    keys = await store.entity_keys(ids)
+    keys = await store.entity_keys(ids, today=today)
     for subject_id in ids:
         if keys.get(subject_id, set()) & inside:
             continue

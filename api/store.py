@@ -307,9 +307,9 @@ class Store:
         """The node keys of a case's scope (:func:`graph.subgraph.scope.scope_keys`)."""
         return await self._plan(scope_keys(scope, today=today))
 
-    async def entity_keys(self, ids: list[str]) -> dict[str, set[str]]:
+    async def entity_keys(self, ids: list[str], *, today: date) -> dict[str, set[str]]:
         """The node keys of entities by id (:func:`graph.subgraph.scope.entity_keys`)."""
-        return await self._plan(entity_keys(ids))
+        return await self._plan(entity_keys(ids, today=today))
 
     async def log_case_read(
         self,

@@ -98,10 +98,10 @@ def count_by_region(keys: Iterable[str], *, today: date) -> Plan[dict[str, int]]
     return dict(sorted(counts.items()))
 
 
-def entity_keys(ids: Iterable[str]) -> Plan[dict[str, set[str]]]:
+def entity_keys(ids: Iterable[str], *, today: date) -> Plan[dict[str, set[str]]]:
     """The node keys of each of ``ids`` (an id may name entities of several kinds)."""
     found: dict[str, set[str]] = {}
     for chunk in chunks(sorted(set(ids))):
-        for row in rows((yield queries.SCOPE_ENTITY_KEYS, {"ids": chunk})):
+        for row in rows((yield queries.SCOPE_ENTITY_KEYS, {"ids": chunk, "today": today})):
             found.setdefault(str(row["id"]), set()).add(str(row["key"]))
     return found
