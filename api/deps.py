@@ -98,8 +98,9 @@ async def case_reference(
         Header(
             alias=CASE_REFERENCE_HEADER,
             description=(
-                "The case the person-level data is for; must match "
-                "KNOOPPUNT_CASE_REFERENCE_PATTERN (default like RIEC-2025-0042)"
+                "The registered, open case the person-level data is read for, in which the "
+                "caller's organisation takes part (e.g. LB-2026-0007); for the subject-access "
+                "export, the request's reference. Must match KNOOPPUNT_CASE_REFERENCE_PATTERN"
             ),
             max_length=64,
         ),
