@@ -117,6 +117,8 @@ async def require_addable(
     cannot be made to reach anyone by naming them (403 ``outside-case-scope``, nothing added).
     Ids not in the graph are left to the write, which refuses them (422)."""
     case = await _case(store, reference)
+    if not case.open:
+        return  # the write refuses a closed or declined case (409 case-closed)
     depth = require_purpose(user, case)
     inside = await _scope(store, case, depth, cache, today)
     keys = await store.entity_keys(ids, today=today)
