@@ -65,6 +65,8 @@ class NodeLabel(StrEnum):
     CASE_EVENT = "CaseEvent"
     CASE_NOTE = "CaseNote"
     CASE_SEQUENCE = "CaseSequence"
+    #: A municipality's Bibob request to its RIEC (``graph.cases.bibob``).
+    BIBOB_REQUEST = "BibobRequest"
 
 
 class RelType(StrEnum):
@@ -109,6 +111,7 @@ NON_ENTITY_LABELS: Final = frozenset(
         NodeLabel.CASE_EVENT,
         NodeLabel.CASE_NOTE,
         NodeLabel.CASE_SEQUENCE,
+        NodeLabel.BIBOB_REQUEST,
     }
 )
 #: Relationship types written by the analysis, not by ingest.
