@@ -21,7 +21,7 @@ from api.bibob_schemas import (
     BibobScreened,
     BibobScreening,
 )
-from api.deps import StoreDep, UserDep, note_result
+from api.deps import SettingsDep, StoreDep, UserDep, note_result
 from api.errors import ForbiddenError
 from api.loading import require_complete_graph
 from api.routers import cluster_summary, problem_responses
@@ -29,6 +29,7 @@ from api.schemas import FlaggedPath, GraphLink, GraphNode, Network
 from api.subgraphs import network_shape
 from graph.cases import bibob
 from graph.cases.records import Actor, BibobRecord, NewBibobRequest
+from graph.geography import load_geography
 
 __all__ = ["router"]
 
@@ -85,7 +86,11 @@ async def _handled(user: User, store: StoreDep, request_id: str) -> BibobRecord:
     summary="Register a municipality's Bibob request (coordinators of the municipality's RIEC)",
 )
 async def submit_request(
-    request: Request, user: UserDep, store: StoreDep, body: BibobRequestCreate
+    request: Request,
+    user: UserDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    body: BibobRequestCreate,
 ) -> BibobRequest:
     """The RIEC of the region the municipality lies in handles the request (a coordinator of
     another region, or of the LIEC, is refused: 403). The term is 8 weeks from
@@ -102,7 +107,8 @@ async def submit_request(
 
     today = _today()
     new = NewBibobRequest.model_validate(body.model_dump())
-    plan = bibob.submit(new, _actor(user), today=today, authorise=authorise)
+    geography = load_geography(settings.require_geography_dir())
+    plan = bibob.submit(new, _actor(user), today=today, geography=geography, authorise=authorise)
     request_id = await store.case_plan(plan)
     record = await store.case_plan(bibob.read_request(request_id))
     note_result(request, 1, bibob={"submitted": request_id})

@@ -33,7 +33,7 @@ from graph.cases.model import (
     UnknownSubjectError,
 )
 from graph.cases.records import Actor, BibobRecord, NewBibobRequest, NewCase
-from graph.geography import load_geography
+from graph.geography import Geography
 from graph.model import NodeLabel
 from graph.subgraph.model import Neighbourhood
 from graph.subgraph.plan import Plan, rows
@@ -101,14 +101,16 @@ class UnknownMunicipalityError(CaseError):
     kind = "unknown-municipality"
 
 
-def municipality_region(code: str) -> tuple[str, str]:
-    """The name and RIEC region of the municipality ``code`` (CBS 2024 division), or
-    :class:`UnknownMunicipalityError`.
+def municipality_region(code: str, geography: Geography) -> tuple[str, str]:
+    """The name and RIEC region of the municipality ``code`` in ``geography``
+    (:func:`graph.geography.load_geography`), or :class:`UnknownMunicipalityError`.
 
-    >>> municipality_region("GM0935")
+    >>> from graph.geography import Geography
+    >>> from graph.settings import PACKAGED_GEOGRAPHY_DIR
+    >>> municipality_region("GM0935", load_geography(PACKAGED_GEOGRAPHY_DIR))
     ('Maastricht', 'Limburg')
     """
-    municipality = load_geography().municipalities.get(code)
+    municipality = geography.municipalities.get(code)
     if municipality is None:
         raise UnknownMunicipalityError(
             "municipality_code: not a municipality of the shipped geography (graph/data/"
@@ -161,15 +163,17 @@ def submit(
     actor: Actor,
     *,
     today: date,
+    geography: Geography,
     authorise: Callable[[str], None] | None = None,
 ) -> Plan[str]:
     """Register a request handled by ``actor.org``; its id (``BB-LB-2026-0003``).
 
-    ``authorise`` sees the municipality's region first (the API's access check). An applicant
+    The municipality is looked up in ``geography``; ``authorise`` sees its region first (the
+    API's access check). An applicant
     that is no person or company in the graph is :class:`UnknownSubjectError`, nothing
     written.
     """
-    name, region = municipality_region(new.municipality_code)
+    name, region = municipality_region(new.municipality_code, geography)
     if authorise is not None:
         authorise(region)
     received = new.received_on or today
