@@ -105,7 +105,7 @@ def municipality_region(code: str, geography: Geography) -> tuple[str, str]:
     """The name and RIEC region of the municipality ``code`` in ``geography``
     (:func:`graph.geography.load_geography`), or :class:`UnknownMunicipalityError`.
 
-    >>> from graph.geography import Geography
+    >>> from graph.geography import load_geography
     >>> from graph.settings import PACKAGED_GEOGRAPHY_DIR
     >>> municipality_region("GM0935", load_geography(PACKAGED_GEOGRAPHY_DIR))
     ('Maastricht', 'Limburg')
