@@ -345,3 +345,41 @@ def test_the_subject_access_export_lists_the_cases_without_other_subjects(
     )
     assert nothing.status_code == 200, nothing.text
     assert ref not in {c["reference"] for c in nothing.json()["cases"]}
+
+
+def test_the_access_cells_of_the_bibob_rows(api_client: TestClient, api_settings: Settings) -> None:
+    """docs/access.md, the Bibob rows: the cells not covered by the tests above."""
+    rid = _submit(api_client, api_settings)["id"]
+    s = api_settings
+    for org, role in (("Limburg", "privacy-officer"), ("LIEC", "privacy-officer")):
+        r = api_client.get("/bibob/requests", headers=_h(s, org, role))
+        _problem(r, 403, "forbidden")
+    for role in ("analyst", "coordinator"):
+        liec = api_client.get("/bibob/requests", headers=_h(s, "LIEC", role))
+        assert liec.status_code == 200, liec.text
+        assert liec.json()["items"] == []
+    for org, role in (
+        ("Limburg", "privacy-officer"),
+        ("LIEC", "analyst"),
+        ("LIEC", "coordinator"),
+        ("LIEC", "privacy-officer"),
+    ):
+        for path in (f"/bibob/requests/{rid}", f"/bibob/requests/{rid}/screening"):
+            _problem(api_client.get(path, headers=_h(s, org, role)), 403, "forbidden")
+    assert api_client.get(f"/bibob/requests/{rid}").status_code == 401
+    conclude = {"conclusion": "none", "reasons": ["x"]}
+    for org, role in (
+        ("Limburg", "analyst"),
+        ("Limburg", "privacy-officer"),
+        ("LIEC", "coordinator"),
+    ):
+        r = api_client.post(
+            f"/bibob/requests/{rid}/conclusion", json=conclude, headers=_h(s, org, role)
+        )
+        _problem(r, 403, "forbidden")
+    take_up = {**_CASE, "bibob_request_id": rid}
+    for org, role in (("Limburg", "analyst"), ("LIEC", "coordinator")):
+        r = api_client.post("/cases", json=take_up, headers=_h(s, org, role))
+        _problem(r, 403, "forbidden")
+    after = api_client.get(f"/bibob/requests/{rid}", headers=_h(s)).json()
+    assert (after["status"], after["case_reference"]) == ("open", None)
