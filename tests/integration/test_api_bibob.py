@@ -10,6 +10,7 @@ applicant KVK_L (Bouw BV, office in Limburg) has director pL4.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -383,3 +384,33 @@ def test_the_access_cells_of_the_bibob_rows(api_client: TestClient, api_settings
         _problem(r, 403, "forbidden")
     after = api_client.get(f"/bibob/requests/{rid}", headers=_h(s)).json()
     assert (after["status"], after["case_reference"]) == ("open", None)
+
+
+def test_concurrent_take_ups_and_extensions_leave_one_each(
+    api_client: TestClient, api_settings: Settings
+) -> None:
+    rid = _submit(api_client, api_settings)["id"]
+    body = {**_CASE, "bibob_request_id": rid}
+    with ThreadPoolExecutor(6) as pool:
+        opened = list(
+            pool.map(
+                lambda _: api_client.post("/cases", json=body, headers=_h(api_settings)), range(6)
+            )
+        )
+        extended = list(
+            pool.map(
+                lambda _: api_client.post(
+                    f"/bibob/requests/{rid}/extend", json={"reason": "x"}, headers=_h(api_settings)
+                ),
+                range(6),
+            )
+        )
+    assert sorted(r.status_code for r in opened) == [201] + [409] * 5
+    assert all(
+        r.json()["type"] == _PROBLEM + "bibob-has-case" for r in opened if r.status_code == 409
+    )
+    assert sorted(r.status_code for r in extended) == [200] + [409] * 5
+    after = api_client.get(f"/bibob/requests/{rid}", headers=_h(api_settings)).json()
+    created = next(r.json() for r in opened if r.status_code == 201)
+    assert after["case_reference"] == created["reference"]
+    assert after["deadline"] == (_today() + timedelta(weeks=12)).isoformat()
