@@ -65,6 +65,7 @@ class NodeLabel(StrEnum):
     CASE_EVENT = "CaseEvent"
     CASE_NOTE = "CaseNote"
     CASE_SEQUENCE = "CaseSequence"
+    CASE_READ = "CaseRead"
     #: A municipality's Bibob request to its RIEC (``graph.cases.bibob``).
     BIBOB_REQUEST = "BibobRequest"
 
@@ -111,6 +112,7 @@ NON_ENTITY_LABELS: Final = frozenset(
         NodeLabel.CASE_EVENT,
         NodeLabel.CASE_NOTE,
         NodeLabel.CASE_SEQUENCE,
+        NodeLabel.CASE_READ,
         NodeLabel.BIBOB_REQUEST,
     }
 )
