@@ -24,7 +24,17 @@ from api.headers import SecurityHeaders
 from api.metrics import Metrics
 from api.middleware import AuditMiddleware
 from api.purpose import ScopeCache
-from api.routers import alerts, audit, cases, clusters, health, metrics, subjects, trends
+from api.routers import (
+    alerts,
+    audit,
+    bibob,
+    cases,
+    clusters,
+    health,
+    metrics,
+    subjects,
+    trends,
+)
 from api.store import Store
 from api.telemetry import RequestTelemetry
 from graph.settings import Settings, get_settings
@@ -115,6 +125,6 @@ def create_app(
     app.add_middleware(AuditMiddleware)
     app.add_middleware(SecurityHeaders)  # every answer, also the audit's own 503
     app.add_middleware(RequestTelemetry)  # added last: runs first, measures the audit write
-    for module in (health, alerts, cases, clusters, subjects, trends, audit, metrics):
+    for module in (health, alerts, cases, bibob, clusters, subjects, trends, audit, metrics):
         app.include_router(module.router)
     return app

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from graph.cases.bibob import BIBOB_ID_PATTERN
 from graph.cases.model import STATES, is_subject_id
 from graph.cases.records import CaseRecord, EventRecord, NewCase, NoteRecord
 from graph.validation import rule_error
@@ -42,6 +43,12 @@ class CaseCreate(NewCase):
     alert_id: str | None = Field(None, pattern=r"^AL-[0-9a-f]{1,64}$", examples=["AL-3f9a1c2b7d4e"])
     origin: Literal["signal", "bibob"] = Field(
         "signal", description="where the case comes from (``alert`` when ``alert_id`` is given)"
+    )
+    bibob_request_id: str | None = Field(
+        None,
+        pattern=BIBOB_ID_PATTERN.pattern,
+        description="take up this Bibob request (origin ``bibob``; one case per request)",
+        examples=["BB-LB-2026-0003"],
     )
 
 

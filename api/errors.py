@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
-from graph.cases.model import AlertHasCaseError, CaseError
+from graph.cases.model import AlertHasCaseError, BibobHasCaseError, CaseError
 from graph.errors import ExitCode, KnooppuntError
 
 __all__ = [
@@ -287,6 +287,12 @@ _CASE_PROBLEMS: dict[str, type[CaseRefusedError]] = {
         ("alert-has-case", 409, "This alert has a case already"),
         ("unknown-subject", 422, "A subject is not in the graph"),
         ("participation-refused", 409, "This participation change does not fit the case"),
+        ("bibob-request-not-found", 404, "No such Bibob request"),
+        ("bibob-concluded", 409, "The Bibob request is concluded"),
+        ("bibob-extension-refused", 409, "The Bibob term is extended once only"),
+        ("bibob-has-case", 409, "This Bibob request was taken up as a case already"),
+        ("bibob-invalid", 422, "The Bibob request breaks a rule"),
+        ("unknown-municipality", 422, "The municipality is not in the shipped geography"),
     )
 }
 
@@ -294,7 +300,7 @@ _CASE_PROBLEMS: dict[str, type[CaseRefusedError]] = {
 def case_problem(error: CaseError) -> CaseRefusedError:
     """The API error of a refused case operation (the alert's case named when it has one)."""
     extra: dict[str, Any] = {}
-    if isinstance(error, AlertHasCaseError) and error.reference is not None:
+    if isinstance(error, AlertHasCaseError | BibobHasCaseError) and error.reference is not None:
         extra["case_reference"] = error.reference
     cls = _CASE_PROBLEMS.get(error.kind, CaseRefusedError)
     return cls(str(error), extra=extra)

@@ -355,6 +355,17 @@ class AccessRecord(_Model):
     via: str
 
 
+class ExportCase(_Model):
+    """A case the token is in (a subject of it, or a member of one of its clusters), without
+    its other subjects."""
+
+    reference: str = Field(examples=["LB-2025-0007"])
+    title: str
+    status: str
+    lead: str
+    opened_at: datetime | None = None
+
+
 class SubjectExport(_Model):
     """Everything held under a token, for a subject-access request."""
 
@@ -363,6 +374,7 @@ class SubjectExport(_Model):
     clusters: list[dict[str, Any]]
     alerts: list[Alert]
     accesses: list[AccessRecord]
+    cases: list[ExportCase] = Field(default_factory=list)
 
 
 class AuditEntry(_Model):

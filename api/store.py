@@ -131,9 +131,14 @@ class Store:
             try:
                 return await self._run(query, params, write=True)
             except neo4j.exceptions.ConstraintError:
-                raise constraint_refusal(query) from None
+                raise constraint_refusal(query, params) from None
 
         return await run_async(plan, write)
+
+    async def read_plan(self, plan: Plan[T]) -> T:
+        """Run a plan that only reads (a Bibob screening, the cases of a subject), each of its
+        queries through :meth:`_run`."""
+        return await self._plan(plan)
 
     async def operations_records(self) -> dict[str, Any]:
         """Analysis runs and deliveries per status, and the latest completed of each (for

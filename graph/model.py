@@ -66,6 +66,8 @@ class NodeLabel(StrEnum):
     CASE_NOTE = "CaseNote"
     CASE_SEQUENCE = "CaseSequence"
     CASE_READ = "CaseRead"
+    #: A municipality's Bibob request to its RIEC (``graph.cases.bibob``).
+    BIBOB_REQUEST = "BibobRequest"
 
 
 class RelType(StrEnum):
@@ -111,6 +113,7 @@ NON_ENTITY_LABELS: Final = frozenset(
         NodeLabel.CASE_NOTE,
         NodeLabel.CASE_SEQUENCE,
         NodeLabel.CASE_READ,
+        NodeLabel.BIBOB_REQUEST,
     }
 )
 #: Relationship types written by the analysis, not by ingest.

@@ -110,6 +110,9 @@ SCHEMA: list[SchemaItem] = [
     # opening (the second transaction fails on this constraint and writes nothing).
     _index(NodeLabel.CASE, "opened_at"),
     SchemaItem("case_alert_unique", SchemaKind.UNIQUE, NodeLabel.CASE.value, ("alert_id",)),
+    # Bibob requests (graph.cases.bibob): one case per request, even when two coordinators
+    # take it up at once.
+    SchemaItem("case_bibob_unique", SchemaKind.UNIQUE, NodeLabel.CASE.value, ("bibob_id",)),
 ]
 
 

@@ -44,7 +44,6 @@ __all__ = ["ingest", "retention_app"]
 _stderr = Console(stderr=True)
 
 
-
 class _Bars:
     """The ingest's :class:`graph.progress.Progress` on stderr: one bar per step (a check,
     a write) with its rate; thread-safe (the checker thread and the writer both report).
@@ -227,7 +226,10 @@ def ingest(
 
 retention_app = typer.Typer(
     name="retention",
-    help="Retention: remove facts past their retain_until.\n\nExample: knooppunt retention run",
+    help=(
+        "Retention: remove facts past their retain_until, and closed cases past theirs."
+        "\n\nExample: knooppunt retention run"
+    ),
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -239,7 +241,8 @@ def retention_run(
     as_of: AsOfOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON document on stdout")] = False,
 ) -> None:
-    """Remove expired source references, delete facts with no source left, mark clusters stale.
+    """Remove expired source references, delete facts with no source left, mark clusters stale;
+    delete closed cases past their retention (with their notes, events and scope links).
 
     Example: knooppunt retention run --as-of 2031-01-01
     """
@@ -257,4 +260,10 @@ def retention_run(
         typer.echo(json.dumps(result.as_dict(), indent=2))
     else:
         for key, value in result.as_dict().items():
+            if key == "cases":
+                continue
             typer.echo(f"{key:<22}{value}")
+        for key, value in result.cases.as_dict().items():
+            if isinstance(value, dict):
+                value = ", ".join(f"{k} {n}" for k, n in value.items()) or "0"
+            typer.echo(f"{key:<26}{value}")

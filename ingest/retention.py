@@ -4,19 +4,22 @@ Per source (partner + legal basis) a node or relationship carries its own ``src_
 A run removes every expired source reference; a fact that keeps another source stays (with
 its summaries recomputed), a fact with no source left is deleted. Clusters that hold an
 affected entity, and the alerts about them, are marked ``stale = true`` so that the next
-analysis run recomputes them (``docs/analysis.md``). Runs in batches: it may be interrupted and
-run again, and a second run with the same date changes nothing.
+analysis run recomputes them (``docs/analysis.md``). Closed cases past their retention go too,
+with what hangs off them (:mod:`graph.cases.retention`). Runs in batches: it may be interrupted
+and run again, and a second run with the same date changes nothing.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
 import neo4j
 
+from graph.cases.retention import CaseRetention, expire_cases
+from graph.subgraph.plan import driver_executor, run_sync
 from ingest.lock import writer_lock
 from ingest.queries import (
     RETENTION_CLUSTER_KEY_PLAYERS,
@@ -45,9 +48,12 @@ class RetentionResult:
     links_trimmed: int
     links_deleted: int
     clusters_stale: int
+    cases: CaseRetention = field(default_factory=CaseRetention)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out["cases"] = self.cases.as_dict()
+        return out
 
 
 def _ids(driver: neo4j.Driver, query: str, as_of: date, database: str) -> list[str]:
@@ -128,6 +134,7 @@ def _apply(driver: neo4j.Driver, *, as_of: date, database: str, batch_size: int)
     doomed = _doomed_ids(driver, nodes, as_of, database, batch_size)
     nodes_deleted = _batched(driver, RETENTION_DELETE_NODES, nodes, as_of, database, batch_size)
     _scrub_key_players(driver, sorted(clusters), doomed, database)
+    cases = run_sync(expire_cases(as_of=as_of), driver_executor(driver, database, write=True))
     return RetentionResult(
         as_of=as_of.isoformat(),
         nodes_trimmed=nodes_trimmed,
@@ -135,4 +142,5 @@ def _apply(driver: neo4j.Driver, *, as_of: date, database: str, batch_size: int)
         links_trimmed=links_trimmed,
         links_deleted=links_deleted,
         clusters_stale=len(clusters),
+        cases=cases,
     )

@@ -41,10 +41,11 @@ from api.purpose import require_addable
 from api.routers import problem_responses
 from api.routers.alerts import REGION_PATTERN
 from api.store import Store
-from graph.cases import ops
+from graph.cases import bibob, ops
 from graph.cases.model import PHENOMENA, REFERENCE_PATTERN, STATES
-from graph.cases.records import Actor, NewCase
+from graph.cases.records import Actor, BibobRecord, NewCase
 from graph.errors import NotFoundError as GraphNotFoundError
+from graph.subgraph.plan import Plan
 
 __all__ = ["router"]
 
@@ -101,7 +102,9 @@ async def open_case(
     """The caller's organisation leads the case; it gets the next reference of its year
     (``LB-2025-0007``). From an alert (``alert_id``): the alert must concern the caller's
     organisation, and an alert opens one case (a second is 409 ``alert-has-case``, naming
-    it)."""
+    it). From a Bibob request (``bibob_request_id``, origin ``bibob``): the request must be
+    the caller's organisation's, and it makes one case (409 ``bibob-has-case``); the case
+    links the request and has its applicant as a subject."""
     require_case_opener(user)
 
     def authorise(facts: ops.AlertFacts) -> None:
@@ -110,8 +113,10 @@ async def open_case(
         if facts.closed_reason:
             raise ConflictError("this alert was closed for everyone: its cluster dissolved")
 
-    new = NewCase.model_validate(body.model_dump(exclude={"alert_id", "origin"}))
-    plan = ops.open_case(
+    new = NewCase.model_validate(
+        body.model_dump(exclude={"alert_id", "origin", "bibob_request_id"})
+    )
+    plan: Plan[str] = ops.open_case(
         new,
         _actor(user),
         year=datetime.now(UTC).year,
@@ -119,12 +124,31 @@ async def open_case(
         alert_id=body.alert_id,
         authorise=authorise,
     )
+    if body.bibob_request_id is not None:
+        if body.alert_id is not None:
+            raise BadRequestError("a case is opened from an alert or a Bibob request, not both")
+
+        def handles(request: BibobRecord) -> None:
+            if request.org != user.org:
+                raise ForbiddenError("this Bibob request is handled by another organisation")
+
+        plan = bibob.take_up(
+            body.bibob_request_id,
+            new,
+            _actor(user),
+            year=datetime.now(UTC).year,
+            authorise=handles,
+        )
     try:
         reference = await store.case_plan(plan)
     except GraphNotFoundError:
         raise NotFoundError("no alert with this id") from None
     view = await store.case_plan(ops.read_case(reference))
-    note_result(request, 1, case={"opened": reference, "alert": body.alert_id})
+    note_result(
+        request,
+        1,
+        case={"opened": reference, "alert": body.alert_id, "bibob": body.bibob_request_id},
+    )
     return _detail(user, view)
 
 

@@ -22,6 +22,7 @@ from api.params import FIRST_DAY, KVK_PATTERN
 from api.routers import alert_from_row, cluster_summary, problem_responses
 from api.schemas import (
     AccessRecord,
+    ExportCase,
     ExportLink,
     FlaggedPath,
     GraphLink,
@@ -29,6 +30,7 @@ from api.schemas import (
     Network,
     SubjectExport,
 )
+from graph.cases.ops import cases_of_subject
 from graph.model import NodeLabel
 from graph.vocabulary import TOKEN_PATTERN
 
@@ -186,8 +188,10 @@ async def subject_export(
     request: Request, access: PersonLevelDep, audit: AuditDep, token: Token
 ) -> SubjectExport:
     """For a subject-access request: the node and every link with provenance (expired facts
-    too, with their retention date), its clusters and their alerts, and every audited request
-    that disclosed it directly or through one of its clusters. Needs an ``X-Case-Reference``
+    too, with their retention date), its clusters and their alerts, the cases it is in
+    (``reference``, ``title``, ``status``, ``lead``, ``opened_at``; never their other
+    subjects), and every audited request that disclosed it directly or through one of its
+    clusters. Needs an ``X-Case-Reference``
     (the request's reference)."""
     require_export(access.user)
     await access.require(request)
@@ -203,11 +207,13 @@ async def subject_export(
     org = audit_scope(access.user)
     accesses = _accesses(read_entries(audit.path), token, cluster_ids, org)
     alerts = [alert_from_row(a) for a in found["alerts"]]
-    note_result(request, 1 + len(found["links"]))
+    cases = await store.read_plan(cases_of_subject(token))
+    note_result(request, 1 + len(found["links"]) + len(cases))
     return SubjectExport(
         subject=GraphNode(**found["subject"]),
         links=[ExportLink(**link) for link in found["links"]],
         clusters=found["clusters"],
         alerts=alerts,
         accesses=accesses,
+        cases=[ExportCase(**case) for case in cases],
     )

@@ -18,11 +18,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from graph.errors import ExitCode, GraphError, ModelError
+from graph.model import RelType
 from graph.validation import explain
-from graph.vocabulary import ORGANISATIONS, TOKEN_PATTERN, TYPOLOGIES
+from graph.vocabulary import LEGAL_BASES, ORGANISATIONS, TOKEN_PATTERN, TYPOLOGIES
 
 __all__ = [
+    "BIBOB",
     "CASES_FILE",
+    "CASE_RETENTION_YEARS",
     "CLOSED_STATES",
     "KVK_PATTERN",
     "ORG_CODES",
@@ -31,6 +34,7 @@ __all__ = [
     "REFERENCE_PATTERN",
     "STATES",
     "AlertHasCaseError",
+    "BibobHasCaseError",
     "CaseChangedError",
     "CaseClosedError",
     "CaseError",
@@ -91,6 +95,16 @@ class AlertHasCaseError(CaseError):
         self.reference = reference
 
 
+class BibobHasCaseError(CaseError):
+    """The Bibob request was taken up as a case already; one request makes one case."""
+
+    kind = "bibob-has-case"
+
+    def __init__(self, message: str, *, reference: str | None) -> None:
+        super().__init__(message)
+        self.reference = reference
+
+
 class UnknownSubjectError(CaseError):
     """A subject (token or KvK number) that is not in the graph."""
 
@@ -113,6 +127,25 @@ class EventKind(StrEnum):
     PARTICIPANT_ACCEPTED = "participant_accepted"
     SUBJECT_ADDED = "subject_added"
     NOTE_ADDED = "note_added"
+    BIBOB_LINKED = "bibob_linked"
+
+
+class BibobCodes(BaseModel):
+    """The Bibob request's terms, permit kinds and who is screened with the applicant."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    deadline_weeks: int = Field(ge=1)
+    extension_weeks: int = Field(ge=1)
+    near_days: int = Field(ge=1)
+    permit_kinds: tuple[str, ...] = Field(min_length=1)
+    screened_links: dict[RelType, str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> BibobCodes:
+        if len(set(self.permit_kinds)) != len(self.permit_kinds):
+            raise ValueError("bibob.permit_kinds: every value once")
+        return self
 
 
 class CaseCodes(BaseModel):
@@ -125,6 +158,8 @@ class CaseCodes(BaseModel):
     declined_from: str
     phenomena: tuple[str, ...] = Field(min_length=1)
     origins: tuple[str, ...] = Field(min_length=1)
+    bibob: BibobCodes
+    case_retention_years: dict[str, int]
 
     @model_validator(mode="after")
     def _consistent(self) -> CaseCodes:
@@ -143,6 +178,10 @@ class CaseCodes(BaseModel):
             values = getattr(self, name)
             if len(set(values)) != len(values):
                 raise ValueError(f"{name}: every value once")
+        if set(self.case_retention_years) != set(LEGAL_BASES):
+            raise ValueError("case_retention_years: every legal basis of the vocabulary, once")
+        if any(years < 1 for years in self.case_retention_years.values()):
+            raise ValueError("case_retention_years: at least one year")
         return self
 
 
@@ -170,6 +209,11 @@ _DECLINED_FROM: Final = _CODES.declined_from
 CLOSED_STATES: Final = frozenset({_SEQUENCE[-1], "declined"})
 PHENOMENA: Final[tuple[str, ...]] = _CODES.phenomena
 ORIGINS: Final[tuple[str, ...]] = _CODES.origins
+#: The Bibob request's code lists and terms (:mod:`graph.cases.bibob`).
+BIBOB: Final = _CODES.bibob
+#: Years a closed or declined case is kept after ``closed_at``, by legal basis
+#: (:mod:`graph.cases.retention`).
+CASE_RETENTION_YEARS: Final = MappingProxyType(dict(_CODES.case_retention_years))
 #: A reference this model gives: an organisation code, the year, a number of at least 4 digits.
 REFERENCE_PATTERN: Final = re.compile(
     "^(" + "|".join(sorted(ORG_CODES.values())) + r")-[0-9]{4}-[0-9]{4,6}$"

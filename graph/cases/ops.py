@@ -21,6 +21,7 @@ from graph.cases.model import (
     CLOSED_STATES,
     ORG_CODES,
     AlertHasCaseError,
+    BibobHasCaseError,
     CaseChangedError,
     CaseClosedError,
     CaseError,
@@ -41,9 +42,12 @@ __all__ = [
     "accept",
     "add_note",
     "add_subjects",
+    "case_write",
+    "cases_of_subject",
     "cases_page",
     "change_status",
     "constraint_refusal",
+    "event_details",
     "invite",
     "open_case",
     "read_case",
@@ -53,9 +57,12 @@ __all__ = [
 T = TypeVar("T")
 
 
-def constraint_refusal(query: str) -> CaseError:
+def constraint_refusal(query: str, params: dict[str, Any] | None = None) -> CaseError:
     """The error of a case write that a uniqueness constraint refused: opening, a second case
-    for the alert (raced past the check); otherwise a change that raced another."""
+    for the alert or the Bibob request (raced past the check); otherwise a change that raced
+    another."""
+    if query == q.CASE_OPEN and (params or {}).get("bibob_id") is not None:
+        return BibobHasCaseError("this Bibob request has a case already", reference=None)
     if query == q.CASE_OPEN:
         return AlertHasCaseError("this alert has a case already", reference=None)
     return CaseChangedError("the case changed meanwhile: read it again and retry")
@@ -69,7 +76,7 @@ def run_case_plan(plan: Plan[T], driver: neo4j.Driver, database: str) -> T:
         try:
             return execute(query, params)
         except neo4j.exceptions.ConstraintError:
-            raise constraint_refusal(query) from None
+            raise constraint_refusal(query, params) from None
 
     return run_sync(plan, guarded)
 
@@ -150,6 +157,7 @@ def open_case(
     origin: str = "signal",
     alert_id: str | None = None,
     authorise: Callable[[AlertFacts], None] | None = None,
+    bibob_id: str | None = None,
 ) -> Plan[str]:
     """Open a case led by ``actor.org`` (the next number of its year); its reference.
 
@@ -181,6 +189,7 @@ def open_case(
         **new.model_dump(),
         "origin": origin,
         "alert_id": alert_id,
+        "bibob_id": bibob_id,
         "year": year,
         "code": ORG_CODES[actor.org],
         "sequence_id": f"{actor.org}|{year}",
@@ -213,6 +222,22 @@ def _write(
     if view.record.status in CLOSED_STATES:
         raise CaseClosedError(f"the case is {view.record.status}: it takes no more changes")
     return view
+
+
+def event_details(details: dict[str, Any]) -> str:
+    """An event's ``details`` as stored (JSON), for the writes of :mod:`graph.cases.bibob`."""
+    return _details(details)
+
+
+def case_write(
+    reference: str, query: str, params: dict[str, Any], actor: Actor, kind: EventKind
+) -> Plan[None]:
+    """Run a case write of another module (:mod:`graph.cases.bibob`) under the rules of
+    these: :class:`CaseClosedError` for a closed case, :class:`CaseChangedError` when it
+    wrote nothing otherwise."""
+    now = yield from _write(reference, query, params, actor, kind)
+    if now is not None:
+        raise CaseChangedError("the case changed meanwhile: read it again and retry")
 
 
 def change_status(
@@ -307,3 +332,11 @@ def cases_page(
         counts = {k: int(row[k]) for k in ("subjects", "clusters", "alerts")}
         out.append((case_record(row["case"]), counts))
     return out
+
+
+def cases_of_subject(subject_id: str) -> Plan[list[dict[str, Any]]]:
+    """The cases ``subject_id`` is in (a subject of the case, or a member of one of its
+    clusters) as ``{reference, title, status, lead, opened_at}``, oldest first: what a
+    subject-access export lists, without the cases' other subjects."""
+    found = rows((yield q.CASES_OF_SUBJECT, {"id": subject_id}))
+    return [{**row, "opened_at": from_millis(row.get("opened_at"))} for row in found]

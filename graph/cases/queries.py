@@ -16,13 +16,24 @@ from __future__ import annotations
 
 from typing import Final
 
-from graph.cases.records import CaseRecord, EventRecord, NoteRecord
+from graph.cases.records import BibobRecord, CaseRecord, EventRecord, NoteRecord
 from graph.model import ENTITY_LABEL as _E
 from graph.model import NodeLabel as _L  # noqa: N814
 from graph.model import RelType as _R  # noqa: N814
 from graph.results import projection
 
 __all__ = [
+    "BIBOB_CONCLUDE",
+    "BIBOB_DETAIL",
+    "BIBOB_EXPIRED_DELETE",
+    "BIBOB_EXTEND",
+    "BIBOB_LINK_CASE",
+    "BIBOB_PAGE",
+    "BIBOB_SCREENED",
+    "BIBOB_SUBMIT",
+    "CASES_DELETE",
+    "CASES_EXPIRED",
+    "CASES_OF_SUBJECT",
     "CASES_PAGE",
     "CASE_ACCEPT",
     "CASE_ACCESS",
@@ -100,7 +111,7 @@ CASE_OPEN: Final = (
     "origin: $origin, partners: $partners, "
     "cross_region: $cross_region OR coalesce(k.cross_region, false), status: 'signal', "
     "version: CASE WHEN a IS NULL THEN 1 ELSE 2 END, participants: [$by_org], invited: [], "
-    "opened_at: now, updated_at: now, alert_id: a.id}) "
+    "opened_at: now, updated_at: now, alert_id: a.id, bibob_id: $bibob_id}) "
     f"CREATE (:{_L.CASE_EVENT} {{id: ref + '#1', case_id: ref, n: 1, kind: 'opened', at: now, "
     f"by: $by, by_org: $by_org, by_role: $by_role, details: $details}})-[:{_A}]->(c) "
     "FOREACH (_ IN CASE WHEN a IS NULL THEN [] ELSE [1] END | "
@@ -231,4 +242,146 @@ CASE_READS: Final = (
     "RETURN collect({at: x.at.epochMillis, by: x.by, by_org: x.by_org, by_role: x.by_role, "
     "endpoint: x.endpoint, target: x.target, size: x.size, outside: x.outside}) AS rows, "
     f"COUNT {{ MATCH (:{_L.CASE_READ})-[:{_A}]->(:{_L.CASE} {{id: $ref}}) }} AS total"
+)
+
+
+# --- Bibob requests, case retention, the subject-access export (issue 14 items 3 and 4) ------
+# ``(:BibobRequest {id})-[:ABOUT]->`` its applicant (an entity); the case that takes it up has
+# ``bibob_id`` (unique) and ``(:Case)-[:ABOUT]->`` the request. Writes lock the request (or the
+# sequence) first, as the case writes do. Retention deletes an expired case with every node
+# hanging off it that is not one of ``$kept_labels`` (entities, clusters, alerts, other cases):
+# events, notes and whatever later records (interventions) attach to it, found generically.
+
+_BB = _L.BIBOB_REQUEST
+_BIBOB = projection(
+    "b",
+    BibobRecord,
+    received_on="toString(b.received_on)",
+    deadline="toString(b.deadline)",
+    submitted_at="b.submitted_at.epochMillis",
+    extended_at="b.extended_at.epochMillis",
+    concluded_at="b.concluded_at.epochMillis",
+    case_reference=f"head(COLLECT {{ MATCH (c:{_L.CASE} {{bibob_id: b.id}}) RETURN c.id }})",
+)
+_KEPT = "(s.retain_until IS NULL OR s.retain_until >= $today)"
+
+#: Submit a request: the applicant ``$applicant`` must be a person or company in the graph
+#: (else no row, nothing written); the next number of ``$sequence_id`` under its lock.
+BIBOB_SUBMIT: Final = (
+    f"MATCH (s:{_E} {{id: $applicant}}) WHERE (s:{_L.PERSON} OR s:{_L.COMPANY}) AND {_KEPT} "
+    "WITH s LIMIT 1 "
+    f"MERGE (q:{_L.CASE_SEQUENCE} {{id: $sequence_id}}) "
+    "ON CREATE SET q.org = $by_org, q.year = $year, q.last = 0 "
+    "SET q._lock = true REMOVE q._lock "
+    "SET q.last = q.last + 1 "
+    f"WITH s, q.last AS number, {_NOW} "
+    "WITH s, number, now, 'BB-' + $code + '-' + toString($year) + '-' + "
+    "CASE WHEN number < 10000 THEN right('000' + toString(number), 4) "
+    "ELSE toString(number) END AS id "
+    f"CREATE (b:{_BB} {{id: id, number: number, year: $year, org: $by_org, "
+    "municipality_code: $municipality_code, municipality: $municipality, "
+    "permit_kind: $permit_kind, applicant: s.id, "
+    f"applicant_kind: CASE WHEN s:{_L.COMPANY} THEN '{_L.COMPANY}' ELSE '{_L.PERSON}' END, "
+    "received_on: $received_on, deadline: $deadline, extended: false, status: 'open', "
+    "reasons: [], submitted_at: now, by: $by, by_org: $by_org, by_role: $by_role}) "
+    f"CREATE (b)-[:{_A}]->(s) "
+    "RETURN b.id AS id"
+)
+
+#: One request, with the reference of the case that took it up (if any).
+BIBOB_DETAIL: Final = f"MATCH (b:{_BB} {{id: $id}}) RETURN {_BIBOB} AS request"
+
+#: ``$org``'s requests (``$status``; with ``$due_by``: open ones due on or before it), the
+#: nearest deadline first.
+BIBOB_PAGE: Final = (
+    f"MATCH (b:{_BB}) WHERE b.org = $org "
+    "AND ($status IS NULL OR b.status = $status) "
+    "AND ($due_by IS NULL OR (b.status = 'open' AND b.deadline <= $due_by)) "
+    "WITH b ORDER BY b.deadline, b.id LIMIT $limit "
+    f"RETURN collect({_BIBOB}) AS rows"
+)
+
+#: Extend once: an open request not extended yet, by ``$days`` (no row otherwise).
+BIBOB_EXTEND: Final = (
+    f"MATCH (b:{_BB} {{id: $id}}) SET b._lock = true REMOVE b._lock "
+    f"WITH b WHERE b.status = 'open' AND NOT b.extended WITH b, {_NOW} "
+    "SET b.extended = true, b.deadline = b.deadline + duration({days: $days}), "
+    "b.extended_at = now, b.extension_reason = $reason, b.extended_by = $by "
+    "RETURN b.id AS id"
+)
+
+#: Conclude an open request (no row when it is concluded already).
+BIBOB_CONCLUDE: Final = (
+    f"MATCH (b:{_BB} {{id: $id}}) SET b._lock = true REMOVE b._lock "
+    f"WITH b WHERE b.status = 'open' WITH b, {_NOW} "
+    "SET b.status = 'concluded', b.conclusion = $conclusion, b.reasons = $reasons, "
+    "b.concluded_at = now, b.concluded_by = $by "
+    "RETURN b.id AS id"
+)
+
+#: The screening's scope: the applicant and who is linked into it by ``$link_types`` (its
+#: directors and owners), with the link's type; facts past their retention left out.
+BIBOB_SCREENED: Final = (
+    f"MATCH (:{_BB} {{id: $id}})-[:{_A}]->(a:{_E}) "
+    "RETURN a.id AS applicant, "
+    f"COLLECT {{ MATCH (s:{_E})-[r]->(a) WHERE type(r) IN $link_types AND {_KEPT} "
+    "AND (r.retain_until IS NULL OR r.retain_until >= $today) "
+    "RETURN DISTINCT {id: s.id, labels: labels(s), type: type(r)} } AS screened"
+)
+
+#: Link the case ``$ref`` (opened from the request) to the request and its applicant, with
+#: its ``bibob_linked`` event.
+BIBOB_LINK_CASE: Final = (
+    _LOCKED
+    + f"MATCH (b:{_BB} {{id: $id}})-[:{_A}]->(s:{_E}) WITH c, b, s, {_NOW} "
+    + _BUMP
+    + f"MERGE (c)-[:{_A}]->(b) MERGE (c)-[:{_A}]->(s) "
+    + _EVENT
+    + "RETURN c.version AS version"
+)
+
+#: The closed or declined cases past their retention on ``$as_of``: ``closed_at`` plus the
+#: years of their legal basis (``$years``; ``$default_years`` for a basis not listed).
+CASES_EXPIRED: Final = (
+    f"MATCH (c:{_L.CASE}) WHERE c.status IN $closed_states AND c.closed_at IS NOT NULL "
+    "AND date(c.closed_at) + duration({years: coalesce($years[c.legal_basis], "
+    "$default_years)}) < $as_of "
+    "RETURN collect(c.id) AS ids"
+)
+
+#: Delete the cases ``$ids`` with every node hanging off them (reached from the case through
+#: nodes that are not ``$kept_labels``, up to three links), and their scope links; per case
+#: the kinds of the nodes deleted and the number of scope links.
+CASES_DELETE: Final = (
+    f"UNWIND $ids AS ref MATCH (c:{_L.CASE} {{id: ref}}) "
+    "CALL (c) { OPTIONAL MATCH p = (c)-[*1..3]-(x) "
+    "WHERE all(n IN nodes(p)[1..] WHERE NOT any(l IN labels(n) WHERE l IN $kept_labels)) "
+    "RETURN collect(DISTINCT x) AS owned } "
+    "WITH ref, c, owned, "
+    "COUNT { MATCH (c)-[]-(y) WHERE any(l IN labels(y) WHERE l IN $kept_labels) } AS links "
+    "WITH ref, c, owned, links, [x IN owned | head(labels(x))] AS kinds "
+    "FOREACH (x IN owned | DETACH DELETE x) "
+    "DETACH DELETE c "
+    "RETURN collect({ref: ref, kinds: kinds, links: links}) AS rows"
+)
+
+#: Concluded requests that no case took up, past ``$years`` after their conclusion.
+BIBOB_EXPIRED_DELETE: Final = (
+    f"MATCH (b:{_BB}) WHERE b.status = 'concluded' "
+    f"AND NOT EXISTS {{ MATCH (:{_L.CASE} {{bibob_id: b.id}}) }} "
+    "AND date(b.concluded_at) + duration({years: $years}) < $as_of "
+    "DETACH DELETE b RETURN count(*) AS deleted"
+)
+
+#: The cases a subject is in (a subject of the case, or a member of one of its clusters),
+#: without anything of their other subjects.
+CASES_OF_SUBJECT: Final = (
+    f"MATCH (s:{_E} {{id: $id}}) "
+    "CALL (s) { "
+    f"MATCH (c:{_L.CASE})-[:{_A}]->(s) RETURN c "
+    "UNION "
+    f"MATCH (c:{_L.CASE})-[:{_A}]->(:{_L.CLUSTER})<-[:{_R.MEMBER_OF_CLUSTER}]-(s) RETURN c }} "
+    "WITH DISTINCT c ORDER BY c.opened_at, c.id "
+    "RETURN collect({reference: c.id, title: c.title, status: c.status, lead: c.lead, "
+    "opened_at: c.opened_at.epochMillis}) AS rows"
 )

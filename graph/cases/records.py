@@ -6,19 +6,30 @@ API's schemas extend them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from graph.cases.model import PHENOMENA, STATES
+from graph.cases.model import BIBOB, PHENOMENA, STATES
 from graph.vocabulary import LEGAL_BASES, PARTNERS
 
-__all__ = ["Actor", "CaseRecord", "EventRecord", "NewCase", "NoteRecord"]
+__all__ = [
+    "Actor",
+    "BibobRecord",
+    "CaseRecord",
+    "EventRecord",
+    "NewBibobRequest",
+    "NewCase",
+    "NoteRecord",
+]
 
 _PHENOMENON = "^(" + "|".join(PHENOMENA) + ")$"
 _LEGAL_BASIS = "^(" + "|".join(sorted(LEGAL_BASES)).replace("-", r"\-") + ")$"
 _PARTNER = "^(" + "|".join(sorted(PARTNERS)) + ")$"
+_PERMIT_KIND = "^(" + "|".join(BIBOB.permit_kinds) + ")$"
+#: A Bibob applicant: a person's token or a company's KvK number.
+APPLICANT_PATTERN = r"^(PRS-[A-Z2-7]{26}|[0-9]{8})$"
 
 
 class _Record(BaseModel):
@@ -102,3 +113,46 @@ class NoteRecord(_Record):
     at: datetime | None = None
     by: str
     by_org: str
+
+
+class NewBibobRequest(_Record):
+    """What a municipality's Bibob request holds when the RIEC registers it."""
+
+    municipality_code: str = Field(
+        pattern=r"^GM[0-9]{4}$",
+        description="the municipality (CBS code, graph/data/nl_geography) that asks",
+        examples=["GM0935"],
+    )
+    applicant: str = Field(
+        pattern=APPLICANT_PATTERN,
+        description="the applicant: a company's KvK number or a person's token",
+        examples=["22222222"],
+    )
+    permit_kind: str = Field(pattern=_PERMIT_KIND, examples=["horeca_exploitation"])
+    received_on: date | None = Field(
+        None, description="when the request was received (default: today); starts the term"
+    )
+
+
+class BibobRecord(_Record):
+    """A Bibob request as stored on its ``BibobRequest`` node."""
+
+    id: str = Field(examples=["BB-LB-2026-0003"])
+    org: str = Field(examples=["Limburg"], description="the RIEC that handles it")
+    municipality_code: str
+    municipality: str
+    permit_kind: str
+    applicant: str
+    applicant_kind: Literal["Person", "Company"]
+    received_on: date
+    deadline: date
+    extended: bool = False
+    extension_reason: str | None = None
+    status: Literal["open", "concluded"] = "open"
+    conclusion: Literal["serious", "lesser", "none"] | None = None
+    reasons: list[str] = Field(default_factory=list)
+    by: str
+    submitted_at: datetime | None = None
+    extended_at: datetime | None = None
+    concluded_at: datetime | None = None
+    case_reference: str | None = Field(None, description="the case that took it up")

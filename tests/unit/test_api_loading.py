@@ -31,6 +31,7 @@ LIVE_OPERATIONS = {
     ("get", "/clusters/{cluster_id}/graph"),
     ("get", "/clusters/{cluster_id}/view"),
     ("get", "/trends"),
+    ("get", "/bibob/requests/{request_id}/screening"),
 }
 
 

@@ -6,8 +6,12 @@ import itertools
 import re
 
 import pytest
+import yaml
 
 from graph.cases.model import (
+    BIBOB,
+    CASE_RETENTION_YEARS,
+    CASES_FILE,
     CLOSED_STATES,
     ORG_CODES,
     REFERENCE_PATTERN,
@@ -21,7 +25,7 @@ from graph.cases.model import (
 )
 from graph.errors import ModelError
 from graph.settings import Settings
-from graph.vocabulary import ORGANISATIONS
+from graph.vocabulary import LEGAL_BASES, ORGANISATIONS
 
 _SEQUENCE = STATES[:-1]
 
@@ -88,10 +92,35 @@ def test_subject_ids_are_tokens_or_kvk_numbers() -> None:
     assert not is_subject_id("6211AB-1")
 
 
+def _shipped(**changes: object) -> str:
+    """The shipped code-list file with top-level keys replaced."""
+    raw = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
+    return yaml.safe_dump({**raw, **changes})
+
+
 def test_code_lists_are_checked_when_loaded() -> None:
-    text = (
-        "organisations: {Limburg: LB}\nstates: [signal, closed]\ndeclined_from: signal\n"
-        "phenomena: [omg, cannabis, other]\norigins: [signal]\n"
-    )
     with pytest.raises(ModelError, match="organisations"):
-        parse_cases(text)
+        parse_cases(_shipped(organisations={"Limburg": "LB"}))
+
+
+def test_shipped_bibob_terms_and_retention_are_loaded() -> None:
+    assert (BIBOB.deadline_weeks, BIBOB.extension_weeks) == (8, 4)
+    assert "horeca_exploitation" in BIBOB.permit_kinds
+    assert set(CASE_RETENTION_YEARS) == set(LEGAL_BASES)
+    assert CASE_RETENTION_YEARS["WPG"] == 5
+
+
+def test_case_retention_must_name_every_legal_basis() -> None:
+    years = dict(CASE_RETENTION_YEARS)
+    del years["WPG"]
+    with pytest.raises(ModelError, match="case_retention_years"):
+        parse_cases(_shipped(case_retention_years=years))
+    with pytest.raises(ModelError, match="case_retention_years"):
+        parse_cases(_shipped(case_retention_years={**years, "WPG": 0}))
+
+
+def test_bibob_screened_links_are_link_types_of_the_model() -> None:
+    raw = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
+    bibob = {**raw["bibob"], "screened_links": {"FINANCES": "financier"}}
+    with pytest.raises(ModelError, match="bibob"):
+        parse_cases(_shipped(bibob=bibob))
