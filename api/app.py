@@ -23,7 +23,18 @@ from api.errors import install_error_handlers
 from api.headers import SecurityHeaders
 from api.metrics import Metrics
 from api.middleware import AuditMiddleware
-from api.routers import alerts, audit, cases, clusters, health, metrics, subjects, trends
+from api.routers import (
+    alerts,
+    audit,
+    cases,
+    clusters,
+    health,
+    interventions,
+    metrics,
+    reports,
+    subjects,
+    trends,
+)
 from api.store import Store
 from api.telemetry import RequestTelemetry
 from graph.settings import Settings, get_settings
@@ -112,6 +123,17 @@ def create_app(
     app.add_middleware(AuditMiddleware)
     app.add_middleware(SecurityHeaders)  # every answer, also the audit's own 503
     app.add_middleware(RequestTelemetry)  # added last: runs first, measures the audit write
-    for module in (health, alerts, cases, clusters, subjects, trends, audit, metrics):
+    for module in (
+        health,
+        alerts,
+        cases,
+        interventions,
+        clusters,
+        subjects,
+        trends,
+        reports,
+        audit,
+        metrics,
+    ):
         app.include_router(module.router)
     return app

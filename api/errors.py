@@ -35,6 +35,7 @@ __all__ = [
     "DeadlineExceededError",
     "DocsAssetsMissingError",
     "ForbiddenError",
+    "NotAcceptableError",
     "NotFoundError",
     "OverloadedError",
     "PartialDeliveryError",
@@ -238,6 +239,15 @@ class DocsAssetsMissingError(ApiError):
     title = "The API documentation's front-end files are not built"
 
 
+class NotAcceptableError(ApiError):
+    """None of the media types the request accepts is one this endpoint serves."""
+
+    status = 406
+    slug = "not-acceptable"
+    title = "No acceptable representation"
+    exit_code = ExitCode.BAD_INPUT
+
+
 class CaseRefusedError(ApiError):
     """A case operation the case model refused (:class:`graph.cases.model.CaseError`); the
     subclass of its ``kind`` (:func:`case_problem`) carries the status and problem type."""
@@ -262,6 +272,13 @@ _CASE_PROBLEMS: dict[str, type[CaseRefusedError]] = {
         ("alert-has-case", 409, "This alert has a case already"),
         ("unknown-subject", 422, "A subject is not in the graph"),
         ("participation-refused", 409, "This participation change does not fit the case"),
+        ("target-not-in-case", 422, "An intervention's target is not a subject of the case"),
+        ("intervention-not-found", 404, "No such intervention in this case"),
+        (
+            "intervention-transition-refused",
+            409,
+            "The intervention's status rules refuse this change",
+        ),
     )
 }
 

@@ -65,6 +65,7 @@ class NodeLabel(StrEnum):
     CASE_EVENT = "CaseEvent"
     CASE_NOTE = "CaseNote"
     CASE_SEQUENCE = "CaseSequence"
+    INTERVENTION = "Intervention"
 
 
 class RelType(StrEnum):
@@ -109,6 +110,7 @@ NON_ENTITY_LABELS: Final = frozenset(
         NodeLabel.CASE_EVENT,
         NodeLabel.CASE_NOTE,
         NodeLabel.CASE_SEQUENCE,
+        NodeLabel.INTERVENTION,
     }
 )
 #: Relationship types written by the analysis, not by ingest.

@@ -24,7 +24,11 @@ from graph.vocabulary import ORGANISATIONS, TOKEN_PATTERN, TYPOLOGIES
 __all__ = [
     "CASES_FILE",
     "CLOSED_STATES",
+    "INTERVENTION_KINDS",
+    "INTERVENTION_OUTCOMES",
+    "INTERVENTION_STATUSES",
     "KVK_PATTERN",
+    "MEASURES",
     "ORG_CODES",
     "ORIGINS",
     "PHENOMENA",
@@ -37,8 +41,13 @@ __all__ = [
     "CaseNotFoundError",
     "CaseTransitionError",
     "EventKind",
+    "InterventionNotFoundError",
+    "InterventionTransitionError",
+    "Measure",
     "ParticipationError",
+    "TargetNotInCaseError",
     "UnknownSubjectError",
+    "check_intervention_change",
     "check_transition",
     "format_reference",
     "is_subject_id",
@@ -103,6 +112,25 @@ class ParticipationError(CaseError):
     kind = "participation-refused"
 
 
+class TargetNotInCaseError(CaseError):
+    """An intervention's target that is not a subject of the case."""
+
+    kind = "target-not-in-case"
+
+
+class InterventionNotFoundError(CaseError):
+    """No intervention with this id in the case."""
+
+    kind = "intervention-not-found"
+
+
+class InterventionTransitionError(CaseError):
+    """An intervention status change its rules refuse (a done one reopened, an outcome
+    without ``done``)."""
+
+    kind = "intervention-transition-refused"
+
+
 class EventKind(StrEnum):
     """What a case event records (every change to a case is one, append-only)."""
 
@@ -113,6 +141,42 @@ class EventKind(StrEnum):
     PARTICIPANT_ACCEPTED = "participant_accepted"
     SUBJECT_ADDED = "subject_added"
     NOTE_ADDED = "note_added"
+    INTERVENTION_ADDED = "intervention_added"
+    INTERVENTION_CHANGED = "intervention_changed"
+
+
+class Measure(BaseModel):
+    """One measure of the interventions code list: its kind and its (Dutch) label."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str
+    label: str = Field(min_length=3)
+
+
+class InterventionCodes(BaseModel):
+    """The interventions block of the code-list file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kinds: tuple[str, ...] = Field(min_length=1)
+    statuses: tuple[str, ...] = Field(min_length=4)
+    outcomes: tuple[str, ...] = Field(min_length=1)
+    measures: dict[str, Measure] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InterventionCodes:
+        if self.statuses[:2] != ("planned", "in_progress") or set(self.statuses[2:]) != {
+            "done",
+            "cancelled",
+        }:
+            raise ValueError("interventions.statuses: planned, in_progress, done, cancelled")
+        for code, measure in self.measures.items():
+            if not re.fullmatch(r"[a-z][a-z0-9_]{2,40}", code):
+                raise ValueError("interventions.measures: codes in lower case with underscores")
+            if measure.kind not in self.kinds:
+                raise ValueError("interventions.measures: each measure's kind is one of kinds")
+        return self
 
 
 class CaseCodes(BaseModel):
@@ -125,6 +189,7 @@ class CaseCodes(BaseModel):
     declined_from: str
     phenomena: tuple[str, ...] = Field(min_length=1)
     origins: tuple[str, ...] = Field(min_length=1)
+    interventions: InterventionCodes
 
     @model_validator(mode="after")
     def _consistent(self) -> CaseCodes:
@@ -170,6 +235,12 @@ _DECLINED_FROM: Final = _CODES.declined_from
 CLOSED_STATES: Final = frozenset({_SEQUENCE[-1], "declined"})
 PHENOMENA: Final[tuple[str, ...]] = _CODES.phenomena
 ORIGINS: Final[tuple[str, ...]] = _CODES.origins
+#: Interventions: their kinds, statuses and outcomes in order, and the measures by code.
+INTERVENTION_KINDS: Final[tuple[str, ...]] = _CODES.interventions.kinds
+INTERVENTION_STATUSES: Final[tuple[str, ...]] = _CODES.interventions.statuses
+INTERVENTION_OUTCOMES: Final[tuple[str, ...]] = _CODES.interventions.outcomes
+MEASURES: Final = MappingProxyType(dict(_CODES.interventions.measures))
+_INTERVENTION_ENDS: Final = frozenset({"done", "cancelled"})
 #: A reference this model gives: an organisation code, the year, a number of at least 4 digits.
 REFERENCE_PATTERN: Final = re.compile(
     "^(" + "|".join(sorted(ORG_CODES.values())) + r")-[0-9]{4}-[0-9]{4,6}$"
@@ -225,3 +296,28 @@ def check_transition(current: str, target: str, *, reason: str | None) -> str:
 def is_subject_id(value: str) -> bool:
     """Whether ``value`` may be a case subject: a token or a KvK number (by its form)."""
     return bool(TOKEN_PATTERN.fullmatch(value) or KVK_PATTERN.fullmatch(value))
+
+
+def check_intervention_change(current: str, target: str, *, outcome: str | None) -> None:
+    """Whether an intervention may go from ``current`` to ``target`` (with ``outcome``), or
+    :class:`InterventionTransitionError` naming the rule.
+
+    ``planned`` -> ``in_progress`` -> ``done``; ``planned`` or ``in_progress`` ->
+    ``cancelled``; ``done`` and ``cancelled`` end it. ``done`` needs an outcome, and only
+    ``done`` has one.
+
+    >>> check_intervention_change("planned", "done", outcome="achieved")
+    >>> check_intervention_change("planned", "cancelled", outcome=None)
+    """
+    if current in _INTERVENTION_ENDS:
+        raise InterventionTransitionError(f"a {current} intervention changes no more")
+    if target not in INTERVENTION_STATUSES:
+        raise InterventionTransitionError(
+            "unknown status; the statuses are: " + ", ".join(INTERVENTION_STATUSES)
+        )
+    if target == current:
+        raise InterventionTransitionError(f"the intervention is {current} already")
+    if target == "planned":
+        raise InterventionTransitionError("an intervention under way is not planned again")
+    if (target == "done") != (outcome is not None):
+        raise InterventionTransitionError("an intervention is done with an outcome, and only then")

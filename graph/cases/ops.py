@@ -48,6 +48,7 @@ __all__ = [
     "open_case",
     "read_case",
     "run_case_plan",
+    "write_change",
 ]
 
 T = TypeVar("T")
@@ -213,6 +214,10 @@ def _write(
     if view.record.status in CLOSED_STATES:
         raise CaseClosedError(f"the case is {view.record.status}: it takes no more changes")
     return view
+
+
+#: The shared step of every case write (for the other modules of the package: interventions).
+write_change = _write
 
 
 def change_status(

@@ -6,8 +6,10 @@ import itertools
 import re
 
 import pytest
+import yaml
 
 from graph.cases.model import (
+    CASES_FILE,
     CLOSED_STATES,
     ORG_CODES,
     REFERENCE_PATTERN,
@@ -88,10 +90,17 @@ def test_subject_ids_are_tokens_or_kvk_numbers() -> None:
     assert not is_subject_id("6211AB-1")
 
 
+#: The file's own interventions block (valid), so that a test text fails on its own rule only.
+_REAL_INTERVENTIONS = yaml.safe_dump(
+    {"interventions": yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))["interventions"]}
+)
+
+
 def test_code_lists_are_checked_when_loaded() -> None:
     text = (
         "organisations: {Limburg: LB}\nstates: [signal, closed]\ndeclined_from: signal\n"
         "phenomena: [omg, cannabis, other]\norigins: [signal]\n"
+        + _REAL_INTERVENTIONS
     )
     with pytest.raises(ModelError, match="organisations"):
         parse_cases(text)
