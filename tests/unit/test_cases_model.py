@@ -99,8 +99,7 @@ _REAL_INTERVENTIONS = yaml.safe_dump(
 def test_code_lists_are_checked_when_loaded() -> None:
     text = (
         "organisations: {Limburg: LB}\nstates: [signal, closed]\ndeclined_from: signal\n"
-        "phenomena: [omg, cannabis, other]\norigins: [signal]\n"
-        + _REAL_INTERVENTIONS
+        "phenomena: [omg, cannabis, other]\norigins: [signal]\n" + _REAL_INTERVENTIONS
     )
     with pytest.raises(ModelError, match="organisations"):
         parse_cases(text)
