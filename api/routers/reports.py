@@ -65,19 +65,17 @@ async def get_accountability(
         Query(pattern=_ORG, description="default: the caller's; the LIEC: any, or all when absent"),
     ] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="default: this year")] = None,
-    min_cell: Annotated[
-        int, Query(ge=DEFAULT_MIN_CELL, le=100, description="minimum cell size (>= 5)")
-    ] = DEFAULT_MIN_CELL,
 ) -> AccountabilityReport:
     """The cases opened in ``year`` in which ``org`` takes part: per phenomenon and state;
     their interventions per partner and kind and the outcomes per kind; the median days from
-    signal to advice. Figures below ``min_cell`` are hidden, and further ones until no hidden
-    figure follows from the totals (as in ``/trends``). Analysts and coordinators: a RIEC its
+    signal to advice. Figures below 5 are hidden, and further ones until no hidden figure
+    follows from the totals (as in ``/trends``); the threshold is fixed, so that two requests
+    with different thresholds cannot be combined. Analysts and coordinators: a RIEC its
     own organisation, the LIEC any organisation or all."""
     chosen = report_org(user, org)
     the_year = year if year is not None else datetime.now(UTC).year
     rows = await store.case_plan(accountability.accountability_rows(chosen, the_year))
-    report = accountability.accountability_report(rows, min_cell=min_cell)
+    report = accountability.accountability_report(rows, min_cell=DEFAULT_MIN_CELL)
     note_result(request, len(rows), report={"org": chosen, "year": the_year})
     return AccountabilityReport(
         org=chosen,
