@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 from fastapi.responses import HTMLResponse
 
 from api.access import require_case_participant
@@ -165,7 +165,6 @@ async def get_advice(
     user: UserDep,
     store: StoreDep,
     reference: Reference,
-    accept: Annotated[str | None, Header(description="text/html or DOCX")] = None,
 ) -> Response:
     """Built from the case: its data and purpose, the network picture of its clusters within
     its scope (people outside it only as counts per region), key players, the evidence per
@@ -173,7 +172,7 @@ async def get_advice(
     token or KvK number only. ``Accept: text/html`` (default) or
     ``application/vnd.openxmlformats-officedocument.wordprocessingml.document``."""
     view = await _participant_view(user, store, reference)
-    media = _chosen_type(accept)
+    media = _chosen_type(request.headers.get("accept"))
     now = datetime.now(UTC)
     facts = await store.case_plan(advice.gather_advice(view, today=now.date()))
     document = advice.build_advice(facts, generated_at=now)
