@@ -110,7 +110,8 @@ def main() -> None:
             update={
                 "jwt_secret": SecretStr("benchmark-secret-long-enough-for-hs256-0000"),
                 "audit_key": SecretStr("benchmark-audit-key-long-enough-000000000000"),
-                "audit_log": Path(tmp) / "audit.log",
+                # a new chain each run (its id is the file name; Neo4j keeps its checkpoint)
+                "audit_log": Path(tmp) / f"advice-bench-{time.time_ns()}.log",
             }
         )
         with TestClient(create_app(settings)) as client:
