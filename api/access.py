@@ -9,18 +9,27 @@ the queries pass their results as parameters. Summary:
 - the LIEC sees national aggregates and all cross-region clusters (and their alerts);
 - coordinators change the status of an alert for their own organisation; analysts do not;
 - the privacy officer exports a subject and reads the audit log, and sees no alerts or clusters;
-- person-level endpoints require an ``X-Case-Reference`` header matching the configured pattern.
+- person-level endpoints require an ``X-Case-Reference`` header naming an open case in which
+  the caller's organisation takes part, and return only people within the case's scope
+  (:func:`require_purpose`, :func:`scope_depth`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Final, Literal
 
 from api.auth import Role, User
-from api.errors import CaseNotSharedError, CaseReferenceRequiredError, ForbiddenError
+from api.errors import (
+    CaseNotOpenError,
+    CaseNotSharedError,
+    CaseReferenceRequiredError,
+    ForbiddenError,
+)
+from graph.cases.binding import CaseAccessFacts
 from graph.cases.records import CaseRecord
+from graph.subgraph.scope import DEFAULT_SCOPE_DEPTH, MAX_SCOPE_DEPTH
 from graph.vocabulary import REGIONS
 
 __all__ = [
@@ -31,8 +40,6 @@ __all__ = [
     "audit_scope",
     "case_standing",
     "cluster_visible",
-    "hidden_member_counts",
-    "member_visible",
     "require_accept",
     "require_alert_status_change",
     "require_case_opener",
@@ -45,7 +52,9 @@ __all__ = [
     "require_export_scope",
     "require_invite",
     "require_operational",
+    "require_purpose",
     "require_subject",
+    "scope_depth",
     "trend_regions",
     "valid_case_reference",
 ]
@@ -122,26 +131,6 @@ def require_alert_status_change(user: User, *, regions: Iterable[str], cross_reg
     if user.role is not Role.COORDINATOR:
         raise ForbiddenError("only coordinators change the status of an alert")
     return user.org
-
-
-def member_visible(user: User, *, member_region: str | None, case_reference: str | None) -> bool:
-    """Whether a cluster member appears as a token (else only as a count per region)."""
-    if case_reference is not None:
-        return True
-    return user.region is not None and member_region == user.region
-
-
-def hidden_member_counts(
-    user: User, region_counts: Mapping[str, int], *, case_reference: str | None
-) -> dict[str, int]:
-    """Members shown only as counts: per region, every region but the caller's own."""
-    if case_reference is not None:
-        return {}
-    return {
-        region: int(count)
-        for region, count in sorted(region_counts.items())
-        if region != user.region and int(count) > 0
-    }
 
 
 def require_subject(
@@ -273,3 +262,32 @@ def require_case_participant(user: User, case: CaseRecord) -> None:
     """Analysts and coordinators of participating organisations add subjects and notes."""
     if require_case_reader(user, case) != "participant":
         raise CaseNotSharedError("your organisation does not take part in this case")
+
+
+# --- purpose binding (docs/access.md, "Person-level reads") -----------------------------------
+
+
+def scope_depth(user: User, case: CaseAccessFacts) -> int:
+    """Steps around the case's subjects and clusters its scope reaches for the caller: one, or
+    two for the LIEC in a cross-region case (it follows networks across every region)."""
+    if user.is_liec and case.cross_region:
+        return MAX_SCOPE_DEPTH
+    return DEFAULT_SCOPE_DEPTH
+
+
+def require_purpose(user: User, case: CaseAccessFacts) -> int:
+    """A person-level read for ``case``: by an analyst or coordinator of an organisation taking
+    part in it (invited is not yet taking part), while it is open. Returns the scope depth.
+
+    Whether the case is open is told only to organisations taking part in it."""
+    require_operational(user)
+    if user.org not in case.participants:
+        raise CaseNotSharedError(
+            "your organisation does not take part in this case: person-level data is read for "
+            "a case only by the organisations taking part in it"
+        )
+    if not case.open:
+        raise CaseNotOpenError(
+            f"the case is {case.status}: person-level data is no longer read for it"
+        )
+    return scope_depth(user, case)

@@ -23,6 +23,7 @@ from api.errors import install_error_handlers
 from api.headers import SecurityHeaders
 from api.metrics import Metrics
 from api.middleware import AuditMiddleware
+from api.purpose import ScopeCache
 from api.routers import (
     alerts,
     audit,
@@ -46,7 +47,8 @@ Cluster alerts, clusters, Bibob checks and trend figures for the RIECs and the L
 
 Every request needs a bearer JWT (claims `sub`, `org` = a RIEC region or `LIEC`, `role` =
 `analyst`, `coordinator` or `privacy-officer`); `/health` and `/ready` do not. Person-level
-endpoints need an `X-Case-Reference` header. Every request is written to a tamper-evident audit
+endpoints need an `X-Case-Reference` header naming an open case the caller's organisation takes
+part in, and answer within the case's scope. Every request is written to a tamper-evident audit
 log before its response leaves (not the operator's successful `/metrics` scrapes), and every
 response carries an `X-Request-ID` that its audit entry names. Errors are RFC 9457
 `application/problem+json`. Need-to-know rules: `docs/access.md`. While a delivery is partly
@@ -100,6 +102,7 @@ def create_app(
             app.state.metrics,
             query_timeout_s=chosen.neo4j_query_timeout_s,
         )
+        app.state.scopes = ScopeCache()
         try:
             yield
         finally:

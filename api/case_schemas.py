@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -26,6 +27,8 @@ __all__ = [
     "CaseDetail",
     "CaseNote",
     "CasePage",
+    "CaseReadEntry",
+    "CaseReads",
     "CaseStatusChange",
     "CaseSubject",
     "CaseSubjects",
@@ -134,6 +137,26 @@ class CaseNote(_Model):
     """A note on the case (shown to participants only)."""
 
     text: str = Field(min_length=1, max_length=4000, examples=["Police confirm the address"])
+
+
+class CaseReadEntry(_Model):
+    """A person-level read done for the case (purpose binding): who, when, what, how much."""
+
+    at: datetime | None = None
+    by: str
+    by_org: str
+    by_role: str
+    endpoint: str = Field(examples=["/subjects/{token}/network"])
+    target: str = Field(description="the subject or cluster read")
+    size: int = Field(description="items the read returned")
+    outside: int = Field(description="people it left out as outside the case's scope")
+
+
+class CaseReads(_Model):
+    """The latest person-level reads logged on a case, newest first, and how many in all."""
+
+    items: list[CaseReadEntry]
+    total: int
 
 
 # --- interventions and the accountability report ---------------------------------------------

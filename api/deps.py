@@ -7,7 +7,9 @@ routers use as parameter types.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import neo4j
@@ -20,7 +22,9 @@ from api.audit import AuditLog
 from api.auth import TokenVerifier, User
 from api.errors import UnauthorizedError
 from api.loading import require_complete_graph
+from api.purpose import CaseBinding, ScopeCache, bind_case
 from api.store import Store
+from graph.cases.records import Actor
 from graph.settings import Settings
 
 __all__ = [
@@ -29,6 +33,7 @@ __all__ = [
     "DriverDep",
     "PersonLevel",
     "PersonLevelDep",
+    "ScopesDep",
     "SettingsDep",
     "StoreDep",
     "UserDep",
@@ -93,8 +98,9 @@ async def case_reference(
         Header(
             alias=CASE_REFERENCE_HEADER,
             description=(
-                "The case the person-level data is for; must match "
-                "KNOOPPUNT_CASE_REFERENCE_PATTERN (default like RIEC-2025-0042)"
+                "The registered, open case the person-level data is read for, in which the "
+                "caller's organisation takes part (e.g. LB-2026-0007); for the subject-access "
+                "export, the request's reference. Must match KNOOPPUNT_CASE_REFERENCE_PATTERN"
             ),
             max_length=64,
         ),
@@ -123,29 +129,77 @@ CaseReferenceDep = Annotated[str | None, Depends(case_reference)]
 @dataclass(frozen=True, slots=True)
 class PersonLevel:
     """A person-level read (``docs/access.md``): the caller, the case reference sent, the
-    store. Routes call :meth:`require` first, after FastAPI has validated their parameters
-    (a bad token is 422 before a missing case reference is 403)."""
+    store. Routes call :meth:`bind` (or, for a subject-access export, :meth:`require`) first,
+    after FastAPI has validated their parameters (a bad token is 422 before a missing case
+    reference is 403), and :meth:`disclosed` before they answer."""
 
     user: User
     case_reference: str | None
     settings: Settings
     store: Store
+    scopes: ScopeCache
 
     async def require(self, request: Request) -> str:
-        """The valid case reference (403 without one), while the live graph is complete (503
-        while a delivery is partly written)."""
+        """The valid reference (403 without one), while the live graph is complete (503 while a
+        delivery is partly written). For the subject-access export, whose reference is the
+        data-subject request's, not a case's."""
         reference = require_case_reference(
             self.case_reference, self.settings.case_reference_pattern
         )
         await require_complete_graph(request, self.store)
         return reference
 
+    async def bind(self, request: Request) -> CaseBinding:
+        """The case the read is for and its scope (403 without a reference, for a case that
+        is not registered, not shared with the caller's organisation or not open), while the
+        live graph is complete."""
+        reference = await self.require(request)
+        today = datetime.now(UTC).date()
+        return await bind_case(self.store, self.user, reference, self.scopes, today=today)
+
+    async def disclosed(
+        self,
+        request: Request,
+        binding: CaseBinding,
+        size: int,
+        *,
+        target: str,
+        outside: Mapping[str, int] | None = None,
+        **extra: Any,
+    ) -> None:
+        """Record what the read disclosed: in the audit entry (:func:`note_result`) and on the
+        case (:func:`graph.cases.binding.log_read`). A read that cannot be logged on its case
+        is not answered (the error is a 503)."""
+        left_out = sum((outside or {}).values())
+        note_result(
+            request, size, scope_depth=binding.depth, scope_outside=left_out, **extra
+        )
+        route = request.scope.get("route")
+        endpoint = str(getattr(route, "path", request.url.path))
+        actor = Actor(subject=self.user.subject, org=self.user.org, role=self.user.role.value)
+        await self.store.log_case_read(
+            binding.reference, actor, endpoint=endpoint, target=target, size=size, outside=left_out
+        )
+
+
+async def get_scopes(request: Request) -> ScopeCache:
+    """The process's cache of case scopes."""
+    scopes: ScopeCache = request.app.state.scopes
+    return scopes
+
+
+ScopesDep = Annotated[ScopeCache, Depends(get_scopes)]
+
 
 async def person_level(
-    user: UserDep, case_reference: CaseReferenceDep, settings: SettingsDep, store: StoreDep
+    user: UserDep,
+    case_reference: CaseReferenceDep,
+    settings: SettingsDep,
+    store: StoreDep,
+    scopes: ScopesDep,
 ) -> PersonLevel:
-    """The parts of a person-level read; checked by :meth:`PersonLevel.require`."""
-    return PersonLevel(user, case_reference, settings, store)
+    """The parts of a person-level read; checked by :meth:`PersonLevel.bind`."""
+    return PersonLevel(user, case_reference, settings, store, scopes)
 
 
 PersonLevelDep = Annotated[PersonLevel, Depends(person_level)]

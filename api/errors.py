@@ -28,6 +28,8 @@ __all__ = [
     "AuditLogError",
     "AuditUnavailableError",
     "BadRequestError",
+    "CaseNotOpenError",
+    "CaseNotRegisteredError",
     "CaseNotSharedError",
     "CaseReferenceRequiredError",
     "CaseRefusedError",
@@ -37,6 +39,7 @@ __all__ = [
     "ForbiddenError",
     "NotAcceptableError",
     "NotFoundError",
+    "OutsideCaseScopeError",
     "OverloadedError",
     "PartialDeliveryError",
     "ServiceUnavailableError",
@@ -121,6 +124,28 @@ class CaseNotSharedError(ForbiddenError):
 
     slug = "case-not-shared"
     title = "This case is not shared with your organisation"
+
+
+class CaseNotRegisteredError(ForbiddenError):
+    """The ``X-Case-Reference`` names no registered case."""
+
+    slug = "case-not-registered"
+    title = "No registered case has this reference"
+
+
+class CaseNotOpenError(ForbiddenError):
+    """The case is closed or declined: person-level data is no longer read for it."""
+
+    slug = "case-not-open"
+    title = "The case is closed or declined"
+
+
+class OutsideCaseScopeError(ForbiddenError):
+    """The entity asked for is outside the case's scope (its subjects, its clusters' members
+    and their neighbourhood)."""
+
+    slug = "outside-case-scope"
+    title = "Outside the case's scope"
 
 
 class NotFoundError(ApiError):

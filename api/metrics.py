@@ -37,6 +37,8 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from api import queries as q
+from graph import queries as graph_queries
+from graph.cases import queries as case_queries
 from graph.driver import POOL_SIZE
 
 if TYPE_CHECKING:
@@ -49,10 +51,12 @@ _LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5
 #: Audit writes are one fsync, batched: sub-millisecond to tens of milliseconds.
 _AUDIT_BUCKETS: Final = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 
-#: Query text -> the name of its constant in :mod:`api.queries` (the ``query`` label).
+#: Query text -> the name of its constant (the ``query`` label): the API's own queries and
+#: those of the core's readers it runs (subgraphs and scopes, cases).
 _QUERY_NAMES: Final[dict[str, str]] = {
     value: name
-    for name, value in vars(q).items()
+    for module in (graph_queries, case_queries, q)
+    for name, value in vars(module).items()
     if name.isupper() and isinstance(value, str) and not name.startswith("_")
 }
 

@@ -147,15 +147,20 @@ ALERT_SET_STATUS: Final = (
 #: A cluster's own properties (the access check needs ``regions`` and ``cross_region``).
 CLUSTER: Final = f"MATCH (c:{_L.CLUSTER} {{id: $id}}) RETURN c {{.*}} AS cluster"
 
-#: A cluster with its members (all, or only those in ``$region`` when ``$all`` is false),
-#: history and alert ids, in one round trip. The caller checks access before disclosing any.
+#: A cluster with the members the caller may see (those of ``$region``, the caller's own, and
+#: those whose element ids are in ``$scope``, a case's scope), the regions of the others (to be
+#: counted), history and alert ids, in one round trip. The caller checks access before
+#: disclosing any.
 CLUSTER_DETAIL: Final = (
     f"MATCH (c:{_L.CLUSTER} {{id: $id}}) "
     "RETURN c {.*, created_at: c.created_at.epochMillis, updated_at: c.updated_at.epochMillis} "
     "AS cluster, "
     f"COLLECT {{ MATCH (m:{_E})-[r:{_R.MEMBER_OF_CLUSTER}]->(c) "
-    "  WHERE $all OR r.region = $region "
+    "  WHERE r.region = $region OR elementId(m) IN $scope "
     f"  RETURN {_MEMBER} ORDER BY coalesce(r.rank, 1000000), m.id }} AS members, "
+    f"COLLECT {{ MATCH (m:{_E})-[r:{_R.MEMBER_OF_CLUSTER}]->(c) "
+    "  WHERE NOT (coalesce(r.region = $region, false) OR elementId(m) IN $scope) "
+    "  RETURN coalesce(r.region, 'unknown') } AS hidden_regions, "
     f"COLLECT {{ MATCH (e:{_L.CLUSTER_EVENT})-[:{_R.ABOUT}]->(c) "
     f"  RETURN {_EVENT} ORDER BY e.at, e.id }} AS history, "
     f"COLLECT {{ MATCH (a:{_L.ALERT})-[:{_R.ABOUT}]->(c) "

@@ -161,8 +161,9 @@ class ClusterEvent(EventRecord):
 class ClusterDetail(ClusterSummary):
     """A cluster with evidence, score explanation, key players, members and history.
 
-    ``members`` holds the members the caller may see as tokens; the others are counted per
-    region in ``hidden_members`` (a RIEC without a case reference sees its own region only).
+    ``members`` holds the members the caller may see as tokens: a RIEC's own region's, and
+    with a case reference those in the case's scope; the others are counted per region in
+    ``hidden_members`` (the LIEC without a case reference sees counts only).
     """
 
     evidence: list[dict[str, Any]] = Field(default_factory=list)
@@ -236,6 +237,17 @@ class ClusterGraph(_Model):
     nodes: list[GraphNode]
     links: list[GraphLink]
     truncated: bool = False
+    case_reference: str | None = Field(
+        None, description="the case the read was done for (``X-Case-Reference``)"
+    )
+    scope_depth: int | None = Field(
+        None, description="steps around the case's subjects and clusters its scope reaches"
+    )
+    outside: dict[str, int] = Field(
+        default_factory=dict,
+        description="people left out because they are outside the case's scope, per region",
+        examples=[{"Noord": 3, "unknown": 1}],
+    )
 
 
 class PathStep(_Model):
@@ -271,6 +283,17 @@ class Network(_Model):
     )
     truncated: bool = False
     max_path_hops: int
+    case_reference: str | None = Field(
+        None, description="the case the read was done for (``X-Case-Reference``)"
+    )
+    scope_depth: int | None = Field(
+        None, description="steps around the case's subjects and clusters its scope reaches"
+    )
+    outside: dict[str, int] = Field(
+        default_factory=dict,
+        description="people left out because they are outside the case's scope, per region",
+        examples=[{"Noord": 3, "unknown": 1}],
+    )
 
 
 # --- trends ---------------------------------------------------------------------------------

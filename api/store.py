@@ -22,16 +22,19 @@ from typing import Any, Final, TypeVar
 import neo4j
 
 from api import queries as q
-from api.errors import NotFoundError
+from api.errors import NotFoundError, OutsideCaseScopeError
 from api.metrics import Metrics, query_name
 from api.provenance import entity_label, graph_link, graph_node
-from api.subgraphs import NetworkResult, cluster_shape, network_shape
+from api.subgraphs import NetworkResult, network_shape
+from graph.cases.binding import CaseAccessFacts, CaseRead, case_access, case_reads, log_read
 from graph.cases.ops import constraint_refusal
+from graph.cases.records import Actor
 from graph.errors import NotFoundError as GraphNotFoundError
 from graph.logs import get_logger
 from graph.model import NodeLabel
 from graph.subgraph import Plan, cluster_graph, neighbourhood, run_async
 from graph.subgraph.model import ClusterGraph
+from graph.subgraph.scope import OutsideScopeError, Scope, entity_keys, scope_keys
 from graph.trends import Atom, Measure, cluster_atoms, incident_atoms
 from graph.values import from_millis, native, parse_json_properties
 from graph.vocabulary import REGIONS
@@ -253,12 +256,13 @@ class Store:
         return [str(row["id"]) for row in rows]
 
     async def cluster_detail(
-        self, cluster_id: str, *, all_members: bool, region: str | None
+        self, cluster_id: str, *, region: str | None, scope: frozenset[str] = frozenset()
     ) -> dict[str, Any] | None:
-        """A cluster (JSON properties decoded) with the members asked for, its history and
-        alert ids; ``None`` when it does not exist."""
+        """A cluster (JSON properties decoded) with the members of ``region`` and those in
+        ``scope`` (node keys of a case's scope), the regions of the other members
+        (``hidden_regions``), its history and alert ids; ``None`` when it does not exist."""
         rows = await self._run(
-            q.CLUSTER_DETAIL, {"id": cluster_id, "all": all_members, "region": region}
+            q.CLUSTER_DETAIL, {"id": cluster_id, "region": region, "scope": sorted(scope)}
         )
         if not rows:
             return None
@@ -273,25 +277,59 @@ class Store:
         return dict(row)
 
     async def cluster_subgraph(
-        self, cluster_id: str, *, max_nodes: int, max_links: int, today: date
+        self,
+        cluster_id: str,
+        *,
+        max_nodes: int,
+        max_links: int,
+        today: date,
+        scope: frozenset[str] | None = None,
     ) -> ClusterGraph:
         """A cluster's graph from the core's reader (:func:`graph.subgraph.cluster_graph`, as
-        for ``knooppunt view``); ``truncated`` when a limit was hit."""
+        for ``knooppunt view``); ``truncated`` when a limit was hit. With ``scope`` (a case's
+        node keys) people outside it are left out and counted per region (``outside``)."""
         found = await self._plan(
-            cluster_graph(cluster_id, today=today, max_nodes=max_nodes, max_links=max_links)
+            cluster_graph(
+                cluster_id, today=today, max_nodes=max_nodes, max_links=max_links, scope=scope
+            )
         )
         if found is None:
             raise NotFoundError("no cluster with this id")
         return found
 
-    async def cluster_graph(
-        self, cluster_id: str, *, max_nodes: int, max_links: int, today: date
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], bool]:
-        """Nodes and links of a cluster in the API's shape; ``truncated`` when a limit was hit."""
-        found = await self.cluster_subgraph(
-            cluster_id, max_nodes=max_nodes, max_links=max_links, today=today
+    # -- cases: purpose binding ------------------------------------------------------------------
+
+    async def case_access(self, reference: str) -> CaseAccessFacts:
+        """The facts the purpose check needs of a case (:class:`CaseNotFoundError` for none)."""
+        return await self._plan(case_access(reference))
+
+    async def scope_keys(self, scope: Scope, *, today: date) -> frozenset[str]:
+        """The node keys of a case's scope (:func:`graph.subgraph.scope.scope_keys`)."""
+        return await self._plan(scope_keys(scope, today=today))
+
+    async def entity_keys(self, ids: list[str], *, today: date) -> dict[str, set[str]]:
+        """The node keys of entities by id (:func:`graph.subgraph.scope.entity_keys`)."""
+        return await self._plan(entity_keys(ids, today=today))
+
+    async def log_case_read(
+        self,
+        reference: str,
+        actor: Actor,
+        *,
+        endpoint: str,
+        target: str,
+        size: int,
+        outside: int,
+    ) -> None:
+        """Log a person-level read on its case (:func:`graph.cases.binding.log_read`)."""
+        plan = log_read(
+            reference, actor, endpoint=endpoint, target=target, size=size, outside=outside
         )
-        return cluster_shape(found)
+        await self.case_plan(plan)
+
+    async def case_reads(self, reference: str, *, limit: int) -> tuple[list[CaseRead], int]:
+        """The latest reads logged on a case and their total."""
+        return await self._plan(case_reads(reference, limit=limit))
 
     # -- subjects --------------------------------------------------------------------------------
 
@@ -312,6 +350,7 @@ class Store:
         max_nodes: int,
         today: date,
         kind: NodeLabel | None = None,
+        scope: frozenset[str] | None = None,
     ) -> NetworkResult:
         """The subject's neighbourhood to ``depth`` and shortest paths (at most ``path_hops``
         links, not through hubs) to members of flagged clusters: the core's breadth-first walk,
@@ -324,9 +363,12 @@ class Store:
             hub_limit=hub_limit,
             max_nodes=max_nodes,
             path_hops=path_hops,
+            scope=scope,
         )
         try:
             found = await self._plan(plan)
+        except OutsideScopeError as e:
+            raise OutsideCaseScopeError("this subject is outside the case's scope") from e
         except GraphNotFoundError as e:
             raise NotFoundError("no subject with this identifier") from e
         return network_shape(found)

@@ -28,6 +28,8 @@ class NetworkResult:
     flagged_paths: list[dict[str, Any]] = field(default_factory=list)
     hubs: list[str] = field(default_factory=list)
     truncated: bool = False
+    #: People the walk met outside the case's scope, counted per region (never shown).
+    outside: dict[str, int] = field(default_factory=dict)
 
 
 def api_node(
@@ -99,4 +101,5 @@ def network_shape(found: Neighbourhood) -> NetworkResult:
         flagged_paths=[_path(p, ids) for p in found.paths],
         hubs=sorted({ids[key] for key in found.hubs}),
         truncated=found.truncated,
+        outside=dict(found.outside),
     )

@@ -129,7 +129,7 @@ async def _driver_phase(
             )
         else:
             cluster_id = cluster_ids[(i // 2) % len(cluster_ids)]
-            await store.cluster_detail(cluster_id, all_members=False, region=None)
+            await store.cluster_detail(cluster_id, region=None)
         return OK
 
     latencies, _ = await _open_loop(rate, seconds, send)

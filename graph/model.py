@@ -65,6 +65,7 @@ class NodeLabel(StrEnum):
     CASE_EVENT = "CaseEvent"
     CASE_NOTE = "CaseNote"
     CASE_SEQUENCE = "CaseSequence"
+    CASE_READ = "CaseRead"
     INTERVENTION = "Intervention"
 
 
@@ -110,6 +111,7 @@ NON_ENTITY_LABELS: Final = frozenset(
         NodeLabel.CASE_EVENT,
         NodeLabel.CASE_NOTE,
         NodeLabel.CASE_SEQUENCE,
+        NodeLabel.CASE_READ,
         NodeLabel.INTERVENTION,
     }
 )

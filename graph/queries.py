@@ -399,15 +399,27 @@ SCOPE_CORE = (
 SCOPE_STEP = (
     "UNWIND $keys AS k "
     f"MATCH (x:{_ENTITY}) WHERE elementId(x) = k "
-    "CALL (x) { "
-    f"MATCH (x)-[r]-(y:{_L.PERSON}|{_L.COMPANY}) WHERE {_entity_link('r', 'y')} RETURN y "
-    "UNION "
-    f"MATCH (x)-[r1]-(c:{_ENTITY})-[r2]-(y:{_L.PERSON}|{_L.COMPANY}) "
-    f"WHERE NOT (c:{_L.PERSON} OR c:{_L.COMPANY}) AND y <> x "
-    f"AND {_entity_link('r1', 'c')} AND {_entity_link('r2', 'y')} "
-    f"AND COUNT {{ MATCH (c)-[r3]-(z:{_ENTITY}) WHERE {_entity_link('r3', 'z')} }} <= $hub_limit "
-    "RETURN y } "
-    "RETURN collect(DISTINCT elementId(y)) AS keys"
+    "WITH collect(x) AS xs "
+    "CALL (xs) { "
+    "UNWIND xs AS x "
+    f"MATCH (x)-[r]-(y:{_L.PERSON}|{_L.COMPANY}) WHERE {_entity_link('r', 'y')} "
+    "RETURN collect(DISTINCT elementId(y)) AS direct } "
+    "CALL (xs) { "
+    "UNWIND xs AS x "
+    f"MATCH (x)-[r1]-(c:{_ENTITY}) "
+    f"WHERE NOT (c:{_L.PERSON} OR c:{_L.COMPANY}) AND {_entity_link('r1', 'c')} "
+    "WITH DISTINCT c "
+    f"WHERE COUNT {{ MATCH (c)-[r3]-(z:{_ENTITY}) WHERE {_entity_link('r3', 'z')} }} <= $hub_limit "
+    f"MATCH (c)-[r2]-(y:{_L.PERSON}|{_L.COMPANY}) WHERE {_entity_link('r2', 'y')} "
+    "RETURN collect(DISTINCT elementId(y)) AS shared } "
+    "RETURN direct + shared AS keys"
+)
+
+#: The node keys of the entities with the ids ``$ids`` (those not removed).
+SCOPE_ENTITY_KEYS = (
+    "UNWIND $ids AS sid "
+    f"MATCH (n:{_ENTITY} {{id: sid}}) WHERE {_kept('n')} "
+    "RETURN collect({id: sid, key: elementId(n)}) AS rows"
 )
 
 #: The people ``$keys`` counted per current home region (``null``: none known).

@@ -33,8 +33,6 @@ SEED = 2026
 HOST = "127.0.0.1"
 PORT = 8000
 TOP_ALERT_PAGES = 5
-#: A case reference in the default pattern, for the person-level example requests.
-DEMO_CASE = "LIEC-2026-001"
 
 _console = Console(soft_wrap=True)  # URLs and commands stay whole in logs and pipes
 
@@ -103,7 +101,7 @@ def _start_api(home: Path, log: Path) -> None:
     raise SystemExit(f"the API did not become ready within 60 s; see {log}")
 
 
-def _top_alert_clusters(token: str) -> list[str]:
+def _top_alerts(token: str) -> list[dict[str, object]]:
     response = httpx.get(
         f"http://{HOST}:{PORT}/alerts",
         params={"limit": 100},
@@ -114,12 +112,40 @@ def _top_alert_clusters(token: str) -> list[str]:
     body = response.json()
     items = body.get("items", body) if isinstance(body, dict) else body
     ranked = sorted(items, key=lambda a: -float(a.get("score") or 0))
-    clusters: list[str] = []
+    top: dict[str, dict[str, object]] = {}
     for alert in ranked:
-        cluster_id = str(alert.get("cluster_id"))
-        if cluster_id not in clusters:
-            clusters.append(cluster_id)
-    return clusters[:TOP_ALERT_PAGES]
+        top.setdefault(str(alert.get("cluster_id")), alert)
+    return list(top.values())[:TOP_ALERT_PAGES]
+
+
+def _open_demo_case(steps: _Steps, alert: dict[str, object]) -> str:
+    """The LIEC's case opened from ``alert`` (through the API, as a coordinator would), or the
+    case it has already (a demo run again): person-level reads are bound to a case."""
+    start = time.perf_counter()
+    token = steps.run(
+        "mint coordinator token", "token", "--org", "LIEC", "--role", "coordinator", capture=True
+    ).strip()
+    body = {
+        "title": f"Grensoverschrijdend netwerk {alert.get('cluster_id')}",
+        "phenomenon": str(alert.get("typology") or "other"),
+        "purpose": "Demo: integrated advice on the cross-region network of the top alert",
+        "legal_basis": "WPG",
+        "alert_id": alert.get("id"),
+    }
+    response = httpx.post(
+        f"http://{HOST}:{PORT}/cases",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    answer = response.json()
+    if response.status_code == 409 and answer.get("case_reference"):
+        reference = str(answer["case_reference"])
+    else:
+        response.raise_for_status()
+        reference = str(answer["reference"])
+    steps.timed("open demo case", time.perf_counter() - start)
+    return reference
 
 
 def _load_and_analyse(steps: _Steps, deliveries: Path, *, own_neo4j: str | None) -> None:
@@ -164,11 +190,11 @@ def _serve(steps: _Steps, home: Path, demo_dir: Path) -> str:
     ).strip()
 
 
-def _write_pages(steps: _Steps, pages: Path, token: str) -> list[Path]:
+def _write_pages(steps: _Steps, pages: Path, alerts: list[dict[str, object]]) -> list[Path]:
     """A network page for each of the clusters with the top alerts."""
     pages.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for cluster_id in _top_alert_clusters(token):
+    for cluster_id in (str(a.get("cluster_id")) for a in alerts):
         out = pages / f"cluster-{cluster_id}.html"
         steps.run(f"page for cluster {cluster_id}", "view", cluster_id, "--out", str(out))
         written.append(out)
@@ -185,7 +211,9 @@ def _print_timings(steps: _Steps) -> None:
     _console.print(table)
 
 
-def _print_where_to_look(token: str, written: list[Path], deliveries: Path) -> None:
+def _print_where_to_look(
+    token: str, written: list[Path], deliveries: Path, case: tuple[str, str] | None
+) -> None:
     base = f"http://{HOST}:{PORT}"
     auth = '-H "Authorization: Bearer $TOKEN"'
     _console.rule("[bold green]Where to look")
@@ -193,9 +221,14 @@ def _print_where_to_look(token: str, written: list[Path], deliveries: Path) -> N
     _console.print(f"export TOKEN={token}", soft_wrap=True, highlight=False)
     _console.print(f"API documentation (OpenAPI):  {base}/docs", highlight=False)
     _console.print(f"Alerts:        curl {auth} {base}/alerts", highlight=False)
-    for cluster_id in (p.stem.removeprefix("cluster-") for p in written):
+    if case is not None:
+        reference, cluster_id = case
         _console.print(
-            f"Cluster page:  curl {auth} -H 'X-Case-Reference: {DEMO_CASE}' "
+            f"Case {reference} (LIEC, from the top alert): curl {auth} {base}/cases/{reference}",
+            highlight=False,
+        )
+        _console.print(
+            f"Cluster page:  curl {auth} -H 'X-Case-Reference: {reference}' "
             f"{base}/clusters/{cluster_id}/view > {cluster_id}.html",
             highlight=False,
         )
@@ -214,9 +247,11 @@ def run_demo() -> None:
     steps = _Steps()
     _load_and_analyse(steps, deliveries, own_neo4j=settings.neo4j_uri)
     token = _serve(steps, settings.home, demo_dir)
-    written = _write_pages(steps, demo_dir / "pages", token)
+    alerts = _top_alerts(token)
+    case = (_open_demo_case(steps, alerts[0]), str(alerts[0].get("cluster_id"))) if alerts else None
+    written = _write_pages(steps, demo_dir / "pages", alerts)
     _print_timings(steps)
-    _print_where_to_look(token, written, deliveries)
+    _print_where_to_look(token, written, deliveries, case)
     (demo_dir / "timings.json").write_text(json.dumps(dict(steps.timings), indent=2))
 
 

@@ -4,6 +4,7 @@ the access rules of ``docs/access.md`` ("Cases") around it."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -25,15 +26,18 @@ from api.case_schemas import (
     CaseDetail,
     CaseNote,
     CasePage,
+    CaseReadEntry,
+    CaseReads,
     CaseStatusChange,
     CaseSubject,
     CaseSubjects,
     CaseSummary,
     Participation,
 )
-from api.deps import StoreDep, UserDep, note_result
+from api.deps import ScopesDep, StoreDep, UserDep, note_result
 from api.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
 from api.params import decode_cursor, encode_cursor, utc_instant
+from api.purpose import require_addable
 from api.routers import problem_responses
 from api.routers.alerts import REGION_PATTERN
 from api.store import Store
@@ -244,12 +248,20 @@ async def change_participants(
     summary="Add subjects (tokens, KvK numbers) to a case (participating organisations)",
 )
 async def add_case_subjects(
-    request: Request, user: UserDep, store: StoreDep, reference: Reference, body: CaseSubjects
+    request: Request,
+    user: UserDep,
+    store: StoreDep,
+    scopes: ScopesDep,
+    reference: Reference,
+    body: CaseSubjects,
 ) -> CaseDetail:
     """Every subject must be a token or KvK number (422 ``validation``) that is in the graph
-    (422 ``unknown-subject``); one bad subject adds none."""
+    (422 ``unknown-subject``) and in the caller's need-to-know or the case's scope now (403
+    ``outside-case-scope``): a case reaches no one by naming them. One bad subject adds none."""
     view = await _readable(user, store, reference)
     require_case_participant(user, view.record)
+    today = datetime.now(UTC).date()
+    await require_addable(store, user, reference, body.subjects, scopes, today=today)
     after = await store.case_plan(ops.add_subjects(reference, body.subjects, _actor(user)))
     note_result(request, len(body.subjects))
     return _detail(user, after)
@@ -271,3 +283,29 @@ async def add_case_note(
     after = await store.case_plan(ops.add_note(reference, body.text, _actor(user)))
     note_result(request, 1)
     return _detail(user, after)
+
+
+@router.get(
+    "/cases/{reference}/reads",
+    response_model=CaseReads,
+    responses=problem_responses(403, 404),
+    summary="The person-level reads done for a case (participating organisations)",
+)
+async def case_reads(
+    request: Request,
+    user: UserDep,
+    store: StoreDep,
+    reference: Reference,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> CaseReads:
+    """Every network walk, cluster graph, page and cluster detail read with this case's
+    reference is logged on the case: who, when, which endpoint and subject or cluster, how
+    many items it returned and how many people it left out as outside the scope."""
+    view = await _readable(user, store, reference)
+    require_case_participant(user, view.record)
+    reads, total = await store.case_reads(reference, limit=limit)
+    note_result(request, len(reads))
+    return CaseReads(
+        items=[CaseReadEntry(**dataclasses.asdict(r)) for r in reads],
+        total=total,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
@@ -9,27 +10,18 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from api.access import (
-    hidden_member_counts,
-    member_visible,
-    require_cluster,
-    require_operational,
-)
+from api.access import require_cluster, require_operational
 from api.auth import User
-from api.deps import (
-    CaseReferenceDep,
-    PersonLevel,
-    PersonLevelDep,
-    StoreDep,
-    UserDep,
-    note_result,
-)
+from api.deps import PersonLevel, PersonLevelDep, note_result
 from api.errors import NotFoundError
 from api.loading import require_complete_graph
 from api.params import CLUSTER_ID_PATTERN
+from api.purpose import CaseBinding
 from api.routers import cluster_summary, problem_responses
 from api.schemas import ClusterDetail, ClusterEvent, ClusterGraph, GraphLink, GraphNode, Member
 from api.store import Store
+from api.subgraphs import cluster_shape
+from graph.subgraph.model import ClusterGraph as SubgraphResult
 from graph.viz import render_network_page
 from graph.viz.load import to_networkx
 
@@ -69,16 +61,19 @@ def _list_of_dicts(value: Any) -> list[dict[str, Any]]:
 )
 async def get_cluster(
     request: Request,
-    user: UserDep,
-    case_reference: CaseReferenceDep,
-    store: StoreDep,
+    access: PersonLevelDep,
     cluster_id: ClusterId,
 ) -> Response:
-    """Members outside the caller's region are counted per region in ``hidden_members`` unless
-    the request carries an ``X-Case-Reference``; the LIEC sees members only with one."""
+    """Members are shown as tokens when they are in the caller's region (a RIEC), or, with an
+    ``X-Case-Reference``, in the case's scope; the others are counted per region in
+    ``hidden_members`` (the LIEC sees members only with a case reference)."""
+    user = access.user
     require_operational(user)
-    detail = await store.cluster_detail(
-        cluster_id, all_members=case_reference is not None, region=user.region
+    binding = await access.bind(request) if access.case_reference is not None else None
+    detail = await access.store.cluster_detail(
+        cluster_id,
+        region=user.region,
+        scope=binding.keys if binding is not None else frozenset(),
     )
     if detail is None:
         raise NotFoundError("no cluster with this id")
@@ -89,13 +84,18 @@ async def get_cluster(
         cross_region=bool(cluster.get("cross_region")),
     )
     members = [Member(**m) for m in detail["members"]]
+    shown = {m.id for m in members}
     summary = cluster_summary(cluster)
     key_players = [
-        kp
-        for kp in _list_of_dicts(cluster.get("key_players"))
-        if member_visible(user, member_region=kp.get("region"), case_reference=case_reference)
+        kp for kp in _list_of_dicts(cluster.get("key_players")) if kp.get("id") in shown
     ]
-    note_result(request, len(members), disclosed_cluster=cluster_id)
+    hidden = dict(sorted(Counter(str(r) for r in detail["hidden_regions"]).items()))
+    if binding is not None:
+        await access.disclosed(
+            request, binding, len(members), target=cluster_id, disclosed_cluster=cluster_id
+        )
+    else:
+        note_result(request, len(members), disclosed_cluster=cluster_id)
     body = ClusterDetail(
         **summary,
         evidence=_list_of_dicts(cluster.get("evidence")),
@@ -103,9 +103,7 @@ async def get_cluster(
         partners=[str(p) for p in cluster.get("partners") or []],
         key_players=key_players,
         members=members,
-        hidden_members=hidden_member_counts(
-            user, summary["region_counts"], case_reference=case_reference
-        ),
+        hidden_members=hidden,
         history=[
             ClusterEvent(
                 id=str(e.get("id")),
@@ -128,27 +126,50 @@ async def get_cluster(
     return Response(body.model_dump_json(), media_type="application/json")
 
 
-async def cluster_graph_data(
+async def _case_cluster_graph(
     request: Request, access: PersonLevel, cluster_id: str
-) -> ClusterGraph:
-    """The cluster's nodes and links in the API's shape, for a cluster the caller may see.
+) -> tuple[CaseBinding, SubgraphResult]:
+    """The case binding and the cluster's graph within its scope, for a cluster the caller
+    may see (one of the case's clusters, or by :func:`api.access.require_cluster`).
 
     Read from the live graph, so refused (503) while a delivery is partly written."""
-    await access.require(request)
+    binding = await access.bind(request)
     store = access.store
-    await visible_cluster(store, access.user, cluster_id)
-    nodes, links, truncated = await store.cluster_graph(
+    if cluster_id not in binding.case.clusters:
+        await visible_cluster(store, access.user, cluster_id)
+    found = await store.cluster_subgraph(
         cluster_id,
         max_nodes=MAX_GRAPH_NODES,
         max_links=MAX_GRAPH_LINKS,
         today=datetime.now(UTC).date(),
+        scope=binding.keys,
     )
     await require_complete_graph(request, store)  # a chunk may have committed meanwhile
+    return binding, found
+
+
+async def cluster_graph_data(
+    request: Request, access: PersonLevel, cluster_id: str
+) -> ClusterGraph:
+    """The cluster's nodes and links in the API's shape within the case's scope, logged."""
+    binding, found = await _case_cluster_graph(request, access, cluster_id)
+    nodes, links, truncated = cluster_shape(found)
+    await access.disclosed(
+        request,
+        binding,
+        len(nodes),
+        target=cluster_id,
+        outside=found.outside,
+        disclosed_cluster=cluster_id,
+    )
     return ClusterGraph(
         cluster_id=cluster_id,
         nodes=[GraphNode(**n) for n in nodes],
         links=[GraphLink(**link) for link in links],
         truncated=truncated,
+        case_reference=binding.reference,
+        scope_depth=binding.depth,
+        outside=found.outside,
     )
 
 
@@ -161,11 +182,11 @@ async def cluster_graph_data(
 async def get_cluster_graph(
     request: Request, access: PersonLevelDep, cluster_id: ClusterId
 ) -> ClusterGraph:
-    """Person-level: needs an ``X-Case-Reference``. Each link names the partners it comes
-    from; expired facts are left out."""
-    graph = await cluster_graph_data(request, access, cluster_id)
-    note_result(request, len(graph.nodes), disclosed_cluster=cluster_id)
-    return graph
+    """Person-level: needs an ``X-Case-Reference`` naming an open case the caller's
+    organisation takes part in. People outside the case's scope are left out with their links
+    and counted per region in ``outside``. Each link names the partners it comes from;
+    expired facts are left out."""
+    return await cluster_graph_data(request, access, cluster_id)
 
 
 @router.get(
@@ -180,24 +201,28 @@ async def get_cluster_graph(
 async def view_cluster(
     request: Request, access: PersonLevelDep, cluster_id: ClusterId
 ) -> HTMLResponse:
-    """The same data and need-to-know as ``/clusters/{id}/graph`` (case reference required),
-    drawn by :func:`graph.viz.render_network_page` from the core's reader through the same
-    adapter as ``knooppunt view`` (:func:`graph.viz.load.to_networkx`): colour by region, size
-    by broker score, each link labelled with its kind and the partners it comes from."""
-    await access.require(request)
-    await visible_cluster(access.store, access.user, cluster_id)
-    found = await access.store.cluster_subgraph(
-        cluster_id,
-        max_nodes=MAX_GRAPH_NODES,
-        max_links=MAX_GRAPH_LINKS,
-        today=datetime.now(UTC).date(),
-    )
-    await require_complete_graph(request, access.store)  # a chunk may have committed meanwhile
+    """The same data and need-to-know as ``/clusters/{id}/graph`` (a case reference and its
+    scope), drawn by :func:`graph.viz.render_network_page` from the core's reader through the
+    same adapter as ``knooppunt view`` (:func:`graph.viz.load.to_networkx`): colour by region,
+    size by broker score, each link labelled with its kind and the partners it comes from."""
+    binding, found = await _case_cluster_graph(request, access, cluster_id)
     typology = found.cluster.get("typology")
     score = found.cluster.get("score")
-    subtitle = f"typology {typology}, score {score}" + (" (truncated)" if found.truncated else "")
+    subtitle = f"case {binding.reference}, typology {typology}, score {score}"
+    if found.outside:
+        counted = ", ".join(f"{region} {n}" for region, n in found.outside.items())
+        subtitle += f"; outside the case's scope, not shown: {counted}"
+    if found.truncated:
+        subtitle += " (truncated)"
     html = await run_in_threadpool(
         render_network_page, to_networkx(found), title=f"Cluster {cluster_id}", subtitle=subtitle
     )
-    note_result(request, len(found.nodes), disclosed_cluster=cluster_id)
+    await access.disclosed(
+        request,
+        binding,
+        len(found.nodes),
+        target=cluster_id,
+        outside=found.outside,
+        disclosed_cluster=cluster_id,
+    )
     return HTMLResponse(html)

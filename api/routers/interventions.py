@@ -18,8 +18,9 @@ from api.case_schemas import (
     InterventionCreate,
     InterventionList,
 )
-from api.deps import StoreDep, UserDep, note_result
+from api.deps import ScopesDep, StoreDep, UserDep, note_result
 from api.errors import NotAcceptableError
+from api.purpose import bind_case
 from api.routers import problem_responses
 from api.store import Store
 from graph.cases import advice, interventions, ops
@@ -33,6 +34,7 @@ router = APIRouter(tags=["cases"])
 Reference = Annotated[str, Path(pattern=REFERENCE_PATTERN.pattern, examples=["LB-2025-0007"])]
 Number = Annotated[int, Path(ge=1, le=10**9, description="the intervention's number (`n`)")]
 _HTML = "text/html"
+_ADVICE = "/cases/{reference}/advice"
 
 
 def _actor(user: User) -> Actor:
@@ -149,7 +151,7 @@ def _chosen_type(accept: str | None) -> str:
 
 
 @router.get(
-    "/cases/{reference}/advice",
+    _ADVICE,
     response_class=Response,
     responses={
         200: {
@@ -164,20 +166,38 @@ async def get_advice(
     request: Request,
     user: UserDep,
     store: StoreDep,
+    scopes: ScopesDep,
     reference: Reference,
 ) -> Response:
     """Built from the case: its data and purpose, the network picture of its clusters within
     its scope (people outside it only as counts per region), key players, the evidence per
     partner with provenance, and the interventions per partner. Pseudonymised: entities by
     token or KvK number only. ``Accept: text/html`` (default) or
-    ``application/vnd.openxmlformats-officedocument.wordprocessingml.document``."""
+    ``application/vnd.openxmlformats-officedocument.wordprocessingml.document``. A
+    person-level read like the others (``docs/access.md``): for an open case (403
+    ``case-not-open`` once closed or declined), at the caller's scope depth, logged on the
+    case."""
     view = await _participant_view(user, store, reference)
     media = _chosen_type(request.headers.get("accept"))
     now = datetime.now(UTC)
-    facts = await store.case_plan(advice.gather_advice(view, today=now.date()))
+    # A person-level read for this case: bound to it as every other (open, taking part; its
+    # scope at the caller's depth), and logged on it.
+    binding = await bind_case(store, user, reference, scopes, today=now.date())
+    plan = advice.gather_advice(view, today=now.date(), depth=binding.depth, keys=binding.keys)
+    facts = await store.case_plan(plan)
     document = advice.build_advice(facts, generated_at=now)
     shown = sum(len(c.nodes) for c in document.clusters) + len(document.subjects)
-    note_result(request, shown, advice={"case": reference, "format": media})
+    outside = sum(n for g in facts.graphs for n in g.outside.values())
+    note_result(
+        request,
+        shown,
+        advice={"case": reference, "format": media},
+        scope_depth=binding.depth,
+        scope_outside=outside,
+    )
+    await store.log_case_read(
+        reference, _actor(user), endpoint=_ADVICE, target=reference, size=shown, outside=outside
+    )
     if media == _HTML:
         return HTMLResponse(advice.render_html(document))
     filename = f"advies-{reference}.docx"

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Path, Query, Request
 
-from api.access import audit_scope, require_export, require_export_scope, require_subject
+from api.access import audit_scope, require_export, require_export_scope
 from api.audit import read_entries
 from api.deps import (
     AuditDep,
@@ -62,19 +62,9 @@ async def _network(
     depth: int,
     kind: NodeLabel | None = None,
 ) -> Network:
-    await access.require(request)
-    store, user = access.store, access.user
+    binding = await access.bind(request)
+    store = access.store
     today = datetime.now(UTC).date()
-    subject = await store.subject(subject_id, today=today)
-    if subject is None:
-        raise NotFoundError("no subject with this identifier")
-    require_subject(
-        user,
-        subject_regions=subject["regions"],
-        clusters=[
-            (c.get("regions") or [], bool(c.get("cross_region"))) for c in subject["clusters"]
-        ],
-    )
     found = await store.network(
         subject_id,
         depth=depth,
@@ -83,6 +73,7 @@ async def _network(
         max_nodes=MAX_NETWORK_NODES,
         today=today,
         kind=kind,
+        scope=binding.keys,
     )
     start = found.subject
 
@@ -96,9 +87,12 @@ async def _network(
         for p in found.flagged_paths
     ]
     await require_complete_graph(request, store)  # a chunk may have committed meanwhile
-    note_result(
+    await access.disclosed(
         request,
+        binding,
         len(found.nodes) + 1,
+        target=subject_id,
+        outside=found.outside,
         flagged_clusters=[p.cluster.id for p in paths],
     )
     return Network(
@@ -110,6 +104,9 @@ async def _network(
         hubs_not_expanded=found.hubs,
         truncated=found.truncated,
         max_path_hops=MAX_PATH_HOPS,
+        case_reference=binding.reference,
+        scope_depth=binding.depth,
+        outside=found.outside,
     )
 
 
@@ -122,8 +119,10 @@ async def _network(
 async def subject_network(
     request: Request, access: PersonLevelDep, token: Token, depth: Depth = 1
 ) -> Network:
-    """Person-level: needs an ``X-Case-Reference``. A RIEC starts from a subject living in its
-    region or in a cluster touching it; the LIEC from a member of a cross-region cluster."""
+    """Person-level: needs an ``X-Case-Reference`` naming an open case the caller's
+    organisation takes part in. The subject must be in the case's scope (its subjects, its
+    clusters' members and their neighbourhood); the walk never steps onto a person outside the
+    scope and counts those it meets per region in ``outside``."""
     return await _network(request, access, token, depth)
 
 

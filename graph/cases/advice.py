@@ -66,18 +66,24 @@ class AdviceFacts:
 
 
 def gather_advice(
-    view: CaseView, *, today: date, depth: int = DEFAULT_SCOPE_DEPTH
+    view: CaseView,
+    *,
+    today: date,
+    depth: int = DEFAULT_SCOPE_DEPTH,
+    keys: frozenset[str] | None = None,
 ) -> Plan[AdviceFacts]:
     """Read what the advice of the case ``view`` shows (the caller has checked that the
-    reader takes part in it)."""
+    reader takes part in it). ``keys``: the case's scope when the caller has read it already
+    (the API's purpose binding), else it is read here at ``depth``."""
     reference = view.record.reference
     listed = yield from interventions(reference)
-    scope = Scope(
-        subjects=frozenset(s["id"] for s in view.subjects),
-        clusters=frozenset(view.clusters),
-        depth=depth,
-    )
-    keys = yield from scope_keys(scope, today=today)
+    if keys is None:
+        scope = Scope(
+            subjects=frozenset(s["id"] for s in view.subjects),
+            clusters=frozenset(view.clusters),
+            depth=depth,
+        )
+        keys = yield from scope_keys(scope, today=today)
     graphs = []
     for cluster_id in view.clusters:
         found = yield from cluster_graph(

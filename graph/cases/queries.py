@@ -25,6 +25,7 @@ from graph.results import projection
 __all__ = [
     "CASES_PAGE",
     "CASE_ACCEPT",
+    "CASE_ACCESS",
     "CASE_ACCOUNTABILITY",
     "CASE_ADD_INTERVENTION",
     "CASE_ADD_NOTE",
@@ -34,9 +35,10 @@ __all__ = [
     "CASE_DETAIL",
     "CASE_INTERVENTIONS",
     "CASE_INVITE",
+    "CASE_LOG_READ",
     "CASE_MISSING_SUBJECTS",
     "CASE_OPEN",
-    "CASE_SCOPE",
+    "CASE_READS",
     "CASE_SET_STATUS",
 ]
 
@@ -198,15 +200,41 @@ CASES_PAGE: Final = (
     f"RETURN collect({{case: {_CASE}, {_COUNTS}}}) AS rows"
 )
 
-#: The question of purpose-bound access (issue 14 item 2), in one read: is ``$ref`` an open
-#: case in which ``$org`` takes part, and what is its scope (subjects and clusters)? No row
-#: when it is not.
-CASE_SCOPE: Final = (
+#: The question of purpose-bound access (issue 14 item 2, ``docs/access.md``), in one read:
+#: the case ``$ref`` as the check needs it (state, who takes part, cross-region, version), its
+#: scope's core (subjects and clusters), and what its scope depends on besides the case: the
+#: latest completed analysis run (cluster members) and the number of deliveries (new facts).
+#: No row when there is no such case.
+CASE_ACCESS: Final = (
     f"MATCH (c:{_L.CASE} {{id: $ref}}) "
-    "WHERE NOT c.status IN $closed_states AND $org IN c.participants "
-    "RETURN c.id AS reference, c.cross_region AS cross_region, "
+    "RETURN c.id AS reference, c.status AS status, c.participants AS participants, "
+    "coalesce(c.invited, []) AS invited, coalesce(c.cross_region, false) AS cross_region, "
+    "c.version AS version, c.lead AS lead, "
     f"COLLECT {{ MATCH (c)-[:{_A}]->(s:{_E}) RETURN s.id }} AS subjects, "
-    f"COLLECT {{ MATCH (c)-[:{_A}]->(k:{_L.CLUSTER}) RETURN k.id }} AS clusters"
+    f"COLLECT {{ MATCH (c)-[:{_A}]->(k:{_L.CLUSTER}) RETURN k.id }} AS clusters, "
+    f"COLLECT {{ MATCH (r:{_L.ANALYSIS_RUN} {{status: 'completed'}}) "
+    "RETURN r.id ORDER BY r.id DESC LIMIT 1 } AS run, "
+    f"COUNT {{ MATCH (d:{_L.DELIVERY}) }} AS deliveries"
+)
+
+#: A person-level read for the case ``$ref``, logged on it (``(:CaseRead)-[:ABOUT]->(:Case)``):
+#: who, when, which endpoint, which entity or cluster, how many items it returned. Not an
+#: event: reads do not change the case (its version stays).
+CASE_LOG_READ: Final = (
+    f"MATCH (c:{_L.CASE} {{id: $ref}}) "
+    f"CREATE (x:{_L.CASE_READ} {{id: c.id + '#read-' + randomUUID(), case_id: c.id, "
+    "at: datetime(), by: $by, by_org: $by_org, by_role: $by_role, endpoint: $endpoint, "
+    f"target: $target, size: $size, outside: $outside}})-[:{_A}]->(c) "
+    "RETURN x.id AS id"
+)
+
+#: The latest ``$limit`` reads logged on the case ``$ref``, newest first.
+CASE_READS: Final = (
+    f"MATCH (x:{_L.CASE_READ})-[:{_A}]->(c:{_L.CASE} {{id: $ref}}) "
+    "WITH x ORDER BY x.at DESC, x.id DESC LIMIT $limit "
+    "RETURN collect({at: x.at.epochMillis, by: x.by, by_org: x.by_org, by_role: x.by_role, "
+    "endpoint: x.endpoint, target: x.target, size: x.size, outside: x.outside}) AS rows, "
+    f"COUNT {{ MATCH (:{_L.CASE_READ})-[:{_A}]->(:{_L.CASE} {{id: $ref}}) }} AS total"
 )
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "OutsideScopeError",
     "Scope",
     "count_by_region",
+    "entity_keys",
     "scope_keys",
 ]
 
@@ -95,3 +96,12 @@ def count_by_region(keys: Iterable[str], *, today: date) -> Plan[dict[str, int]]
         for row in rows((yield queries.SCOPE_OUTSIDE_REGIONS, params)):
             counts[str(row["region"] or UNKNOWN_REGION)] += int(row["n"])
     return dict(sorted(counts.items()))
+
+
+def entity_keys(ids: Iterable[str], *, today: date) -> Plan[dict[str, set[str]]]:
+    """The node keys of each of ``ids`` (an id may name entities of several kinds)."""
+    found: dict[str, set[str]] = {}
+    for chunk in chunks(sorted(set(ids))):
+        for row in rows((yield queries.SCOPE_ENTITY_KEYS, {"ids": chunk, "today": today})):
+            found.setdefault(str(row["id"]), set()).add(str(row["key"]))
+    return found

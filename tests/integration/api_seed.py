@@ -25,6 +25,9 @@ from typing import Any, Final
 import neo4j
 
 from api.auth import mint_token
+from graph.cases import ops as case_ops
+from graph.cases.ops import run_case_plan
+from graph.cases.records import Actor, NewCase
 from graph.model import NodeLabel, RelType
 from graph.results import AlertRecord, EventRecord, MembershipRecord
 from graph.settings import Settings
@@ -44,6 +47,7 @@ __all__ = [
     "AL_NOORD",
     "AUDIT_KEY",
     "CASE",
+    "CASES",
     "CL_CROSS",
     "CL_FAMILY",
     "CL_NOORD",
@@ -51,14 +55,24 @@ __all__ = [
     "IDS",
     "INCIDENT_COUNTS",
     "JWT_SECRET",
+    "UNREGISTERED_CASE",
     "auth",
+    "open_case",
     "seed",
+    "seed_cases",
 ]
 
 JWT_SECRET: Final = "integration-secret-long-enough-for-hs256-000"
 AUDIT_KEY: Final = "integration-audit-key-long-enough-0000000000"
-#: A case reference that matches the default pattern.
-CASE: Final = "RIEC-2025-0042"
+#: Sent as ``auth(..., case=CASE)``: the seeded open case of the caller's organisation
+#: (:data:`CASES`), so that person-level reads are bound to a registered case.
+CASE: Final = "seeded"
+#: A well-formed reference that names no registered case.
+UNREGISTERED_CASE: Final = "RIEC-2025-0042"
+#: The seeded cases, by organisation (see :func:`seed_cases`): a RIEC's from one of the alerts
+#: on ``CL_CROSS`` (Limburg, Oost-Brabant) with subjects of its own, Noord's from a signal about
+#: ``pN1``, the LIEC's from an alert on ``CL_CROSS`` (cross-region: scope depth 2).
+CASES: Final[dict[str, str]] = {}
 
 CL_CROSS: Final = "CL-0000000a"
 CL_NOORD: Final = "CL-0000000b"
@@ -386,6 +400,57 @@ def seed(driver: neo4j.Driver, *, database: str) -> None:
     _links(facts, hub_people)
     facts.write(driver, database=database)
     _write_analysis(driver, database=database)
+    seed_cases(driver, database=database)
+
+
+#: The seeded cases: organisation -> (alert it is opened from or None, subjects).
+_CASES: Final[dict[str, tuple[str | None, tuple[str, ...]]]] = {
+    "Limburg": ("AL-100000000002", ("pL4", "KVK_L")),
+    "Oost-Brabant": ("AL-100000000003", ()),
+    "Noord": (None, ("pN1",)),
+    "LIEC": ("AL-100000000004", ()),
+}
+
+
+def open_case(
+    driver: neo4j.Driver,
+    *,
+    database: str,
+    org: str,
+    alert_id: str | None = None,
+    subjects: tuple[str, ...] = (),
+    title: str = "Seeded case",
+) -> str:
+    """Open a case led by ``org`` (from ``alert_id`` when given) with ``subjects`` (entity
+    ids); its reference. Through the core's case operations, as the API does."""
+    actor = Actor(subject=f"{org}-coordinator", org=org, role="coordinator")
+    new = NewCase(
+        title=title,
+        phenomenon="cannabis",
+        purpose="Integrated advice on the network around the seeded alert",
+        legal_basis="WPG",
+    )
+    year = datetime.now(UTC).year
+    reference = run_case_plan(
+        case_ops.open_case(new, actor, year=year, alert_id=alert_id), driver, database
+    )
+    if subjects:
+        run_case_plan(case_ops.add_subjects(reference, list(subjects), actor), driver, database)
+    return reference
+
+
+def seed_cases(driver: neo4j.Driver, *, database: str) -> dict[str, str]:
+    """Open the seeded cases (:data:`CASES`) and return them."""
+    CASES.clear()
+    for org, (alert_id, subjects) in _CASES.items():
+        CASES[org] = open_case(
+            driver,
+            database=database,
+            org=org,
+            alert_id=alert_id,
+            subjects=tuple(IDS[s] for s in subjects),
+        )
+    return dict(CASES)
 
 
 def auth(
@@ -396,9 +461,11 @@ def auth(
     case: str | None = None,
     subject: str | None = None,
 ) -> dict[str, str]:
-    """Request headers: a bearer token for ``org``/``role`` and optionally a case reference."""
+    """Request headers: a bearer token for ``org``/``role`` and optionally a case reference
+    (:data:`CASE`: the seeded case of ``org``, or a well-formed unregistered one for an
+    organisation without one)."""
     token = mint_token(settings, subject=subject or f"{org}-{role}", org=org, role=role)
     headers = {"Authorization": f"Bearer {token}"}
     if case is not None:
-        headers["X-Case-Reference"] = case
+        headers["X-Case-Reference"] = CASES.get(org, UNREGISTERED_CASE) if case == CASE else case
     return headers

@@ -19,6 +19,7 @@ from tests.integration.api_seed import (
     AL_NOORD,
     ALERTS_ON_CROSS,
     CASE,
+    CASES,
     CL_CROSS,
     CL_FAMILY,
     CL_NOORD,
@@ -446,9 +447,10 @@ def test_audit_log_entries_and_reading(api_client: TestClient, api_settings: Set
     last = entries[-1]
     assert last["endpoint"] == "/clusters/{cluster_id}"
     assert last["path_params"] == {"cluster_id": CL_FAMILY}
-    assert last["case_reference"] == CASE
+    assert last["case_reference"] == CASES["Limburg"]
     assert last["status"] == 200
     assert last["result_size"] == 2
+    assert last["extra"]["scope_depth"] == 1  # the read was bound to the case's scope
     assert verify_log(log, api_settings.audit_key.get_secret_value().encode()).ok
     # Privacy officers read it: a RIEC's its own organisation's entries, the LIEC's all.
     own = _get(api_client, api_settings, "/audit", "Limburg", role="privacy-officer", limit=1000)

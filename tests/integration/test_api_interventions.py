@@ -232,6 +232,22 @@ def test_advice_document_html_and_docx(api_client: TestClient, api_settings: Set
     assert not any("Kweek BV" in c for c in cells)
     pdf = api_client.get(url, headers={**_h(api_settings), "Accept": "application/pdf"})
     _problem(pdf, 406, "not-acceptable")
+    # a person-level read: logged on the case (the two documents)
+    reads = api_client.get(f"/cases/{ref}/reads", headers=_h(api_settings)).json()["items"]
+    advice_reads = [r for r in reads if r["endpoint"] == "/cases/{reference}/advice"]
+    assert len(advice_reads) == 2
+    assert advice_reads[0]["target"] == ref
+    assert advice_reads[0]["size"] > 0
+
+
+def test_no_advice_for_a_closed_case(api_client: TestClient, api_settings: Settings) -> None:
+    ref = _case(api_client, api_settings)["reference"]
+    assert api_client.get(f"/cases/{ref}/advice", headers=_h(api_settings)).status_code == 200
+    change = {"status": "declined", "expected": "intake", "reason": "no grounds"}
+    for body in ({"status": "intake", "expected": "signal"}, change):
+        r = api_client.post(f"/cases/{ref}/status", json=body, headers=_h(api_settings))
+        assert r.status_code == 200, r.text
+    _problem(api_client.get(f"/cases/{ref}/advice", headers=_h(api_settings)), 403, "case-not-open")
 
 
 def test_accountability_report_access(api_client: TestClient, api_settings: Settings) -> None:

@@ -18,10 +18,14 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from api.audit import verify_log
+from graph.cases.binding import case_access
 from graph.settings import Settings
+from graph.subgraph.plan import driver_executor, run_sync
+from graph.subgraph.scope import scope_keys
 from graph.viz import load_cluster_graph
 from graph.vocabulary import REGIONS
-from tests.integration.api_seed import AUDIT_KEY, CASE, JWT_SECRET, auth
+from tests.integration.api_seed import AUDIT_KEY, JWT_SECRET, auth
+from tests.integration.api_support import WIDE_GATE
 from tests.integration.conftest import wipe
 from tests.trend_attack import Attack, classes_of
 
@@ -62,6 +66,7 @@ def settings(neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
             "audit_key": SecretStr(AUDIT_KEY),
             "audit_log": tmp_path_factory.mktemp("audit") / "api-audit.log",
             "metrics_token": SecretStr(METRICS_TOKEN),
+            **WIDE_GATE,
         }
     )
 
@@ -70,6 +75,31 @@ def settings(neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
 def client(settings: Settings, pipeline: neo4j.Driver) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+_OPENED: dict[str, str] = {}
+
+
+def _case(client: TestClient, settings: Settings, alert: dict[str, Any], org: str = "LIEC") -> str:
+    """The reference of a case ``org``'s coordinator opened from ``alert`` (once per alert)."""
+    if alert["id"] not in _OPENED:
+        body = {
+            "title": f"Netwerk rond {alert['cluster_id']}",
+            "phenomenon": "cannabis",
+            "purpose": "Integrated advice on the cross-region network of this alert",
+            "legal_basis": "WPG",
+            "alert_id": alert["id"],
+        }
+        opened = client.post("/cases", json=body, headers=auth(settings, org, "coordinator"))
+        assert opened.status_code == 201, opened.text
+        _OPENED[alert["id"]] = opened.json()["reference"]
+    return _OPENED[alert["id"]]
+
+
+def _for_case(
+    settings: Settings, reference: str, org: str = "LIEC", role: str = "analyst"
+) -> dict[str, str]:
+    return auth(settings, org, role, case=reference)
 
 
 def _all_alerts(client: TestClient, headers: dict[str, str]) -> list[dict[str, Any]]:
@@ -102,7 +132,8 @@ def test_liec_reads_alerts_and_clusters_of_the_real_pipeline(
     assert sum(cluster["hidden_members"].values()) == cluster["size"]
     assert cluster["typology"] in ("omg", "cannabis", "other")
     assert cluster["score_explanation"]
-    graph = client.get(f"/clusters/{cluster_id}/graph", headers={**liec, "X-Case-Reference": CASE})
+    reference = _case(client, settings, alerts[0])
+    graph = client.get(f"/clusters/{cluster_id}/graph", headers=_for_case(settings, reference))
     assert graph.status_code == 200
     body = graph.json()
     assert sum(1 for n in body["nodes"] if n["member"]) == cluster["size"]
@@ -115,9 +146,9 @@ def test_cluster_graph_agrees_with_the_page_on_the_real_pipeline(
 ) -> None:
     """One reader: the API's cluster graph and ``knooppunt view``'s hold the same nodes and
     links, each link once (``docs/decisions/060``)."""
-    headers = {**auth(settings, "LIEC"), "X-Case-Reference": CASE}
     for alert in _all_alerts(client, auth(settings, "LIEC"))[:3]:
         cluster_id = alert["cluster_id"]
+        headers = _for_case(settings, _case(client, settings, alert))
         body = client.get(f"/clusters/{cluster_id}/graph", headers=headers).json()
         page = load_cluster_graph(pipeline, cluster_id, database=settings.neo4j_database)
         link_ids = [link["id"] for link in body["links"]]
@@ -140,8 +171,8 @@ def test_each_riec_sees_only_its_regions_members(client: TestClient, settings: S
 
 
 def test_bibob_check_and_export_on_real_members(client: TestClient, settings: Settings) -> None:
-    liec = auth(settings, "LIEC", case=CASE)
-    alert = _all_alerts(client, liec)[0]
+    alert = _all_alerts(client, auth(settings, "LIEC"))[0]
+    liec = _for_case(settings, _case(client, settings, alert))
     cluster = client.get(f"/clusters/{alert['cluster_id']}", headers=liec).json()
     person = next(m for m in cluster["members"] if m["kind"] == "person")
     network = client.get(
@@ -151,7 +182,7 @@ def test_bibob_check_and_export_on_real_members(client: TestClient, settings: Se
     assert network["nodes"][0]["id"] == person["id"]
     export = client.get(
         f"/subjects/{person['id']}/export",
-        headers=auth(settings, "LIEC", "privacy-officer", case=CASE),
+        headers=auth(settings, "LIEC", "privacy-officer", case="AVG-2025-0001"),
     ).json()
     assert export["subject"]["id"] == person["id"]
     assert export["links"]
@@ -234,3 +265,62 @@ def test_trend_differencing_derives_nothing(
     assert attack.published
     assert attack.hidden
     assert attack.derived() == []
+
+
+#: Up to ``$limit`` people living in ``$region`` now (the harvest's starting points).
+_RESIDENTS = (
+    "MATCH (p:Person)-[l:LIVES_AT]->(a:Address {region: $region}) WHERE l.until IS NULL "
+    "RETURN DISTINCT p.id AS id ORDER BY id LIMIT $limit"
+)
+#: The ids of the nodes with element ids ``$keys``.
+_IDS_OF_KEYS = "UNWIND $keys AS k MATCH (n) WHERE elementId(n) = k RETURN n.id AS id"
+
+
+def test_a_riec_analyst_harvests_no_one_outside_the_case_scope(
+    client: TestClient, settings: Settings, pipeline: neo4j.Driver
+) -> None:
+    """The attack of issue 14, repeated: an analyst walks ``depth=3`` from many residents of its
+    region with its case's reference. Walks from outside the scope are refused; the others
+    return only people in the case's scope and count the rest per region; every read is logged
+    on the case."""
+    region = max(REGIONS, key=lambda r: len(_all_alerts(client, auth(settings, r))))
+    alert = next(a for a in _all_alerts(client, auth(settings, region)) if a["id"] not in _OPENED)
+    reference = _case(client, settings, alert, org=region)
+    headers = _for_case(settings, reference, org=region)
+    database = settings.neo4j_database
+    residents = [
+        str(r["id"])
+        for r in pipeline.execute_query(
+            _RESIDENTS, region=region, limit=150, database_=database
+        ).records
+    ]
+    execute = driver_executor(pipeline, database)
+    case = run_sync(case_access(reference), execute)
+    keys = run_sync(scope_keys(case.scope(1), today=date.today()), execute)
+    inside = {
+        str(r["id"])
+        for r in pipeline.execute_query(_IDS_OF_KEYS, keys=sorted(keys), database_=database).records
+    }
+    people: set[str] = set()
+    served = refused = counted = 0
+    for token in residents:
+        answer = client.get(f"/subjects/{token}/network", params={"depth": 3}, headers=headers)
+        if answer.status_code == 403:
+            assert answer.json()["type"].endswith("/outside-case-scope")
+            assert token not in answer.text
+            refused += 1
+            continue
+        assert answer.status_code == 200, answer.text
+        served += 1
+        body = answer.json()
+        people |= {n["id"] for n in body["nodes"] if n["label"] == "Person"}
+        people |= {p["member"] for p in body["flagged_paths"] if p["member"].startswith("PRS-")}
+        counted += sum(body["outside"].values())
+    assert served > 0
+    assert refused > 0
+    assert people, "the walks inside the scope return people"
+    assert people <= inside, f"{len(people - inside)} people outside the case's scope returned"
+    assert counted > 0, "the walks met people outside the scope and counted them instead"
+    reads = client.get(f"/cases/{reference}/reads", headers=headers).json()
+    assert reads["total"] == served
+    assert {r["endpoint"] for r in reads["items"]} == {"/subjects/{token}/network"}

@@ -3,23 +3,31 @@ tests (tests/integration/test_api_access_matrix.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from api.access import (
     alert_visible,
     audit_scope,
-    hidden_member_counts,
-    member_visible,
     require_alert_status_change,
     require_case_reference,
     require_cluster,
     require_export,
+    require_purpose,
     require_subject,
+    scope_depth,
     trend_regions,
     valid_case_reference,
 )
 from api.auth import Role, User
-from api.errors import CaseReferenceRequiredError, ForbiddenError
+from api.errors import (
+    CaseNotOpenError,
+    CaseNotSharedError,
+    CaseReferenceRequiredError,
+    ForbiddenError,
+)
+from graph.cases.binding import CaseAccessFacts
 from graph.settings import Settings
 from graph.vocabulary import REGIONS
 
@@ -75,19 +83,46 @@ def test_only_coordinators_change_status_for_their_own_org() -> None:
         require_alert_status_change(LIMBURG_PRIVACY, regions=["Limburg"], cross_region=False)
 
 
-def test_members_outside_the_region_are_counts_without_a_case_reference() -> None:
-    counts = {"Limburg": 4, "Oost-Brabant": 3, "unknown": 1}
-    assert member_visible(LIMBURG_ANALYST, member_region="Limburg", case_reference=None)
-    assert not member_visible(LIMBURG_ANALYST, member_region="Oost-Brabant", case_reference=None)
-    assert not member_visible(LIMBURG_ANALYST, member_region=None, case_reference=None)
-    assert not member_visible(LIEC_ANALYST, member_region="Limburg", case_reference=None)
-    assert member_visible(LIMBURG_ANALYST, member_region="Noord", case_reference="RIEC-2025-0042")
-    assert hidden_member_counts(LIMBURG_ANALYST, counts, case_reference=None) == {
-        "Oost-Brabant": 3,
-        "unknown": 1,
-    }
-    assert hidden_member_counts(LIEC_ANALYST, counts, case_reference=None) == counts
-    assert hidden_member_counts(LIEC_ANALYST, counts, case_reference="RIEC-2025-0042") == {}
+def _case(**changes: object) -> CaseAccessFacts:
+    facts = CaseAccessFacts(
+        reference="LB-2026-0001",
+        status="analysis",
+        lead="Limburg",
+        participants=("Limburg",),
+        invited=("Noord",),
+        cross_region=False,
+        version=3,
+        subjects=frozenset({"PRS-A"}),
+        clusters=frozenset({"CL-1"}),
+        run="RUN-1",
+        deliveries=4,
+    )
+    return replace(facts, **changes)  # type: ignore[arg-type]
+
+
+def test_person_level_reads_are_for_participants_of_an_open_case() -> None:
+    assert require_purpose(LIMBURG_ANALYST, _case()) == 1
+    assert require_purpose(LIMBURG_COORDINATOR, _case()) == 1
+    with pytest.raises(CaseNotSharedError):
+        require_purpose(User("n", "Noord", Role.ANALYST), _case())  # invited, not taking part
+    with pytest.raises(CaseNotSharedError):
+        require_purpose(LIEC_ANALYST, _case(cross_region=True))  # following is not taking part
+    with pytest.raises(ForbiddenError):
+        require_purpose(LIMBURG_PRIVACY, _case())
+    for status in ("closed", "declined"):
+        with pytest.raises(CaseNotOpenError):
+            require_purpose(LIMBURG_ANALYST, _case(status=status))
+    # whether a case is open is told to participants only
+    with pytest.raises(CaseNotSharedError):
+        require_purpose(User("r", "Rotterdam", Role.ANALYST), _case(status="closed"))
+
+
+def test_the_scope_reaches_two_steps_only_for_the_liec_in_a_cross_region_case() -> None:
+    liec_case = _case(participants=("Limburg", "LIEC"))
+    assert scope_depth(LIEC_ANALYST, liec_case) == 1
+    assert scope_depth(LIEC_ANALYST, replace(liec_case, cross_region=True)) == 2
+    assert scope_depth(LIMBURG_ANALYST, replace(liec_case, cross_region=True)) == 1
+    assert require_purpose(LIEC_ANALYST, replace(liec_case, cross_region=True)) == 2
 
 
 @pytest.mark.parametrize("value", [None, "", "   ", "riec-2025-0042", "RIEC-25-1", "X" * 100])

@@ -272,8 +272,8 @@ def test_a_cluster_detail_decodes_json_and_times_of_the_cluster_and_its_history(
         "alerts": ["AL-1"],
     }
     fake = _Neo4j({q.CLUSTER_DETAIL: [row]})
-    out = asyncio.run(_store(fake).cluster_detail("CL-1", all_members=False, region="Limburg"))
-    assert fake.runs == [(q.CLUSTER_DETAIL, {"id": "CL-1", "all": False, "region": "Limburg"})]
+    out = asyncio.run(_store(fake).cluster_detail("CL-1", region="Limburg"))
+    assert fake.runs == [(q.CLUSTER_DETAIL, {"id": "CL-1", "region": "Limburg", "scope": []})]
     assert out is not None
     assert out["cluster"] == {
         "id": "CL-1",
@@ -355,7 +355,9 @@ def test_an_export_gives_the_subject_its_links_with_the_other_end_and_its_cluste
 def test_unknown_cluster_and_subject_are_the_apis_not_found() -> None:
     store = _store(_Neo4j())
     with pytest.raises(NotFoundError, match="no cluster"):
-        asyncio.run(store.cluster_graph("CL-x", max_nodes=10, max_links=10, today=date(2025, 1, 1)))
+        asyncio.run(
+            store.cluster_subgraph("CL-x", max_nodes=10, max_links=10, today=date(2025, 1, 1))
+        )
     with pytest.raises(NotFoundError, match="no subject"):
         asyncio.run(
             store.network(
