@@ -3,14 +3,15 @@ its size and latency (HTML and DOCX), on the configured Neo4j.
 
 Serves :func:`api.create_app` in-process against ``--instance`` (which should hold a preset
 ingested and analysed). **Writes to that instance**: the coordinator of the first region of the
-LIEC's top alert opens a case from it (or reuses the alert's case when it has one), adds two of
+LIEC's top alert without a case opens a case from it (when every alert has one, the top
+alert's case is used), adds two of
 its own members as subjects, moves it to ``advice`` and adds three partners' interventions.
 Then it asks the advice ``--repeat`` times as HTML and as DOCX and prints the median and the
 largest latency, the size, and how many nodes and links the picture holds; ``--out`` keeps
 both documents (for a screenshot of the page).
 
     python benchmarks/advice.py --instance demo [--repeat 9] [--json out/advice.json] \
-        [--out out/advice]
+        [--out out/advice] [--case LIEC-2026-0001 --org LIEC]
 """
 
 from __future__ import annotations
@@ -59,10 +60,12 @@ def _ok(response: Any, status: int = 200) -> Any:
 
 def _case(client: TestClient, settings: Any) -> tuple[str, dict[str, str]]:
     """The top alert's case, at ``advice`` with three partners' interventions."""
-    alerts = _ok(client.get("/alerts", params={"limit": 1}, headers=_headers(settings, LIEC)))
+    alerts = _ok(client.get("/alerts", params={"limit": 50}, headers=_headers(settings, LIEC)))
     if not alerts["items"]:
         raise SystemExit("no alert: ingest and analyse a preset first")
-    alert = alerts["items"][0]
+    # the top alert without a case (an earlier run's case may be closed by now)
+    free = [a for a in alerts["items"] if not a.get("case_reference")]
+    alert = free[0] if free else alerts["items"][0]
     lead = alert["regions"][0]
     h = _headers(settings, lead)
     if alert.get("case_reference"):
@@ -100,6 +103,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None, help="folder for the two documents")
+    parser.add_argument("--case", default=None, help="an existing case's reference instead")
+    parser.add_argument("--org", default=LIEC, help="with --case: a participating organisation")
     args = parser.parse_args()
     base = get_settings()
     if args.instance:
@@ -115,7 +120,10 @@ def main() -> None:
             }
         )
         with TestClient(create_app(settings)) as client:
-            ref, h = _case(client, settings)
+            if args.case:
+                ref, h = args.case, _headers(settings, args.org)
+            else:
+                ref, h = _case(client, settings)
             out["case"] = ref
             for name, accept in (("html", "text/html"), ("docx", DOCX_MEDIA_TYPE)):
                 url = f"/cases/{ref}/advice"
