@@ -31,7 +31,9 @@ from api.routers import (
     cases,
     clusters,
     health,
+    interventions,
     metrics,
+    reports,
     subjects,
     trends,
 )
@@ -125,6 +127,18 @@ def create_app(
     app.add_middleware(AuditMiddleware)
     app.add_middleware(SecurityHeaders)  # every answer, also the audit's own 503
     app.add_middleware(RequestTelemetry)  # added last: runs first, measures the audit write
-    for module in (health, alerts, cases, bibob, clusters, subjects, trends, audit, metrics):
+    for module in (
+        health,
+        alerts,
+        cases,
+        interventions,
+        bibob,
+        clusters,
+        subjects,
+        trends,
+        reports,
+        audit,
+        metrics,
+    ):
         app.include_router(module.router)
     return app

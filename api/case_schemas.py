@@ -3,18 +3,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from graph.cases.bibob import BIBOB_ID_PATTERN
-from graph.cases.model import STATES, is_subject_id
-from graph.cases.records import CaseRecord, EventRecord, NewCase, NoteRecord
+from graph.cases.model import INTERVENTION_OUTCOMES, INTERVENTION_STATUSES, STATES, is_subject_id
+from graph.cases.records import (
+    CaseRecord,
+    EventRecord,
+    InterventionRecord,
+    NewCase,
+    NewIntervention,
+    NoteRecord,
+)
 from graph.validation import rule_error
 from graph.vocabulary import ORGANISATIONS
 
 __all__ = [
+    "AccountabilityReport",
     "CaseCreate",
     "CaseDetail",
     "CaseNote",
@@ -25,7 +34,13 @@ __all__ = [
     "CaseSubject",
     "CaseSubjects",
     "CaseSummary",
+    "Intervention",
+    "InterventionChange",
+    "InterventionCreate",
+    "InterventionList",
     "Participation",
+    "ReportTable",
+    "SuppressedReportCell",
 ]
 
 _STATE = "^(" + "|".join(STATES) + ")$"
@@ -149,3 +164,104 @@ class CaseReads(_Model):
 
     items: list[CaseReadEntry]
     total: int
+
+
+# --- interventions and the accountability report ---------------------------------------------
+
+_INTERVENTION_STATUS = "^(" + "|".join(INTERVENTION_STATUSES) + ")$"
+_OUTCOME = "^(" + "|".join(INTERVENTION_OUTCOMES) + ")$"
+
+
+class InterventionCreate(NewIntervention):
+    """An intervention of a partner against subjects of the case: a measure of the code list
+    (``graph/data/cases.yaml``) of its ``kind``; ``done`` with an ``outcome``, else planned or
+    under way."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "partner": "GEM",
+                    "kind": "administrative",
+                    "measure": "closure_opium_act",
+                    "targets": ["PRS-ABCDEFGHIJKLMNOPQRSTUVWXYZ"],
+                    "date": "2025-06-01",
+                    "status": "planned",
+                }
+            ]
+        },
+    )
+
+
+class Intervention(InterventionRecord):
+    """An intervention of the case, with its measure's label."""
+
+    label: str = Field(examples=["Sluiting pand (art. 13b Opiumwet)"])
+
+
+class InterventionList(_Model):
+    """The case's interventions in the order they were added."""
+
+    reference: str = Field(examples=["LB-2025-0007"])
+    items: list[Intervention]
+
+
+class InterventionChange(_Model):
+    """Move an intervention on: ``planned`` -> ``in_progress`` -> ``done`` (with an
+    ``outcome``), or ``cancelled``. ``expected`` is the status the caller saw (409
+    ``case-changed`` when it is no longer)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"status": "done", "expected": "in_progress", "outcome": "achieved"}]
+        },
+    )
+
+    status: str = Field(pattern=_INTERVENTION_STATUS)
+    expected: str = Field(pattern=_INTERVENTION_STATUS)
+    outcome: str | None = Field(None, pattern=_OUTCOME)
+    outcome_note: str | None = Field(None, min_length=1, max_length=2000)
+    date: dt.date | None = Field(None, description="the effective date, when it changed")
+
+
+class SuppressedReportCell(_Model):
+    """A hidden figure: its row, column (``total`` for a margin) and reason."""
+
+    row: str
+    column: str
+    reason: Literal["primary", "secondary"]
+
+
+class ReportTable(_Model):
+    """Counts with their totals; hidden figures are null."""
+
+    rows: list[str]
+    columns: list[str]
+    cells: list[list[int | None]]
+    row_totals: list[int | None]
+    column_totals: list[int | None]
+    total: int | None
+    suppressed: list[SuppressedReportCell]
+
+
+class AccountabilityReport(_Model):
+    """The accountability report of one organisation (or all, ``org`` null) and year."""
+
+    org: str | None = Field(examples=["Limburg"])
+    year: int = Field(examples=[2025])
+    min_cell: int
+    cases: ReportTable = Field(description="cases per phenomenon (rows) and state (columns)")
+    interventions: ReportTable = Field(
+        description="interventions (not cancelled) per partner (rows) and kind (columns)"
+    )
+    outcomes: ReportTable = Field(
+        description="done interventions per kind (rows) and outcome (columns)"
+    )
+    advised: int | None = Field(
+        description="cases that reached the advice (null when fewer than min_cell)"
+    )
+    median_days_to_advice: float | None = Field(
+        description="median days from signal (opening) to advice (null when fewer than min_cell)"
+    )

@@ -37,6 +37,7 @@ __all__ = [
     "DeadlineExceededError",
     "DocsAssetsMissingError",
     "ForbiddenError",
+    "NotAcceptableError",
     "NotFoundError",
     "OutsideCaseScopeError",
     "OverloadedError",
@@ -263,6 +264,15 @@ class DocsAssetsMissingError(ApiError):
     title = "The API documentation's front-end files are not built"
 
 
+class NotAcceptableError(ApiError):
+    """None of the media types the request accepts is one this endpoint serves."""
+
+    status = 406
+    slug = "not-acceptable"
+    title = "No acceptable representation"
+    exit_code = ExitCode.BAD_INPUT
+
+
 class CaseRefusedError(ApiError):
     """A case operation the case model refused (:class:`graph.cases.model.CaseError`); the
     subclass of its ``kind`` (:func:`case_problem`) carries the status and problem type."""
@@ -293,6 +303,13 @@ _CASE_PROBLEMS: dict[str, type[CaseRefusedError]] = {
         ("bibob-has-case", 409, "This Bibob request was taken up as a case already"),
         ("bibob-invalid", 422, "The Bibob request breaks a rule"),
         ("unknown-municipality", 422, "The municipality is not in the shipped geography"),
+        ("target-not-in-case", 422, "An intervention's target is not a subject of the case"),
+        ("intervention-not-found", 404, "No such intervention in this case"),
+        (
+            "intervention-transition-refused",
+            409,
+            "The intervention's status rules refuse this change",
+        ),
     )
 }
 

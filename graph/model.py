@@ -68,6 +68,7 @@ class NodeLabel(StrEnum):
     CASE_READ = "CaseRead"
     #: A municipality's Bibob request to its RIEC (``graph.cases.bibob``).
     BIBOB_REQUEST = "BibobRequest"
+    INTERVENTION = "Intervention"
 
 
 class RelType(StrEnum):
@@ -114,6 +115,7 @@ NON_ENTITY_LABELS: Final = frozenset(
         NodeLabel.CASE_SEQUENCE,
         NodeLabel.CASE_READ,
         NodeLabel.BIBOB_REQUEST,
+        NodeLabel.INTERVENTION,
     }
 )
 #: Relationship types written by the analysis, not by ingest.

@@ -14,6 +14,7 @@ _DESCRIPTIONS = {
     401: "No valid bearer token",
     403: "Outside the caller's need-to-know, or a case reference is missing",
     404: "Not found",
+    406: "None of the accepted media types is served here (problem type `not-acceptable`)",
     409: "Conflicts with the current state",
     422: "Invalid parameters (the problem lists them)",
     503: "Neo4j (or the audit log) is not available; retry",

@@ -27,7 +27,11 @@ __all__ = [
     "CASES_FILE",
     "CASE_RETENTION_YEARS",
     "CLOSED_STATES",
+    "INTERVENTION_KINDS",
+    "INTERVENTION_OUTCOMES",
+    "INTERVENTION_STATUSES",
     "KVK_PATTERN",
+    "MEASURES",
     "ORG_CODES",
     "ORIGINS",
     "PHENOMENA",
@@ -41,8 +45,13 @@ __all__ = [
     "CaseNotFoundError",
     "CaseTransitionError",
     "EventKind",
+    "InterventionNotFoundError",
+    "InterventionTransitionError",
+    "Measure",
     "ParticipationError",
+    "TargetNotInCaseError",
     "UnknownSubjectError",
+    "check_intervention_change",
     "check_transition",
     "format_reference",
     "is_subject_id",
@@ -117,6 +126,25 @@ class ParticipationError(CaseError):
     kind = "participation-refused"
 
 
+class TargetNotInCaseError(CaseError):
+    """An intervention's target that is not a subject of the case."""
+
+    kind = "target-not-in-case"
+
+
+class InterventionNotFoundError(CaseError):
+    """No intervention with this id in the case."""
+
+    kind = "intervention-not-found"
+
+
+class InterventionTransitionError(CaseError):
+    """An intervention status change its rules refuse (a done one reopened, an outcome
+    without ``done``)."""
+
+    kind = "intervention-transition-refused"
+
+
 class EventKind(StrEnum):
     """What a case event records (every change to a case is one, append-only)."""
 
@@ -128,6 +156,8 @@ class EventKind(StrEnum):
     SUBJECT_ADDED = "subject_added"
     NOTE_ADDED = "note_added"
     BIBOB_LINKED = "bibob_linked"
+    INTERVENTION_ADDED = "intervention_added"
+    INTERVENTION_CHANGED = "intervention_changed"
 
 
 class BibobCodes(BaseModel):
@@ -148,6 +178,40 @@ class BibobCodes(BaseModel):
         return self
 
 
+class Measure(BaseModel):
+    """One measure of the interventions code list: its kind and its (Dutch) label."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str
+    label: str = Field(min_length=3)
+
+
+class InterventionCodes(BaseModel):
+    """The interventions block of the code-list file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kinds: tuple[str, ...] = Field(min_length=1)
+    statuses: tuple[str, ...] = Field(min_length=4)
+    outcomes: tuple[str, ...] = Field(min_length=1)
+    measures: dict[str, Measure] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InterventionCodes:
+        if self.statuses[:2] != ("planned", "in_progress") or set(self.statuses[2:]) != {
+            "done",
+            "cancelled",
+        }:
+            raise ValueError("interventions.statuses: planned, in_progress, done, cancelled")
+        for code, measure in self.measures.items():
+            if not re.fullmatch(r"[a-z][a-z0-9_]{2,40}", code):
+                raise ValueError("interventions.measures: codes in lower case with underscores")
+            if measure.kind not in self.kinds:
+                raise ValueError("interventions.measures: each measure's kind is one of kinds")
+        return self
+
+
 class CaseCodes(BaseModel):
     """The whole code-list file."""
 
@@ -160,6 +224,7 @@ class CaseCodes(BaseModel):
     origins: tuple[str, ...] = Field(min_length=1)
     bibob: BibobCodes
     case_retention_years: dict[str, int]
+    interventions: InterventionCodes
 
     @model_validator(mode="after")
     def _consistent(self) -> CaseCodes:
@@ -214,6 +279,12 @@ BIBOB: Final = _CODES.bibob
 #: Years a closed or declined case is kept after ``closed_at``, by legal basis
 #: (:mod:`graph.cases.retention`).
 CASE_RETENTION_YEARS: Final = MappingProxyType(dict(_CODES.case_retention_years))
+#: Interventions: their kinds, statuses and outcomes in order, and the measures by code.
+INTERVENTION_KINDS: Final[tuple[str, ...]] = _CODES.interventions.kinds
+INTERVENTION_STATUSES: Final[tuple[str, ...]] = _CODES.interventions.statuses
+INTERVENTION_OUTCOMES: Final[tuple[str, ...]] = _CODES.interventions.outcomes
+MEASURES: Final = MappingProxyType(dict(_CODES.interventions.measures))
+_INTERVENTION_ENDS: Final = frozenset({"done", "cancelled"})
 #: A reference this model gives: an organisation code, the year, a number of at least 4 digits.
 REFERENCE_PATTERN: Final = re.compile(
     "^(" + "|".join(sorted(ORG_CODES.values())) + r")-[0-9]{4}-[0-9]{4,6}$"
@@ -269,3 +340,28 @@ def check_transition(current: str, target: str, *, reason: str | None) -> str:
 def is_subject_id(value: str) -> bool:
     """Whether ``value`` may be a case subject: a token or a KvK number (by its form)."""
     return bool(TOKEN_PATTERN.fullmatch(value) or KVK_PATTERN.fullmatch(value))
+
+
+def check_intervention_change(current: str, target: str, *, outcome: str | None) -> None:
+    """Whether an intervention may go from ``current`` to ``target`` (with ``outcome``), or
+    :class:`InterventionTransitionError` naming the rule.
+
+    ``planned`` -> ``in_progress`` -> ``done``; ``planned`` or ``in_progress`` ->
+    ``cancelled``; ``done`` and ``cancelled`` end it. ``done`` needs an outcome, and only
+    ``done`` has one.
+
+    >>> check_intervention_change("planned", "done", outcome="achieved")
+    >>> check_intervention_change("planned", "cancelled", outcome=None)
+    """
+    if current in _INTERVENTION_ENDS:
+        raise InterventionTransitionError(f"a {current} intervention changes no more")
+    if target not in INTERVENTION_STATUSES:
+        raise InterventionTransitionError(
+            "unknown status; the statuses are: " + ", ".join(INTERVENTION_STATUSES)
+        )
+    if target == current:
+        raise InterventionTransitionError(f"the intervention is {current} already")
+    if target == "planned":
+        raise InterventionTransitionError("an intervention under way is not planned again")
+    if (target == "done") != (outcome is not None):
+        raise InterventionTransitionError("an intervention is done with an outcome, and only then")

@@ -52,6 +52,7 @@ __all__ = [
     "open_case",
     "read_case",
     "run_case_plan",
+    "write_change",
 ]
 
 T = TypeVar("T")
@@ -238,6 +239,10 @@ def case_write(
     now = yield from _write(reference, query, params, actor, kind)
     if now is not None:
         raise CaseChangedError("the case changed meanwhile: read it again and retry")
+
+
+#: The shared step of every case write (for the other modules of the package: interventions).
+write_change = _write
 
 
 def change_status(

@@ -16,7 +16,13 @@ from __future__ import annotations
 
 from typing import Final
 
-from graph.cases.records import BibobRecord, CaseRecord, EventRecord, NoteRecord
+from graph.cases.records import (
+    BibobRecord,
+    CaseRecord,
+    EventRecord,
+    InterventionRecord,
+    NoteRecord,
+)
 from graph.model import ENTITY_LABEL as _E
 from graph.model import NodeLabel as _L  # noqa: N814
 from graph.model import RelType as _R  # noqa: N814
@@ -37,10 +43,14 @@ __all__ = [
     "CASES_PAGE",
     "CASE_ACCEPT",
     "CASE_ACCESS",
+    "CASE_ACCOUNTABILITY",
+    "CASE_ADD_INTERVENTION",
     "CASE_ADD_NOTE",
     "CASE_ADD_SUBJECTS",
     "CASE_ALERT_FACTS",
+    "CASE_CHANGE_INTERVENTION",
     "CASE_DETAIL",
+    "CASE_INTERVENTIONS",
     "CASE_INVITE",
     "CASE_LOG_READ",
     "CASE_MISSING_SUBJECTS",
@@ -384,4 +394,66 @@ CASES_OF_SUBJECT: Final = (
     "WITH DISTINCT c ORDER BY c.opened_at, c.id "
     "RETURN collect({reference: c.id, title: c.title, status: c.status, lead: c.lead, "
     "opened_at: c.opened_at.epochMillis}) AS rows"
+)
+
+# --- interventions (issue 14; graph.cases.interventions) -------------------------------------
+# ``(:Intervention {id: reference + '#' + n})-[:ABOUT]->(:Case)``: ``n`` is the case's version
+# that added it; ``targets`` are subject ids of the case. Each change is a case event.
+
+_I = _L.INTERVENTION
+_INTERVENTION_FIELDS = projection(
+    "i",
+    InterventionRecord,
+    date="toString(i.date)",
+    created_at="i.created_at.epochMillis",
+    updated_at="i.updated_at.epochMillis",
+)
+
+#: Add an intervention when every one of ``$targets`` is a subject of the case (else no row
+#: and nothing written); its partner joins the case's partners.
+CASE_ADD_INTERVENTION: Final = (
+    _LOCKED + f"CALL (c) {{ MATCH (c)-[:{_A}]->(s:{_E}) WHERE s.id IN $targets "
+    "RETURN count(DISTINCT s.id) AS found } "
+    f"WITH c WHERE found = size($targets) WITH c, {_NOW} "
+    + _BUMP
+    + ", c.partners = CASE WHEN $partner IN c.partners THEN c.partners "
+    "ELSE c.partners + $partner END "
+    f"CREATE (i:{_I} {{id: c.id + '#' + toString(c.version), case_id: c.id, n: c.version, "
+    "partner: $partner, kind: $intervention_kind, measure: $measure, targets: $targets, "
+    "date: $date, status: $status, outcome: $outcome, outcome_note: $outcome_note, "
+    f"created_at: now, updated_at: now, by: $by, by_org: $by_org}})-[:{_A}]->(c) "
+    + _EVENT
+    + "RETURN i.id AS id"
+)
+
+#: Change an intervention's status (and outcome) when it is still ``$expected``; no row
+#: otherwise (the plan reads again to say why).
+CASE_CHANGE_INTERVENTION: Final = (
+    _LOCKED + f"MATCH (i:{_I} {{id: $intervention_id}})-[:{_A}]->(c) "
+    f"WHERE i.status = $expected WITH c, i, {_NOW} "
+    + _BUMP
+    + ", i.status = $status, i.outcome = $outcome, "
+    "i.outcome_note = coalesce($outcome_note, i.outcome_note), "
+    "i.date = coalesce($date, i.date), i.updated_at = now " + _EVENT + "RETURN i.id AS id"
+)
+
+#: The interventions of case ``$ref`` in the order they were added (no row: no such case).
+CASE_INTERVENTIONS: Final = (
+    f"MATCH (c:{_L.CASE} {{id: $ref}}) "
+    f"RETURN COLLECT {{ MATCH (i:{_I})-[:{_A}]->(c) RETURN {_INTERVENTION_FIELDS} "
+    "  ORDER BY i.n } AS interventions"
+)
+
+#: What the accountability report counts of the cases opened in ``$year`` in which ``$org``
+#: takes part (every case when ``$org`` is null): phenomenon, state, when opened, the status
+#: changes (``details`` as JSON) and the interventions' partner, kind, status and outcome.
+CASE_ACCOUNTABILITY: Final = (
+    f"MATCH (c:{_L.CASE}) WHERE c.year = $year AND ($org IS NULL OR $org IN c.participants) "
+    "RETURN c.phenomenon AS phenomenon, c.status AS status, "
+    "c.opened_at.epochMillis AS opened_at, "
+    f"COLLECT {{ MATCH (e:{_L.CASE_EVENT} {{kind: $status_changed}})-[:{_A}]->(c) "
+    "  RETURN {at: e.at.epochMillis, details: e.details} ORDER BY e.n } AS changes, "
+    f"COLLECT {{ MATCH (i:{_I})-[:{_A}]->(c) "
+    "  RETURN {partner: i.partner, kind: i.kind, status: i.status, outcome: i.outcome} "
+    "} AS interventions"
 )

@@ -6,12 +6,22 @@ API's schemas extend them.
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from graph.cases.model import BIBOB, PHENOMENA, STATES
+from graph.cases.model import (
+    BIBOB,
+    INTERVENTION_KINDS,
+    INTERVENTION_OUTCOMES,
+    INTERVENTION_STATUSES,
+    MEASURES,
+    PHENOMENA,
+    STATES,
+    is_subject_id,
+)
 from graph.vocabulary import LEGAL_BASES, PARTNERS
 
 __all__ = [
@@ -19,8 +29,10 @@ __all__ = [
     "BibobRecord",
     "CaseRecord",
     "EventRecord",
+    "InterventionRecord",
     "NewBibobRequest",
     "NewCase",
+    "NewIntervention",
     "NoteRecord",
 ]
 
@@ -156,3 +168,67 @@ class BibobRecord(_Record):
     extended_at: datetime | None = None
     concluded_at: datetime | None = None
     case_reference: str | None = Field(None, description="the case that took it up")
+# --- interventions ---------------------------------------------------------------------------
+
+_KIND = "^(" + "|".join(INTERVENTION_KINDS) + ")$"
+_MEASURE = "^(" + "|".join(sorted(MEASURES)) + ")$"
+_INTERVENTION_STATUS = "^(" + "|".join(INTERVENTION_STATUSES) + ")$"
+_OUTCOME = "^(" + "|".join(INTERVENTION_OUTCOMES) + ")$"
+
+
+class NewIntervention(_Record):
+    """An intervention a partner takes (or proposes) against subjects of the case."""
+
+    partner: str = Field(pattern=_PARTNER, examples=["GEM"], description="partner code")
+    kind: str = Field(pattern=_KIND, examples=["administrative"])
+    measure: str = Field(
+        pattern=_MEASURE,
+        examples=["closure_opium_act"],
+        description="a measure of the code list (graph/data/cases.yaml) of this kind",
+    )
+    targets: list[str] = Field(
+        min_length=1,
+        max_length=50,
+        examples=[["PRS-ABCDEFGHIJKLMNOPQRSTUVWXYZ"]],
+        description="subjects of the case (tokens, KvK numbers)",
+    )
+    date: dt.date = Field(description="planned or effective date", examples=["2025-06-01"])
+    status: str = Field("planned", pattern=_INTERVENTION_STATUS)
+    outcome: str | None = Field(
+        None, pattern=_OUTCOME, description="for a done intervention only", examples=[None]
+    )
+    outcome_note: str | None = Field(None, min_length=1, max_length=2000)
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, value: list[str]) -> list[str]:
+        if not all(is_subject_id(t) for t in value):
+            raise ValueError("each must be a token (PRS-, VEH-, ...) or a KvK number (8 digits)")
+        return sorted(set(value))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> NewIntervention:
+        if MEASURES[self.measure].kind != self.kind:
+            raise ValueError("measure: the measure belongs to another kind of intervention")
+        if (self.status == "done") != (self.outcome is not None):
+            raise ValueError("outcome: given for a done intervention, and only then")
+        return self
+
+
+class InterventionRecord(_Record):
+    """An intervention as stored on its ``Intervention`` node (linked to the case)."""
+
+    id: str = Field(examples=["LB-2025-0007#6"], description="the case event that added it")
+    n: int = Field(ge=1, description="its number in the case (the case version that added it)")
+    partner: str
+    kind: str
+    measure: str
+    targets: list[str]
+    date: dt.date
+    status: str = Field(examples=["planned"], description=" -> ".join(INTERVENTION_STATUSES))
+    outcome: str | None = None
+    outcome_note: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    by: str
+    by_org: str

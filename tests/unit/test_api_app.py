@@ -156,6 +156,10 @@ def test_openapi_documents_problems_and_bearer_auth(client: TestClient) -> None:
         "/health",
         "/ready",
         "/audit",
+        "/cases/{reference}/interventions",
+        "/cases/{reference}/interventions/{number}/status",
+        "/cases/{reference}/advice",
+        "/reports/accountability",
     }
     assert expected <= set(spec["paths"])
 

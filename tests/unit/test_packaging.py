@@ -54,6 +54,7 @@ def test_wheel_carries_the_mappings_and_the_page_template(wheel_names: set[str])
     assert mappings
     assert mappings <= wheel_names
     assert "graph/viz/network.html" in wheel_names
+    assert "graph/cases/advice.html" in wheel_names  # the advice document's template
 
 
 def test_wheel_carries_every_built_front_end_asset(wheel_names: set[str]) -> None:

@@ -1,0 +1,89 @@
+"""Reports of the case process: the accountability report (``docs/cases.md``). The figures are
+the core's (:mod:`graph.cases.accountability`), suppressed by the trend tables' suppression."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from api.access import require_operational
+from api.auth import User
+from api.case_schemas import AccountabilityReport, ReportTable, SuppressedReportCell
+from api.deps import StoreDep, UserDep, note_result
+from api.errors import ForbiddenError
+from api.routers import problem_responses
+from graph.cases import accountability
+from graph.trends import DEFAULT_MIN_CELL
+from graph.vocabulary import ORGANISATIONS
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["reports"])
+
+_ORG = "^(" + "|".join(ORGANISATIONS) + ")$"
+
+
+def report_org(user: User, org: str | None) -> str | None:
+    """The organisation the report is of: a RIEC's own (the default), any for the LIEC, and
+    ``None`` (every case) for the LIEC without ``org``."""
+    require_operational(user)
+    if user.is_liec:
+        return org
+    if org is not None and org != user.org:
+        raise ForbiddenError("the accountability report of another organisation is the LIEC's")
+    return user.org
+
+
+def _table(t: accountability.ReportTable) -> ReportTable:
+    return ReportTable(
+        rows=t.rows,
+        columns=t.columns,
+        cells=t.cells,
+        row_totals=t.row_totals,
+        column_totals=t.column_totals,
+        total=t.total,
+        suppressed=[
+            SuppressedReportCell(row=r, column=c, reason=why) for r, c, why in t.suppressed
+        ],
+    )
+
+
+@router.get(
+    "/reports/accountability",
+    response_model=AccountabilityReport,
+    responses=problem_responses(403),
+    summary="Cases, interventions, outcomes and time to advice of one organisation and year",
+)
+async def get_accountability(
+    request: Request,
+    user: UserDep,
+    store: StoreDep,
+    org: Annotated[
+        str | None,
+        Query(pattern=_ORG, description="default: the caller's; the LIEC: any, or all when absent"),
+    ] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="default: this year")] = None,
+) -> AccountabilityReport:
+    """The cases opened in ``year`` in which ``org`` takes part: per phenomenon and state;
+    their interventions per partner and kind and the outcomes per kind; the median days from
+    signal to advice. Figures below 5 are hidden, and further ones until no hidden figure
+    follows from the totals (as in ``/trends``); the threshold is fixed, so that two requests
+    with different thresholds cannot be combined. Analysts and coordinators: a RIEC its
+    own organisation, the LIEC any organisation or all."""
+    chosen = report_org(user, org)
+    the_year = year if year is not None else datetime.now(UTC).year
+    rows = await store.case_plan(accountability.accountability_rows(chosen, the_year))
+    report = accountability.accountability_report(rows, min_cell=DEFAULT_MIN_CELL)
+    note_result(request, len(rows), report={"org": chosen, "year": the_year})
+    return AccountabilityReport(
+        org=chosen,
+        year=the_year,
+        min_cell=report.min_cell,
+        cases=_table(report.cases),
+        interventions=_table(report.interventions),
+        outcomes=_table(report.outcomes),
+        advised=report.advised,
+        median_days_to_advice=report.median_days_to_advice,
+    )
