@@ -28,17 +28,20 @@ __all__ = [
     "CaseDetail",
     "CaseNote",
     "CasePage",
+    "CaseProgressEntry",
     "CaseReadEntry",
     "CaseReads",
     "CaseStatusChange",
     "CaseSubject",
     "CaseSubjects",
     "CaseSummary",
+    "CrossRegionProgress",
     "Intervention",
     "InterventionChange",
     "InterventionCreate",
     "InterventionList",
     "Participation",
+    "RegionProgressEntry",
     "ReportTable",
     "SuppressedReportCell",
 ]
@@ -265,3 +268,29 @@ class AccountabilityReport(_Model):
     median_days_to_advice: float | None = Field(
         description="median days from signal (opening) to advice (null when fewer than min_cell)"
     )
+
+
+class RegionProgressEntry(_Model):
+    """One organisation's part in a cross-region case (counts only)."""
+
+    org: str = Field(examples=["Limburg"], description="a RIEC region, the LIEC, or unknown")
+    standing: Literal["lead", "participant", "invited", "none"]
+    people: int = Field(description="people and companies the case is about in this region")
+    changes: int = Field(description="changes this organisation made to the case")
+    last_change: datetime | None = None
+    interventions: dict[str, int] = Field(
+        default_factory=dict, description="interventions it recorded, by status"
+    )
+
+
+class CaseProgressEntry(_Model):
+    """A cross-region case with its progress per organisation (no person-level content)."""
+
+    case: CaseRecord
+    regions: list[RegionProgressEntry]
+
+
+class CrossRegionProgress(_Model):
+    """The LIEC's view of the cross-region cases, newest first."""
+
+    items: list[CaseProgressEntry]

@@ -10,11 +10,20 @@ from fastapi import APIRouter, Query, Request
 
 from api.access import require_operational
 from api.auth import User
-from api.case_schemas import AccountabilityReport, ReportTable, SuppressedReportCell
+from api.case_schemas import (
+    AccountabilityReport,
+    CaseProgressEntry,
+    CrossRegionProgress,
+    RegionProgressEntry,
+    ReportTable,
+    SuppressedReportCell,
+)
 from api.deps import StoreDep, UserDep, note_result
 from api.errors import ForbiddenError
 from api.routers import problem_responses
 from graph.cases import accountability
+from graph.cases.model import STATES
+from graph.cases.progress import cross_region_progress
 from graph.trends import DEFAULT_MIN_CELL
 from graph.vocabulary import ORGANISATIONS
 
@@ -86,4 +95,51 @@ async def get_accountability(
         outcomes=_table(report.outcomes),
         advised=report.advised,
         median_days_to_advice=report.median_days_to_advice,
+    )
+
+
+_STATE = "^(" + "|".join(STATES) + ")$"
+
+
+@router.get(
+    "/reports/cross-region-cases",
+    response_model=CrossRegionProgress,
+    responses=problem_responses(403),
+    summary="The LIEC's view: every cross-region case's progress per region (counts only)",
+)
+async def get_cross_region_cases(
+    request: Request,
+    user: UserDep,
+    store: StoreDep,
+    status: Annotated[str | None, Query(pattern=_STATE)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> CrossRegionProgress:
+    """For the LIEC's analysts and coordinators: each cross-region case's state, lead and who
+    takes part or is invited, and per organisation how many of the people and companies the
+    case is about are in its region, its changes to the case and its interventions by status.
+    No tokens, purpose or notes: those are for the organisations taking part
+    (``GET /cases/{reference}``)."""
+    require_operational(user)
+    if not user.is_liec:
+        raise ForbiddenError("the progress of every cross-region case is the LIEC's view")
+    found = await store.read_plan(cross_region_progress(status=status, limit=limit))
+    note_result(request, len(found))
+    return CrossRegionProgress(
+        items=[
+            CaseProgressEntry(
+                case=p.record,
+                regions=[
+                    RegionProgressEntry(
+                        org=r.org,
+                        standing=r.standing,
+                        people=r.people,
+                        changes=r.changes,
+                        last_change=r.last_change,
+                        interventions=r.interventions,
+                    )
+                    for r in p.regions
+                ],
+            )
+            for p in found
+        ]
     )

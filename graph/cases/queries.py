@@ -37,6 +37,7 @@ __all__ = [
     "BIBOB_PAGE",
     "BIBOB_SCREENED",
     "BIBOB_SUBMIT",
+    "CASES_CROSS_REGION_PROGRESS",
     "CASES_DELETE",
     "CASES_EXPIRED",
     "CASES_OF_SUBJECT",
@@ -456,4 +457,30 @@ CASE_ACCOUNTABILITY: Final = (
     f"COLLECT {{ MATCH (i:{_I})-[:{_A}]->(c) "
     "  RETURN {partner: i.partner, kind: i.kind, status: i.status, outcome: i.outcome} "
     "} AS interventions"
+)
+
+# --- the LIEC's view of cross-region cases (graph.cases.progress) ----------------------------
+
+#: Every cross-region case (``$status`` when given), newest first, up to ``$limit``: its record,
+#: the region of each person or company it is about (subjects by their current home or office,
+#: its clusters' members by their membership's region), and per organisation its changes
+#: (events: count, last time) and its interventions' statuses. No ids of people.
+CASES_CROSS_REGION_PROGRESS: Final = (
+    f"MATCH (c:{_L.CASE}) WHERE c.cross_region AND ($status IS NULL OR c.status = $status) "
+    "WITH c ORDER BY c.opened_at DESC, c.id DESC LIMIT $limit "
+    f"WITH c, COLLECT {{ MATCH (c)-[:{_A}]->(s:{_E}) "
+    f"  OPTIONAL MATCH (s)-[l:{_R.LIVES_AT}|{_R.REGISTERED_AT}]->(a:{_L.ADDRESS}) "
+    "  WHERE l.until IS NULL "
+    "  WITH s, head(collect(a.region)) AS region RETURN coalesce(region, 'unknown') "
+    "} AS subject_regions, "
+    f"COLLECT {{ MATCH (c)-[:{_A}]->(:{_L.CLUSTER})<-[r:{_R.MEMBER_OF_CLUSTER}]-() "
+    "  RETURN coalesce(r.region, 'unknown') } AS member_regions, "
+    f"COLLECT {{ MATCH (e:{_L.CASE_EVENT})-[:{_A}]->(c) "
+    "  WITH e.by_org AS org, count(*) AS changes, max(e.at) AS last "
+    "  RETURN {org: org, changes: changes, last: last.epochMillis} } AS activity, "
+    f"COLLECT {{ MATCH (i:{_I})-[:{_A}]->(c) "
+    "  RETURN {org: i.by_org, status: i.status} } AS interventions "
+    f"RETURN collect({{case: {_CASE}, subject_regions: subject_regions, "
+    "member_regions: member_regions, activity: activity, interventions: interventions}) "
+    "AS rows"
 )

@@ -294,3 +294,33 @@ def test_the_scope_follows_the_case_and_subjects_join_only_from_what_one_may_see
     # Closing the case ends its reads at once.
     _move(api_client, api_settings, reference, _PATH)
     assert api_client.get(url, headers=headers).json()["type"] == _PROBLEM + "case-not-open"
+
+
+def test_the_liec_follows_cross_region_cases_per_region_without_people(
+    api_client: TestClient, api_settings: Settings
+) -> None:
+    url = "/reports/cross-region-cases"
+    answer = api_client.get(url, headers=auth(api_settings, "LIEC"))
+    assert answer.status_code == 200, answer.text
+    items = {i["case"]["reference"]: i for i in answer.json()["items"]}
+    assert all(i["case"]["cross_region"] for i in items.values())
+    limburg = {r["org"]: r for r in items[CASES["Limburg"]]["regions"]}
+    # CL_CROSS: 3 members in Limburg, 2 in Oost-Brabant; subjects pL4 and KVK_L in Limburg.
+    assert limburg["Limburg"]["standing"] == "lead"
+    assert limburg["Limburg"]["people"] == 5
+    assert limburg["Limburg"]["changes"] >= 2  # opened, alert linked, subjects added
+    assert limburg["Oost-Brabant"] == {
+        "org": "Oost-Brabant",
+        "standing": "none",
+        "people": 2,
+        "changes": 0,
+        "last_change": None,
+        "interventions": {},
+    }
+    assert not any(token in answer.text for token in IDS.values() if token.startswith("PRS-"))
+    assert "purpose" not in answer.text
+    for org in ("Limburg", "Noord"):
+        refused = api_client.get(url, headers=auth(api_settings, org, "coordinator"))
+        assert refused.status_code == 403
+    privacy = api_client.get(url, headers=auth(api_settings, "LIEC", "privacy-officer"))
+    assert privacy.status_code == 403
