@@ -42,6 +42,8 @@ __all__ = [
     "cluster_visible",
     "require_accept",
     "require_alert_status_change",
+    "require_bibob_handler",
+    "require_bibob_submitter",
     "require_case_opener",
     "require_case_participant",
     "require_case_reader",
@@ -291,3 +293,26 @@ def require_purpose(user: User, case: CaseAccessFacts) -> int:
             f"the case is {case.status}: person-level data is no longer read for it"
         )
     return scope_depth(user, case)
+
+
+# --- Bibob requests (docs/access.md, decision 071) -------------------------------------------
+
+
+def require_bibob_submitter(user: User, *, municipality_region: str | None = None) -> None:
+    """A coordinator of the RIEC of the municipality's region registers its Bibob request (the
+    LIEC handles none); ``municipality_region`` once the municipality is known."""
+    require_case_opener(user)
+    if user.is_liec:
+        raise ForbiddenError("a Bibob request is handled by the RIEC of the municipality")
+    if municipality_region is not None and municipality_region != user.org:
+        raise ForbiddenError("this municipality lies in another RIEC region")
+
+
+def require_bibob_handler(user: User, handler: str, *, change: bool = False) -> None:
+    """Analysts and coordinators of the RIEC that handles a request (``handler``) read it; its
+    coordinators change it (extend, conclude, take it up)."""
+    require_operational(user)
+    if user.org != handler:
+        raise ForbiddenError("this Bibob request is handled by another organisation")
+    if change and user.role is not Role.COORDINATOR:
+        raise ForbiddenError("only coordinators extend, conclude or take up a Bibob request")

@@ -10,8 +10,8 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, Path, Query, Request, status
 
-from api.access import require_case_opener, require_operational
-from api.auth import Role, User
+from api.access import require_bibob_handler, require_bibob_submitter, require_operational
+from api.auth import User
 from api.bibob_schemas import (
     BibobConclusion,
     BibobExtension,
@@ -22,7 +22,6 @@ from api.bibob_schemas import (
     BibobScreening,
 )
 from api.deps import SettingsDep, StoreDep, UserDep, note_result
-from api.errors import ForbiddenError
 from api.loading import require_complete_graph
 from api.routers import cluster_summary, problem_responses
 from api.schemas import FlaggedPath, GraphLink, GraphNode, Network
@@ -62,19 +61,9 @@ def _shown(record: BibobRecord, today: date) -> BibobRequest:
     )
 
 
-def _require_handler(user: User, record: BibobRecord, *, change: bool = False) -> None:
-    """Analysts and coordinators of the RIEC that handles the request read it; its
-    coordinators change it (extend, conclude, take it up)."""
-    require_operational(user)
-    if user.org != record.org:
-        raise ForbiddenError("this Bibob request is handled by another organisation")
-    if change and user.role is not Role.COORDINATOR:
-        raise ForbiddenError("only coordinators extend, conclude or take up a Bibob request")
-
-
 async def _handled(user: User, store: StoreDep, request_id: str) -> BibobRecord:
     record = await store.case_plan(bibob.read_request(request_id))
-    _require_handler(user, record)
+    require_bibob_handler(user, record.org)
     return record
 
 
@@ -97,13 +86,10 @@ async def submit_request(
     ``received_on``. An applicant that is no person or company in the graph is 422
     ``unknown-subject``, an unknown municipality 422 ``unknown-municipality``; nothing is
     written."""
-    require_case_opener(user)
-    if user.is_liec:
-        raise ForbiddenError("a Bibob request is handled by the RIEC of the municipality")
+    require_bibob_submitter(user)
 
     def authorise(region: str) -> None:
-        if region != user.org:
-            raise ForbiddenError("this municipality lies in another RIEC region")
+        require_bibob_submitter(user, municipality_region=region)
 
     today = _today()
     new = NewBibobRequest.model_validate(body.model_dump())
@@ -171,7 +157,7 @@ async def extend_request(
     """A second extension is 409 ``bibob-extension-refused``, a concluded request 409
     ``bibob-concluded``; nothing changes."""
     record = await _handled(user, store, request_id)
-    _require_handler(user, record, change=True)
+    require_bibob_handler(user, record.org, change=True)
     after = await store.case_plan(bibob.extend(request_id, reason=body.reason, actor=_actor(user)))
     note_result(request, 1, bibob={"extended": request_id})
     return _shown(after, _today())
@@ -188,7 +174,7 @@ async def conclude_request(
 ) -> BibobRequest:
     """A request is concluded once (409 ``bibob-concluded``)."""
     record = await _handled(user, store, request_id)
-    _require_handler(user, record, change=True)
+    require_bibob_handler(user, record.org, change=True)
     plan = bibob.conclude(
         request_id, conclusion=body.conclusion, reasons=body.reasons, actor=_actor(user)
     )
