@@ -125,7 +125,7 @@ class AnalysisParams:
     #: densities (a Constant Potts Model gain, decision 072; 0 disables merging). Smaller parts
     #: join the part they have ``core_min_weight`` strong weight per member to; the size check
     #: comes after.
-    merge_density: float = 0.1
+    merge_density: float = 0.25
     #: A smaller part joins a big one only when its strong weight to it is also at least this
     #: share of the weight of all its links to outside the part.
     attach_share: float = 0.25

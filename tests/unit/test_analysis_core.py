@@ -41,12 +41,12 @@ def test_parts_whose_links_between_are_dense_enough_merge() -> None:
     label = _arr(0, 0, 0, 1, 1, 1, -1)
     periphery = {0: 2, 1: 3}
     # internal density 2/3 each (2 strong links over 3 pairs); between density w / 9
-    src, dst = _arr(0, 1, 3, 4, 2), _arr(1, 2, 4, 5, 3)
-    weak_between = np.array([1.0, 1.0, 1.0, 1.0, 0.5])  # 0.056 / 0.667 = 0.08 of it
+    src, dst = _arr(0, 1, 3, 4, 2, 0), _arr(1, 2, 4, 5, 3, 5)
+    weak_between = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.0])  # 0.11 / 0.67 = 0.17 of it
     kept = label.copy()
     assert merge_cores(kept, src, dst, weak_between, weak_between, dict(periphery), P) == 0
     assert kept.tolist() == label.tolist()
-    dense_between = np.array([1.0, 1.0, 1.0, 1.0, 1.0])  # 0.11 / 0.667 = 0.17 of it
+    dense_between = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.0])  # 0.22 / 0.67 = 0.33 of it
     merged_periphery = dict(periphery)
     assert merge_cores(label, src, dst, dense_between, dense_between, merged_periphery, P) == 1
     assert label.tolist() == [0, 0, 0, 0, 0, 0, -1]
