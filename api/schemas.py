@@ -170,6 +170,11 @@ class ClusterDetail(ClusterSummary):
     score_explanation: list[dict[str, Any]] = Field(default_factory=list)
     partners: list[str] = Field(default_factory=list)
     key_players: list[dict[str, Any]] = Field(default_factory=list)
+    #: Sub-groups of the cluster, biggest first: ``{"subgroup", "size", "brokers"}`` (counts).
+    subgroups: list[dict[str, Any]] = Field(default_factory=list)
+    #: The visible members linking sub-groups, strongest first:
+    #: ``{"id", "subgroup", "links_to", "broker_rank"}``.
+    brokers: list[dict[str, Any]] = Field(default_factory=list)
     members: list[Member] = Field(default_factory=list)
     hidden_members: dict[str, int] = Field(default_factory=dict)
     history: list[ClusterEvent] = Field(default_factory=list)

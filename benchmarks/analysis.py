@@ -14,12 +14,17 @@ Load the preset first, e.g.::
     python benchmarks/analysis.py --preset medium --instance bench --json medium.json
 
 JSON keys: nodes, links, seconds, peak_rss_mb, export_seconds, writeback_seconds,
-networkx_seconds, speedup_vs_networkx, modularity, networkx_modularity (plus ``details``).
+networkx_seconds, speedup_vs_networkx, modularity, networkx_modularity, robust_ranks_seconds
+(the key players' rank intervals, part of ``seconds``) plus ``details``; ``details.groups``
+gives figures that need no ground truth (decision 072): the median conductance of the reported
+clusters (weight of the links leaving a cluster over the total weight of its links; low: a
+group apart) and how many clusters hold two or more sub-groups.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import threading
@@ -29,11 +34,14 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
+import numpy.typing as npt
 import psutil
 
 from graph.analysis.clustering import to_igraph
+from graph.analysis.graphs import AnalysisGraph
 from graph.analysis.params import AnalysisParams
-from graph.analysis.pipeline import analyse_facts
+from graph.analysis.pipeline import AnalysisResult, analyse_facts
 from graph.analysis.projection import project
 from graph.analysis.runner import analyse_database
 from graph.driver import connect
@@ -66,6 +74,37 @@ class PeakRss:
     @property
     def peak_mb(self) -> float:
         return round(self.peak / 2**20, 1)
+
+
+def groups_figures(graph: AnalysisGraph, result: AnalysisResult) -> dict[str, Any]:
+    """Ground-truth-free figures of the reported clusters: conductance and sub-groups."""
+    label = np.full(graph.n_nodes, -1, dtype=np.int64)
+    for i, c in enumerate(result.clusters):
+        label[c.nodes] = i
+    ls, ld = label[graph.src], label[graph.dst]
+    n = len(result.clusters)
+    volume = np.zeros(n)
+    cut = np.zeros(n)
+    for ends in (ls, ld):
+        mine = ends >= 0
+        volume += np.bincount(ends[mine], weights=graph.weight[mine], minlength=n)
+        leaving = mine & (ls != ld)
+        cut += np.bincount(ends[leaving], weights=graph.weight[leaving], minlength=n)
+    conductance = np.divide(cut, volume, out=np.zeros(n), where=volume > 0)
+    flagged = np.array([c.flagged for c in result.clusters], dtype=bool)
+    split = [len(c.subgroups()) for c in result.clusters]
+
+    def median(values: npt.NDArray[np.float64]) -> float | None:
+        return round(float(np.median(values)), 4) if values.size else None
+
+    return {
+        "conductance_median": median(conductance),
+        "conductance_median_flagged": median(conductance[flagged]),
+        "clusters_with_subgroups": sum(k >= 2 for k in split),
+        "flagged_with_subgroups": sum(k >= 2 for k, f in zip(split, flagged, strict=True) if f),
+        "max_subgroups": max(split, default=0),
+        "brokers_between_subgroups": sum(len(c.brokers()) for c in result.clusters),
+    }
 
 
 def main() -> None:
@@ -106,6 +145,7 @@ def main() -> None:
         "speedup_vs_networkx": None,
         "modularity": round(r.modularity, 4),
         "networkx_modularity": None,
+        "robust_ranks_seconds": round(r.timings.get("robust_ranks", 0.0), 2),
         "details": {
             "preset": args.preset,
             "as_of": as_of.isoformat(),
@@ -124,7 +164,12 @@ def main() -> None:
         c0 = time.process_time()
         analyse_facts(summary.raw, params=params, run_id="RUN-BENCH-CPU", previous=[])
         analysis_cpu = time.process_time() - c0
+        c0 = time.process_time()
+        plain = dataclasses.replace(params, robust_resamples=0)
+        analyse_facts(summary.raw, params=plain, run_id="RUN-BENCH-CPU", previous=[])
+        without_robust_cpu = time.process_time() - c0
         graph = project(summary.raw, params)
+        out["details"]["groups"] = groups_figures(graph, r)
         c0 = time.process_time()
         t0 = time.perf_counter()
         g = nx.Graph()
@@ -165,6 +210,7 @@ def main() -> None:
             "analysis_cpu_seconds": round(analysis_cpu, 2),
             "networkx_cpu_seconds": round(nx_cpu, 2),
             "speedup_cpu": round(nx_cpu / analysis_cpu, 2),
+            "analysis_cpu_seconds_without_rank_intervals": round(without_robust_cpu, 2),
         }
     args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in out.items() if k != "details"}))

@@ -68,6 +68,13 @@ class MembershipRecord(_Record):
     connects_regions: bool | None = None
     scarce_role: str | None = None
     rank: int | None = None
+    subgroup: int | None = Field(None, description="sub-group in the cluster, 0 = biggest")
+    links_subgroups: list[int] | None = Field(
+        None, description="other sub-groups a broker between sub-groups links to, else null"
+    )
+    subgroup_broker: int | None = Field(
+        None, description="rank among the brokers between sub-groups (1 = strongest), else null"
+    )
     run_id: str | None = None
 
 

@@ -29,7 +29,15 @@ __all__ = [
 
 #: Properties of analysis results stored as JSON strings (``docs/analysis.md``).
 JSON_PROPERTIES: Final = frozenset(
-    {"region_counts", "evidence", "score_explanation", "key_players", "details", "params"}
+    {
+        "region_counts",
+        "evidence",
+        "score_explanation",
+        "key_players",
+        "subgroups",
+        "details",
+        "params",
+    }
 )
 
 

@@ -53,6 +53,23 @@ def _list_of_dicts(value: Any) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
+def _brokers(members: list[Member]) -> list[dict[str, Any]]:
+    """The visible members that link sub-groups, by their broker rank."""
+    ranked = sorted(
+        (m for m in members if m.subgroup_broker is not None),
+        key=lambda m: m.subgroup_broker or 0,
+    )
+    return [
+        {
+            "id": m.id,
+            "subgroup": m.subgroup,
+            "links_to": m.links_subgroups or [],
+            "broker_rank": m.subgroup_broker,
+        }
+        for m in ranked
+    ]
+
+
 @router.get(
     "/clusters/{cluster_id}",
     response_model=ClusterDetail,
@@ -102,6 +119,8 @@ async def get_cluster(
         score_explanation=_list_of_dicts(cluster.get("score_explanation")),
         partners=[str(p) for p in cluster.get("partners") or []],
         key_players=key_players,
+        subgroups=_list_of_dicts(cluster.get("subgroups")),
+        brokers=_brokers(members),
         members=members,
         hidden_members=hidden,
         history=[

@@ -3,7 +3,8 @@
 A Leiden community becomes a cluster only through its *core* (decision 032): the members with a
 crime signal, grown by members strongly linked to them, split into the connected parts of the
 strong links, and parts that modularity cut apart merged back when their strong links say they
-are one network. Pure numpy/igraph on the arrays of :class:`AnalysisGraph`.
+are one network (decision 072: a density test, then the size check). Pure numpy/igraph on
+the arrays of :class:`AnalysisGraph`.
 """
 
 from __future__ import annotations
@@ -77,47 +78,161 @@ def merge_cores(
     label: IntArray,
     src: IntArray,
     dst: IntArray,
+    weight: FloatArray,
     strong: FloatArray,
-    share: float,
     periphery: dict[int, int],
+    params: AnalysisParams,
 ) -> int:
-    """Merge cores whose strong links to each other weigh at least ``share`` of the smaller
-    one's internal strong weight (one network that modularity cut in two, e.g. an OMG club
-    split by chapter). Relabels ``label`` in place; returns the number of merges.
+    """Merge core parts that are one network, before the size check (decision 072).
+
+    Two parts of at least ``min_cluster_size`` members merge when the density of the strong
+    links between them reaches ``merge_density`` times the lower of their own internal
+    densities (density: strong weight per pair of members). This is a positive gain of the
+    Constant Potts Model (Traag et al. 2011) at a resolution set by the parts themselves, so
+    two groups joined by a few ordinary links stay apart while a club that modularity cut
+    along its chapters (dense ties between the chapters) becomes one. Merging is greedy: the
+    pair with the highest density ratio first, densities recomputed after each merge.
+
+    A smaller part then joins the big part it is most strongly tied to when that strong weight
+    reaches ``core_min_weight`` per member of the small part (the rule that grows a core) and
+    ``attach_share`` of all its links' weight to outside it (a company whose one shared vehicle
+    is a small part of its ties stays out).
+    Relabels ``label`` in place and sums ``periphery``; returns the number of merges.
 
     Examples
     --------
+    Two groups of four joined by one link of the same strength stay apart; a pair tied to the
+    first group by two strong links joins it:
+
+    >>> import itertools
     >>> import numpy as np
-    >>> label = np.array([0, 0, 1, 1])
-    >>> periphery = {0: 0, 1: 2}
-    >>> src, dst = np.array([0, 2, 1]), np.array([1, 3, 2])
-    >>> merge_cores(label, src, dst, np.array([1.0, 1.0, 0.5]), 0.4, periphery)
+    >>> from graph.analysis.params import AnalysisParams
+    >>> label = np.array([0, 0, 0, 0, 1, 1, 1, 1, 2, 2])
+    >>> periphery = {0: 0, 1: 0, 2: 1}
+    >>> pairs = [*itertools.combinations(range(4), 2), *itertools.combinations(range(4, 8), 2)]
+    >>> pairs += [(3, 4), (8, 9), (0, 8), (1, 9)]
+    >>> src, dst = (np.array(x) for x in zip(*pairs))
+    >>> ones = np.ones(len(pairs))
+    >>> merge_cores(label, src, dst, ones, ones, periphery, AnalysisParams())
     1
     >>> label.tolist(), periphery
-    ([0, 0, 0, 0], {0: 2})
+    ([0, 0, 0, 0, 1, 1, 1, 1, 0, 0], {0: 1, 1: 0})
     """
     ls, ld = label[src], label[dst]
     both = (ls >= 0) & (ld >= 0) & (strong > 0)
     internal = _internal_weight(ls, ld, strong, both)
     between = _between_weight(ls, ld, strong, both)
-    parent: dict[int, int] = {}
+    size = {c: int(n) for c, n in enumerate(np.bincount(label[label >= 0]).tolist()) if n}
+    groups = _Groups(size, internal, between)
+    merges = groups.merge_dense(params.min_cluster_size, params.merge_density)
+    merges += groups.attach_small(
+        params.min_cluster_size,
+        params.core_min_weight,
+        params.attach_share,
+        _outside_weight(label, src, dst, weight),
+    )
+    if merges:
+        _relabel(label, periphery, {c: groups.find(c) for c in list(periphery)})
+    return merges
 
-    def find(x: int) -> int:
-        while parent.get(x, x) != x:
-            x = parent[x]
+
+class _Groups:
+    """Union-find over core parts with each group's size, internal and between weights."""
+
+    def __init__(
+        self,
+        size: dict[int, int],
+        internal: dict[int, float],
+        between: dict[tuple[int, int], float],
+    ) -> None:
+        self.parent: dict[int, int] = {}
+        self.size = dict(size)
+        self.internal = {c: internal.get(c, 0.0) for c in size}
+        self.links: dict[int, dict[int, float]] = {c: {} for c in size}
+        for (a, b), w in between.items():
+            self.links[a][b] = self.links[a].get(b, 0.0) + w
+            self.links[b][a] = self.links[b].get(a, 0.0) + w
+
+    def find(self, x: int) -> int:
+        """The group part ``x`` is in (its lowest label)."""
+        while self.parent.get(x, x) != x:
+            x = self.parent[x]
         return x
 
-    merges = 0
-    for (a, b), w in sorted(between.items()):
-        smaller = min(internal.get(a, 0.0), internal.get(b, 0.0))
-        if w >= share * smaller:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-                merges += 1
-    if merges:
-        _relabel(label, periphery, {c: find(c) for c in list(periphery)})
-    return merges
+    def _union(self, a: int, b: int) -> None:
+        keep, gone = min(a, b), max(a, b)
+        self.parent[gone] = keep
+        w_ab = self.links[keep].pop(gone, 0.0)
+        self.links[gone].pop(keep, None)
+        self.internal[keep] += self.internal.pop(gone) + w_ab
+        self.size[keep] += self.size.pop(gone)
+        for c, w in self.links.pop(gone).items():
+            self.links[keep][c] = self.links[keep].get(c, 0.0) + w
+            self.links[c].pop(gone, None)
+            self.links[c][keep] = self.links[keep][c]
+
+    def _density(self, c: int) -> float:
+        n = self.size[c]
+        return 2.0 * self.internal[c] / (n * (n - 1)) if n > 1 else 0.0
+
+    def ratio(self, a: int, b: int) -> float:
+        """Between-density over the lower internal density (0 when a part has no inside)."""
+        lower = min(self._density(a), self._density(b))
+        if lower <= 0:
+            return 0.0
+        return self.links[a][b] / (self.size[a] * self.size[b]) / lower
+
+    def merge_dense(self, min_size: int, threshold: float) -> int:
+        """Greedy merges of big parts while the best pair's density ratio passes."""
+        if threshold <= 0:
+            return 0
+        merges = 0
+        while True:
+            best, best_r = None, threshold
+            for a, nbrs in self.links.items():
+                if self.size[a] < min_size:
+                    continue
+                for b in nbrs:
+                    if a < b and self.size[b] >= min_size:
+                        r = self.ratio(a, b)
+                        if r >= best_r and (best is None or r > best_r):
+                            best, best_r = (a, b), r
+            if best is None:
+                return merges
+            self._union(*best)
+            merges += 1
+
+    def attach_small(
+        self, min_size: int, per_member: float, share: float, outside: dict[int, float]
+    ) -> int:
+        """Small parts join the big part (at least ``min_size``) they are most strongly tied
+        to, when that strong weight reaches ``per_member`` per member of the small part and
+        ``share`` of the weight of its links to outside it."""
+        merges = 0
+        small = [c for c in sorted(self.size) if self.size[c] < min_size]
+        for a in small:
+            big = [(w, -b) for b, w in self.links[a].items() if self.size.get(b, 0) >= min_size]
+            if big:
+                w, b = max(big)
+                if w >= per_member * self.size[a] and w >= share * outside.get(a, 0.0):
+                    self._union(a, -b)
+                    merges += 1
+        return merges
+
+
+def _outside_weight(
+    label: IntArray, src: IntArray, dst: IntArray, weight: FloatArray
+) -> dict[int, float]:
+    """Per part the summed weight of all its links to nodes outside it."""
+    ls, ld = label[src], label[dst]
+    out: dict[int, float] = {}
+    for ends, other in ((ls, ld), (ld, ls)):
+        cut = (ends >= 0) & (ends != other)
+        if cut.any():
+            sums = np.bincount(ends[cut], weights=weight[cut])
+            for c in np.flatnonzero(sums).tolist():
+                out[c] = out.get(c, 0.0) + float(sums[c])
+    return out
 
 
 def _internal_weight(
@@ -239,8 +354,8 @@ def find_cores(graph: AnalysisGraph, membership: IntArray, params: AnalysisParam
     """
     keep, keep_set = _kept_communities(graph, membership, params)
     label, periphery, n_labels = _trimmed_parts(graph, membership, keep, keep_set, params)
-    if params.merge_share > 0:
-        merge_cores(label, graph.src, graph.dst, graph.strong, params.merge_share, periphery)
+    merge_cores(label, graph.src, graph.dst, graph.weight, graph.strong, periphery, params)
+    _drop_small(label, periphery, params.min_cluster_size)
     kept_set = np.zeros(max(n_labels, 1), dtype=bool)
     kept_set[sorted(periphery)] = True
     lc = label[graph.src]
@@ -256,14 +371,12 @@ def find_cores(graph: AnalysisGraph, membership: IntArray, params: AnalysisParam
 def _kept_communities(
     graph: AnalysisGraph, membership: IntArray, params: AnalysisParams
 ) -> tuple[IntArray, npt.NDArray[np.bool_]]:
-    """Communities of at least ``min_cluster_size`` members and ``min_keep_weight`` signal."""
+    """Communities with at least ``min_keep_weight`` signal weight (any size: a small one's
+    parts may still merge into a bigger cluster; the size check comes after the merge)."""
     n_comm = int(membership.max()) + 1 if membership.size else 0
-    sizes = np.bincount(membership, minlength=n_comm) if n_comm else np.zeros(0, np.int64)
     sig_comm = membership[graph.sig_node] if graph.sig_node.size else graph.sig_node
     comm_weight = np.bincount(sig_comm, weights=graph.sig_weight, minlength=n_comm)
-    keep = np.flatnonzero(
-        (sizes >= params.min_cluster_size) & (comm_weight >= params.min_keep_weight)
-    )
+    keep = np.flatnonzero(comm_weight >= params.min_keep_weight)
     keep_set = np.zeros(n_comm, dtype=bool)
     keep_set[keep] = True
     return keep, keep_set
@@ -276,7 +389,7 @@ def _trimmed_parts(
     keep_set: npt.NDArray[np.bool_],
     params: AnalysisParams,
 ) -> tuple[IntArray, dict[int, int], int]:
-    """Label every core part of a kept community that is big enough; the rest -1."""
+    """Label every core part of a kept community (small ones too); the rest -1."""
     m_slices = group_slices(membership, keep_set)
     ec = membership[graph.src]
     internal = np.flatnonzero((ec == membership[graph.dst]) & keep_set[ec])
@@ -296,8 +409,20 @@ def _trimmed_parts(
         else:
             parts = [members]
         for part in parts:
-            if part.size >= params.min_cluster_size:
-                label[part] = n_labels
-                periphery[n_labels] = int(members.size - part.size)
-                n_labels += 1
+            label[part] = n_labels
+            periphery[n_labels] = int(members.size - part.size)
+            n_labels += 1
     return label, periphery, n_labels
+
+
+def _drop_small(label: IntArray, periphery: dict[int, int], min_size: int) -> None:
+    """Unlabel the parts still smaller than ``min_size`` after merging (not reported)."""
+    inside = label >= 0
+    sizes = np.bincount(label[inside], minlength=max(periphery, default=-1) + 1)
+    small = [c for c in periphery if sizes[c] < min_size]
+    if small:
+        is_small = np.zeros(sizes.size, dtype=bool)
+        is_small[small] = True
+        label[inside & is_small[np.maximum(label, 0)]] = -1
+        for c in small:
+            del periphery[c]

@@ -14,9 +14,10 @@ import pandas as pd
 
 from graph.analysis.cores import EMPTY, Cores
 from graph.analysis.graphs import KINDS, PARTNER_CODES, AnalysisGraph, IntArray, partners_of_mask
-from graph.analysis.keyplayers import MemberStats, cluster_subgraph, key_players
+from graph.analysis.keyplayers import MemberStats, RankInterval, cluster_subgraph, key_players
 from graph.analysis.params import AnalysisParams
 from graph.analysis.scoring import Evidence, ScoreLine, cross_regions
+from graph.analysis.subgroups import SubGroups, sub_groups
 from graph.vocabulary import REGIONS
 
 __all__ = ["ClusterResult", "describe_clusters"]
@@ -49,6 +50,12 @@ class ClusterResult:
     score: float = 0.0
     explanation: list[ScoreLine] = field(default_factory=list)
     flagged: bool = False
+    #: graph positions of the members (``members`` order) and of the links inside the cluster
+    nodes: IntArray = field(default_factory=lambda: EMPTY)
+    links: IntArray = field(default_factory=lambda: EMPTY)
+    groups: SubGroups | None = None
+    #: per key player (graph position) its rank under missing data (flagged clusters only)
+    rank_intervals: dict[int, RankInterval] = field(default_factory=dict)
 
     def key_players(self) -> list[dict[str, object]]:
         """Ranked key players, JSON-ready (``Cluster.key_players``)."""
@@ -71,9 +78,56 @@ class ClusterResult:
                     "connects_regions": s.connects_regions,
                     "scarce_role": s.scarce_role,
                     "rank": s.rank,
+                    **_interval(self.rank_intervals.get(s.node)),
                 }
             )
         return out
+
+    def subgroups(self) -> list[dict[str, object]]:
+        """Sub-groups, biggest first: index, size and brokers (``Cluster.subgroups``; counts
+        only, the members carry their sub-group on ``MEMBER_OF``)."""
+        if self.groups is None:
+            return []
+        brokers = [b.subgroup for b in self.groups.brokers]
+        return [
+            {"subgroup": g, "size": n, "brokers": brokers.count(g)}
+            for g, n in enumerate(self.groups.sizes)
+        ]
+
+    def brokers(self) -> list[dict[str, object]]:
+        """Members linking sub-groups, strongest links first, JSON-ready."""
+        if self.groups is None:
+            return []
+        pos = {int(v): i for i, v in enumerate(self.nodes.tolist())}
+        return [
+            {
+                "id": self.members[pos[b.node]],
+                "region": self.member_regions[pos[b.node]],
+                "subgroup": b.subgroup,
+                "links_to": list(b.links_to),
+                "weight": b.weight,
+                "broker_rank": k,
+            }
+            for k, b in enumerate(self.groups.brokers, start=1)
+        ]
+
+    def member_groups(self) -> list[tuple[int | None, list[int] | None, int | None]]:
+        """Per member (``members`` order): sub-group, sub-groups it links to and broker rank
+        (the last two null unless it is a broker between sub-groups)."""
+        if self.groups is None:
+            return [(None, None, None)] * len(self.members)
+        broker = {b.node: (list(b.links_to), k) for k, b in enumerate(self.groups.brokers, 1)}
+        out: list[tuple[int | None, list[int] | None, int | None]] = []
+        for v, g in zip(self.nodes.tolist(), self.groups.membership.tolist(), strict=True):
+            links, rank = broker.get(int(v), (None, None))
+            out.append((int(g), links, rank))
+        return out
+
+
+def _interval(interval: RankInterval | None) -> dict[str, object]:
+    if interval is None:
+        return {"rank_interval": None, "rank_top_share": None}
+    return {"rank_interval": [interval.low, interval.high], "rank_top_share": interval.top_share}
 
 
 def describe_clusters(
@@ -194,7 +248,8 @@ def _describe(
     periphery: int,
 ) -> ClusterResult:
     """One cluster: its members' kinds and regions, key players, held regions, density."""
-    sub = cluster_subgraph(members, graph.src[links], graph.dst[links], graph.weight[links])
+    src, dst, weight = graph.src[links], graph.dst[links], graph.weight[links]
+    sub = cluster_subgraph(members, src, dst, weight)
     region_of = {int(v): int(graph.regions[v]) for v in members}
     stats = key_players(sub, region_of, graph.roles, params)
     stats.sort(key=lambda s: s.node)
@@ -226,4 +281,7 @@ def _describe(
         density=round(2.0 * links.size / (n * (n - 1)), 4) if n > 1 else 0.0,
         growth=None,
         periphery=periphery,
+        nodes=members,
+        links=links,
+        groups=sub_groups(members, src, dst, weight, params),
     )

@@ -120,9 +120,15 @@ class AnalysisParams:
         "vehicle",
     )
     core_min_weight: float = 1.0
-    #: Two cores are one cluster when the strong links between them weigh at least this share
-    #: of the smaller core's internal strong weight (0 disables merging).
-    merge_share: float = 0.05
+    #: Two core parts (each of at least ``min_cluster_size``) are one cluster when the density
+    #: of the strong links between them is at least this share of the lower of their internal
+    #: densities (a Constant Potts Model gain, decision 072; 0 disables merging). Smaller parts
+    #: join the part they have ``core_min_weight`` strong weight per member to; the size check
+    #: comes after.
+    merge_density: float = 0.25
+    #: A smaller part joins a big one only when its strong weight to it is also at least this
+    #: share of the weight of all its links to outside the part.
+    attach_share: float = 0.25
     #: Cross-region: at least two regions each holding this many members.
     min_region_members: int = 2
     #: Typology: the summed signal weight of a typology must reach this to be named.
@@ -148,9 +154,18 @@ class AnalysisParams:
     #: Betweenness is computed exactly up to this many members, sampled (k pivots) above.
     betweenness_exact_max: int = 1000
     betweenness_samples: int = 256
-    #: Key players kept per cluster, and how many count as brokers.
+    #: Key players kept per cluster, and how many count as brokers (also the most brokers
+    #: between sub-groups reported per cluster).
     key_players: int = 10
     brokers: int = 5
+    #: Sub-groups (decision 072): Leiden on the cluster's subgraph, kept when the split's
+    #: modularity reaches this (clusters under twice ``min_cluster_size`` are one sub-group).
+    subgroup_min_modularity: float = 0.3
+    #: Robust key players: on flagged clusters up to ``betweenness_exact_max`` members, re-rank
+    #: this many times with a share of the cluster's links removed at random (seeded) and
+    #: report each key player's rank interval (5th to 95th percentile; 0 turns it off).
+    robust_resamples: int = 20
+    robust_drop_share: float = 0.1
 
     def to_json(self) -> str:
         """The parameters as a JSON string (sorted keys), for ``AnalysisRun.params``."""

@@ -21,6 +21,7 @@ from graph.analysis.cores import find_cores
 from graph.analysis.describe import ClusterResult, describe_clusters
 from graph.analysis.graphs import AnalysisGraph, IntArray, RawGraph
 from graph.analysis.identity import Event, Matching, PreviousCluster, match_clusters
+from graph.analysis.keyplayers import rank_intervals
 from graph.analysis.params import AnalysisParams
 from graph.analysis.projection import project
 from graph.analysis.scoring import score, typology
@@ -103,6 +104,14 @@ def analyse_projection(
         f"history: {len(matching.events)} events, {len(matching.dissolved)} dissolved; "
         f"{sum(d.flagged for d in drafts)} flagged clusters, {len(alerts)} alerts"
     )
+
+    t3 = time.perf_counter()
+    robust = _robust_ranks(graph, drafts, params)
+    timings["robust_ranks"] = time.perf_counter() - t3
+    progress.note(
+        f"robust key players: {robust} flagged clusters re-ranked "
+        f"{params.robust_resamples} times ({timings['robust_ranks']:.1f} s)"
+    )
     return _result(graph, partition, n_comm, drafts, matching, alerts, timings)
 
 
@@ -143,6 +152,22 @@ def _score_and_alert(
             )
         )
     return alerts
+
+
+def _robust_ranks(graph: AnalysisGraph, drafts: list[ClusterResult], params: AnalysisParams) -> int:
+    """Rank intervals of the key players of flagged clusters up to ``betweenness_exact_max``
+    members (the cost stays bounded: a few dozen small clusters); returns how many."""
+    done = 0
+    for d in drafts:
+        if not d.flagged or d.size > params.betweenness_exact_max:
+            continue
+        ranked = [s.node for s in sorted(d.member_stats, key=lambda s: s.rank or 0) if s.rank]
+        links = d.links
+        d.rank_intervals = rank_intervals(
+            d.nodes, graph.src[links], graph.dst[links], graph.weight[links], ranked, params
+        )
+        done += 1
+    return done
 
 
 def _result(

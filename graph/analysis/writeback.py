@@ -52,13 +52,14 @@ def cluster_props(c: ClusterResult) -> dict[str, Any]:
         "component_size": c.component_size,
         "density": c.density,
         "periphery": c.periphery,
+        "subgroups": json.dumps(c.subgroups()),
     }
 
 
 def _membership_rows(c: ClusterResult, run_id: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for member, kind, region, s in zip(
-        c.members, c.member_kinds, c.member_regions, c.member_stats, strict=True
+    for member, kind, region, s, (group, links, broker) in zip(
+        c.members, c.member_kinds, c.member_regions, c.member_stats, c.member_groups(), strict=True
     ):
         record = MembershipRecord(
             run_id=run_id,
@@ -71,6 +72,9 @@ def _membership_rows(c: ClusterResult, run_id: str) -> list[dict[str, Any]]:
             connects_regions=s.connects_regions,
             scarce_role=s.scarce_role,
             rank=s.rank,
+            subgroup=group,
+            links_subgroups=links,
+            subgroup_broker=broker,
         )
         rows.append({"cluster": c.id, "member": member, "props": record.model_dump()})
     return rows

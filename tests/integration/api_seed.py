@@ -261,16 +261,35 @@ def _clusters() -> dict[str, dict[str, Any]]:
     cross = _cluster(
         {"Limburg": 3, "Oost-Brabant": 2}, typology="cannabis", score=72.5, flagged=True
     )
+    subgroups = [{"subgroup": 0, "size": 3, "brokers": 1}, {"subgroup": 1, "size": 2, "brokers": 1}]
     return {
-        CL_CROSS: {**cross, "persons": 4, "companies": 1, "key_players": json.dumps(key_players)},
+        CL_CROSS: {
+            **cross,
+            "persons": 4,
+            "companies": 1,
+            "key_players": json.dumps(key_players),
+            "subgroups": json.dumps(subgroups),
+        },
         CL_NOORD: _cluster({"Noord": 3}, typology="omg", score=65.0, flagged=True),
         CL_FAMILY: _cluster({"Limburg": 2}, typology="other", score=5.0, flagged=False),
     }
 
 
+#: Sub-groups of CL_CROSS: Limburg (0) and Oost-Brabant (1), one broker each:
+#: ``key: (subgroup, links_subgroups, subgroup_broker)``.
+_SUBGROUPS: Final = {
+    "pL1": (0, [1], 1),
+    "pL2": (0, None, None),
+    "pL3": (0, None, None),
+    "pB1": (1, [0], 2),
+    "KVK_B": (1, None, None),
+}
+
+
 def _membership(
     cluster: str, key: str, region: str, rank: int | None
 ) -> tuple[str, str, MembershipRecord]:
+    subgroup, links, broker = _SUBGROUPS[key] if cluster == CL_CROSS else (None, None, None)
     record = MembershipRecord(
         run_id=RUN_LATEST[0],
         kind="company" if key.startswith("KVK") else "person",
@@ -282,6 +301,9 @@ def _membership(
         connects_regions=rank is not None,
         scarce_role=None,
         rank=rank,
+        subgroup=subgroup,
+        links_subgroups=links,
+        subgroup_broker=broker,
     )
     return cluster, IDS[key], record
 

@@ -156,9 +156,13 @@ def test_cluster_members_outside_region_are_counts(
     assert body["score_explanation"][0]["component"] == "crime_signals"
     assert [e["kind"] for e in body["history"]] == ["new", "grown"]
     assert AL_CROSS in body["alerts"]
+    # Sub-groups are counts; a broker between them is shown only when the member is.
+    assert [(g["subgroup"], g["size"]) for g in body["subgroups"]] == [(0, 3), (1, 2)]
+    assert body["brokers"] == [{"id": IDS["pL1"], "subgroup": 0, "links_to": [1], "broker_rank": 1}]
     # With a case reference every member is shown.
     full = _get(api_client, api_settings, f"/clusters/{CL_CROSS}", "Limburg", case=CASE).json()
     assert len(full["members"]) == 5
+    assert [b["id"] for b in full["brokers"]] == [IDS["pL1"], IDS["pB1"]]
     assert full["hidden_members"] == {}
     # No token, key player or member of Oost-Brabant leaks into Limburg's answer without one.
     text = _get(api_client, api_settings, f"/clusters/{CL_CROSS}", "Limburg").text

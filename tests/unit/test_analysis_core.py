@@ -9,6 +9,8 @@ from graph.analysis.graphs import IntArray
 from graph.analysis.params import AnalysisParams
 from graph.analysis.scoring import Evidence, ScoreLine, score, typology
 
+P = AnalysisParams()
+
 
 def _arr(*values: int) -> IntArray:
     return np.array(values, dtype=np.int64)
@@ -35,17 +37,18 @@ def test_core_splits_into_strong_parts() -> None:
     assert parts == [[0, 1, 2], [5, 6, 7]]
 
 
-def test_parts_with_enough_strong_weight_between_them_merge() -> None:
+def test_parts_whose_links_between_are_dense_enough_merge() -> None:
     label = _arr(0, 0, 0, 1, 1, 1, -1)
     periphery = {0: 2, 1: 3}
-    # internal strong weight 2 each; 0.5 between the parts: 25 % of the smaller
-    src, dst = _arr(0, 1, 3, 4, 2), _arr(1, 2, 4, 5, 3)
-    strong = np.array([1.0, 1.0, 1.0, 1.0, 0.5])
+    # internal density 2/3 each (2 strong links over 3 pairs); between density w / 9
+    src, dst = _arr(0, 1, 3, 4, 2, 0), _arr(1, 2, 4, 5, 3, 5)
+    weak_between = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.0])  # 0.11 / 0.67 = 0.17 of it
     kept = label.copy()
-    assert merge_cores(kept, src, dst, strong, 0.3, dict(periphery)) == 0
+    assert merge_cores(kept, src, dst, weak_between, weak_between, dict(periphery), P) == 0
     assert kept.tolist() == label.tolist()
+    dense_between = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.0])  # 0.22 / 0.67 = 0.33 of it
     merged_periphery = dict(periphery)
-    assert merge_cores(label, src, dst, strong, 0.2, merged_periphery) == 1
+    assert merge_cores(label, src, dst, dense_between, dense_between, merged_periphery, P) == 1
     assert label.tolist() == [0, 0, 0, 0, 0, 0, -1]
     assert merged_periphery == {0: 5}
 

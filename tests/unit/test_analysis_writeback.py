@@ -38,6 +38,7 @@ CLUSTER_KEYS = {
     "component_size",
     "density",
     "periphery",
+    "subgroups",
 }
 
 
@@ -48,7 +49,7 @@ def test_cluster_properties_are_flat_with_json_for_nested_values() -> None:
     cluster = next(c for c in result.clusters if ring[0] in c.members)
     props = cluster_props(cluster)
     assert set(props) == CLUSTER_KEYS
-    for key in ("region_counts", "evidence", "score_explanation", "key_players"):
+    for key in ("region_counts", "evidence", "score_explanation", "key_players", "subgroups"):
         assert isinstance(props[key], str)
         json.loads(props[key])
     assert all(isinstance(r, str) for r in props["regions"])
@@ -65,7 +66,11 @@ def test_cluster_properties_are_flat_with_json_for_nested_values() -> None:
         "connects_regions",
         "scarce_role",
         "rank",
+        "rank_interval",
+        "rank_top_share",
     }
+    # sub-groups are counts only: no member ids on the cluster node
+    assert json.loads(props["subgroups"]) == [{"subgroup": 0, "size": cluster.size, "brokers": 0}]
     assert {e["signal"] for e in json.loads(props["evidence"])} >= {"cannabis_grow_site"}
 
 
