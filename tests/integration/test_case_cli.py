@@ -8,7 +8,7 @@ import neo4j
 import pytest
 
 from knooppunt.cli import main
-from tests.integration.api_seed import AL_NOORD, CL_NOORD
+from tests.integration.api_seed import AL_NOORD, CASES, CL_NOORD
 
 pytest_plugins = ["tests.integration.api_support"]
 
@@ -31,7 +31,8 @@ def test_open_list_show(
     assert "has a case already" in capsys.readouterr().err
     assert main(["case", "list", "--org", "Noord", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert [c["reference"] for c in listed] == [reference]
+    # newest first: the case just opened, then the seed's case of Noord (tests.integration.api_seed)
+    assert [c["reference"] for c in listed] == [reference, CASES["Noord"]]
     assert listed[0]["alerts"] == 1
     assert listed[0]["clusters"] == 1
     assert main(["case", "show", reference, "--json"]) == 0
