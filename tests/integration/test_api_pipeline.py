@@ -316,6 +316,11 @@ def test_a_riec_analyst_harvests_no_one_outside_the_case_scope(
         people |= {n["id"] for n in body["nodes"] if n["label"] == "Person"}
         people |= {p["member"] for p in body["flagged_paths"] if p["member"].startswith("PRS-")}
         counted += sum(body["outside"].values())
+    print(  # the figures of the closing note (pytest -s shows them)
+        f"harvest {region}: {len(residents)} walks, {served} served, {refused} refused, "
+        f"{len(people)} people returned ({len(people - inside)} outside the scope), "
+        f"{counted} met outside and counted, scope {len(inside)} entities"
+    )
     assert served > 0
     assert refused > 0
     assert people, "the walks inside the scope return people"
