@@ -235,13 +235,9 @@ class GraphLink(_Model):
     provenance: Provenance = Field(default_factory=Provenance)
 
 
-class ClusterGraph(_Model):
-    """A cluster's members, the entities that connect them, and the links, with provenance."""
+class CaseScoped(_Model):
+    """What a person-level read says of the case it was done for (``docs/access.md``)."""
 
-    cluster_id: str
-    nodes: list[GraphNode]
-    links: list[GraphLink]
-    truncated: bool = False
     case_reference: str | None = Field(
         None, description="the case the read was done for (``X-Case-Reference``)"
     )
@@ -253,6 +249,15 @@ class ClusterGraph(_Model):
         description="people left out because they are outside the case's scope, per region",
         examples=[{"Noord": 3, "unknown": 1}],
     )
+
+
+class ClusterGraph(CaseScoped):
+    """A cluster's members, the entities that connect them, and the links, with provenance."""
+
+    cluster_id: str
+    nodes: list[GraphNode]
+    links: list[GraphLink]
+    truncated: bool = False
 
 
 class PathStep(_Model):
@@ -274,7 +279,7 @@ class FlaggedPath(_Model):
     steps: list[PathStep]
 
 
-class Network(_Model):
+class Network(CaseScoped):
     """A Bibob check: the subject's neighbourhood and its paths to flagged clusters."""
 
     subject: GraphNode
@@ -288,17 +293,6 @@ class Network(_Model):
     )
     truncated: bool = False
     max_path_hops: int
-    case_reference: str | None = Field(
-        None, description="the case the read was done for (``X-Case-Reference``)"
-    )
-    scope_depth: int | None = Field(
-        None, description="steps around the case's subjects and clusters its scope reaches"
-    )
-    outside: dict[str, int] = Field(
-        default_factory=dict,
-        description="people left out because they are outside the case's scope, per region",
-        examples=[{"Noord": 3, "unknown": 1}],
-    )
 
 
 # --- trends ---------------------------------------------------------------------------------

@@ -3,8 +3,6 @@ project's own commands, then read through the API with need-to-know."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -26,36 +24,12 @@ from graph.viz import load_cluster_graph
 from graph.vocabulary import REGIONS
 from tests.integration.api_seed import AUDIT_KEY, JWT_SECRET, auth
 from tests.integration.api_support import WIDE_GATE
-from tests.integration.conftest import wipe
 from tests.trend_attack import Attack, classes_of
 
+pytest_plugins = ["tests.integration.pipeline_support"]
 pytestmark = pytest.mark.slow
 
 METRICS_TOKEN = "operator-metrics-token-0123456789abcdef"
-
-
-def _knooppunt(*args: str) -> None:
-    command = [str(Path(sys.executable).parent / "knooppunt"), *args]
-    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=900)
-    assert done.returncode == 0, f"{' '.join(args)}: {done.stdout[-2000:]}{done.stderr[-2000:]}"
-
-
-@pytest.fixture(scope="module")
-def pipeline(
-    neo4j_driver: neo4j.Driver,
-    neo4j_settings: Settings,
-    test_instance: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> neo4j.Driver:
-    """The tiny preset, ingested and analysed into the (wiped) test instance."""
-    if neo4j_settings.neo4j_uri is not None:
-        pytest.skip("wipes the database; NEO4J_URI points at a server tests must not wipe")
-    wipe(neo4j_driver, database=neo4j_settings.neo4j_database)
-    out = tmp_path_factory.mktemp("tiny")
-    _knooppunt("generate", "--preset", "tiny", "--seed", "7", "--out", str(out))
-    _knooppunt("ingest", str(out), "--instance", test_instance)
-    _knooppunt("analyse", "--instance", test_instance)
-    return neo4j_driver
 
 
 @pytest.fixture(scope="module")
