@@ -90,7 +90,7 @@ ANALYSIS_LATEST_RUN = (
 )
 
 # The export's reads are aggregated: each returns one record of parallel lists in scan order
-# (a record per row cost the driver ~25 us each; decision 069). They do not test the people and
+# (a record per row cost this process ~30 us each; decision 069). They do not test the people and
 # companies at a link's ends for visibility: ``graph.analysis.export`` keeps the rows whose ends
 # are among the exported people and companies, which is the same test done once per node.
 # ``collect`` skips nulls, so every collected value is non-null (ids are keys; ``coalesce``
