@@ -14,11 +14,13 @@ Load the preset first, e.g.::
     python benchmarks/analysis.py --preset medium --instance bench --json medium.json
 
 JSON keys: nodes, links, seconds, peak_rss_mb, export_seconds, writeback_seconds,
-networkx_seconds, speedup_vs_networkx, modularity, networkx_modularity, robust_ranks_seconds
-(the key players' rank intervals, part of ``seconds``) plus ``details``; ``details.groups``
-gives figures that need no ground truth (decision 072): the median conductance of the reported
-clusters (weight of the links leaving a cluster over the total weight of its links; low: a
-group apart) and how many clusters hold two or more sub-groups.
+total_seconds (the whole run, as ``knooppunt analyse`` does it: guard, export, analysis,
+write-back, run record), networkx_seconds, speedup_vs_networkx, modularity,
+networkx_modularity, robust_ranks_seconds (the key players' rank intervals, part of
+``seconds``) plus ``details``; ``details.groups`` gives figures that need no ground truth
+(decision 072): the median conductance of the reported clusters (weight of the links leaving a
+cluster over the total weight of its links; low: a group apart) and how many clusters hold two
+or more sub-groups.
 """
 
 from __future__ import annotations
@@ -123,6 +125,7 @@ def main() -> None:
     driver = connect(settings, args.instance)
     try:
         with PeakRss() as rss:
+            t_run = time.perf_counter()
             summary = analyse_database(
                 driver,
                 database=settings.neo4j_database,
@@ -131,6 +134,7 @@ def main() -> None:
                 progress=NoteProgress(lambda m: print(m, flush=True)),
                 keep_raw=True,
             )
+            total_seconds = time.perf_counter() - t_run
     finally:
         driver.close()
     r = summary.result
@@ -141,6 +145,7 @@ def main() -> None:
         "peak_rss_mb": rss.peak_mb,
         "export_seconds": round(summary.export_seconds, 2),
         "writeback_seconds": round(summary.writeback_seconds, 2),
+        "total_seconds": round(total_seconds, 2),
         "networkx_seconds": None,
         "speedup_vs_networkx": None,
         "modularity": round(r.modularity, 4),

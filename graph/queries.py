@@ -89,24 +89,32 @@ ANALYSIS_LATEST_RUN = (
     "ORDER BY r.finished_at DESC LIMIT 1"
 )
 
-#: People with the region of their current address (latest ``since`` first).
+# The export's reads are aggregated: each returns one record of parallel lists in scan order
+# (a record per row cost this process ~30 us each; decision 069). They do not test the people and
+# companies at a link's ends for visibility: ``graph.analysis.export`` keeps the rows whose ends
+# are among the exported people and companies, which is the same test done once per node.
+# ``collect`` skips nulls, so every collected value is non-null (ids are keys; ``coalesce``
+# elsewhere) and the export checks that the lists have one length.
+
+#: People with the region of their current address (latest ``since`` first), as ``[id, region]``.
 ANALYSIS_EXPORT_PERSONS = (
     f"MATCH (x:{_L.PERSON}) WHERE {_visible('x')} "
     "CALL (x) { "
     f"OPTIONAL MATCH (x)-[l:{_R.LIVES_AT}]->(a:{_L.ADDRESS}) "
     f"WHERE {_visible('l')} AND {_CURRENT} "
     "RETURN a.region AS region ORDER BY l.since DESC LIMIT 1 } "
-    "RETURN x.id AS id, region"
+    "RETURN collect([x.id, region]) AS rows"
 )
 
-#: Companies with the region of their registered office and their tax flags.
+#: Companies with the region of their registered office and their tax flags, as
+#: ``[id, region, cash_intensive, sbi]``.
 ANALYSIS_EXPORT_COMPANIES = (
     f"MATCH (x:{_L.COMPANY}) WHERE {_visible('x')} "
     "CALL (x) { "
     f"OPTIONAL MATCH (x)-[l:{_R.REGISTERED_AT} {{kind: 'office'}}]->(a:{_L.ADDRESS}) "
     f"WHERE {_visible('l')} "
     "RETURN a.region AS region ORDER BY l.last_seen DESC LIMIT 1 } "
-    "RETURN x.id AS id, region, x.cash_intensive AS cash_intensive, x.sbi AS sbi"
+    "RETURN collect([x.id, region, x.cash_intensive, x.sbi]) AS rows"
 )
 
 #: Addresses whose postcode has no known municipality (reported, never dropped).
@@ -118,52 +126,56 @@ ANALYSIS_UNKNOWN_REGION_ADDRESSES = (
 _DIRECT = "|".join(
     [_R.ASSOCIATE, _R.DIRECTORSHIP, _R.OWNERSHIP, _R.EMPLOYMENT, _R.SHIPMENT, _R.SPONSOR]
 )
+_PARTNERS = "collect(coalesce({v}.partners, [])) AS partners"
 
-#: Direct links between people and companies.
+#: Direct links between people and companies: ``a``, ``b``, ``kinds`` (relationship types),
+#: ``partners``.
 ANALYSIS_EXPORT_DIRECT = (
     f"MATCH (x:{_L.PERSON}|{_L.COMPANY})-[r:{_DIRECT}]->(y:{_L.PERSON}|{_L.COMPANY}) "
-    f"WHERE {_visible('r')} AND {_visible('x')} AND {_visible('y')} "
-    "RETURN x.id AS a, y.id AS b, toLower(type(r)) AS kind, r.partners AS partners"
+    f"WHERE {_visible('r')} "
+    "RETURN collect(x.id) AS a, collect(y.id) AS b, collect(type(r)) AS kinds, "
+    f"{_PARTNERS.format(v='r')}"
 )
 
 
-def _share(kind: str, rels: str, target: _L, where: str = "") -> str:
+def _share(rels: str, target: _L, where: str = "") -> str:
     extra = f" AND {where}" if where else ""
     return (
         f"MATCH (x:{_L.PERSON}|{_L.COMPANY})-[l:{rels}]->(c:{target}) "
-        f"WHERE {_visible('l')} AND {_visible('x')}{extra} "
-        f"RETURN c.id AS conn, '{kind}' AS kind, x.id AS member, l.partners AS partners"
+        f"WHERE {_visible('l')}{extra} "
+        f"RETURN collect(c.id) AS conns, collect(x.id) AS members, {_PARTNERS.format(v='l')}"
     )
 
 
-#: People/companies sharing a connector, one query per connector kind (``docs/analysis.md``).
+#: People/companies sharing a connector, one query per connector kind (``docs/analysis.md``):
+#: ``conns``, ``members``, ``partners`` (the address query gives two records).
 ANALYSIS_EXPORT_SHARES: dict[str, str] = {
-    "address": _share("address", _R.LIVES_AT, _L.ADDRESS, _CURRENT)
+    "address": _share(_R.LIVES_AT, _L.ADDRESS, _CURRENT)
     + " UNION ALL "
-    + _share("address", _R.REGISTERED_AT, _L.ADDRESS),
-    "property": _share("property", f"{_R.OWNERSHIP}|{_R.RENTS}", _L.ADDRESS),
-    "vehicle": _share("vehicle", f"{_R.USES}|{_R.OWNERSHIP}", _L.VEHICLE),
-    "phone": _share("phone", _R.USES, _L.PHONE),
-    "bank_account": _share("bank_account", _R.HOLDS, _L.BANK_ACCOUNT),
+    + _share(_R.REGISTERED_AT, _L.ADDRESS),
+    "property": _share(f"{_R.OWNERSHIP}|{_R.RENTS}", _L.ADDRESS),
+    "vehicle": _share(f"{_R.USES}|{_R.OWNERSHIP}", _L.VEHICLE),
+    "phone": _share(_R.USES, _L.PHONE),
+    "bank_account": _share(_R.HOLDS, _L.BANK_ACCOUNT),
     # a chapter (``{club}/{chapter}``); chapters of one club are joined by their members' other
     # links, not by the club name (that glued separate planted groups of one club together)
-    "club": _share("club", _R.MEMBERSHIP, _L.CLUB),
+    "club": _share(_R.MEMBERSHIP, _L.CLUB),
     "incident": _share(
-        "incident",
         _R.INVOLVED_IN,
         _L.INCIDENT,
         "l.role IN $roles AND (c.date IS NULL OR c.date <= $as_of)",
     ),
-    "investigation": _share("investigation", _R.SUBJECT_OF, _L.INVESTIGATION),
-    "permit": _share("permit", _R.APPLIED_FOR, _L.PERMIT_APPLICATION),
+    "investigation": _share(_R.SUBJECT_OF, _L.INVESTIGATION),
+    "permit": _share(_R.APPLIED_FOR, _L.PERMIT_APPLICATION),
 }
 
-#: Incident signals: people/companies involved (``$roles``) in incidents of ``$types``.
+#: Incident signals: people/companies involved (``$roles``) in incidents of ``$types``:
+#: ``members``, ``signals``, ``partners``.
 ANALYSIS_EXPORT_INCIDENT_SIGNALS = (
     f"MATCH (x:{_L.PERSON}|{_L.COMPANY})-[l:{_R.INVOLVED_IN}]->(i:{_L.INCIDENT}) "
     f"WHERE l.role IN $roles AND i.type IN $types AND (i.date IS NULL OR i.date <= $as_of) "
-    f"AND {_visible('l')} AND {_visible('x')} "
-    "RETURN x.id AS member, i.type AS signal, l.partners AS partners"
+    f"AND {_visible('l')} "
+    f"RETURN collect(x.id) AS members, collect(i.type) AS signals, {_PARTNERS.format(v='l')}"
 )
 
 #: Grow sites and energy theft at an address: its residents and its owners/renters.
@@ -172,27 +184,31 @@ ANALYSIS_EXPORT_GROW_SITE_SIGNALS = (
     f"<-[l:{_R.LIVES_AT}|{_R.OWNERSHIP}|{_R.RENTS}]-(x:{_L.PERSON}|{_L.COMPANY}) "
     "WHERE i.type IN ['cannabis_grow_site', 'energy_theft'] "
     "AND (i.date IS NULL OR i.date <= $as_of) "
-    f"AND {_visible('l')} AND {_visible('x')} "
+    f"AND {_visible('l')} "
     f"AND (type(l) <> '{_R.LIVES_AT}' OR x:{_L.PERSON}) "
-    f"RETURN x.id AS member, CASE type(l) WHEN '{_R.LIVES_AT}' THEN 'grow_site_at_home' "
-    "ELSE 'grow_site_property' END AS signal, i.partners AS partners"
+    f"RETURN collect(x.id) AS members, collect(CASE type(l) WHEN '{_R.LIVES_AT}' "
+    "THEN 'grow_site_at_home' ELSE 'grow_site_property' END) AS signals, "
+    f"{_PARTNERS.format(v='i')}"
 )
 
 #: Club memberships as signals (role and club kind).
 ANALYSIS_EXPORT_CLUB_SIGNALS = (
     f"MATCH (x:{_L.PERSON})-[l:{_R.MEMBERSHIP}]->(c:{_L.CLUB}) "
-    f"WHERE {_visible('l')} AND {_visible('x')} "
-    "RETURN x.id AS member, CASE WHEN c.club_kind = 'support_club' OR l.role = 'support' "
-    "THEN 'club_support' WHEN l.role = 'prospect' THEN 'club_prospect' ELSE 'club_member' END "
-    "AS signal, l.partners AS partners"
+    f"WHERE {_visible('l')} "
+    "RETURN collect(x.id) AS members, "
+    "collect(CASE WHEN c.club_kind = 'support_club' OR l.role = 'support' "
+    "THEN 'club_support' WHEN l.role = 'prospect' THEN 'club_prospect' ELSE 'club_member' END) "
+    f"AS signals, {_PARTNERS.format(v='l')}"
 )
 
-#: Subjects of investigations and prosecutions.
+#: Subjects of investigations and prosecutions: ``members``, ``kinds``, ``offence_codes``,
+#: ``partners``.
 ANALYSIS_EXPORT_INVESTIGATION_SIGNALS = (
     f"MATCH (x:{_L.PERSON}|{_L.COMPANY})-[l:{_R.SUBJECT_OF}]->(i:{_L.INVESTIGATION}) "
-    f"WHERE {_visible('l')} AND {_visible('x')} "
-    "RETURN x.id AS member, i.kind AS kind, i.offence_codes AS offence_codes, "
-    "l.partners AS partners"
+    f"WHERE {_visible('l')} "
+    "RETURN collect(x.id) AS members, collect(coalesce(i.kind, '')) AS kinds, "
+    "collect(coalesce(i.offence_codes, [])) AS offence_codes, "
+    f"{_PARTNERS.format(v='l')}"
 )
 
 #: Active clusters of the previous runs, with their members.

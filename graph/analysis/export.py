@@ -1,23 +1,36 @@
 """Read the entity graph from Neo4j into a :class:`RawGraph` (the projection's input).
 
-Streams every query's records straight into plain rows; nothing else holds the graph. Which facts
-count on ``as_of`` is decided in the Cypher (``graph.queries``, ``ANALYSIS_EXPORT_*``).
+Which facts count on ``as_of`` is decided in the Cypher (``graph.queries``, ``ANALYSIS_EXPORT_*``),
+except one test done here once per node: a link, share or signal counts only when its person or
+company is exported (visible). Each read returns one record of parallel lists; the reads run at
+once, each in its own session, and their lists are turned into rows in the order the queries
+return them (decision 069).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from typing import Any, Final
 
 import neo4j
 
 from graph import queries as q
+from graph.analysis.errors import AnalysisInputError
 from graph.analysis.graphs import RawGraph, partner_mask
 from graph.analysis.params import AnalysisParams
 from graph.progress import QUIET, Progress
 
-__all__ = ["SBI_ROLES", "SIGNAL_ROLES", "export_graph"]
+__all__ = [
+    "EXPORT_READS",
+    "EXPORT_WORKERS",
+    "SBI_ROLES",
+    "SIGNAL_ROLES",
+    "export_graph",
+    "export_parameters",
+]
 
 
 #: Scarce roles a company's activity code (SBI, first four digits) shows; people directing or
@@ -48,24 +61,30 @@ OFFENCE_SIGNALS: Final = {
 }
 
 
-def _rows(
-    driver: neo4j.Driver, query: str, params: dict[str, Any], database: str
-) -> list[list[Any]]:
-    with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
-        result = session.run(query, params)
-        return [record.values() for record in result]
+#: The export's reads after the current deliveries, largest first (they are started in this
+#: order): name -> query of :mod:`graph.queries`.
+EXPORT_READS: Final = {
+    "direct": q.ANALYSIS_EXPORT_DIRECT,
+    "persons": q.ANALYSIS_EXPORT_PERSONS,
+    **{f"shares_{kind}": query for kind, query in q.ANALYSIS_EXPORT_SHARES.items()},
+    "companies": q.ANALYSIS_EXPORT_COMPANIES,
+    "incident_signals": q.ANALYSIS_EXPORT_INCIDENT_SIGNALS,
+    "grow_site_signals": q.ANALYSIS_EXPORT_GROW_SITE_SIGNALS,
+    "club_signals": q.ANALYSIS_EXPORT_CLUB_SIGNALS,
+    "investigation_signals": q.ANALYSIS_EXPORT_INVESTIGATION_SIGNALS,
+    "unknown_region_addresses": q.ANALYSIS_UNKNOWN_REGION_ADDRESSES,
+}
+
+#: Reads in flight at once, each in its own session (the driver's pool is far larger): the
+#: server works on several while this process decodes the one that came back.
+EXPORT_WORKERS: Final = 4
 
 
-def export_graph(
-    driver: neo4j.Driver,
-    *,
-    database: str,
-    as_of: date,
-    params: AnalysisParams,
-    progress: Progress = QUIET,
-) -> RawGraph:
-    """The people, companies, links, connectors and signals that count on ``as_of``."""
-    t0 = time.perf_counter()
+def export_parameters(
+    driver: neo4j.Driver, *, database: str, as_of: date, params: AnalysisParams
+) -> dict[str, Any]:
+    """The Cypher parameters of the export's reads (``$as_of``, ``$roles``, ``$types``,
+    ``$current``); reads the current deliveries."""
     incident_types = sorted(
         s
         for s in params.signal_weights
@@ -79,24 +98,99 @@ def export_graph(
         }
         and not s.startswith("club_")
     )
-    current = [
-        d
-        for row in _rows(driver, q.ANALYSIS_CURRENT_DELIVERIES, {"as_of": as_of}, database)
-        for d in row[0]
-    ]
-    p: dict[str, Any] = {
+    records, _, _ = driver.execute_query(
+        q.ANALYSIS_CURRENT_DELIVERIES,
+        {"as_of": as_of},
+        database_=database,
+        routing_=neo4j.RoutingControl.READ,
+    )
+    current = [d for record in records for d in record[0]]
+    return {
         "as_of": as_of,
         "roles": INVOLVEMENT_ROLES,
         "types": incident_types,
         # no recorded deliveries (a graph loaded by other means): no delivery filter
         "current": current or None,
     }
-    progress.note(f"export: {len(current)} current deliveries")
+
+
+def _read(
+    driver: neo4j.Driver, database: str, query: str, params: dict[str, Any]
+) -> tuple[list[neo4j.Record], float]:
+    t0 = time.perf_counter()
+    records, _, _ = driver.execute_query(
+        query, params, database_=database, routing_=neo4j.RoutingControl.READ
+    )
+    return records, time.perf_counter() - t0
+
+
+def _read_all(
+    driver: neo4j.Driver, database: str, params: dict[str, Any]
+) -> tuple[dict[str, list[neo4j.Record]], dict[str, float]]:
+    """Every read of :data:`EXPORT_READS` at once; their records and seconds by name."""
+    with ThreadPoolExecutor(max_workers=EXPORT_WORKERS, thread_name_prefix="export") as pool:
+        futures: dict[str, Future[tuple[list[neo4j.Record], float]]] = {
+            name: pool.submit(_read, driver, database, query, params)
+            for name, query in EXPORT_READS.items()
+        }
+        try:
+            done = {name: future.result() for name, future in futures.items()}
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return {n: r for n, (r, _) in done.items()}, {n: s for n, (_, s) in done.items()}
+
+
+def _columns(records: list[neo4j.Record], what: str) -> Iterator[tuple[Any, ...]]:
+    """The rows of aggregated records (parallel lists), checked to be of one length."""
+    for record in records:
+        columns = record.values()
+        if len({len(c) for c in columns}) > 1:
+            raise AnalysisInputError(
+                f"export: {what}: a person, company or connector without an id "
+                "(rule: every entity has an id)"
+            )
+        yield from zip(*columns, strict=True)
+
+
+class _Masks:
+    """Partner masks of partner lists, each distinct list computed once (there are few)."""
+
+    def __init__(self) -> None:
+        self._masks: dict[tuple[str, ...], int] = {}
+
+    def __call__(self, partners: list[str]) -> int:
+        key = tuple(partners)
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = self._masks[key] = partner_mask(key)
+        return mask
+
+
+def export_graph(
+    driver: neo4j.Driver,
+    *,
+    database: str,
+    as_of: date,
+    params: AnalysisParams,
+    progress: Progress = QUIET,
+) -> RawGraph:
+    """The people, companies, links, connectors and signals that count on ``as_of``."""
+    t0 = time.perf_counter()
+    p = export_parameters(driver, database=database, as_of=as_of, params=params)
+    progress.note(f"export: {len(p['current'] or [])} current deliveries")
+    reads, seconds = _read_all(driver, database, p)
+    slowest = max(seconds, key=seconds.__getitem__)
+    progress.note(
+        f"export: {len(reads)} reads in {time.perf_counter() - t0:.1f} s "
+        f"(slowest: {slowest} {seconds[slowest]:.1f} s)"
+    )
+    masks = _Masks()
     raw = RawGraph()
     company_roles: dict[str, str] = {}
-    for node_id, region in _rows(driver, q.ANALYSIS_EXPORT_PERSONS, p, database):
+    for node_id, region in reads["persons"][0]["rows"]:
         raw.add_node(node_id, "person", region)
-    for node_id, region, cash, sbi in _rows(driver, q.ANALYSIS_EXPORT_COMPANIES, p, database):
+    for node_id, region, cash, sbi in reads["companies"][0]["rows"]:
         raw.add_node(node_id, "company", region)
         if cash:
             raw.signals.append((node_id, "front_business", 0))
@@ -107,32 +201,39 @@ def export_graph(
             if role == "grow_shop":
                 raw.signals.append((node_id, "grow_shop", partner_mask(["KVK"])))
     progress.note(f"export: {len(raw.node_ids)} people and companies")
-    [[unknown]] = _rows(driver, q.ANALYSIS_UNKNOWN_REGION_ADDRESSES, p, database)
+    nodes = frozenset(raw.node_ids)
+    [[unknown]] = reads["unknown_region_addresses"]
     raw.unknown_region_addresses = int(unknown)
     roles: dict[str, str] = dict(company_roles)
-    for a, b, kind, partners in _rows(driver, q.ANALYSIS_EXPORT_DIRECT, p, database):
-        raw.links.append((a, b, kind, partner_mask(partners)))
+    lower: dict[str, str] = {}
+    for a, b, rel_type, partners in _columns(reads["direct"], "direct links"):
+        if a not in nodes or b not in nodes:
+            continue
+        kind = lower.get(rel_type) or lower.setdefault(rel_type, rel_type.lower())
+        raw.links.append((a, b, kind, masks(partners)))
         if kind in ("employment", "directorship") and b in company_roles and a not in roles:
             roles[a] = company_roles[b]
     progress.note(f"export: {len(raw.links)} direct links")
-    for kind, query in q.ANALYSIS_EXPORT_SHARES.items():
+    for kind in q.ANALYSIS_EXPORT_SHARES:
         before = len(raw.shares)
-        for conn, k, member, partners in _rows(driver, query, p, database):
-            raw.shares.append((conn, k, member, partner_mask(partners)))
+        raw.shares.extend(
+            (conn, kind, member, masks(partners))
+            for conn, member, partners in _columns(reads[f"shares_{kind}"], f"{kind} shares")
+            if member in nodes
+        )
         progress.note(f"export: {len(raw.shares) - before} {kind} shares")
-    for query in (
-        q.ANALYSIS_EXPORT_INCIDENT_SIGNALS,
-        q.ANALYSIS_EXPORT_GROW_SITE_SIGNALS,
-        q.ANALYSIS_EXPORT_CLUB_SIGNALS,
-    ):
-        for member, signal, partners in _rows(driver, query, p, database):
-            raw.signals.append((member, signal, partner_mask(partners)))
+    for name in ("incident_signals", "grow_site_signals", "club_signals"):
+        for member, signal, partners in _columns(reads[name], name.replace("_", " ")):
+            if member not in nodes:
+                continue
+            raw.signals.append((member, signal, masks(partners)))
             if signal in SIGNAL_ROLES and member not in roles:
                 roles[member] = SIGNAL_ROLES[signal]
-    for member, kind, offences, partners in _rows(
-        driver, q.ANALYSIS_EXPORT_INVESTIGATION_SIGNALS, p, database
-    ):
-        mask = partner_mask(partners)
+    investigations = _columns(reads["investigation_signals"], "investigation signals")
+    for member, kind, offences, partners in investigations:
+        if member not in nodes:
+            continue
+        mask = masks(partners)
         raw.signals.append((member, "investigation", mask))
         if kind == "money_laundering":
             raw.signals.append((member, "money_laundering_signal", mask))
