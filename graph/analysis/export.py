@@ -30,6 +30,7 @@ __all__ = [
     "SIGNAL_ROLES",
     "export_graph",
     "export_parameters",
+    "investigation_signals",
 ]
 
 
@@ -59,6 +60,22 @@ OFFENCE_SIGNALS: Final = {
     "SR-420": "money_laundering_signal",
     "SR-273F": "labour_exploitation",
 }
+
+
+def investigation_signals(kind: object, offences: object) -> list[str]:
+    """The signals of one investigation or prosecution a person is the subject of:
+    ``investigation``, ``money_laundering_signal`` for a money-laundering one, and one per
+    offence code (:data:`OFFENCE_SIGNALS`, by prefix)."""
+    signals = ["investigation"]
+    if kind == "money_laundering":
+        signals.append("money_laundering_signal")
+    codes = offences if isinstance(offences, list) else [offences] if offences else []
+    for code in codes:
+        for prefix, signal in OFFENCE_SIGNALS.items():
+            if str(code).startswith(prefix):
+                signals.append(signal)
+                break
+    return signals
 
 
 #: The export's reads after the current deliveries, largest first (they are started in this
@@ -234,15 +251,9 @@ def export_graph(
         if member not in nodes:
             continue
         mask = masks(partners)
-        raw.signals.append((member, "investigation", mask))
-        if kind == "money_laundering":
-            raw.signals.append((member, "money_laundering_signal", mask))
-        codes = offences if isinstance(offences, list) else [offences] if offences else []
-        for code in codes:
-            for prefix, signal in OFFENCE_SIGNALS.items():
-                if str(code).startswith(prefix):
-                    raw.signals.append((member, signal, mask))
-                    break
+        raw.signals.extend(
+            (member, signal, mask) for signal in investigation_signals(kind, offences)
+        )
     raw.roles = sorted(roles.items())
     progress.note(
         f"export: {len(raw.shares)} shares, {len(raw.signals)} signals, "

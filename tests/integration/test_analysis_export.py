@@ -19,11 +19,11 @@ import pytest
 
 from graph import queries as q
 from graph.analysis.export import (
-    OFFENCE_SIGNALS,
     SBI_ROLES,
     SIGNAL_ROLES,
     export_graph,
     export_parameters,
+    investigation_signals,
 )
 from graph.analysis.graphs import RawGraph, partner_mask
 from graph.analysis.params import AnalysisParams
@@ -183,15 +183,7 @@ def reference_export(
                 roles[member] = SIGNAL_ROLES[signal]
     for member, kind, offences, partners in _rows(driver, REF_INVESTIGATION_SIGNALS, p, database):
         mask = partner_mask(partners)
-        raw.signals.append((member, "investigation", mask))
-        if kind == "money_laundering":
-            raw.signals.append((member, "money_laundering_signal", mask))
-        codes = offences if isinstance(offences, list) else [offences] if offences else []
-        for code in codes:
-            for prefix, signal in OFFENCE_SIGNALS.items():
-                if str(code).startswith(prefix):
-                    raw.signals.append((member, signal, mask))
-                    break
+        raw.signals.extend((member, s, mask) for s in investigation_signals(kind, offences))
     raw.roles = sorted(roles.items())
     return raw
 
