@@ -38,6 +38,7 @@ __all__ = [
     "StoreDep",
     "UserDep",
     "note_result",
+    "record_read",
 ]
 
 _bearer = HTTPBearer(
@@ -167,19 +168,36 @@ class PersonLevel:
         outside: Mapping[str, int] | None = None,
         **extra: Any,
     ) -> None:
-        """Record what the read disclosed: in the audit entry (:func:`note_result`) and on the
-        case (:func:`graph.cases.binding.log_read`). A read that cannot be logged on its case
-        is not answered (the error is a 503)."""
+        """Record what the read disclosed (:func:`record_read`), with the people it left out
+        counted from ``outside`` (per region)."""
         left_out = sum((outside or {}).values())
-        note_result(
-            request, size, scope_depth=binding.depth, scope_outside=left_out, **extra
+        await record_read(
+            request, self.store, self.user, binding, size, target=target, left_out=left_out, **extra
         )
-        route = request.scope.get("route")
-        endpoint = str(getattr(route, "path", request.url.path))
-        actor = Actor(subject=self.user.subject, org=self.user.org, role=self.user.role.value)
-        await self.store.log_case_read(
-            binding.reference, actor, endpoint=endpoint, target=target, size=size, outside=left_out
-        )
+
+
+async def record_read(
+    request: Request,
+    store: Store,
+    user: User,
+    binding: CaseBinding,
+    size: int,
+    *,
+    target: str,
+    left_out: int,
+    **extra: Any,
+) -> None:
+    """Record a person-level read for its case: in the audit entry (:func:`note_result`, with
+    the scope's depth and how many people it left out) and on the case
+    (:func:`graph.cases.binding.log_read`: who, when, the route, the subject or cluster). A
+    read that cannot be logged on its case is not answered (the error is a 503)."""
+    note_result(request, size, scope_depth=binding.depth, scope_outside=left_out, **extra)
+    route = request.scope.get("route")
+    endpoint = str(getattr(route, "path", request.url.path))
+    actor = Actor(subject=user.subject, org=user.org, role=user.role.value)
+    await store.log_case_read(
+        binding.reference, actor, endpoint=endpoint, target=target, size=size, outside=left_out
+    )
 
 
 async def get_scopes(request: Request) -> ScopeCache:

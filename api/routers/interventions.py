@@ -18,7 +18,7 @@ from api.case_schemas import (
     InterventionCreate,
     InterventionList,
 )
-from api.deps import ScopesDep, StoreDep, UserDep, note_result
+from api.deps import ScopesDep, StoreDep, UserDep, note_result, record_read
 from api.errors import NotAcceptableError
 from api.purpose import bind_case
 from api.routers import problem_responses
@@ -188,15 +188,15 @@ async def get_advice(
     document = advice.build_advice(facts, generated_at=now)
     shown = sum(len(c.nodes) for c in document.clusters) + len(document.subjects)
     outside = sum(n for g in facts.graphs for n in g.outside.values())
-    note_result(
+    await record_read(
         request,
+        store,
+        user,
+        binding,
         shown,
+        target=reference,
+        left_out=outside,
         advice={"case": reference, "format": media},
-        scope_depth=binding.depth,
-        scope_outside=outside,
-    )
-    await store.log_case_read(
-        reference, _actor(user), endpoint=_ADVICE, target=reference, size=shown, outside=outside
     )
     if media == _HTML:
         return HTMLResponse(advice.render_html(document))
