@@ -89,6 +89,8 @@ def test_conf_listens_on_loopback_with_auth_and_local_dirs(
     assert settings["server.https.enabled"] == "false"
     assert settings["dbms.security.auth_enabled"] == "true"
     assert settings["server.memory.pagecache.size"] == "512m"
+    # Query timeouts end within the API's client margin (decision 067).
+    assert settings["db.transaction.monitor.check.interval"] == "100ms"
     assert settings["server.directories.data"] == str(paths.data_dir)
     assert settings["server.directories.logs"] == str(paths.logs_dir)
     for key, value in settings.items():
