@@ -223,21 +223,27 @@ def export_graph(
     raw.unknown_region_addresses = int(unknown)
     roles: dict[str, str] = dict(company_roles)
     lower: dict[str, str] = {}
-    for a, b, rel_type, partners in _columns(reads["direct"], "direct links"):
+    for a, b, rel_type, partners, age in _columns(reads["direct"], "direct links"):
         if a not in nodes or b not in nodes:
             continue
         kind = lower.get(rel_type) or lower.setdefault(rel_type, rel_type.lower())
         raw.links.append((a, b, kind, masks(partners)))
-        if kind in ("employment", "directorship") and b in company_roles and a not in roles:
+        raw.link_ages.append(age)
+        # a scarce role comes from a job or directorship that holds, never from an ended one
+        if (
+            kind in ("employment", "directorship")
+            and not age
+            and b in company_roles
+            and a not in roles
+        ):
             roles[a] = company_roles[b]
     progress.note(f"export: {len(raw.links)} direct links")
     for kind in q.ANALYSIS_EXPORT_SHARES:
         before = len(raw.shares)
-        raw.shares.extend(
-            (conn, kind, member, masks(partners))
-            for conn, member, partners in _columns(reads[f"shares_{kind}"], f"{kind} shares")
-            if member in nodes
-        )
+        for conn, member, partners, age in _columns(reads[f"shares_{kind}"], f"{kind} shares"):
+            if member in nodes:
+                raw.shares.append((conn, kind, member, masks(partners)))
+                raw.share_ages.append(age)
         progress.note(f"export: {len(raw.shares) - before} {kind} shares")
     for name in ("incident_signals", "grow_site_signals", "club_signals"):
         for member, signal, partners in _columns(reads[name], name.replace("_", " ")):

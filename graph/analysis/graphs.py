@@ -93,6 +93,10 @@ class RawGraph:
     :data:`CONNECTOR_KINDS`; an address's occupants use ``address``, its owners/renters
     ``property`` with the same connector id.
     ``signals``: ``(member, signal, partners_mask)``; ``roles``: ``(member, scarce_role)``.
+    ``link_ages`` and ``share_ages``: per row of ``links`` and ``shares``, the days since the
+    fact ended (or, for an incident or permit application, since it happened) on the run's
+    date, 0 while it holds; empty when every fact holds (a graph built by hand). The
+    projection decays each fact by its kind's half-life (``AnalysisParams.half_life_years``).
     """
 
     node_ids: list[str] = field(default_factory=list)
@@ -103,6 +107,8 @@ class RawGraph:
     signals: list[tuple[str, str, int]] = field(default_factory=list)
     roles: list[tuple[str, str]] = field(default_factory=list)
     unknown_region_addresses: int = 0
+    link_ages: list[int] = field(default_factory=list)
+    share_ages: list[int] = field(default_factory=list)
 
     def add_node(self, node_id: str, kind: str, region: str | None) -> None:
         """Append one person or company."""
