@@ -109,6 +109,9 @@ class RawGraph:
     unknown_region_addresses: int = 0
     link_ages: list[int] = field(default_factory=list)
     share_ages: list[int] = field(default_factory=list)
+    #: Per member with a role: the fact that gives it (an evidence code of
+    #: ``graph.analysis.export.ROLE_EVIDENCE``) and the company it came through, if any.
+    role_evidence: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
     def add_node(self, node_id: str, kind: str, region: str | None) -> None:
         """Append one person or company."""
@@ -145,6 +148,8 @@ class AnalysisGraph:
     roles: dict[int, str]
     damped: dict[str, int]
     unknown_region_addresses: int
+    #: Per node with a role: its evidence code and the company it came through (if any).
+    role_evidence: dict[int, tuple[str, str | None]] = field(default_factory=dict)
 
     @property
     def n_nodes(self) -> int:

@@ -219,6 +219,7 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
     )
     names, sig_node, sig_code, sig_weight, sig_partners = _signal_arrays(raw, index, params)
     roles = {index[m]: role for m, role in raw.roles if m in index}
+    evidence = {index[m]: fact for m, fact in raw.role_evidence.items() if m in index}
     return AnalysisGraph(
         ids=list(raw.node_ids),
         kinds=kinds,
@@ -240,6 +241,7 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
         roles=roles,
         damped=dict(pairs.damped),
         unknown_region_addresses=raw.unknown_region_addresses,
+        role_evidence=evidence,
     )
 
 

@@ -22,6 +22,7 @@ import pytest
 
 from graph import queries as q
 from graph.analysis.export import (
+    ROLE_EVIDENCE,
     SBI_ROLES,
     SIGNAL_ROLES,
     export_graph,
@@ -176,6 +177,8 @@ def reference_export(
     p = export_parameters(driver, database=database, as_of=as_of, params=params)
     raw = RawGraph()
     company_roles: dict[str, str] = {}
+    # role-giving facts in row order: (member, role, evidence, source)
+    facts: list[tuple[str, str, str, str | None]] = []
     for node_id, region in _rows(driver, REF_PERSONS, p, database):
         raw.add_node(node_id, "person", region)
     for node_id, region, cash, sbi in _rows(driver, REF_COMPANIES, p, database):
@@ -183,23 +186,23 @@ def reference_export(
         if cash:
             raw.signals.append((node_id, "front_business", 0))
             company_roles[node_id] = "front_business"
+            facts.append((node_id, "front_business", "cash_intensive", None))
         role = SBI_ROLES.get(str(sbi or "")[:4])
         if role is not None:
             company_roles[node_id] = role
+            facts.append((node_id, role, "sbi", None))
             if role == "grow_shop":
                 raw.signals.append((node_id, "grow_shop", partner_mask(["KVK"])))
     [[unknown]] = _rows(driver, q.ANALYSIS_UNKNOWN_REGION_ADDRESSES, p, database)
     raw.unknown_region_addresses = int(unknown)
-    roles: dict[str, str] = dict(company_roles)
     for a, b, kind, partners, since, until in _rows(driver, REF_DIRECT, p, database):
         age = _age(as_of, since, until)
         if age is None:
             continue
         raw.links.append((a, b, kind, partner_mask(partners)))
         raw.link_ages.append(age)
-        if kind in ("employment", "directorship") and not age:
-            if b in company_roles and a not in roles:
-                roles[a] = company_roles[b]
+        if kind in ("employment", "directorship") and not age and b in company_roles:
+            facts.append((a, company_roles[b], kind, b))
     for query in REF_SHARES.values():
         for conn, k, member, partners, since, until, day in _rows(driver, query, p, database):
             age = _age(as_of, since, until, day if k in ("incident", "permit") else None)
@@ -210,12 +213,19 @@ def reference_export(
     for query in (REF_INCIDENT_SIGNALS, REF_GROW_SITE_SIGNALS, REF_CLUB_SIGNALS):
         for member, signal, partners in _rows(driver, query, p, database):
             raw.signals.append((member, signal, partner_mask(partners)))
-            if signal in SIGNAL_ROLES and member not in roles:
-                roles[member] = SIGNAL_ROLES[signal]
+            if signal in SIGNAL_ROLES:
+                facts.append((member, SIGNAL_ROLES[signal], signal, None))
     for member, kind, offences, partners in _rows(driver, REF_INVESTIGATION_SIGNALS, p, database):
         mask = partner_mask(partners)
         raw.signals.extend((member, s, mask) for s in investigation_signals(kind, offences))
-    raw.roles = sorted(roles.items())
+    # the strongest fact per member (ROLE_EVIDENCE is strongest first); the first of equals
+    best: dict[str, tuple[str, str, str | None]] = {}
+    for member, role, evidence, source in facts:
+        held = best.get(member)
+        if held is None or ROLE_EVIDENCE.index(evidence) < ROLE_EVIDENCE.index(held[1]):
+            best[member] = (role, evidence, source)
+    raw.roles = sorted((m, role) for m, (role, _, _) in best.items())
+    raw.role_evidence = {m: (e, src) for m, (_, e, src) in best.items()}
     return raw
 
 
@@ -270,6 +280,7 @@ def test_export_gives_the_reference_facts(
     )
     assert _sorted(new.signals) == _sorted(ref.signals)
     assert new.roles == ref.roles
+    assert new.role_evidence == ref.role_evidence
     assert new.unknown_region_addresses == ref.unknown_region_addresses
     a, b = project(new, params), project(ref, params)
     assert np.array_equal(a.src, b.src)

@@ -103,9 +103,15 @@ def test_rows_of_unexported_people_are_dropped() -> None:
     assert ("C1", "front_business", 0) in raw.signals
     # the employee takes the employer's role (an electrician's SBI code)
     assert raw.roles == [("C1", "electrician"), ("C2", "property"), ("P3", "electrician")]
+    # each with the fact that gives it: the SBI code beats the cash flag
+    assert raw.role_evidence == {
+        "C1": ("sbi", None),
+        "C2": ("sbi", None),
+        "P3": ("employment", "C1"),
+    }
 
 
-def test_the_first_row_that_earns_a_role_wins() -> None:
+def test_the_strongest_fact_gives_the_role() -> None:
     raw = _export(
         {
             q.ANALYSIS_EXPORT_PERSONS: PEOPLE,
@@ -124,8 +130,37 @@ def test_the_first_row_that_earns_a_role_wins() -> None:
             },
         }
     )
-    assert dict(raw.roles)["P1"] == "property"  # the directorship came first
-    assert dict(raw.roles)["P2"] == "property"  # from the signal
+    assert dict(raw.roles)["P1"] == "property"
+    # P1 directs C2 (property) and works for C1 (electrician): directing is the stronger
+    # fact; then P1's own grow site property beats both
+    assert raw.role_evidence["P1"] == ("grow_site_property", None)
+    assert raw.role_evidence["P2"] == ("grow_site_property", None)
+
+
+def test_a_landlord_of_grow_sites_is_property_not_his_employers_role() -> None:
+    raw = _export(
+        {
+            q.ANALYSIS_EXPORT_PERSONS: PEOPLE,
+            q.ANALYSIS_EXPORT_COMPANIES: {"rows": [["C1", "Limburg", None, "49410"]]},
+            q.ANALYSIS_EXPORT_DIRECT: {
+                "a": ["P1", "P2", "P2"],
+                "b": ["C1", "C1", "C1"],
+                "kinds": ["EMPLOYMENT", "EMPLOYMENT", "DIRECTORSHIP"],
+                "partners": [["BD"], ["BD"], ["KVK"]],
+                "ages": [0, 0, 0],
+            },
+            q.ANALYSIS_EXPORT_GROW_SITE_SIGNALS: {
+                "members": ["P1"],
+                "signals": ["grow_site_property"],
+                "partners": [["POL"]],
+            },
+        }
+    )
+    roles = dict(raw.roles)
+    assert roles["P1"] == "property"  # a haulier's employee who lets grow sites
+    assert raw.role_evidence["P1"] == ("grow_site_property", None)
+    assert roles["P2"] == "transporter"
+    assert raw.role_evidence["P2"] == ("directorship", "C1")  # directing beats working there
 
 
 def test_an_ended_job_gives_no_role() -> None:
