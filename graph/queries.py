@@ -128,27 +128,44 @@ _DIRECT = "|".join(
 )
 _PARTNERS = "collect(coalesce({v}.partners, [])) AS partners"
 
+#: Facts count from their ``since`` (a job or directorship that has not begun does not).
+_STARTED = "({v}.since IS NULL OR {v}.since <= $as_of)"
+#: Days since a fact ended (``until`` on or before ``$as_of``) or, for an event, since it
+#: happened; 0 while it holds. The projection decays a fact by its kind's half-life.
+_ENDED_DAYS = (
+    "CASE WHEN {v}.until IS NOT NULL AND {v}.until <= $as_of "
+    "THEN duration.inDays({v}.until, $as_of).days ELSE 0 END"
+)
+_EVENT_DAYS = (
+    "CASE WHEN {v}.date IS NOT NULL AND {v}.date <= $as_of "
+    "THEN duration.inDays({v}.date, $as_of).days ELSE 0 END"
+)
+
 #: Direct links between people and companies: ``a``, ``b``, ``kinds`` (relationship types),
-#: ``partners``.
+#: ``partners``, ``ages`` (days since the link ended; 0 while it holds).
 ANALYSIS_EXPORT_DIRECT = (
     f"MATCH (x:{_L.PERSON}|{_L.COMPANY})-[r:{_DIRECT}]->(y:{_L.PERSON}|{_L.COMPANY}) "
-    f"WHERE {_visible('r')} "
+    f"WHERE {_visible('r')} AND {_STARTED.format(v='r')} "
     "RETURN collect(x.id) AS a, collect(y.id) AS b, collect(type(r)) AS kinds, "
-    f"{_PARTNERS.format(v='r')}"
+    f"{_PARTNERS.format(v='r')}, collect({_ENDED_DAYS.format(v='r')}) AS ages"
 )
 
 
-def _share(rels: str, target: _L, where: str = "") -> str:
+def _share(rels: str, target: _L, where: str = "", *, event: bool = False) -> str:
     extra = f" AND {where}" if where else ""
+    # an event connector (an incident, a permit application) ages from its date; the others
+    # from the end of the link to it
+    age = _EVENT_DAYS.format(v="c") if event else _ENDED_DAYS.format(v="l")
     return (
         f"MATCH (x:{_L.PERSON}|{_L.COMPANY})-[l:{rels}]->(c:{target}) "
-        f"WHERE {_visible('l')}{extra} "
-        f"RETURN collect(c.id) AS conns, collect(x.id) AS members, {_PARTNERS.format(v='l')}"
+        f"WHERE {_visible('l')} AND {_STARTED.format(v='l')}{extra} "
+        f"RETURN collect(c.id) AS conns, collect(x.id) AS members, {_PARTNERS.format(v='l')}, "
+        f"collect({age}) AS ages"
     )
 
 
 #: People/companies sharing a connector, one query per connector kind (``docs/analysis.md``):
-#: ``conns``, ``members``, ``partners`` (the address query gives two records).
+#: ``conns``, ``members``, ``partners``, ``ages`` (the address query gives two records).
 ANALYSIS_EXPORT_SHARES: dict[str, str] = {
     "address": _share(_R.LIVES_AT, _L.ADDRESS, _CURRENT)
     + " UNION ALL "
@@ -164,9 +181,15 @@ ANALYSIS_EXPORT_SHARES: dict[str, str] = {
         _R.INVOLVED_IN,
         _L.INCIDENT,
         "l.role IN $roles AND (c.date IS NULL OR c.date <= $as_of)",
+        event=True,
     ),
     "investigation": _share(_R.SUBJECT_OF, _L.INVESTIGATION),
-    "permit": _share(_R.APPLIED_FOR, _L.PERMIT_APPLICATION),
+    "permit": _share(
+        _R.APPLIED_FOR,
+        _L.PERMIT_APPLICATION,
+        "(c.date IS NULL OR c.date <= $as_of)",
+        event=True,
+    ),
 }
 
 #: Incident signals: people/companies involved (``$roles``) in incidents of ``$types``:

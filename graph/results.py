@@ -67,6 +67,17 @@ class MembershipRecord(_Record):
     is_broker: bool | None = None
     connects_regions: bool | None = None
     scarce_role: str | None = None
+    role_evidence: str | None = Field(
+        None,
+        description="the fact that gives scarce_role: sbi, grow_site_property, front_business, "
+        "cash_intensive, directorship or employment (a job that holds)",
+        examples=["directorship"],
+    )
+    role_source: str | None = Field(
+        None,
+        description="the company (KvK number) the role came through, for a directorship or job",
+        examples=["12345678"],
+    )
     rank: int | None = None
     subgroup: int | None = Field(None, description="sub-group in the cluster, 0 = biggest")
     links_subgroups: list[int] | None = Field(

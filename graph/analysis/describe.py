@@ -77,6 +77,8 @@ class ClusterResult:
                     "is_broker": s.is_broker,
                     "connects_regions": s.connects_regions,
                     "scarce_role": s.scarce_role,
+                    "role_evidence": s.role_evidence,
+                    "role_source": s.role_source,
                     "rank": s.rank,
                     **_interval(self.rank_intervals.get(s.node)),
                 }
@@ -251,7 +253,7 @@ def _describe(
     src, dst, weight = graph.src[links], graph.dst[links], graph.weight[links]
     sub = cluster_subgraph(members, src, dst, weight)
     region_of = {int(v): int(graph.regions[v]) for v in members}
-    stats = key_players(sub, region_of, graph.roles, params)
+    stats = key_players(sub, region_of, graph.roles, params, graph.role_evidence)
     stats.sort(key=lambda s: s.node)
     member_regions = [REGIONS[r] if r >= 0 else None for r in graph.regions[members].tolist()]
     counts: dict[str, int] = {}

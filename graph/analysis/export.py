@@ -26,6 +26,7 @@ from graph.progress import QUIET, Progress
 __all__ = [
     "EXPORT_READS",
     "EXPORT_WORKERS",
+    "ROLE_EVIDENCE",
     "SBI_ROLES",
     "SIGNAL_ROLES",
     "export_graph",
@@ -47,6 +48,34 @@ SBI_ROLES: Final = {
 
 #: Signals that also mark a scarce role.
 SIGNAL_ROLES: Final = {"grow_site_property": "property", "front_business": "front_business"}
+
+#: The facts that give a scarce role (the ``role_evidence`` codes), strongest first: a
+#: company's own activity code or tax flag, a person's own grow site or front business
+#: signal, then directing, then working for (a job that holds) a company with such a role.
+#: The strongest fact wins; between facts of one strength the first row read wins.
+ROLE_EVIDENCE: Final = (
+    "sbi",
+    "grow_site_property",
+    "front_business",
+    "cash_intensive",
+    "directorship",
+    "employment",
+)
+_STRENGTH: Final = {code: len(ROLE_EVIDENCE) - i for i, code in enumerate(ROLE_EVIDENCE)}
+
+
+class _Roles:
+    """The strongest role-giving fact per member: role, evidence code and the company it came
+    through (``None`` for a member's own fact)."""
+
+    def __init__(self) -> None:
+        self.best: dict[str, tuple[str, str, str | None]] = {}
+
+    def offer(self, member: str, role: str, evidence: str, source: str | None = None) -> None:
+        held = self.best.get(member)
+        if held is None or _STRENGTH[evidence] > _STRENGTH[held[1]]:
+            self.best[member] = (role, evidence, source)
+
 
 #: Roles of involvement that make an incident link or signal (victims and witnesses do not).
 INVOLVEMENT_ROLES: Final = ["suspect", "involved"]
@@ -204,48 +233,49 @@ def export_graph(
     )
     masks = _Masks()
     raw = RawGraph()
-    company_roles: dict[str, str] = {}
+    roles = _Roles()
     for node_id, region in reads["persons"][0]["rows"]:
         raw.add_node(node_id, "person", region)
     for node_id, region, cash, sbi in reads["companies"][0]["rows"]:
         raw.add_node(node_id, "company", region)
         if cash:
             raw.signals.append((node_id, "front_business", 0))
-            company_roles[node_id] = "front_business"
+            roles.offer(node_id, "front_business", "cash_intensive")
         role = SBI_ROLES.get(str(sbi or "")[:4])
         if role is not None:
-            company_roles[node_id] = role
+            roles.offer(node_id, role, "sbi")
             if role == "grow_shop":
                 raw.signals.append((node_id, "grow_shop", partner_mask(["KVK"])))
+    company_roles = {c: role for c, (role, _, _) in roles.best.items()}
     progress.note(f"export: {len(raw.node_ids)} people and companies")
     nodes = frozenset(raw.node_ids)
     [[unknown]] = reads["unknown_region_addresses"]
     raw.unknown_region_addresses = int(unknown)
-    roles: dict[str, str] = dict(company_roles)
     lower: dict[str, str] = {}
-    for a, b, rel_type, partners in _columns(reads["direct"], "direct links"):
+    for a, b, rel_type, partners, age in _columns(reads["direct"], "direct links"):
         if a not in nodes or b not in nodes:
             continue
         kind = lower.get(rel_type) or lower.setdefault(rel_type, rel_type.lower())
         raw.links.append((a, b, kind, masks(partners)))
-        if kind in ("employment", "directorship") and b in company_roles and a not in roles:
-            roles[a] = company_roles[b]
+        raw.link_ages.append(age)
+        # a scarce role comes from a job or directorship that holds, never from an ended one
+        if kind in ("employment", "directorship") and not age and b in company_roles:
+            roles.offer(a, company_roles[b], kind, b)
     progress.note(f"export: {len(raw.links)} direct links")
     for kind in q.ANALYSIS_EXPORT_SHARES:
         before = len(raw.shares)
-        raw.shares.extend(
-            (conn, kind, member, masks(partners))
-            for conn, member, partners in _columns(reads[f"shares_{kind}"], f"{kind} shares")
-            if member in nodes
-        )
+        for conn, member, partners, age in _columns(reads[f"shares_{kind}"], f"{kind} shares"):
+            if member in nodes:
+                raw.shares.append((conn, kind, member, masks(partners)))
+                raw.share_ages.append(age)
         progress.note(f"export: {len(raw.shares) - before} {kind} shares")
     for name in ("incident_signals", "grow_site_signals", "club_signals"):
         for member, signal, partners in _columns(reads[name], name.replace("_", " ")):
             if member not in nodes:
                 continue
             raw.signals.append((member, signal, masks(partners)))
-            if signal in SIGNAL_ROLES and member not in roles:
-                roles[member] = SIGNAL_ROLES[signal]
+            if signal in SIGNAL_ROLES:
+                roles.offer(member, SIGNAL_ROLES[signal], signal)
     investigations = _columns(reads["investigation_signals"], "investigation signals")
     for member, kind, offences, partners in investigations:
         if member not in nodes:
@@ -254,7 +284,8 @@ def export_graph(
         raw.signals.extend(
             (member, signal, mask) for signal in investigation_signals(kind, offences)
         )
-    raw.roles = sorted(roles.items())
+    raw.roles = sorted((m, role) for m, (role, _, _) in roles.best.items())
+    raw.role_evidence = {m: (code, source) for m, (_, code, source) in roles.best.items()}
     progress.note(
         f"export: {len(raw.shares)} shares, {len(raw.signals)} signals, "
         f"{raw.unknown_region_addresses} addresses without a known region "

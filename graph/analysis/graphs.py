@@ -93,6 +93,10 @@ class RawGraph:
     :data:`CONNECTOR_KINDS`; an address's occupants use ``address``, its owners/renters
     ``property`` with the same connector id.
     ``signals``: ``(member, signal, partners_mask)``; ``roles``: ``(member, scarce_role)``.
+    ``link_ages`` and ``share_ages``: per row of ``links`` and ``shares``, the days since the
+    fact ended (or, for an incident or permit application, since it happened) on the run's
+    date, 0 while it holds; empty when every fact holds (a graph built by hand). The
+    projection decays each fact by its kind's half-life (``AnalysisParams.half_life_years``).
     """
 
     node_ids: list[str] = field(default_factory=list)
@@ -103,6 +107,11 @@ class RawGraph:
     signals: list[tuple[str, str, int]] = field(default_factory=list)
     roles: list[tuple[str, str]] = field(default_factory=list)
     unknown_region_addresses: int = 0
+    link_ages: list[int] = field(default_factory=list)
+    share_ages: list[int] = field(default_factory=list)
+    #: Per member with a role: the fact that gives it (an evidence code of
+    #: ``graph.analysis.export.ROLE_EVIDENCE``) and the company it came through, if any.
+    role_evidence: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
     def add_node(self, node_id: str, kind: str, region: str | None) -> None:
         """Append one person or company."""
@@ -139,6 +148,8 @@ class AnalysisGraph:
     roles: dict[int, str]
     damped: dict[str, int]
     unknown_region_addresses: int
+    #: Per node with a role: its evidence code and the company it came through (if any).
+    role_evidence: dict[int, tuple[str, str | None]] = field(default_factory=dict)
 
     @property
     def n_nodes(self) -> int:

@@ -35,6 +35,9 @@ class MemberStats:
     is_broker: bool
     rank: int | None
     scarce_role: str | None
+    #: The fact that gives ``scarce_role`` (an evidence code) and the company it came through.
+    role_evidence: str | None = None
+    role_source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +73,11 @@ def cluster_subgraph(
 
 
 def key_players(
-    g: nx.Graph, regions: dict[int, int], roles: dict[int, str], params: AnalysisParams
+    g: nx.Graph,
+    regions: dict[int, int],
+    roles: dict[int, str],
+    params: AnalysisParams,
+    role_evidence: dict[int, tuple[str, str | None]] | None = None,
 ) -> list[MemberStats]:
     """Stats of every member; ``rank`` set on the top ``params.key_players``.
 
@@ -106,8 +113,10 @@ def key_players(
     order = sorted(g.nodes, key=lambda v: (-between[v], -core[v], -g.degree[v], v))
     rank_of = {v: i + 1 for i, v in enumerate(order[: params.key_players])}
     brokers = {v for v in order[: params.brokers] if between[v] > 0}
+    facts = role_evidence or {}
     stats: list[MemberStats] = []
     for v in g.nodes:
+        evidence, source = facts.get(v, (None, None))
         own = regions.get(v, -1)
         connects = own >= 0 and any(
             regions.get(u, -1) >= 0 and regions.get(u, -1) != own for u in g.neighbors(v)
@@ -122,6 +131,8 @@ def key_players(
                 is_broker=v in brokers,
                 rank=rank_of.get(v),
                 scarce_role=roles.get(v),
+                role_evidence=evidence if v in roles else None,
+                role_source=source if v in roles else None,
             )
         )
     return stats

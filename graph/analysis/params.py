@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 __all__ = [
+    "DEFAULT_HALF_LIFE_YEARS",
     "DEFAULT_HUB_MAX",
     "DEFAULT_LINK_WEIGHTS",
     "DEFAULT_SIGNAL_WEIGHTS",
@@ -40,6 +41,30 @@ DEFAULT_LINK_WEIGHTS: Final = MappingProxyType(
         "incident": 2.0,
         "investigation": 3.0,
         "permit": 1.0,
+    }
+)
+
+#: Half-life in years of a fact of each link kind after it ended (a job, a residence) or
+#: happened (an incident, a permit application): such a fact weighs
+#: ``0.5 ** (years / half_life)`` of a current one (decision 077). A fact that holds on the
+#: run's date weighs in full; one that has not begun (``since`` later) does not count.
+DEFAULT_HALF_LIFE_YEARS: Final = MappingProxyType(
+    {
+        "associate": 3.0,
+        "directorship": 2.0,
+        "ownership": 2.0,
+        "employment": 1.0,  # an ended job is a weak tie soon: 1/8 after three years
+        "shipment": 2.0,
+        "sponsor": 3.0,
+        "address": 1.0,
+        "property": 2.0,
+        "vehicle": 1.0,
+        "phone": 1.0,
+        "bank_account": 2.0,
+        "club": 2.0,
+        "incident": 3.0,  # the deliveries hold two years of incidents: at least 0.63
+        "investigation": 5.0,
+        "permit": 2.0,
     }
 )
 
@@ -92,6 +117,7 @@ class AnalysisParams:
 
     link_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LINK_WEIGHTS))
     hub_max: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_HUB_MAX))
+    half_life_years: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_HALF_LIFE_YEARS))
     signal_weights: dict[str, tuple[float, str | None]] = field(
         default_factory=lambda: dict(DEFAULT_SIGNAL_WEIGHTS)
     )

@@ -13,6 +13,11 @@ Links between people/companies come from
 - *property* links: an owner or renter of an address is linked to each occupant
   (``weight['property']``).
 
+**Time** (decision 077): a fact that ended (a job, a residence) or happened (an incident, a
+permit application) ``d`` days before the run's date weighs ``0.5 ** (d / 365.25 / h)`` of a
+current one, ``h`` its kind's half-life in years (``AnalysisParams.half_life_years``); a tie
+through a connector is as old as the older of its two sharers' facts.
+
 **Hub damping** (decision 031): a connector with more than ``hub_max[kind]`` sharers contributes
 no links at all, an address with more than ``hub_max['property']`` occupants gives its owner no
 property links, and a company with more than ``hub_max['employment']`` employees loses its
@@ -86,6 +91,21 @@ def _codes(values: list[str], index: dict[str, int], what: str) -> IntArray:
     return out
 
 
+def _decay(ages: list[int], n: int, half_life_days: FloatArray, kind: IntArray) -> FloatArray:
+    """Per fact, ``0.5 ** (age / half-life of its kind)`` (1 when ``ages`` is empty: all hold)."""
+    if not ages:
+        return np.ones(n, dtype=np.float64)
+    if len(ages) != n:
+        raise AnalysisInputError(
+            f"projection: {len(ages)} ages for {n} facts (rule: one age per link or share)"
+        )
+    age = np.asarray(ages, dtype=np.float64)
+    if (age < 0).any():
+        raise AnalysisInputError("projection: a negative age (rule: ages are days, at least 0)")
+    factor: FloatArray = np.power(0.5, age / half_life_days[kind])
+    return factor
+
+
 def _clique_pairs(
     conn: IntArray,
     member: IntArray,
@@ -93,11 +113,15 @@ def _clique_pairs(
     kind: IntArray,
     mask: IntArray,
     hub_max_of_kind: IntArray,
+    decay: FloatArray,
 ) -> tuple[IntArray, IntArray, FloatArray, IntArray, IntArray, Counter[int]]:
-    """All pairs of sharers per connector (vectorised), damped by the connector's size."""
-    frame = pd.DataFrame({"conn": conn, "member": member, "kind": kind, "mask": mask})
+    """All pairs of sharers per connector (vectorised), damped by the connector's size; a
+    pair's weight decays with the older of its two facts (a sharer's most recent one)."""
+    frame = pd.DataFrame(
+        {"conn": conn, "member": member, "kind": kind, "mask": mask, "decay": decay}
+    )
     frame = frame.groupby(["conn", "member"], as_index=False, sort=False).agg(
-        kind=("kind", "first"), mask=("mask", "max")
+        kind=("kind", "first"), mask=("mask", "max"), decay=("decay", "max")
     )
     sizes = frame.groupby("conn")["member"].transform("size").to_numpy()
     limit = hub_max_of_kind[frame["kind"].to_numpy()]
@@ -111,9 +135,12 @@ def _clique_pairs(
     if frame.empty:
         z = _empty_int()
         return z, z, np.zeros(0), z, z, damped
-    pairs = frame.merge(frame[["conn", "member", "mask"]], on="conn", suffixes=("_a", "_b"))
+    pairs = frame.merge(
+        frame[["conn", "member", "mask", "decay"]], on="conn", suffixes=("_a", "_b")
+    )
     pairs = pairs.loc[pairs["member_a"] < pairs["member_b"]]
     w = weight_of_kind[pairs["kind"].to_numpy()] / (pairs["size"].to_numpy() - 1.0)
+    w = w * np.minimum(pairs["decay_a"].to_numpy(), pairs["decay_b"].to_numpy())
     return (
         pairs["member_a"].to_numpy(dtype=np.int64),
         pairs["member_b"].to_numpy(dtype=np.int64),
@@ -192,6 +219,7 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
     )
     names, sig_node, sig_code, sig_weight, sig_partners = _signal_arrays(raw, index, params)
     roles = {index[m]: role for m, role in raw.roles if m in index}
+    evidence = {index[m]: fact for m, fact in raw.role_evidence.items() if m in index}
     return AnalysisGraph(
         ids=list(raw.node_ids),
         kinds=kinds,
@@ -213,6 +241,7 @@ def project(raw: RawGraph, params: AnalysisParams) -> AnalysisGraph:
         roles=roles,
         damped=dict(pairs.damped),
         unknown_region_addresses=raw.unknown_region_addresses,
+        role_evidence=evidence,
     )
 
 
@@ -251,8 +280,20 @@ def _direct_pairs(raw: RawGraph, pairs: _Pairs) -> None:
         damped["employment"] += int(big.size)
         keep &= ~(employment & np.isin(b, big))
     w_link = np.array([params.link_weights.get(k, 0.0) for k in LINK_KINDS])
+    decay = _decay(raw.link_ages, len(raw.links), _half_life_days(params, LINK_KINDS), lk)
     pairs.add(
-        np.minimum(a, b)[keep], np.maximum(a, b)[keep], w_link[lk][keep], link_mask[keep], lk[keep]
+        np.minimum(a, b)[keep],
+        np.maximum(a, b)[keep],
+        (w_link[lk] * decay)[keep],
+        link_mask[keep],
+        lk[keep],
+    )
+
+
+def _half_life_days(params: AnalysisParams, kinds: tuple[str, ...] | list[str]) -> FloatArray:
+    """Half-life in days per kind code of ``kinds``; a kind without one never decays."""
+    return np.array(
+        [params.half_life_years.get(k, np.inf) * 365.25 for k in kinds], dtype=np.float64
     )
 
 
@@ -277,6 +318,7 @@ def _connector_pairs(raw: RawGraph, pairs: _Pairs) -> None:
     )
     kcode = _codes(share_kinds, kind_of, "connector kind")
     share_mask = np.fromiter((r[3] for r in raw.shares), dtype=np.int64, count=len(raw.shares))
+    decay = _decay(raw.share_ages, len(raw.shares), _half_life_days(params, kind_codes), kcode)
     is_property = kcode == kind_of["property"]
     a, b, w, m, kc, hub_counts = _clique_pairs(
         conn[~is_property],
@@ -285,6 +327,7 @@ def _connector_pairs(raw: RawGraph, pairs: _Pairs) -> None:
         kcode[~is_property],
         share_mask[~is_property],
         hub_kind,
+        decay[~is_property],
     )
     for code, count in hub_counts.items():
         damped[kind_codes[code]] += count
@@ -296,11 +339,21 @@ def _connector_pairs(raw: RawGraph, pairs: _Pairs) -> None:
                 "conn": conn[is_property],
                 "owner": member[is_property],
                 "mask_o": share_mask[is_property],
+                "decay_o": decay[is_property],
             }
         )
-        occupants = pd.DataFrame(
-            {"conn": conn[occupied], "occ": member[occupied], "mask_c": share_mask[occupied]}
-        ).drop_duplicates(["conn", "occ"])
+        occupants = (
+            pd.DataFrame(
+                {
+                    "conn": conn[occupied],
+                    "occ": member[occupied],
+                    "mask_c": share_mask[occupied],
+                    "decay_c": decay[occupied],
+                }
+            )
+            .sort_values("decay_c", ascending=False, kind="stable")
+            .drop_duplicates(["conn", "occ"])
+        )
         _property_pairs(owners, occupants, pairs)
 
 
@@ -318,7 +371,8 @@ def _property_pairs(owners: pd.DataFrame, occupants: pd.DataFrame, pairs: _Pairs
     pairs.add(
         np.minimum(oa, ob),
         np.maximum(oa, ob),
-        np.full(len(star), params.link_weights["property"]),
+        params.link_weights["property"]
+        * np.minimum(star["decay_o"].to_numpy(), star["decay_c"].to_numpy()),
         (star["mask_o"].to_numpy() | star["mask_c"].to_numpy()).astype(np.int64),
         np.full(len(star), _LINK_CODE["property"], dtype=np.int64),
     )

@@ -71,6 +71,8 @@ def _membership_rows(c: ClusterResult, run_id: str) -> list[dict[str, Any]]:
             is_broker=s.is_broker,
             connects_regions=s.connects_regions,
             scarce_role=s.scarce_role,
+            role_evidence=s.role_evidence,
+            role_source=s.role_source,
             rank=s.rank,
             subgroup=group,
             links_subgroups=links,

@@ -55,7 +55,11 @@ def _node_details(node: Node) -> list[str]:
     ]
     membership = node.membership or {}
     if membership.get("scarce_role"):
-        details.append(f"role in cluster: {membership['scarce_role']}")
+        # with the fact that gives it, and the company it came through (decision 077)
+        fact = membership.get("role_evidence")
+        source = membership.get("role_source")
+        basis = f" ({fact}{' ' + source if source else ''})" if fact else ""
+        details.append(f"role in cluster: {membership['scarce_role']}{basis}")
     if membership.get("connects_regions"):
         details.append("connects regions")
     if node.cluster:

@@ -1,5 +1,8 @@
 """The aggregated, concurrent export (decision 069) gives the same facts as the per-row export.
 
+Since decision 077 both also give each link and share its age (days since it ended, or since
+its incident or permit happened), the reference computing it in Python from the dates.
+
 The reference below is the export as it was before decision 069: one record per row, each
 person or company at a link's end tested for visibility in the Cypher. Both run on the tiny
 preset's two waves, with some linked people made invisible (past retention, not yet seen) and
@@ -19,6 +22,7 @@ import pytest
 
 from graph import queries as q
 from graph.analysis.export import (
+    ROLE_EVIDENCE,
     SBI_ROLES,
     SIGNAL_ROLES,
     export_graph,
@@ -60,7 +64,8 @@ _DIRECT = "|".join([R.ASSOCIATE, R.DIRECTORSHIP, R.OWNERSHIP, R.EMPLOYMENT, R.SH
 REF_DIRECT = (
     f"MATCH (x:{L.PERSON}|{L.COMPANY})-[r:{_DIRECT}]->(y:{L.PERSON}|{L.COMPANY}) "
     f"WHERE {_vis('r')} AND {_vis('x')} AND {_vis('y')} "
-    "RETURN x.id AS a, y.id AS b, toLower(type(r)) AS kind, r.partners AS partners"
+    "RETURN x.id AS a, y.id AS b, toLower(type(r)) AS kind, r.partners AS partners, "
+    "r.since AS since, r.until AS until"
 )
 
 
@@ -69,8 +74,24 @@ def _ref_share(kind: str, rels: str, target: L, where: str = "") -> str:
     return (
         f"MATCH (x:{L.PERSON}|{L.COMPANY})-[l:{rels}]->(c:{target}) "
         f"WHERE {_vis('l')} AND {_vis('x')}{extra} "
-        f"RETURN c.id AS conn, '{kind}' AS kind, x.id AS member, l.partners AS partners"
+        f"RETURN c.id AS conn, '{kind}' AS kind, x.id AS member, l.partners AS partners, "
+        "l.since AS since, l.until AS until, c.date AS date"
     )
+
+
+def _native(value: Any) -> date | None:
+    return None if value is None else value.to_native()
+
+
+def _age(as_of: date, since: Any, until: Any, event: Any = None) -> int | None:
+    """The reference's rule in Python: None before ``since``; days since ``until`` (or, for
+    an incident or permit, since its date) when on or before ``as_of``; else 0."""
+    start, end, day = _native(since), _native(until), _native(event)
+    if start is not None and start > as_of:
+        return None
+    if day is not None:
+        return (as_of - day).days if day <= as_of else 0
+    return (as_of - end).days if end is not None and end <= as_of else 0
 
 
 REF_SHARES = {
@@ -89,7 +110,9 @@ REF_SHARES = {
         "l.role IN $roles AND (c.date IS NULL OR c.date <= $as_of)",
     ),
     "investigation": _ref_share("investigation", R.SUBJECT_OF, L.INVESTIGATION),
-    "permit": _ref_share("permit", R.APPLIED_FOR, L.PERMIT_APPLICATION),
+    "permit": _ref_share(
+        "permit", R.APPLIED_FOR, L.PERMIT_APPLICATION, "(c.date IS NULL OR c.date <= $as_of)"
+    ),
 }
 REF_INCIDENT_SIGNALS = (
     f"MATCH (x:{L.PERSON}|{L.COMPANY})-[l:{R.INVOLVED_IN}]->(i:{L.INCIDENT}) "
@@ -154,6 +177,8 @@ def reference_export(
     p = export_parameters(driver, database=database, as_of=as_of, params=params)
     raw = RawGraph()
     company_roles: dict[str, str] = {}
+    # role-giving facts in row order: (member, role, evidence, source)
+    facts: list[tuple[str, str, str, str | None]] = []
     for node_id, region in _rows(driver, REF_PERSONS, p, database):
         raw.add_node(node_id, "person", region)
     for node_id, region, cash, sbi in _rows(driver, REF_COMPANIES, p, database):
@@ -161,30 +186,46 @@ def reference_export(
         if cash:
             raw.signals.append((node_id, "front_business", 0))
             company_roles[node_id] = "front_business"
+            facts.append((node_id, "front_business", "cash_intensive", None))
         role = SBI_ROLES.get(str(sbi or "")[:4])
         if role is not None:
             company_roles[node_id] = role
+            facts.append((node_id, role, "sbi", None))
             if role == "grow_shop":
                 raw.signals.append((node_id, "grow_shop", partner_mask(["KVK"])))
     [[unknown]] = _rows(driver, q.ANALYSIS_UNKNOWN_REGION_ADDRESSES, p, database)
     raw.unknown_region_addresses = int(unknown)
-    roles: dict[str, str] = dict(company_roles)
-    for a, b, kind, partners in _rows(driver, REF_DIRECT, p, database):
+    for a, b, kind, partners, since, until in _rows(driver, REF_DIRECT, p, database):
+        age = _age(as_of, since, until)
+        if age is None:
+            continue
         raw.links.append((a, b, kind, partner_mask(partners)))
-        if kind in ("employment", "directorship") and b in company_roles and a not in roles:
-            roles[a] = company_roles[b]
+        raw.link_ages.append(age)
+        if kind in ("employment", "directorship") and not age and b in company_roles:
+            facts.append((a, company_roles[b], kind, b))
     for query in REF_SHARES.values():
-        for conn, k, member, partners in _rows(driver, query, p, database):
+        for conn, k, member, partners, since, until, day in _rows(driver, query, p, database):
+            age = _age(as_of, since, until, day if k in ("incident", "permit") else None)
+            if age is None:
+                continue
             raw.shares.append((conn, k, member, partner_mask(partners)))
+            raw.share_ages.append(age)
     for query in (REF_INCIDENT_SIGNALS, REF_GROW_SITE_SIGNALS, REF_CLUB_SIGNALS):
         for member, signal, partners in _rows(driver, query, p, database):
             raw.signals.append((member, signal, partner_mask(partners)))
-            if signal in SIGNAL_ROLES and member not in roles:
-                roles[member] = SIGNAL_ROLES[signal]
+            if signal in SIGNAL_ROLES:
+                facts.append((member, SIGNAL_ROLES[signal], signal, None))
     for member, kind, offences, partners in _rows(driver, REF_INVESTIGATION_SIGNALS, p, database):
         mask = partner_mask(partners)
         raw.signals.extend((member, s, mask) for s in investigation_signals(kind, offences))
-    raw.roles = sorted(roles.items())
+    # the strongest fact per member (ROLE_EVIDENCE is strongest first); the first of equals
+    best: dict[str, tuple[str, str, str | None]] = {}
+    for member, role, evidence, source in facts:
+        held = best.get(member)
+        if held is None or ROLE_EVIDENCE.index(evidence) < ROLE_EVIDENCE.index(held[1]):
+            best[member] = (role, evidence, source)
+    raw.roles = sorted((m, role) for m, (role, _, _) in best.items())
+    raw.role_evidence = {m: (e, src) for m, (_, e, src) in best.items()}
     return raw
 
 
@@ -231,10 +272,15 @@ def test_export_gives_the_reference_facts(
     assert new.node_kinds == ref.node_kinds
     assert new.node_regions == ref.node_regions
     # facts: the same multisets; roles (first role wins, in row order) exactly
-    assert _sorted(new.links) == _sorted(ref.links)
-    assert _sorted(new.shares) == _sorted(ref.shares)
+    assert _sorted(list(zip(new.links, new.link_ages, strict=True))) == _sorted(
+        list(zip(ref.links, ref.link_ages, strict=True))
+    )
+    assert _sorted(list(zip(new.shares, new.share_ages, strict=True))) == _sorted(
+        list(zip(ref.shares, ref.share_ages, strict=True))
+    )
     assert _sorted(new.signals) == _sorted(ref.signals)
     assert new.roles == ref.roles
+    assert new.role_evidence == ref.role_evidence
     assert new.unknown_region_addresses == ref.unknown_region_addresses
     a, b = project(new, params), project(ref, params)
     assert np.array_equal(a.src, b.src)
@@ -265,3 +311,9 @@ def test_export_drops_the_links_of_invisible_people(
     assert all(member in nodes for member, _, _ in new.signals)
     # partnerless links export with an empty mask, as before
     assert any(mask == 0 for *_, mask in new.links)
+    # the data holds ended jobs and dated incidents (what decision 077 decays)
+    kinds_aged = {link[2] for link, age in zip(new.links, new.link_ages, strict=True) if age}
+    assert "employment" in kinds_aged
+    assert any(
+        age for (_, k, _, _), age in zip(new.shares, new.share_ages, strict=True) if k == "incident"
+    )

@@ -52,7 +52,7 @@ def test_cluster_graph_holds_members_and_shared_context(
     assert p1["deliveries"] == ["POL-2024-001"]
     company = g.nodes[node_key("Company", IDS["c1"])]
     assert "name: Voorbeeld Teelt BV" in company["details"]
-    assert "role in cluster: property" in company["details"]
+    assert "role in cluster: property (sbi)" in company["details"]
     assert g.nodes[node_key("Address", IDS["a2"])]["region"] == "Oost-Brabant"
     assert g.nodes[node_key("Address", IDS["a2"])]["broker"] is None
     kinds = sorted(d["kind"] for _, _, d in g.edges(node_key("Person", IDS["p1"]), data=True))

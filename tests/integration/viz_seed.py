@@ -147,6 +147,7 @@ def _memberships() -> list[tuple[str, str, MembershipRecord]]:
                 is_broker=broker,
                 connects_regions=connects,
                 scarce_role="property" if key == "c1" else None,
+                role_evidence="sbi" if key == "c1" else None,
                 rank=rank,
             ),
         )

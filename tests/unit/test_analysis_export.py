@@ -29,11 +29,11 @@ def _empty(query: str) -> dict[str, Any]:
     if query == q.ANALYSIS_UNKNOWN_REGION_ADDRESSES:
         return {"addresses": 0}
     if query == q.ANALYSIS_EXPORT_DIRECT:
-        return {"a": [], "b": [], "kinds": [], "partners": []}
+        return {"a": [], "b": [], "kinds": [], "partners": [], "ages": []}
     if query == q.ANALYSIS_EXPORT_INVESTIGATION_SIGNALS:
         return {"members": [], "kinds": [], "offence_codes": [], "partners": []}
     if query in q.ANALYSIS_EXPORT_SHARES.values():
-        return {"conns": [], "members": [], "partners": []}
+        return {"conns": [], "members": [], "partners": [], "ages": []}
     return {"members": [], "signals": [], "partners": []}
 
 
@@ -75,11 +75,13 @@ def test_rows_of_unexported_people_are_dropped() -> None:
                 "b": ["P2", "PX", "P3", "C1"],
                 "kinds": ["ASSOCIATE", "ASSOCIATE", "ASSOCIATE", "EMPLOYMENT"],
                 "partners": [["POL"], ["POL"], [], ["KVK", "XYZ"]],
+                "ages": [0, 0, 5, 0],
             },
             q.ANALYSIS_EXPORT_SHARES["phone"]: {
                 "conns": ["T1", "T1", "T1"],
                 "members": ["P1", "PX", "P2"],
                 "partners": [["POL"], ["POL"], []],
+                "ages": [0, 0, 400],
             },
             q.ANALYSIS_EXPORT_CLUB_SIGNALS: {
                 "members": ["PX", "P2"],
@@ -93,14 +95,23 @@ def test_rows_of_unexported_people_are_dropped() -> None:
     assert raw.node_regions == ["Limburg", None, "Utrecht", "Limburg", None]
     assert raw.links == [("P1", "P2", "associate", POL), ("P3", "C1", "employment", KVK)]
     assert raw.shares == [("T1", "phone", "P1", POL), ("T1", "phone", "P2", 0)]
+    # each kept row keeps its age (days since the fact ended), in step with its row
+    assert raw.link_ages == [0, 0]
+    assert raw.share_ages == [0, 400]
     assert ("P2", "club_support", POL) in raw.signals
     assert all(member != "PX" for member, _, _ in raw.signals)
     assert ("C1", "front_business", 0) in raw.signals
     # the employee takes the employer's role (an electrician's SBI code)
     assert raw.roles == [("C1", "electrician"), ("C2", "property"), ("P3", "electrician")]
+    # each with the fact that gives it: the SBI code beats the cash flag
+    assert raw.role_evidence == {
+        "C1": ("sbi", None),
+        "C2": ("sbi", None),
+        "P3": ("employment", "C1"),
+    }
 
 
-def test_the_first_row_that_earns_a_role_wins() -> None:
+def test_the_strongest_fact_gives_the_role() -> None:
     raw = _export(
         {
             q.ANALYSIS_EXPORT_PERSONS: PEOPLE,
@@ -110,6 +121,7 @@ def test_the_first_row_that_earns_a_role_wins() -> None:
                 "b": ["C2", "C1"],
                 "kinds": ["DIRECTORSHIP", "EMPLOYMENT"],
                 "partners": [["KVK"], ["KVK"]],
+                "ages": [0, 0],
             },
             q.ANALYSIS_EXPORT_GROW_SITE_SIGNALS: {
                 "members": ["P1", "P2"],
@@ -118,8 +130,60 @@ def test_the_first_row_that_earns_a_role_wins() -> None:
             },
         }
     )
-    assert dict(raw.roles)["P1"] == "property"  # the directorship came first
-    assert dict(raw.roles)["P2"] == "property"  # from the signal
+    assert dict(raw.roles)["P1"] == "property"
+    # P1 directs C2 (property) and works for C1 (electrician): directing is the stronger
+    # fact; then P1's own grow site property beats both
+    assert raw.role_evidence["P1"] == ("grow_site_property", None)
+    assert raw.role_evidence["P2"] == ("grow_site_property", None)
+
+
+def test_a_landlord_of_grow_sites_is_property_not_his_employers_role() -> None:
+    raw = _export(
+        {
+            q.ANALYSIS_EXPORT_PERSONS: PEOPLE,
+            q.ANALYSIS_EXPORT_COMPANIES: {"rows": [["C1", "Limburg", None, "49410"]]},
+            q.ANALYSIS_EXPORT_DIRECT: {
+                "a": ["P1", "P2", "P2"],
+                "b": ["C1", "C1", "C1"],
+                "kinds": ["EMPLOYMENT", "EMPLOYMENT", "DIRECTORSHIP"],
+                "partners": [["BD"], ["BD"], ["KVK"]],
+                "ages": [0, 0, 0],
+            },
+            q.ANALYSIS_EXPORT_GROW_SITE_SIGNALS: {
+                "members": ["P1"],
+                "signals": ["grow_site_property"],
+                "partners": [["POL"]],
+            },
+        }
+    )
+    roles = dict(raw.roles)
+    assert roles["P1"] == "property"  # a haulier's employee who lets grow sites
+    assert raw.role_evidence["P1"] == ("grow_site_property", None)
+    assert roles["P2"] == "transporter"
+    assert raw.role_evidence["P2"] == ("directorship", "C1")  # directing beats working there
+
+
+def test_an_ended_job_gives_no_role() -> None:
+    raw = _export(
+        {
+            q.ANALYSIS_EXPORT_PERSONS: PEOPLE,
+            q.ANALYSIS_EXPORT_COMPANIES: COMPANIES,
+            q.ANALYSIS_EXPORT_DIRECT: {
+                # P1 left the electrician (C1) 900 days ago; P2 works there now
+                "a": ["P1", "P2", "P3"],
+                "b": ["C1", "C1", "C2"],
+                "kinds": ["EMPLOYMENT", "EMPLOYMENT", "DIRECTORSHIP"],
+                "partners": [["BD"], ["BD"], ["KVK"]],
+                "ages": [900, 0, 30],
+            },
+        }
+    )
+    roles = dict(raw.roles)
+    assert "P1" not in roles
+    assert roles["P2"] == "electrician"
+    assert "P3" not in roles  # a directorship that ended a month ago
+    # the ended facts are still links, with their age (the projection decays them)
+    assert raw.link_ages == [900, 0, 30]
 
 
 def test_investigation_signals_name_their_offences() -> None:
@@ -154,6 +218,7 @@ def test_lists_of_different_lengths_are_refused() -> None:
             "b": ["P2", "P3"],
             "kinds": ["ASSOCIATE", "ASSOCIATE"],
             "partners": [[], []],
+            "ages": [0, 0],
         },
     }
     with pytest.raises(AnalysisInputError, match=r"direct links: .* without an id"):

@@ -116,3 +116,66 @@ def test_empty_graph_projects_to_nothing() -> None:
     g = project(RawGraph(), AnalysisParams())
     assert g.n_nodes == 0
     assert g.n_links == 0
+
+
+def test_an_ended_job_decays_by_its_half_life_and_a_current_one_does_not() -> None:
+    params = AnalysisParams()
+    raw = RawGraph()
+    a, b, c = _people(raw, 3)
+    raw.add_node("12345678", "company", "Limburg")
+    raw.links += [(a, "12345678", "employment", 0), (b, "12345678", "employment", 0)]
+    raw.links.append((a, c, "associate", 0))
+    half = params.half_life_years["employment"] * 365.25
+    raw.link_ages = [0, round(3 * half), 0]  # b left three half-lives ago
+    w = _weights(raw, params)
+    assert w[(a, "12345678")] == pytest.approx(params.link_weights["employment"])
+    assert w[(b, "12345678")] == pytest.approx(params.link_weights["employment"] / 8, rel=1e-3)
+    assert w[(a, c)] == pytest.approx(params.link_weights["associate"])
+
+
+def test_a_shared_connector_tie_is_as_old_as_the_older_fact() -> None:
+    params = AnalysisParams()
+    raw = RawGraph()
+    a, b, c = _people(raw, 3)
+    half = params.half_life_years["incident"] * 365.25
+    # one incident two half-lives ago (the same date for all its sharers), and a phone that a
+    # used until one half-life ago while b and c still use it
+    raw.shares += [("INC-1", "incident", a, 0), ("INC-1", "incident", b, 0)]
+    raw.shares += [("TEL-1", "phone", p, 0) for p in (a, b, c)]
+    phone_half = params.half_life_years["phone"] * 365.25
+    raw.share_ages = [round(2 * half), round(2 * half), round(phone_half), 0, 0]
+    w = _weights(raw, params)
+    phone = params.link_weights["phone"] / 2
+    assert w[(a, b)] == pytest.approx(params.link_weights["incident"] / 4 + phone / 2, rel=1e-3)
+    assert w[(a, c)] == pytest.approx(phone / 2, rel=1e-3)
+    assert w[(b, c)] == pytest.approx(phone)
+
+
+def test_an_owner_left_long_ago_weighs_little_to_the_occupants() -> None:
+    params = AnalysisParams()
+    raw = RawGraph()
+    owner, tenant = _people(raw, 2)
+    raw.shares += [("1234AB-1", "property", owner, 0), ("1234AB-1", "address", tenant, 0)]
+    raw.share_ages = [round(params.half_life_years["property"] * 365.25), 0]
+    w = _weights(raw, params)
+    assert w[(owner, tenant)] == pytest.approx(params.link_weights["property"] / 2, rel=1e-3)
+
+
+def test_ages_out_of_step_with_the_facts_are_refused() -> None:
+    raw = RawGraph()
+    a, b = _people(raw, 2)
+    raw.links.append((a, b, "associate", 0))
+    raw.link_ages = [0, 0]
+    with pytest.raises(AnalysisInputError, match="2 ages for 1 facts"):
+        project(raw, AnalysisParams())
+    raw.link_ages = [-1]
+    with pytest.raises(AnalysisInputError, match="negative age"):
+        project(raw, AnalysisParams())
+
+
+def test_half_lives_are_recorded_with_the_run() -> None:
+    import json
+
+    recorded = json.loads(AnalysisParams().to_json())
+    assert recorded["half_life_years"]["employment"] == 1.0
+    assert set(recorded["half_life_years"]) == set(recorded["link_weights"])

@@ -65,6 +65,8 @@ def test_cluster_properties_are_flat_with_json_for_nested_values() -> None:
         "is_broker",
         "connects_regions",
         "scarce_role",
+        "role_evidence",
+        "role_source",
         "rank",
         "rank_interval",
         "rank_top_share",
