@@ -308,7 +308,14 @@ def _summary(run: dict[str, Any], prefix: str) -> dict[str, Any]:
 
 def _start_server(instance: str, log: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    env = {**os.environ, "KNOOPPUNT_INSTANCE": instance, "KNOOPPUNT_AUDIT_LOG": str(log)}
+    env = {
+        **os.environ,
+        "KNOOPPUNT_INSTANCE": instance,
+        "KNOOPPUNT_AUDIT_LOG": str(log),
+        # A replica name of this server's own: its chains' Neo4j checkpoints are by name, and
+        # an earlier server's chain of the same name would make this fresh directory "emptied".
+        "KNOOPPUNT_REPLICA": f"bench{os.getpid()}-{port}",
+    }
     knooppunt = str(Path(sys.executable).parent / "knooppunt")
     process = subprocess.Popen(
         [
@@ -318,12 +325,12 @@ def _start_server(instance: str, log: Path, workers: int) -> tuple[subprocess.Po
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
-    if wait_until_ready(base, timeout=60, alive=lambda: process.poll() is None, interval=0.3):
+    if wait_until_ready(base, timeout=180, alive=lambda: process.poll() is None, interval=0.3):
         return process, base
     if process.poll() is not None:
         raise SystemExit("knooppunt serve exited early")
     process.terminate()
-    raise SystemExit("the API did not become ready within 60 s")
+    raise SystemExit("the API did not become ready within 180 s")
 
 
 async def _http_phases(
