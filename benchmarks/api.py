@@ -453,7 +453,9 @@ async def _profile(args: argparse.Namespace) -> dict[str, Any]:
     instance = args.instance or settings.instance
     token = mint_token(settings, subject="benchmark", org=LIEC, role="analyst")
     with tempfile.TemporaryDirectory(prefix="knooppunt-profile-") as tmp:
-        chosen = settings.model_copy(update={"audit_log": Path(tmp) / "audit.log"})
+        # A chain name of its own: the chains' Neo4j checkpoints are by name (decision 074).
+        log = Path(tmp) / f"profile-{os.getpid()}.log"
+        chosen = settings.model_copy(update={"audit_log": log})
         app = create_app(chosen, instance=instance)
         async with app.router.lifespan_context(app):
             ids = await app.state.store.cross_region_cluster_ids()
