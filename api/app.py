@@ -4,10 +4,15 @@ The lifespan makes the process's long-lived objects once: the Neo4j async driver
 :func:`graph.driver.connect_async`), the data-access :class:`api.store.Store` around it, the
 token verifier and the audit log (opened and locked). Starting does not wait for Neo4j:
 ``/ready`` says when it answers, and requests made while it is down get a 503 problem.
+
+``knooppunt serve`` runs :func:`serve_app` in each of its worker processes: every worker makes
+its own app, driver and caches, and writes its own audit chain (decision 074).
 """
 
 from __future__ import annotations
 
+import re
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -37,11 +42,11 @@ from api.routers import (
     subjects,
     trends,
 )
-from api.store import Store
+from api.store import ResultsCache, Store
 from api.telemetry import RequestTelemetry
 from graph.settings import Settings, get_settings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "replica_name", "serve_app"]
 
 _DESCRIPTION = """\
 Cluster alerts, clusters, Bibob checks and trend figures for the RIECs and the LIEC.
@@ -61,24 +66,53 @@ gets 503 `deadline-exceeded`; `/health` and `/ready` always answer.
 """
 
 
+def replica_name(settings: Settings) -> str:
+    """This replica's name in its workers' audit chains: ``KNOOPPUNT_REPLICA``, else the host
+    name (characters other than letters, digits, ``_`` and ``-`` become ``_``)."""
+    if settings.replica:
+        return settings.replica
+    return re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname())[:63] or "api"
+
+
+def serve_app() -> FastAPI:
+    """The app of one ``knooppunt serve`` worker (uvicorn's factory, called in each worker
+    process): the settings from the environment, its own chain among
+    ``KNOOPPUNT_API_WORKERS`` slots."""
+    from graph.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings)
+    return create_app(settings, audit_workers=settings.api_workers or 1)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     instance: str | None = None,
     driver: neo4j.AsyncDriver | None = None,
+    audit_workers: int | None = None,
 ) -> FastAPI:
     """The API app. ``driver`` (tests, benchmarks) is used instead of making one; the caller
-    then closes it."""
+    then closes it. ``audit_workers``: the app is one of that many workers and writes the first
+    free worker chain of its replica (:meth:`AuditLog.open_worker`); ``None``: the log's own
+    chain (``KNOOPPUNT_AUDIT_LOG``), one writer."""
     chosen = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         verifier = TokenVerifier(chosen)
-        log = AuditLog.open(
-            audit_log_path(chosen),
-            chosen.audit_key.get_secret_value().encode(),
-            AuditPolicy.from_settings(chosen),
-        )
+        key = chosen.audit_key.get_secret_value().encode()
+        policy = AuditPolicy.from_settings(chosen)
+        if audit_workers is None:
+            log = AuditLog.open(audit_log_path(chosen), key, policy)
+        else:
+            log = AuditLog.open_worker(
+                audit_log_path(chosen),
+                key,
+                policy,
+                replica=replica_name(chosen),
+                slots=audit_workers,
+            )
         own_driver = driver is None
         if driver is None:
             from graph.driver import connect_async
@@ -102,6 +136,7 @@ def create_app(
             chosen.neo4j_database,
             app.state.metrics,
             query_timeout_s=chosen.neo4j_query_timeout_s,
+            results=ResultsCache(),
         )
         app.state.scopes = ScopeCache()
         try:

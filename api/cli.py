@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -10,14 +13,13 @@ from typing import Annotated
 
 import typer
 
-from api.audit import SignedHead, audit_log_path, prune_log, verify_log
-from api.audit.files import chain_id
+from api.audit import SignedHead, audit_log_path, chain_logs, prune_log, verify_chains
 from api.auth import ORGANISATIONS, Role, mint_token
 from graph.cli_types import AsOfOpt, InstanceOpt
 from graph.errors import ExitCode, Neo4jUnavailableError
 from graph.settings import Settings, get_settings
 
-__all__ = ["audit_app", "serve", "token"]
+__all__ = ["audit_app", "default_workers", "serve", "token"]
 
 audit_app = typer.Typer(
     name="audit",
@@ -45,11 +47,27 @@ class LogLevel(StrEnum):
     ERROR = "error"
 
 
+def default_workers() -> int:
+    """The CPU cores this process may run on (its affinity), at least 1."""
+    return max(1, len(os.sched_getaffinity(0)))
+
+
 def serve(
     host: Annotated[
         str, typer.Option(metavar="ADDRESS", help="address to listen on (loopback by default)")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(metavar="PORT", min=1, max=65535, help="TCP port")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            metavar="N",
+            min=1,
+            max=64,
+            help="worker processes, each with its own event loop, Neo4j driver and audit chain "
+            "(default: KNOOPPUNT_API_WORKERS, else the CPU cores this process may use)",
+            show_default=False,
+        ),
+    ] = None,
     instance: InstanceOpt = None,
     log_level: Annotated[
         LogLevel | None,
@@ -60,33 +78,40 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Serve the API (one process: the audit log is written by one writer).
+    """Serve the API on N worker processes (uvicorn's), each writing its own audit chain.
 
-    Logs go to stderr, one line per request: JSON unless stderr is a terminal
-    (KNOOPPUNT_LOG_FORMAT=json|console|auto); see docs/operations.md.
+    Each worker builds its own app, Neo4j driver, admission gate and caches, and takes the
+    first free audit chain of this replica (KNOOPPUNT_REPLICA, else the host name); `knooppunt
+    audit verify` checks them all. Logs go to stderr, one line per request: JSON unless stderr
+    is a terminal (KNOOPPUNT_LOG_FORMAT=json|console|auto); see docs/operations.md.
 
-    Example: knooppunt serve --port 8000
+    Example: knooppunt serve --port 8000 --workers 2
     """
     import uvicorn
 
-    from api.app import create_app
     from graph.logs import configure_logging
 
-    settings = get_settings()
+    count = workers or get_settings().api_workers or default_workers()
+    # The workers are separate processes that read their settings from the environment.
+    os.environ["KNOOPPUNT_API_WORKERS"] = str(count)
+    if instance is not None:
+        os.environ["KNOOPPUNT_INSTANCE"] = instance
     if log_level is not None:
-        settings = settings.model_copy(update={"log_level": log_level.value})
+        os.environ["KNOOPPUNT_LOG_LEVEL"] = log_level.value
+    get_settings.cache_clear()
+    settings = get_settings()
     configure_logging(settings)
-    app = create_app(settings, instance=instance)
     # log_config=None: uvicorn keeps its hands off logging, its records reach our handler.
     uvicorn.run(
-        app,
+        "api.app:serve_app",
+        factory=True,
         host=host,
         port=port,
         log_config=None,
         log_level=settings.log_level,
         access_log=False,
         server_header=False,
-        workers=1,
+        workers=count,
     )
 
 
@@ -127,12 +152,15 @@ LogOpt = Annotated[
 ]
 
 
-def _neo4j_checkpoint(
-    settings: Settings, instance: str | None, path: Path, check: Neo4jCheck
-) -> tuple[SignedHead | None, str | None]:
-    """The chain's checkpoint in Neo4j, and a note when it was not read."""
+@contextmanager
+def _neo4j_checkpoints(
+    settings: Settings, instance: str | None, check: Neo4jCheck, notes: list[str]
+) -> Iterator[Callable[[str], SignedHead | None] | None]:
+    """Reads each chain's checkpoint in Neo4j (``None``: not read, with a note why)."""
     if check is Neo4jCheck.SKIP:
-        return None, "Neo4j checkpoint not checked (--neo4j skip)"
+        notes.append("Neo4j checkpoint not checked (--neo4j skip)")
+        yield None
+        return
     from api.audit.remote import read_checkpoint
     from graph.driver import connect
 
@@ -141,14 +169,18 @@ def _neo4j_checkpoint(
     except Neo4jUnavailableError:
         if check is Neo4jCheck.REQUIRE:
             raise
-        return None, "Neo4j checkpoint not checked: Neo4j does not answer (--neo4j require fails)"
+        notes.append("Neo4j checkpoint not checked: Neo4j does not answer (--neo4j require fails)")
+        yield None
+        return
+
+    def read(chain: str) -> SignedHead | None:
+        try:
+            return read_checkpoint(driver, settings.neo4j_database, chain)
+        except ValueError:  # malformed: fails its signature
+            return SignedHead("checkpoint", "", 0, "", "", "", "")
+
     try:
-        return read_checkpoint(driver, settings.neo4j_database, chain_id(path)), None
-    except ValueError:
-        return (
-            SignedHead("checkpoint", "", 0, "", "", "", ""),  # malformed: fails its signature
-            None,
-        )
+        yield read
     finally:
         driver.close()
 
@@ -174,34 +206,41 @@ def verify(
     instance: InstanceOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
-    """Check the audit chain across its segments (HMAC with KNOOPPUNT_AUDIT_KEY) against its
-    checkpoint file and Neo4j checkpoint; exit 8 when broken or cut short.
+    """Check every audit chain (the log's and each worker's, across their segments; HMAC with
+    KNOOPPUNT_AUDIT_KEY) against its checkpoint file and Neo4j checkpoint; exit 8 when one is
+    broken or cut short.
 
     Example: knooppunt audit verify --expect-seq 1200
     """
     settings = get_settings()
     path = log or audit_log_path(settings)
-    remote, note = _neo4j_checkpoint(settings, instance, path, neo4j)
-    report = verify_log(
-        path,
-        settings.audit_key.get_secret_value().encode(),
-        expect_seq=expect_seq,
-        neo4j_checkpoint=remote,
-    )
-    if note:
-        report.notes.append(note)
+    notes: list[str] = []
+    with _neo4j_checkpoints(settings, instance, neo4j, notes) as remote:
+        report = verify_chains(
+            path,
+            settings.audit_key.get_secret_value().encode(),
+            expect_seq=expect_seq,
+            remote=remote,
+        )
+    report.notes.extend(notes)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
     else:
+        for chain in report.chains:
+            for line in chain.notes:
+                typer.echo(line, err=True)
+            for problem in chain.problems:
+                typer.echo(problem, err=True)
+            state = "intact" if chain.ok else f"BROKEN ({len(chain.problems)} problem(s))"
+            typer.echo(
+                f"{chain.path}: {chain.entries} entries in {len(chain.files)} file(s), chain "
+                f"{state}; head seq {chain.head_seq} mac {chain.head_mac}"
+            )
         for line in report.notes:
             typer.echo(line, err=True)
-        for problem in report.problems:
-            typer.echo(problem, err=True)
-        state = "intact" if report.ok else f"BROKEN ({len(report.problems)} problem(s))"
-        typer.echo(
-            f"{path}: {report.entries} entries in {len(report.files)} file(s), chain {state}; "
-            f"head seq {report.head_seq} mac {report.head_mac}"
-        )
+        if len(report.chains) > 1:
+            state = "intact" if report.ok else f"BROKEN ({len(report.problems)} problem(s))"
+            typer.echo(f"{len(report.chains)} chains, {report.entries} entries, all {state}")
     if not report.ok:
         raise typer.Exit(int(ExitCode.AUDIT_BROKEN))
 
@@ -213,7 +252,8 @@ def prune(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON document on stdout")] = False,
 ) -> None:
     """Delete rotated audit segments older than KNOOPPUNT_AUDIT_RETENTION_DAYS, behind a signed
-    anchor; refuses (exit 8) a chain that does not verify.
+    anchor, in every chain (the log's and each worker's); refuses (exit 8) a chain that does
+    not verify.
 
     Example: knooppunt audit prune --as-of 2031-01-01
     """
@@ -223,11 +263,25 @@ def prune(
     cutoff = datetime.combine(day, time(), tzinfo=UTC) - timedelta(
         days=settings.audit_retention_days
     )
-    result = prune_log(path, settings.audit_key.get_secret_value().encode(), cutoff=cutoff)
+    key = settings.audit_key.get_secret_value().encode()
+    logs = chain_logs(path) or [path]
+    results = [(log, prune_log(log, key, cutoff=cutoff)) for log in logs]
     if as_json:
-        typer.echo(json.dumps(result.as_dict(), indent=2))
-    else:
+        single = results[0][1].as_dict() if len(results) == 1 else {}
         typer.echo(
-            f"{path}: {len(result.deleted)} segment(s) older than {result.cutoff} deleted; "
-            f"the chain starts after seq {result.anchor_seq}"
+            json.dumps(
+                {
+                    **single,
+                    "cutoff": results[0][1].cutoff,
+                    "deleted": [name for _, r in results for name in r.deleted],
+                    "chains": [{"chain": log.name, **r.as_dict()} for log, r in results],
+                },
+                indent=2,
+            )
         )
+    else:
+        for log, result in results:
+            typer.echo(
+                f"{log}: {len(result.deleted)} segment(s) older than {result.cutoff} deleted; "
+                f"the chain starts after seq {result.anchor_seq}"
+            )

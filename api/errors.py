@@ -25,6 +25,7 @@ from graph.errors import ExitCode, KnooppuntError
 __all__ = [
     "PROBLEM_JSON",
     "ApiError",
+    "AuditInUseError",
     "AuditLogError",
     "AuditUnavailableError",
     "BadRequestError",
@@ -247,6 +248,10 @@ class AuditLogError(ApiError):
     slug = "audit-log"
     title = "Audit log error"
     exit_code = ExitCode.ERROR
+
+
+class AuditInUseError(AuditLogError):
+    """The audit chain's file is locked by another process (its one writer)."""
 
 
 class AuditBrokenError(AuditLogError):

@@ -130,7 +130,8 @@ ALERT_DETAIL: Final = (
 )
 
 #: Set the caller's organisation's status of an alert when the transition is allowed
-#: (``$allowed_from``); returns the status before and after.
+#: (``$allowed_from``); returns the status before and after. A change raises the stored
+#: results' version in the same transaction (:data:`STORED_RESULTS_GENERATION`).
 ALERT_SET_STATUS: Final = (
     f"MATCH (a:{_L.ALERT} {{id: $id}}) "
     f"MERGE (s:{_L.ALERT_STATUS} {{id: $status_id}}) "
@@ -138,8 +139,29 @@ ALERT_SET_STATUS: Final = (
     "WITH s, s.status AS before "
     "FOREACH (_ IN CASE WHEN before IN $allowed_from THEN [1] ELSE [] END | "
     "  SET s.status = $status, s.note = $note, s.changed_by = $by, "
-    "      s.changed_at = datetime(), s.case_reference = $case_reference) "
+    "      s.changed_at = datetime(), s.case_reference = $case_reference "
+    f"  MERGE (v:{_L.RESULTS_VERSION} {{id: 'stored-results'}}) "
+    "  SET v.n = coalesce(v.n, 0) + 1) "
     "RETURN before, s.status AS after, s.changed_at AS changed_at"
+)
+
+#: What the stored results (alerts, cluster summaries, cluster trends) depend on, read before
+#: a cached one is served (``api.store.ResultsCache``, decision 074): the completed analysis
+#: runs (their number and the latest's id), whether one is writing now (then nothing is
+#: cached), the status changes' version (summed: a concurrent first ``MERGE`` may make two
+#: nodes, each only counts up), the cases (an alert names the case opened from it: case numbers
+#: only count up, deletions lower the count) and the alerts and clusters held (a reset). Each
+#: part is a count-store lookup or a scan of a few small nodes.
+STORED_RESULTS_GENERATION: Final = (
+    f"RETURN COUNT {{ MATCH (r:{_L.ANALYSIS_RUN} {{status: 'completed'}}) }} AS runs, "
+    f"COLLECT {{ MATCH (r:{_L.ANALYSIS_RUN} {{status: 'completed'}}) "
+    "  RETURN r.id ORDER BY r.finished_at DESC, r.id DESC LIMIT 1 } AS run, "
+    f"EXISTS {{ MATCH (r:{_L.ANALYSIS_RUN} {{status: 'running'}}) }} AS running, "
+    f"COLLECT {{ MATCH (v:{_L.RESULTS_VERSION}) RETURN v.n }} AS versions, "
+    f"COLLECT {{ MATCH (q:{_L.CASE_SEQUENCE}) RETURN q.last }} AS case_numbers, "
+    f"COUNT {{ MATCH (k:{_L.CASE}) }} AS cases, "
+    f"COUNT {{ MATCH (a:{_L.ALERT}) }} AS alerts, "
+    f"COUNT {{ MATCH (c:{_L.CLUSTER}) }} AS clusters"
 )
 
 # --- clusters -------------------------------------------------------------------------------
@@ -249,6 +271,7 @@ __all__ = [
     "EXPORT",
     "LINK_TYPES",
     "PARTIAL_DELIVERIES",
+    "STORED_RESULTS_GENERATION",
     "SUBGRAPH_CLUSTER",
     "SUBGRAPH_CLUSTER_CONTEXT",
     "SUBGRAPH_CLUSTER_MEMBERS",

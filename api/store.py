@@ -10,12 +10,19 @@ transaction timeout (``KNOOPPUNT_NEO4J_QUERY_TIMEOUT_S``, shorter than the reque
 the server stops the query and frees what it held) and, a second later, a client-side bound
 around getting a connection and reading the result (a connection that hangs); either one ends
 as :class:`TimeoutError` (503; decision 067).
+
+Stored results (alerts, cluster summaries, cluster trends) change only when an analysis run or
+a status change commits; they are served from a per-process :class:`ResultsCache` keyed by
+their generation (:data:`api.queries.STORED_RESULTS_GENERATION`), read from Neo4j before every
+cached answer, so that no worker serves a result older than the latest commit (decision 074).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import UTC, date, datetime
 from typing import Any, Final, TypeVar
 
@@ -39,7 +46,15 @@ from graph.trends import Atom, Measure, cluster_atoms, incident_atoms
 from graph.values import from_millis, native, parse_json_properties
 from graph.vocabulary import REGIONS
 
-__all__ = ["CLIENT_MARGIN_S", "QUERY_TIMEOUT_S", "NetworkResult", "Store"]
+__all__ = [
+    "CLIENT_MARGIN_S",
+    "MISSING",
+    "QUERY_TIMEOUT_S",
+    "Generation",
+    "NetworkResult",
+    "ResultsCache",
+    "Store",
+]
 
 T = TypeVar("T")
 #: The limit on one query unless the app passes its setting; past it the request gets a 503.
@@ -55,6 +70,64 @@ _TIMED_OUT: Final = frozenset(
     }
 )
 _log = get_logger("knooppunt.api.store")
+
+
+#: What stored results depend on (:data:`api.queries.STORED_RESULTS_GENERATION`'s values).
+Generation = tuple[Hashable, ...]
+#: What :meth:`ResultsCache.get` returns for nothing cached (``None`` is a result: not found).
+MISSING: Final = object()
+
+
+class ResultsCache:
+    """Stored results of one process, all read at one :data:`Generation`.
+
+    An entry is served only to a request that has just read the same generation from Neo4j;
+    a request that reads another one empties the cache when it stores its own result (a new run
+    or status change invalidates everything at once). An entry is stored only under the
+    generation read *before* its query ran, so it is never older than that generation. The
+    least recently used entry goes when ``max_entries`` are held. Cached values are shared
+    between requests: callers must not change them.
+
+    Not ``cachetools``: the one thing beyond an ``OrderedDict`` is the generation, and
+    :class:`api.purpose.ScopeCache` keeps the same shape."""
+
+    def __init__(self, max_entries: int = 1024) -> None:
+        self.max_entries = max_entries
+        self.generation: Generation | None = None
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+        self.bypassed = 0
+        self.invalidations = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, generation: Generation, key: Hashable) -> Any:
+        """The value cached under ``key`` at ``generation``, else :data:`MISSING`."""
+        if generation != self.generation:
+            self.misses += 1
+            return MISSING
+        found = self._entries.get(key, MISSING)
+        if found is MISSING:
+            self.misses += 1
+        else:
+            self._entries.move_to_end(key)
+            self.hits += 1
+        return found
+
+    def put(self, generation: Generation, key: Hashable, value: Any) -> None:
+        """Cache ``value``, read after ``generation`` was; another generation empties the
+        cache first."""
+        if generation != self.generation:
+            if self._entries:
+                self.invalidations += 1
+            self._entries.clear()
+            self.generation = generation
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
 
 
 def _alert_row(alert: dict[str, Any]) -> dict[str, Any]:
@@ -73,11 +146,14 @@ class Store:
         metrics: Metrics | None = None,
         *,
         query_timeout_s: float = QUERY_TIMEOUT_S,
+        results: ResultsCache | None = None,
     ) -> None:
         self.driver = driver
         self.database = database
         self.metrics = metrics if metrics is not None else Metrics()
         self.query_timeout_s = query_timeout_s
+        #: Stored results by generation; ``None``: every read goes to Neo4j.
+        self.results = results
 
     async def _run(
         self,
@@ -117,6 +193,42 @@ class Store:
             metrics.sessions_in_use.dec()
         metrics.query_latency.labels(name).observe(time.perf_counter() - started)
         return rows
+
+    async def generation(self) -> Generation | None:
+        """The stored results' generation now; ``None`` while an analysis run is writing (its
+        results are not all there yet: nothing is cached)."""
+        row = (await self._run(q.STORED_RESULTS_GENERATION))[0]
+        if row["running"]:
+            return None
+        versions = sum(int(v or 0) for v in row["versions"])
+        numbers = sum(int(v or 0) for v in row["case_numbers"])
+        run = row["run"][0] if row["run"] else None
+        return (
+            int(row["runs"]),
+            run,
+            versions,
+            numbers,
+            int(row["cases"]),
+            int(row["alerts"]),
+            int(row["clusters"]),
+        )
+
+    async def _stored(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+        """A stored result: from the cache when it holds one of the generation just read,
+        else ``read()`` (and cached under that generation)."""
+        cache = self.results
+        if cache is None:
+            return await read()
+        generation = await self.generation()
+        if generation is None:
+            cache.bypassed += 1
+            return await read()
+        found = cache.get(generation, key)
+        if found is not MISSING:
+            return found  # type: ignore[no-any-return]
+        value = await read()
+        cache.put(generation, key, value)
+        return value
 
     async def _plan(self, plan: Plan[T]) -> T:
         """Run a :mod:`graph.subgraph` plan, each of its queries through :meth:`_run`."""
@@ -178,22 +290,26 @@ class Store:
         cursor: tuple[datetime, str] | None,
         limit: int,
     ) -> list[dict[str, Any]]:
-        """Alerts visible to the caller, newest first, ``limit`` of them."""
-        rows = await self._run(
-            q.ALERTS_PAGE,
-            {
-                "org": org,
-                "own_region": own_region,
-                "cross_only": cross_only,
-                "status": status,
-                "typology": typology,
-                "region": region,
-                "since": since,
-                "cursor_at": cursor[0] if cursor else None,
-                "cursor_id": cursor[1] if cursor else None,
-                "limit": limit,
-            },
-        )
+        """Alerts visible to the caller, newest first, ``limit`` of them (a stored result,
+        cached under the caller's organisation and filters: one organisation's statuses are
+        never served to another)."""
+        params = {
+            "org": org,
+            "own_region": own_region,
+            "cross_only": cross_only,
+            "status": status,
+            "typology": typology,
+            "region": region,
+            "since": since,
+            "cursor_at": cursor[0] if cursor else None,
+            "cursor_id": cursor[1] if cursor else None,
+            "limit": limit,
+        }
+        key = ("alerts_page", *params.values())
+        return await self._stored(key, lambda: self._alerts_page(params))
+
+    async def _alerts_page(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        rows = await self._run(q.ALERTS_PAGE, params)
         page = rows[0]["page"] if rows else []
         return [
             {
@@ -207,7 +323,11 @@ class Store:
         ]
 
     async def alert_detail(self, alert_id: str) -> dict[str, Any] | None:
-        """An alert, its cluster's summary and every organisation's status."""
+        """An alert, its cluster's summary and every organisation's status (a stored result:
+        the router filters it per caller)."""
+        return await self._stored(("alert", alert_id), lambda: self._alert_detail(alert_id))
+
+    async def _alert_detail(self, alert_id: str) -> dict[str, Any] | None:
         rows = await self._run(q.ALERT_DETAIL, {"id": alert_id})
         if not rows:
             return None
@@ -249,7 +369,10 @@ class Store:
     # -- clusters --------------------------------------------------------------------------------
 
     async def cluster(self, cluster_id: str) -> dict[str, Any] | None:
-        """A cluster's properties (JSON ones decoded), or ``None``."""
+        """A cluster's properties (JSON ones decoded), or ``None`` (a stored result)."""
+        return await self._stored(("cluster", cluster_id), lambda: self._cluster(cluster_id))
+
+    async def _cluster(self, cluster_id: str) -> dict[str, Any] | None:
         rows = await self._run(q.CLUSTER, {"id": cluster_id})
         if not rows:
             return None
@@ -265,7 +388,16 @@ class Store:
     ) -> dict[str, Any] | None:
         """A cluster (JSON properties decoded) with the members of ``region`` and those in
         ``scope`` (node keys of a case's scope), the regions of the other members
-        (``hidden_regions``), its history and alert ids; ``None`` when it does not exist."""
+        (``hidden_regions``), its history and alert ids; ``None`` when it does not exist. A
+        stored result, cached under the region and the scope it shows members of."""
+        return await self._stored(
+            ("cluster_detail", cluster_id, region, scope),
+            lambda: self._cluster_detail(cluster_id, region=region, scope=scope),
+        )
+
+    async def _cluster_detail(
+        self, cluster_id: str, *, region: str | None, scope: frozenset[str]
+    ) -> dict[str, Any] | None:
         rows = await self._run(
             q.CLUSTER_DETAIL, {"id": cluster_id, "region": region, "scope": sorted(scope)}
         )
@@ -420,4 +552,9 @@ class Store:
             "from": datetime(first.year, 1, 1, tzinfo=UTC),
             "to_exclusive": datetime(last.year + 1, 1, 1, tzinfo=UTC),
         }
-        return cluster_atoms(await self._rows(q.TREND_CLUSTER_ATOMS, params), REGIONS)
+
+        async def read() -> list[Atom]:
+            return cluster_atoms(await self._rows(q.TREND_CLUSTER_ATOMS, params), REGIONS)
+
+        # Clusters are stored results (incidents are the live graph: never cached).
+        return await self._stored(("cluster_atoms", first.year, last.year), read)

@@ -1,7 +1,8 @@
 """API latency under open-loop load: ``GET /alerts`` and ``GET /clusters/{id}`` at a fixed rate,
 the capacity found by stepping the rate, and an overload run above it.
 
-Starts ``knooppunt serve`` on 127.0.0.1 (its own process, its own temporary audit log) against
+Starts ``knooppunt serve --workers N`` on 127.0.0.1 (its own processes, a temporary audit
+directory: one chain per worker) against
 the configured Neo4j (``--instance``, default ``KNOOPPUNT_INSTANCE``), which should hold the
 medium preset ingested and analysed. Requests are sent on a fixed schedule (request ``i`` at
 ``t0 + i / rate``) without waiting for earlier answers, alternating between the two endpoints;
@@ -18,8 +19,15 @@ its backlog (no coordinated omission). Phases, one server:
 4. the same reads straight through the Neo4j driver at ``--rate``: the floor the API adds to.
 
 Every phase reports its errors. The load generator runs in this process on the same machine:
-``generator_cpu_s`` is its CPU time per HTTP phase (``server_cpu_s`` the server's), to set
-against the phase's wall time.
+``generator_cpu_s`` is its CPU time per HTTP phase (``server_cpu_s`` the server's: the
+supervisor and all its workers), to set against the phase's wall time.
+
+``--workers 1 2`` runs the HTTP phases once per worker count, each against a fresh server, in
+this one run (a peer measured on the same machine at the same time); the top-level keys are
+those of the last count, ``workers`` says which, and ``by_workers`` holds every count's.
+``--profile FILE`` instead profiles one worker's requests in this process (the app under
+cProfile, requests through its ASGI interface, no HTTP server), and prints where their CPU
+goes by part of the stack.
 
     python benchmarks/api.py --json out/api.json             # full: about 3-5 minutes
     python benchmarks/api.py --json out/api.json --seconds 10 --step-seconds 5 \
@@ -30,7 +38,8 @@ every answer other than 200, 503s of the gate included), ``fixed_*`` (the same p
 the overload run's), ``driver_p99_ms``, ``driver_errors``, ``capacity_rps``, ``capacity_steps``,
 ``overload_rate``, ``overload_accepted_p99_ms``, ``overload_accepted_rps``,
 ``overload_rejected_share``, ``overload_rejected_p99_ms``, ``overload_errors``,
-``generator_cpu_s``, ``server_cpu_s``, ``wall_s`` (the last three per phase).
+``generator_cpu_s``, ``server_cpu_s``, ``wall_s`` (the last three per phase); ``workers``,
+``by_workers``, ``load_average`` (the machine's 1, 5 and 15 minute load when it ended).
 """
 
 from __future__ import annotations
@@ -95,7 +104,9 @@ async def _open_loop(
     async def one(i: int, scheduled: float) -> None:
         try:
             outcome = await send(i)
-        except Exception:
+        except (Exception, asyncio.CancelledError):
+            # The async driver can end a request whose socket write timed out with a
+            # CancelledError of its own (nothing here cancels these tasks): an error like any.
             outcome = ERROR
         latencies[outcome].append((loop.time() - scheduled) * 1000)
 
@@ -242,8 +253,15 @@ class _Http:
 
 
 def _cpu(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return float(times.user + times.system)
+    """CPU seconds of the server: the process and its workers (uvicorn's children)."""
+    total = 0.0
+    for each in [process, *process.children(recursive=True)]:
+        try:
+            times = each.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def _errors(run: dict[str, Any]) -> int:
@@ -290,21 +308,31 @@ def _summary(run: dict[str, Any], prefix: str) -> dict[str, Any]:
     }
 
 
-def _start_server(instance: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _start_server(instance: str, log: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    env = {**os.environ, "KNOOPPUNT_INSTANCE": instance, "KNOOPPUNT_AUDIT_LOG": str(log)}
+    env = {
+        **os.environ,
+        "KNOOPPUNT_INSTANCE": instance,
+        "KNOOPPUNT_AUDIT_LOG": str(log),
+        # A replica name of this server's own: its chains' Neo4j checkpoints are by name, and
+        # an earlier server's chain of the same name would make this fresh directory "emptied".
+        "KNOOPPUNT_REPLICA": f"bench{os.getpid()}-{port}",
+    }
     knooppunt = str(Path(sys.executable).parent / "knooppunt")
     process = subprocess.Popen(
-        [knooppunt, "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        [
+            *(knooppunt, "serve", "--host", "127.0.0.1", "--port", str(port)),
+            *("--workers", str(workers), "--log-level", "warning"),
+        ],
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
-    if wait_until_ready(base, timeout=60, alive=lambda: process.poll() is None, interval=0.3):
+    if wait_until_ready(base, timeout=180, alive=lambda: process.poll() is None, interval=0.3):
         return process, base
     if process.poll() is not None:
         raise SystemExit("knooppunt serve exited early")
     process.terminate()
-    raise SystemExit("the API did not become ready within 60 s")
+    raise SystemExit("the API did not become ready within 180 s")
 
 
 async def _http_phases(
@@ -352,13 +380,22 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
         store = Store(driver, settings.neo4j_database)
         cluster_ids = await store.cross_region_cluster_ids()
         token = mint_token(settings, subject="benchmark", org=LIEC, role="analyst")
-        with tempfile.TemporaryDirectory(prefix="knooppunt-bench-") as tmp:
-            process, base = _start_server(instance, Path(tmp) / "audit.log")
-            try:
-                result = await _http_phases(base, token, cluster_ids, process.pid, args)
-            finally:
-                process.terminate()
-                process.wait(timeout=30)
+        by_workers: dict[str, dict[str, Any]] = {}
+        for workers in args.workers:
+            with tempfile.TemporaryDirectory(prefix="knooppunt-bench-") as tmp:
+                process, base = _start_server(instance, Path(tmp) / "audit.log", workers)
+                try:
+                    run = await _http_phases(base, token, cluster_ids, process.pid, args)
+                finally:
+                    process.terminate()
+                    process.wait(timeout=30)
+            by_workers[str(workers)] = run
+            print(
+                f"{workers} worker(s): capacity {run['capacity_rps']}/s, p99 at {args.rate}/s "
+                f"{run['p99_ms']} ms, errors {run['errors']}",
+                file=sys.stderr,
+            )
+        result = {**by_workers[str(args.workers[-1])], "workers": args.workers[-1]}
         driver_lat = await _driver_phase(
             store, cluster_ids, args.rate, args.driver_seconds or args.seconds
         )
@@ -374,6 +411,110 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
         **result,
         "driver_p99_ms": round(_percentile(driver_ms, 99), 2),
         "driver_errors": len(driver_lat[ERROR]),
+        "by_workers": by_workers,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+#: Parts of the stack, by where a function's code lives (the first that matches).
+_PARTS: Final = (
+    ("neo4j driver", ("/neo4j/",)),
+    ("audit log", ("/api/audit/", "/api/middleware.py")),
+    ("admission and telemetry", ("/api/admission.py", "/api/telemetry.py", "/api/metrics.py")),
+    ("token check", ("/jwt/", "/api/auth.py")),
+    ("pydantic", ("/pydantic/", "/pydantic_core/")),
+    ("fastapi and starlette", ("/fastapi/", "/starlette/")),
+    ("api code", ("/api/",)),
+    ("graph code", ("/graph/",)),
+    ("load generator (httpx)", ("/httpx/", "/httpcore/", "/anyio/")),
+    ("asyncio event loop", ("/asyncio/",)),
+    ("json", ("/json/",)),
+)
+
+
+def _part(filename: str) -> str:
+    for name, markers in _PARTS:
+        if any(marker in filename for marker in markers):
+            return name
+    return "builtins" if filename == "~" else "other"
+
+
+async def _profile(args: argparse.Namespace) -> dict[str, Any]:
+    """One worker's requests under cProfile, in this process: the app through its ASGI
+    interface (httpx's ASGI transport; no HTTP parsing), 4 at a time (the gate's limit)."""
+    import cProfile
+    import pstats
+
+    import httpx
+
+    from api.app import create_app
+
+    settings = get_settings()
+    instance = args.instance or settings.instance
+    token = mint_token(settings, subject="benchmark", org=LIEC, role="analyst")
+    with tempfile.TemporaryDirectory(prefix="knooppunt-profile-") as tmp:
+        # A chain name of its own: the chains' Neo4j checkpoints are by name (decision 074).
+        log = Path(tmp) / f"profile-{os.getpid()}.log"
+        chosen = settings.model_copy(update={"audit_log": log})
+        app = create_app(chosen, instance=instance)
+        async with app.router.lifespan_context(app):
+            ids = await app.state.store.cross_region_cluster_ids()
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+                headers = {"Authorization": f"Bearer {token}"}
+
+                async def one(i: int) -> int:
+                    path = (
+                        "/alerts?limit=50"
+                        if i % 2 == 0 or not ids
+                        else f"/clusters/{ids[(i // 2) % len(ids)]}"
+                    )
+                    return (await client.get(path, headers=headers)).status_code
+
+                for i in range(40):
+                    await one(i)
+                profiler = cProfile.Profile()
+                cpu, wall = time.process_time(), time.perf_counter()
+                profiler.enable()
+                statuses: dict[str, int] = {}
+                for start in range(0, args.profile_requests, 4):
+                    for status in await asyncio.gather(*(one(start + k) for k in range(4))):
+                        statuses[str(status)] = statuses.get(str(status), 0) + 1
+                profiler.disable()
+                cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            hits, misses = app.state.store.results.hits, app.state.store.results.misses
+    args.profile.parent.mkdir(parents=True, exist_ok=True)
+    profiler.dump_stats(args.profile.with_suffix(".pstats"))
+    stats = pstats.Stats(profiler)
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    parts: dict[str, float] = {}
+    for (filename, _, _), (_, _, tottime, _, _) in raw.items():
+        parts[_part(filename)] = parts.get(_part(filename), 0.0) + tottime
+    total = sum(parts.values()) or 1.0
+    top = sorted(raw.items(), key=lambda item: item[1][2], reverse=True)[:15]
+    n = sum(statuses.values())
+    generator = parts.get("load generator (httpx)", 0.0)
+    return {
+        "profile_requests": n,
+        "profile_statuses": statuses,
+        "profile_cpu_ms_per_request": round(1000 * cpu / max(n, 1), 3),
+        "profile_app_cpu_ms_per_request": round(
+            1000 * cpu * (1 - generator / total) / max(n, 1), 3
+        ),
+        "profile_wall_s": round(wall, 2),
+        "profile_cache_hits": hits,
+        "profile_cache_misses": misses,
+        "profile_parts": {
+            k: round(v / total, 3) for k, v in sorted(parts.items(), key=lambda kv: -kv[1])
+        },
+        "profile_top": [
+            {
+                "function": f"{Path(f).name}:{line}:{name}",
+                "tottime_share": round(value[2] / total, 3),
+            }
+            for (f, line, name), value in top
+        ],
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -408,8 +549,22 @@ def main(argv: list[str] | None = None) -> int:
         "--connections", type=int, default=128, help="keep-alive connections of the generator"
     )
     parser.add_argument("--instance", default=None, help="local Neo4j instance")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[max(1, len(os.sched_getaffinity(0)))],
+        help="the server's worker processes; several: one run each (default: the cores)",
+    )
+    parser.add_argument(
+        "--profile", type=Path, default=None, help="profile one worker in-process instead"
+    )
+    parser.add_argument(
+        "--profile-requests", type=int, default=2000, help="requests of the profile"
+    )
     args = parser.parse_args(argv)
-    result = asyncio.run(_main(args))
+    run = _main if args.profile is None else _profile
+    result = asyncio.run(run(args))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(_no_nan(result), indent=2)
     args.json.write_text(text + "\n")

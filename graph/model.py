@@ -61,6 +61,9 @@ class NodeLabel(StrEnum):
     WRITER_LOCK = "WriterLock"
     #: The API's audit chain head, signed (``docs/decisions/066``); ``id`` is the chain id.
     AUDIT_CHECKPOINT = "AuditCheckpoint"
+    #: Counts the changes to stored results made outside an analysis run (alert statuses), so
+    #: that the API's caches see them (``docs/decisions/074``).
+    RESULTS_VERSION = "ResultsVersion"
     CASE = "Case"
     CASE_EVENT = "CaseEvent"
     CASE_NOTE = "CaseNote"
@@ -109,6 +112,7 @@ NON_ENTITY_LABELS: Final = frozenset(
         NodeLabel.ALERT_STATUS,
         NodeLabel.WRITER_LOCK,
         NodeLabel.AUDIT_CHECKPOINT,
+        NodeLabel.RESULTS_VERSION,
         NodeLabel.CASE,
         NodeLabel.CASE_EVENT,
         NodeLabel.CASE_NOTE,

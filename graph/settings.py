@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     #: requests waiting for a place at most, and how long one may wait; beyond that: 503
     #: ``overloaded`` with ``Retry-After`` at once.
     api_max_in_progress: int = Field(4, ge=1, le=NEO4J_POOL_SIZE)
+    #: ``knooppunt serve``'s worker processes (unset: the CPU cores it may use); each worker
+    #: writes its own audit chain, one of this many slots of its replica (decision 074).
+    api_workers: int | None = Field(None, ge=1, le=64)
+    #: This API replica's name in its workers' audit chains (unset: the host name); replicas
+    #: must differ, so that no two ever share a chain (decision 074).
+    replica: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,63}$")
     api_queue_depth: int = Field(8, ge=0, le=10_000)
     api_queue_wait_ms: int = Field(20, ge=0, le=60_000)
     #: A request still unanswered this long after it arrived is cancelled: 503

@@ -18,21 +18,33 @@ Modules: :mod:`~api.audit.chain` (MACs, signatures, durable writes), :mod:`~api.
 from __future__ import annotations
 
 from api.audit.chain import GENESIS, compute_mac
-from api.audit.files import SignedHead, audit_log_path, read_entries
+from api.audit.files import (
+    SignedHead,
+    audit_log_path,
+    chain_logs,
+    read_all_entries,
+    read_entries,
+    worker_log_path,
+)
 from api.audit.log import AuditLog, AuditPolicy
 from api.audit.prune import PruneResult, prune_log
-from api.audit.verify import VerifyReport, verify_log
+from api.audit.verify import ChainsReport, VerifyReport, verify_chains, verify_log
 
 __all__ = [
     "GENESIS",
     "AuditLog",
     "AuditPolicy",
+    "ChainsReport",
     "PruneResult",
     "SignedHead",
     "VerifyReport",
     "audit_log_path",
+    "chain_logs",
     "compute_mac",
     "prune_log",
+    "read_all_entries",
     "read_entries",
+    "verify_chains",
     "verify_log",
+    "worker_log_path",
 ]

@@ -16,6 +16,7 @@ signed for their own purpose.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import hmac
 import json
 import os
@@ -35,13 +36,16 @@ __all__ = [
     "anchor_path",
     "audit_log_path",
     "chain_id",
+    "chain_logs",
     "checkpoint_path",
     "edge_entries",
     "log_files",
+    "read_all_entries",
     "read_entries",
     "read_head",
     "segment_path",
     "segments",
+    "worker_log_path",
     "write_head",
 ]
 
@@ -50,6 +54,9 @@ Purpose = Literal["checkpoint", "anchor"]
 #: The most read from a file's end to find its last complete line.
 TAIL_READ: Final = 1 << 16
 _SEQ_DIGITS: Final = 12
+#: A worker's identity in its chain's file name: ``<replica>-<index>`` (letters, digits, ``_-``).
+IDENTITY_PATTERN: Final = r"[A-Za-z0-9_-]{1,80}"
+_MARK_TAIL: Final = re.compile(r"\.(checkpoint|anchor|\d{" + str(_SEQ_DIGITS) + r"})$")
 
 
 def audit_log_path(settings: Settings) -> Path:
@@ -60,6 +67,55 @@ def audit_log_path(settings: Settings) -> Path:
 def chain_id(log: Path) -> str:
     """The chain's id: the active log's file name (one chain per file, one file per writer)."""
     return log.name
+
+
+def worker_log_path(base: Path, identity: str) -> Path:
+    """The active file of one worker's chain beside ``base``: ``api-audit@<identity>.log``.
+
+    ``@`` keeps it apart from the base chain's segments, checkpoint and anchor; the identity
+    (``<replica>-<index>``) is stable across restarts, so a restarted worker continues its
+    chain (decision 074)."""
+    if not re.fullmatch(IDENTITY_PATTERN, identity):
+        raise ValueError(f"audit worker identity must match {IDENTITY_PATTERN}")
+    return base.with_name(f"{base.stem}@{identity}{base.suffix}")
+
+
+def chain_logs(base: Path) -> list[Path]:
+    """The active files of every chain kept beside ``base``: ``base`` itself and each
+    worker's (:func:`worker_log_path`), found by any of their files (the active file, a
+    segment, the checkpoint or the anchor), so that a chain whose files were deleted is still
+    seen. Sorted by name, ``base`` first."""
+    worker = re.compile(re.escape(base.stem) + "@" + IDENTITY_PATTERN + re.escape(base.suffix))
+    found: set[str] = set()
+    with contextlib.suppress(FileNotFoundError):
+        for item in base.parent.iterdir():
+            name = _MARK_TAIL.sub("", item.name)
+            if name == base.name or worker.fullmatch(name):
+                found.add(name)
+    return sorted((base.parent / name for name in found), key=lambda p: (p != base, p.name))
+
+
+def read_all_entries(base: Path) -> Iterator[dict[str, Any]]:
+    """The entries of every chain beside ``base`` (:func:`chain_logs`) in one order: by
+    ``time``, then chain, then ``seq``; each carries its ``chain`` (the chain's id)."""
+
+    def tagged(log: Path) -> Iterator[dict[str, Any]]:
+        chain = chain_id(log)
+        for entry in read_entries(log):
+            entry["chain"] = chain
+            yield entry
+
+    return heapq.merge(
+        *(tagged(log) for log in chain_logs(base)),
+        key=lambda e: (str(e.get("time", "")), str(e["chain"]), _seq(e)),
+    )
+
+
+def _seq(entry: dict[str, Any]) -> int:
+    try:
+        return int(entry.get("seq", 0))
+    except (TypeError, ValueError):
+        return 0
 
 
 def checkpoint_path(log: Path) -> Path:

@@ -39,9 +39,10 @@ from api.audit.files import (
     read_head,
     segment_path,
     segments,
+    worker_log_path,
     write_head,
 )
-from api.errors import AuditBrokenError, AuditLogError, AuditUnavailableError
+from api.errors import AuditBrokenError, AuditInUseError, AuditLogError, AuditUnavailableError
 from graph.logs import get_logger
 from graph.settings import Settings
 
@@ -137,6 +138,9 @@ class AuditLog:
         self, path: Path, key: bytes, fd: int, head: tuple[int, str], policy: AuditPolicy
     ) -> None:
         self.path = path
+        #: The configured log (``KNOOPPUNT_AUDIT_LOG``) beside which every chain is kept; the
+        #: readers (``/audit``, subject exports) read all of them (:func:`read_all_entries`).
+        self.base = path
         self._key = key
         self._fd = fd
         self._policy = policy
@@ -172,7 +176,7 @@ class AuditLog:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
             os.close(fd)
-            raise AuditLogError(f"{path}: audit log is in use by another process") from e
+            raise AuditInUseError(f"{path}: audit log is in use by another process") from e
         try:
             if new_dir:
                 fsync_dir(path.parent.parent)
@@ -188,6 +192,38 @@ class AuditLog:
             log.append_sync({"kind": "recovery", "dropped_bytes": dropped})
         log.checkpoint_sync(force=checkpoint is None)
         return log
+
+    @classmethod
+    def open_worker(
+        cls,
+        base: Path,
+        key: bytes,
+        policy: AuditPolicy | None = None,
+        *,
+        replica: str,
+        slots: int,
+    ) -> AuditLog:
+        """Open this worker's own chain: the first of the replica's ``slots`` worker chains
+        (``<base stem>@<replica>-<index><suffix>``, :func:`~api.audit.files.worker_log_path`)
+        that no other process holds (its ``flock``).
+
+        A worker's identity is its slot, not its pid: a worker that died leaves its slot free,
+        and the one started in its place continues that chain (torn tail cut, checkpoints
+        checked) instead of starting a new one; no two live processes ever share a chain.
+        Refuses (:class:`AuditLogError`) when every slot is held (more workers than slots),
+        and like :meth:`open` a slot whose chain is broken (decision 074)."""
+        for index in range(slots):
+            try:
+                log = cls.open(worker_log_path(base, f"{replica}-{index}"), key, policy)
+            except AuditInUseError:
+                continue
+            log.base = base
+            return log
+        raise AuditLogError(
+            f"{base.parent}: all {slots} audit chains of replica {replica!r} are held by other "
+            "processes (more workers than KNOOPPUNT_API_WORKERS, or a second server with the "
+            "same KNOOPPUNT_REPLICA on this directory)"
+        )
 
     @property
     def head(self) -> tuple[int, str]:

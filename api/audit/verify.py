@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from api.audit.chain import GENESIS, compute_mac
 from api.audit.files import (
     SignedHead,
     anchor_path,
+    chain_id,
+    chain_logs,
     checkpoint_path,
     log_files,
     read_head,
@@ -26,7 +29,7 @@ from api.audit.files import (
 from api.audit.log import mark_problem
 from api.errors import AuditLogError
 
-__all__ = ["VerifyReport", "verify_log"]
+__all__ = ["ChainsReport", "VerifyReport", "verify_chains", "verify_log"]
 
 
 @dataclass(slots=True)
@@ -186,5 +189,76 @@ def verify_log(
         report.problems.append(
             f"{path}: log ends at seq {report.head_seq} but seq {expect_seq} was recorded "
             "elsewhere: entries were removed from the end"
+        )
+    return report
+
+
+#: The checkpoint kept elsewhere (Neo4j) for a chain id, ``None`` when there is none.
+RemoteCheckpoints = Callable[[str], SignedHead | None]
+
+
+@dataclass(slots=True)
+class ChainsReport:
+    """What :func:`verify_chains` found: one :class:`VerifyReport` per chain."""
+
+    path: Path
+    chains: list[VerifyReport] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every chain is intact."""
+        return all(chain.ok for chain in self.chains)
+
+    @property
+    def entries(self) -> int:
+        return sum(chain.entries for chain in self.chains)
+
+    @property
+    def problems(self) -> list[str]:
+        return [problem for chain in self.chains for problem in chain.problems]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form: the totals, every chain's report under ``chains``; with one chain,
+        that chain's fields at the top level too (as before there were several)."""
+        single = self.chains[0].as_dict() if len(self.chains) == 1 else {}
+        return {
+            **single,
+            "path": str(self.path),
+            "ok": self.ok,
+            "entries": self.entries,
+            "files": [f for chain in self.chains for f in chain.files],
+            "problems": self.problems,
+            "notes": [n for chain in self.chains for n in chain.notes] + self.notes,
+            "chains": [{"chain": chain_id(c.path), **c.as_dict()} for c in self.chains],
+        }
+
+
+def verify_chains(
+    base: Path,
+    key: bytes,
+    *,
+    expect_seq: int | None = None,
+    remote: RemoteCheckpoints | None = None,
+) -> ChainsReport:
+    """Verify every chain kept beside ``base`` (the base chain and each worker's,
+    :func:`~api.audit.files.chain_logs`) with :func:`verify_log`, each against its own
+    checkpoint file and, with ``remote``, its own checkpoint in Neo4j. ``expect_seq`` names one
+    chain's head, so it applies only when there is one chain. No chain at all is a failure
+    (the log does not exist)."""
+    report = ChainsReport(path=base)
+    logs = chain_logs(base) or [base]
+    if expect_seq is not None and len(logs) > 1:
+        report.notes.append(
+            "--expect-seq names one chain's head: give that chain's file with --log"
+        )
+    for log in logs:
+        report.chains.append(
+            verify_log(
+                log,
+                key,
+                expect_seq=expect_seq if len(logs) == 1 else None,
+                neo4j_checkpoint=remote(chain_id(log)) if remote is not None else None,
+            )
         )
     return report

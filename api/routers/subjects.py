@@ -9,7 +9,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Path, Query, Request
 
 from api.access import audit_scope, require_export, require_export_scope
-from api.audit import read_entries
+from api.audit import read_all_entries
 from api.deps import (
     AuditDep,
     PersonLevel,
@@ -205,7 +205,7 @@ async def subject_export(
         require_export_scope(access.user, (held or {}).get("regions") or [])
     cluster_ids = {str(c["cluster"].get("id")) for c in found["clusters"]}
     org = audit_scope(access.user)
-    accesses = _accesses(read_entries(audit.path), token, cluster_ids, org)
+    accesses = _accesses(read_all_entries(audit.base), token, cluster_ids, org)
     alerts = [alert_from_row(a) for a in found["alerts"]]
     cases = await store.read_plan(cases_of_subject(token))
     note_result(request, 1 + len(found["links"]) + len(cases))
