@@ -15,7 +15,9 @@ signalled communities), then run through the analysis' own steps:
   score, alerts) and ``robust_ranks`` (the key players' rank intervals): the pipeline's own
   steps (:func:`graph.analysis.pipeline.analyse_projection`) as it times them;
 - ``key_players``: the key players of every described cluster again, alone (part of
-  ``clusters``).
+  ``clusters``);
+- ``analysis_total``: projection and the pipeline's steps together, with the whole process's
+  peak memory (``added_mb`` is that peak too).
 
 Each size runs in a child process (a clean heap), which measures its resident memory every
 50 ms (tracemalloc is too slow at this size) and gives up when it passes ``--max-rss-gb`` or when
@@ -54,6 +56,7 @@ import numpy as np
 import numpy.typing as npt
 import psutil
 
+from graph.analysis.clustering import components, leiden, to_igraph
 from graph.analysis.graphs import (
     CONNECTOR_KINDS,
     KINDS,
@@ -67,7 +70,7 @@ from graph.analysis.graphs import (
 from graph.analysis.keyplayers import cluster_subgraph, key_players
 from graph.analysis.params import AnalysisParams
 from graph.analysis.pipeline import analyse_projection
-from graph.analysis.projection import _clique_pairs, _summed, project
+from graph.analysis.projection import _clique_pairs, _summed, graph_from_edges, project
 from graph.progress import QuietProgress
 from graph.vocabulary import REGIONS
 
@@ -88,7 +91,12 @@ STEPS: Final = (
     "projection",
     *PIPELINE_STEPS,
     "key_players",
+    "analysis_total",
+    "edges_only",
+    "clustering_edges_only",
 )
+#: The steps ``analysis_total`` sums: one run from the arrays to scored clusters.
+_RUN_STEPS: Final = ("projection", *PIPELINE_STEPS)
 
 _LINK_CODE: Final = {k: i for i, k in enumerate(LINK_KINDS)}
 _CONNECTOR_CODES: Final = tuple(sorted(CONNECTOR_KINDS))
@@ -491,7 +499,33 @@ class _StepNotes(QuietProgress):
             self._begin(step)
 
 
+def _clustering_only(n_nodes: int, n_links: int, seed: int, watch: _Watch) -> None:
+    """Where the whole run does not fit: the same communities and degrees as direct links
+    only (no households, signals or partners), summed by ``graph_from_edges``, then the
+    pipeline's clustering (igraph, Leiden, components) alone."""
+    rng = np.random.default_rng(seed)
+    t0 = time.perf_counter()
+    community = _communities(rng, n_nodes)
+    theta = np.minimum((1.0 - rng.random(n_nodes)) ** (-1 / 1.5), 1_000.0)
+    a, b = _direct_links(rng, community, theta, n_links)
+    del community, theta
+    weight = np.array([3.0, 2.0, 1.0])[rng.integers(0, 3, a.size)]
+    _emit({"generated": round(time.perf_counter() - t0, 1), "facts": int(a.size)})
+    with _step(watch, "edges_only") as row:
+        graph = graph_from_edges([f"N{i}" for i in range(n_nodes)], a, b, weight)
+        row.update(nodes=graph.n_nodes, links=graph.n_links)
+    del a, b, weight
+    with _step(watch, "clustering_edges_only") as row:
+        g = to_igraph(graph)
+        part = leiden(graph, AnalysisParams(), g)
+        components(graph, g)
+        row["modularity"] = round(part.modularity, 4)
+
+
 def _child(mode: str, n_nodes: int, n_links: int, seed: int, watch: _Watch) -> None:
+    if mode == "clustering":
+        _clustering_only(n_nodes, n_links, seed, watch)
+        return
     params = AnalysisParams()
     t0 = time.perf_counter()
     facts = synthetic_facts(n_nodes, n_links, seed)
@@ -587,7 +621,10 @@ def _run_child(
 
 def _next_step(rows: list[dict[str, Any]], mode: str) -> str:
     done = {r["step"] for r in rows if "step" in r}
-    order = ("raw_rows", "projection_rows") if mode == "rows" else STEPS[2:]
+    order = {
+        "rows": ("raw_rows", "projection_rows"),
+        "clustering": ("edges_only", "clustering_edges_only"),
+    }.get(mode, STEPS[2:8])
     return next((s for s in order if s not in done), "the end")
 
 
@@ -600,8 +637,10 @@ def _one_size(n_nodes: int, n_links: int, args: argparse.Namespace) -> dict[str,
         "status": {},
         "load_before": os.getloadavg(),
     }
-    modes = ["pipeline"] + (["rows"] if n_links <= args.rows_max_links else [])
-    if "rows" not in modes:
+    modes = args.modes.split(",")
+    if "rows" in modes and n_links > args.rows_max_links:
+        modes.remove("rows")
+    if "rows" not in modes and "rows" in args.modes:
         entry["status"]["rows"] = (
             f"not run: {n_links:,} links > --rows-max-links {args.rows_max_links:,} "
             "(rows of Python tuples would pass the memory limit; see the fit)"
@@ -618,6 +657,15 @@ def _one_size(n_nodes: int, n_links: int, args: argparse.Namespace) -> dict[str,
             if "facts" in r:
                 entry["facts"] = r["facts"]
                 entry[f"generate_seconds_{mode}"] = r["generated"]
+    run = [entry["steps"][k] for k in _RUN_STEPS if k in entry["steps"]]
+    if len(run) == len(_RUN_STEPS):
+        peak = max(r["peak_rss_mb"] for r in run)
+        entry["steps"]["analysis_total"] = {
+            "seconds": round(sum(r["seconds"] for r in run), 3),
+            "cpu_seconds": round(sum(r["cpu_seconds"] for r in run), 3),
+            "peak_rss_mb": peak,
+            "added_mb": peak,  # the whole process's peak, interpreter and ids included
+        }
     proj = entry["steps"].get("projection", {})
     entry["nodes"] = proj.get("nodes")
     entry["links"] = proj.get("links")
@@ -637,7 +685,8 @@ def _analysis_points(specs: list[str]) -> list[dict[str, Any]]:
                 "nodes": data["nodes"],
                 "links": data["links"],
                 "steps": {
-                    k: {"seconds": v} for k, v in data["details"]["timings"].items() if v > 0
+                    **{k: {"seconds": v} for k, v in data["details"]["timings"].items() if v > 0},
+                    "analysis_total": {"seconds": data["seconds"]},
                 },
                 "analysis_seconds": data["seconds"],
                 "peak_rss_mb": data["peak_rss_mb"],
@@ -670,19 +719,26 @@ def _fits(sizes: list[dict[str, Any]], runs: list[dict[str, Any]]) -> dict[str, 
 
 
 def _table(sizes: list[dict[str, Any]], fits: dict[str, Any]) -> str:
+    """Markdown: per step and size ``CPU s (wall s), +MB``, then the fitted exponents."""
     head = "| step | " + " | ".join(
-        f"{s['nodes_target'] / 1e6:g}M/{s['links_target'] / 1e6:g}M s, MB" for s in sizes
+        f"{s['nodes_target'] / 1e6:g}M / {s['links_target'] / 1e6:g}M" for s in sizes
     )
-    lines = [head + " | b (time) | b (memory) |", "|" + " --- |" * (len(sizes) + 3)]
+    lines = [
+        head + " | b: CPU | b: wall | b: memory |",
+        "| --- |" + " --- |" * (len(sizes) + 3),
+    ]
     for step in STEPS:
         cells = []
         for s in sizes:
             f = s["steps"].get(step)
-            cells.append(f"{f['seconds']:.2f}, {f['added_mb']:.0f}" if f else "-")
+            cells.append(
+                f"{f['cpu_seconds']:.1f} ({f['seconds']:.1f}) s, +{f['added_mb']:.0f} MB"
+                if f
+                else "-"
+            )
         fit = fits.get(step, {})
-        bt = fit.get("seconds", {}).get("b", "-")
-        bm = fit.get("added_mb", {}).get("b", "-")
-        lines.append(f"| {step} | " + " | ".join(cells) + f" | {bt} | {bm} |")
+        b = [str(fit.get(m, {}).get("b", "-")) for m in ("cpu_seconds", "seconds", "added_mb")]
+        lines.append(f"| {step} | " + " | ".join(cells) + " | " + " | ".join(b) + " |")
     return "\n".join(lines)
 
 
@@ -703,6 +759,12 @@ def main() -> None:
     parser.add_argument("--max-rss-gb", type=float, default=13.0)
     parser.add_argument("--min-free-gb", type=float, default=3.0)
     parser.add_argument("--rows-max-links", type=float, default=15e6)
+    parser.add_argument(
+        "--modes",
+        default="pipeline,rows",
+        help="pipeline (the run from arrays), rows (projection from RawGraph rows), "
+        "clustering (direct links only, clustering alone: for sizes the run does not fit)",
+    )
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per child")
     parser.add_argument(
         "--include",
