@@ -657,6 +657,19 @@ def _one_size(n_nodes: int, n_links: int, args: argparse.Namespace) -> dict[str,
             if "facts" in r:
                 entry["facts"] = r["facts"]
                 entry[f"generate_seconds_{mode}"] = r["generated"]
+    _add_total(entry)
+    proj = entry["steps"].get("projection", {})
+    entry["nodes"] = proj.get("nodes")
+    entry["links"] = proj.get("links")
+    entry["load_after"] = os.getloadavg()
+    return entry
+
+
+_PRESET_STEP: Final = {"projection": "projection_rows"}
+
+
+def _add_total(entry: dict[str, Any]) -> None:
+    """``analysis_total`` of a size whose run steps are all there."""
     run = [entry["steps"][k] for k in _RUN_STEPS if k in entry["steps"]]
     if len(run) == len(_RUN_STEPS):
         peak = max(r["peak_rss_mb"] for r in run)
@@ -666,11 +679,26 @@ def _one_size(n_nodes: int, n_links: int, args: argparse.Namespace) -> dict[str,
             "peak_rss_mb": peak,
             "added_mb": peak,  # the whole process's peak, interpreter and ids included
         }
-    proj = entry["steps"].get("projection", {})
-    entry["nodes"] = proj.get("nodes")
-    entry["links"] = proj.get("links")
-    entry["load_after"] = os.getloadavg()
-    return entry
+
+
+def _merged(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per size (by target), the steps of several runs of it together; sorted."""
+    by_size: dict[tuple[int, int], dict[str, Any]] = {}
+    for s in sizes:
+        key = (int(s["nodes_target"]), int(s["links_target"]))
+        if key not in by_size:
+            by_size[key] = s
+            continue
+        into = by_size[key]
+        into["steps"].update(s["steps"])
+        into["status"].update({m: v for m, v in s["status"].items() if v == "ok"})
+        into["errors"] += s["errors"]  # every error of every run of it stays reported
+        for k in ("nodes", "links", "result", "facts"):
+            if s.get(k) is not None:
+                into[k] = s[k]
+    for entry in by_size.values():
+        _add_total(entry)
+    return sorted(by_size.values(), key=lambda s: int(s["links_target"]))
 
 
 def _analysis_points(specs: list[str]) -> list[dict[str, Any]]:
@@ -684,9 +712,11 @@ def _analysis_points(specs: list[str]) -> list[dict[str, Any]]:
                 "preset": name,
                 "nodes": data["nodes"],
                 "links": data["links"],
+                # a preset's projection is the one from rows (export -> RawGraph -> project)
                 "steps": {
-                    **{k: {"seconds": v} for k, v in data["details"]["timings"].items() if v > 0},
-                    "analysis_total": {"seconds": data["seconds"]},
+                    _PRESET_STEP.get(k, k): {"seconds": v}
+                    for k, v in data["details"]["timings"].items()
+                    if v > 0
                 },
                 "analysis_seconds": data["seconds"],
                 "peak_rss_mb": data["peak_rss_mb"],
@@ -794,7 +824,7 @@ def main() -> None:
     sizes = [_one_size(n, m, args) for n, m in map(_size, args.sizes.split(",")) if n]
     for path in args.include:
         sizes += json.loads(path.read_text(encoding="utf-8"))["sizes"]
-    sizes.sort(key=lambda s: int(s["links_target"]))
+    sizes = _merged(sizes)
     runs = _analysis_points(args.analysis_json)
     fits = _fits(sizes, runs)
     machine["load_after"] = os.getloadavg()
