@@ -611,6 +611,9 @@ def _run_child(
     elif killed is not None:
         status = f"stopped in {killed['step']}: {killed['killed']} ({killed['rss_mb']} MB)"
         errors.append(status)
+    elif rc < 0:
+        status = f"ended by signal {-rc} in {_next_step(rows, mode)}"
+        errors.append(f"{mode}: {status}")
     elif rc != 0:
         status = f"failed (exit {rc})"
         errors.append(f"{mode}: exit {rc}: {err.strip()[-1500:]}")
@@ -650,7 +653,7 @@ def _one_size(n_nodes: int, n_links: int, args: argparse.Namespace) -> dict[str,
         entry["status"][mode] = status
         entry["errors"] += errors
         for r in rows:
-            if "step" in r:
+            if "step" in r and "killed" not in r:  # a stop is in status and errors
                 entry["steps"][r["step"]] = {k: v for k, v in r.items() if k != "step"}
             if "result" in r:
                 entry["result"] = r["result"]
@@ -685,13 +688,15 @@ def _merged(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One entry per size (by target), the steps of several runs of it together; sorted."""
     by_size: dict[tuple[int, int], dict[str, Any]] = {}
     for s in sizes:
+        # a stop's row is in status and errors, not a step (JSON of runs before that rule)
+        s["steps"] = {k: v for k, v in s["steps"].items() if "seconds" in v}
         key = (int(s["nodes_target"]), int(s["links_target"]))
         if key not in by_size:
             by_size[key] = s
             continue
         into = by_size[key]
         into["steps"].update(s["steps"])
-        into["status"].update({m: v for m, v in s["status"].items() if v == "ok"})
+        into.setdefault("other_runs", []).append(s["status"])
         into["errors"] += s["errors"]  # every error of every run of it stays reported
         for k in ("nodes", "links", "result", "facts"):
             if s.get(k) is not None:
@@ -758,6 +763,8 @@ def _table(sizes: list[dict[str, Any]], fits: dict[str, Any]) -> str:
         "| --- |" + " --- |" * (len(sizes) + 3),
     ]
     for step in STEPS:
+        if not any(step in s["steps"] for s in sizes):
+            continue
         cells = []
         for s in sizes:
             f = s["steps"].get(step)
