@@ -1,12 +1,13 @@
 """One delivery, end to end before writing: manifest, checksums, columns, rows, guard, rejects.
 
-:func:`check_delivery` makes one streaming pass over every file of a delivery. It validates each
-row against its mapping, feeds every cell to the privacy guard, counts rejects and checks that
-no entity key comes twice with conflicting values. Only when the whole delivery passes does the
-caller write it, with :func:`iter_records`, which streams back the records of the accepted rows
-that the check spooled to a temporary file (pickled chunks), so that files are parsed once.
-Nothing is held in memory but counts, the ids and properties of entities seen (to find
-conflicts) and the numbers of rejected rows.
+:func:`check_delivery` makes one streaming pass over every file of a delivery, in chunks of
+rows checked column by column (:mod:`ingest.columnar`). It validates each row against its
+mapping, feeds every cell to the privacy guard, counts rejects and checks that no entity key
+comes twice with conflicting values. Only when the whole delivery passes does the caller write
+it, with :func:`iter_records`, which streams back the records of the accepted rows that the
+check kept (the first :data:`_HOLD_RECORDS` in memory, the rest pickled in chunks to a
+temporary file), so that files are parsed once. Nothing else is held in memory but counts, the
+ids and properties of entities seen (to find conflicts) and the numbers of rejected rows.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from graph.geography import Geography
+from graph.model import NodeLabel
 from graph.progress import QUIET, Progress
 from ingest.columnar import check_chunk
 from ingest.errors import DeliveryError, RejectThresholdError
@@ -211,7 +213,7 @@ def _check_file(
     table = _open(plan)
     _check_header(plan, table, checked)
     guards = _column_guards(plan, table, guard)
-    seen: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+    seen: dict[tuple[NodeLabel, str], tuple[int, dict[str, Any]]] = {}
     rejected: set[int] = set()
     rows = 0
     for chunk in table.chunks(_CHUNK):
@@ -286,7 +288,7 @@ def _column_guards(plan: FilePlan, table: Table, guard: DeliveryGuard) -> _Guard
 
 def _check_conflicts(
     f: DeliveryFile,
-    seen: dict[tuple[str, str], tuple[int, dict[str, Any]]],
+    seen: dict[tuple[NodeLabel, str], tuple[int, dict[str, Any]]],
     line: int,
     nodes: list[NodeRecord],
 ) -> None:
@@ -294,7 +296,7 @@ def _check_conflicts(
     for label, node_id, props in nodes:
         if not props:
             continue
-        key = (label.value, node_id)
+        key = (label, node_id)
         before = seen.get(key)
         if before is None:
             seen[key] = (line, props)
