@@ -214,13 +214,22 @@ def _parquet_table(path: Path, batch_size: int = 65536) -> Table:
         parquet = pq.ParquetFile(path)
     except Exception as e:  # pyarrow raises ArrowInvalid, OSError, ...
         raise DeliveryError(f"{path}: not a readable Parquet file ({type(e).__name__})") from e
-    columns = _check_header(path, list(parquet.schema_arrow.names))
+    names = list(parquet.schema_arrow.names)
+    columns = _check_header(path, names)
+    # A name with spaces around it is known by its stripped name, under which its cells were
+    # never found (rows were keyed by the file's own names): they read as empty, as before.
+    padded = [
+        i for i, (name, column) in enumerate(zip(names, columns, strict=True)) if name != column
+    ]
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         line = 1
         try:
             for batch in parquet.iter_batches(batch_size=batch_size):
-                for record in zip(*(c.to_pylist() for c in batch.columns), strict=True):
+                cells = [c.to_pylist() for c in batch.columns]
+                for i in padded:
+                    cells[i] = [None] * batch.num_rows
+                for record in zip(*cells, strict=True):
                     line += 1
                     yield line, list(record)
         except OSError as e:
