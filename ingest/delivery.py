@@ -1,12 +1,13 @@
 """One delivery, end to end before writing: manifest, checksums, columns, rows, guard, rejects.
 
-:func:`check_delivery` makes one streaming pass over every file of a delivery. It validates each
-row against its mapping, feeds every cell to the privacy guard, counts rejects and checks that
-no entity key comes twice with conflicting values. Only when the whole delivery passes does the
-caller write it, with :func:`iter_records`, which streams back the records of the accepted rows
-that the check spooled to a temporary file (pickled chunks), so that files are parsed once.
-Nothing is held in memory but counts, the ids and properties of entities seen (to find
-conflicts) and the numbers of rejected rows.
+:func:`check_delivery` makes one streaming pass over every file of a delivery, in chunks of
+rows checked column by column (:mod:`ingest.columnar`). It validates each row against its
+mapping, feeds every cell to the privacy guard, counts rejects and checks that no entity key
+comes twice with conflicting values. Only when the whole delivery passes does the caller write
+it, with :func:`iter_records`, which streams back the records of the accepted rows that the
+check kept (the first :data:`_HOLD_RECORDS` in memory, the rest pickled in chunks to a
+temporary file), so that files are parsed once. Nothing else is held in memory but counts, the
+ids and properties of entities seen (to find conflicts) and the numbers of rejected rows.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from graph.geography import Geography
+from graph.model import NodeLabel
 from graph.progress import QUIET, Progress
+from ingest.columnar import check_chunk
 from ingest.errors import DeliveryError, RejectThresholdError
 from ingest.guard import ColumnGuard, DeliveryGuard
 from ingest.manifest import DeliveryFile, Manifest, load_manifest, verify_checksums
@@ -30,11 +33,14 @@ from ingest.validate import Reject, RejectReport
 
 __all__ = ["CheckedDelivery", "FilePlan", "check_delivery", "iter_records"]
 
-#: Accepted rows per pickled chunk of the spool.
-_CHUNK = 4096
+#: Records of a delivery held in memory before the rest goes to its temp file: pickling
+#: costs client CPU (about 3 s on medium), memory is bounded by this times the deliveries
+#: checked ahead (``ingest.pipeline._CHECK_AHEAD``), roughly 100 MB each.
+_HOLD_RECORDS = 250_000
 
-#: Rows read between two progress updates.
-_PROGRESS_ROWS = 2048
+#: Rows checked at a time (column by column, :mod:`ingest.columnar`); the accepted ones are
+#: one pickled chunk of the spool, and progress is reported per chunk.
+_CHUNK = 16384
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +65,35 @@ class CheckedDelivery:
     nodes: int = 0
     links: int = 0
     unknown_pc4: int = 0
-    #: The records of every accepted row, pickled in chunks during the check (a temp file).
+    #: The records of every accepted row: the first chunks in memory (up to
+    #: :data:`_HOLD_RECORDS` records), the rest pickled in chunks to a temp file.
     spool: IO[bytes] | None = field(default=None, repr=False)
+    held: list[list[tuple[list[NodeRecord], list[LinkRecord]]]] = field(
+        default_factory=list, repr=False
+    )
+    held_records: int = 0
+    spilled: bool = False
 
     @property
     def delivery_id(self) -> str:
         return self.manifest.delivery_id
 
     def close(self) -> None:
-        """Drop the spooled records (the temp file)."""
+        """Drop the spooled records (memory and the temp file)."""
+        self.held = []
         if self.spool is not None:
             self.spool.close()
             self.spool = None
+
+    def keep(self, records: list[tuple[list[NodeRecord], list[LinkRecord]]], count: int) -> None:
+        """Spool the records of a chunk of accepted rows (``count`` records), in file order."""
+        assert self.spool is not None
+        if not self.spilled and self.held_records + count <= _HOLD_RECORDS:
+            self.held.append(records)
+            self.held_records += count
+            return
+        self.spilled = True  # from here on, to disk: iter_records reads memory, then the file
+        pickle.dump(records, self.spool, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def delivery_checksum(manifest: Manifest) -> str:
@@ -190,27 +213,25 @@ def _check_file(
     table = _open(plan)
     _check_header(plan, table, checked)
     guards = _column_guards(plan, table, guard)
-    seen: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+    seen: dict[tuple[NodeLabel, str], tuple[int, dict[str, Any]]] = {}
     rejected: set[int] = set()
     rows = 0
-    chunk: list[tuple[list[NodeRecord], list[LinkRecord]]] = []
-    assert checked.spool is not None
-    for line, raw in table:
-        rows += 1
-        records = _check_row(plan, checked, guards, geography, line, raw)
-        if records is None:
+    for chunk in table.chunks(_CHUNK):
+        result = check_chunk(plan.mapping, chunk, geography, guards.open, guards.closed)
+        for line, column, rule in result.rejects:
+            checked.rejects.add(Reject(f.name, line, column, rule))
             rejected.add(line)
-        else:
-            chunk.append(records)
-            if len(chunk) >= _CHUNK:
-                pickle.dump(chunk, checked.spool, protocol=pickle.HIGHEST_PROTOCOL)
-                chunk = []
-            _check_conflicts(f, seen, line, records[0])
-        if rows % _PROGRESS_ROWS == 0:
-            progress.rows(checked.rows + rows)
-    if chunk:
-        pickle.dump(chunk, checked.spool, protocol=pickle.HIGHEST_PROTOCOL)
-    progress.rows(checked.rows + rows)
+        records: list[tuple[list[NodeRecord], list[LinkRecord]]] = []
+        for line, nodes, links in result.records:
+            _check_conflicts(f, seen, line, nodes)
+            records.append((nodes, links))
+        if records:
+            checked.keep(records, result.nodes + result.links)
+        checked.nodes += result.nodes
+        checked.links += result.links
+        checked.unknown_pc4 += result.unknown_pc4
+        rows += len(chunk)
+        progress.rows(checked.rows + rows)
     if rows != f.rows:
         raise DeliveryError(
             f"{f.path}: {rows} data rows where the manifest says {f.rows} "
@@ -265,33 +286,9 @@ def _column_guards(plan: FilePlan, table: Table, guard: DeliveryGuard) -> _Guard
     return guards
 
 
-def _check_row(
-    plan: FilePlan,
-    checked: CheckedDelivery,
-    guards: _Guards,
-    geography: Geography | None,
-    line: int,
-    raw: dict[str, Any],
-) -> tuple[list[NodeRecord], list[LinkRecord]] | None:
-    """Guard and transform one row; its records, or ``None`` when it is rejected."""
-    for column, column_guard in guards.open:
-        column_guard.observe(raw.get(column))
-    result = plan.mapping.transform(raw, geography)
-    if result.violation is not None:
-        for column, column_guard in guards.closed:
-            column_guard.observe(raw.get(column))
-        column, rule = result.violation
-        checked.rejects.add(Reject(plan.file.name, line, column, rule))
-        return None
-    checked.nodes += len(result.nodes)
-    checked.links += len(result.links)
-    checked.unknown_pc4 += result.unknown_pc4
-    return result.nodes, result.links
-
-
 def _check_conflicts(
     f: DeliveryFile,
-    seen: dict[tuple[str, str], tuple[int, dict[str, Any]]],
+    seen: dict[tuple[NodeLabel, str], tuple[int, dict[str, Any]]],
     line: int,
     nodes: list[NodeRecord],
 ) -> None:
@@ -299,11 +296,13 @@ def _check_conflicts(
     for label, node_id, props in nodes:
         if not props:
             continue
-        key = (label.value, node_id)
+        key = (label, node_id)
         before = seen.get(key)
         if before is None:
             seen[key] = (line, props)
             continue
+        if before[1] == props:
+            continue  # the same values again: no conflict
         for prop, value in props.items():
             old = before[1].get(prop)
             if old is not None and old != value:
@@ -320,6 +319,8 @@ def iter_records(
     spool = checked.spool
     if spool is None:
         raise DeliveryError(f"delivery {checked.delivery_id}: records already dropped")
+    for chunk in checked.held:
+        yield from chunk
     spool.flush()
     spool.seek(0)
     while True:

@@ -279,11 +279,11 @@ class ColumnGuard:
             _HINTS["bsn"].search(self.column)
         )
 
-    def _hit(self, rule: str) -> None:
-        self.hits[rule] = self.hits.get(rule, 0) + 1
+    def _hit(self, rule: str, times: int) -> None:
+        self.hits[rule] = self.hits.get(rule, 0) + times
 
-    def observe(self, raw: Any) -> None:
-        """Count one cell."""
+    def observe(self, raw: Any, times: int = 1) -> None:
+        """Count one cell (``times`` cells holding the same value)."""
         if raw is None or isinstance(raw, bool | date | datetime):
             return
         if isinstance(raw, float):
@@ -294,11 +294,11 @@ class ColumnGuard:
         text = raw if isinstance(raw, str) else str(raw)
         if not text or text.isspace():
             return
-        self.non_empty += 1
+        self.non_empty += times
         if self.token_column:
             if TOKEN_PATTERN.fullmatch(text):
                 return
-            self._hit(classify(text) or "malformed_token")
+            self._hit(classify(text) or "malformed_token", times)
             return
         if self.closed is not None and self.closed(raw):
             return
@@ -310,10 +310,10 @@ class ColumnGuard:
                 text, postcode_column=self.postcode_column, eight_digit_bsn=self.eight_digit_bsn
             )
         if rule is not None:
-            self._hit(rule)
+            self._hit(rule, times)
         elif len(text) >= 8:
             for kind in scan_text(text, eight_digit_bsn=self.eight_digit_bsn):
-                self._hit(kind)
+                self._hit(kind, times)
 
     def verdict(self, file: str) -> ColumnFinding | None:
         """The first refusing rule of this column, or ``None`` when it looks pseudonymised."""

@@ -63,6 +63,8 @@ __all__ = [
     "Mapping",
     "NodeRecord",
     "RowResult",
+    "enrich_address",
+    "holds",
     "load_mapping",
     "load_mappings",
 ]
@@ -131,7 +133,8 @@ class LinkSpec:
     when: tuple[Condition, ...] = ()
 
 
-def _holds(conditions: tuple[Condition, ...], values: dict[str, Any]) -> bool:
+def holds(conditions: tuple[Condition, ...], values: AbcMapping[str, Any]) -> bool:
+    """Whether every condition holds for a row's typed ``values``."""
     for cond in conditions:
         value = values.get(cond.column)
         text = "" if value is None else str(value)
@@ -186,7 +189,7 @@ class Mapping:
         ids: dict[str, tuple[NodeLabel, str]] = {}
         unknown_pc4 = 0
         for entity in self.entities:
-            if entity.when and not _holds(entity.when, values):
+            if entity.when and not holds(entity.when, values):
                 continue
             parts = [values[c] for c in entity.key]
             if parts[0] is None:
@@ -200,14 +203,14 @@ class Mapping:
                 if value is not None:
                     props[prop] = value
             if entity.label is NodeLabel.ADDRESS:
-                unknown_pc4 += _enrich_address(props, geography)
+                unknown_pc4 += enrich_address(props, geography)
             nodes.append((entity.label, node_id, props))
             ids[entity.name] = (entity.label, node_id)
         links: list[LinkRecord] = []
         for link in self.links:
             source = ids.get(link.source)
             target = ids.get(link.target)
-            if source is None or target is None or (link.when and not _holds(link.when, values)):
+            if source is None or target is None or (link.when and not holds(link.when, values)):
                 continue
             props = {}
             for prop, column, constant in link.properties:
@@ -218,7 +221,9 @@ class Mapping:
         return RowResult(nodes=nodes, links=links, unknown_pc4=unknown_pc4)
 
 
-def _enrich_address(props: dict[str, Any], geography: Geography | None) -> int:
+def enrich_address(props: dict[str, Any], geography: Geography | None) -> int:
+    """Add an address's derived properties (PC4, municipality, region) from its postcode;
+    1 when the postcode's PC4 is unknown, else 0."""
     postcode = props.get("postcode")
     if not isinstance(postcode, str):
         return 0

@@ -11,7 +11,7 @@ naming the file and row.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from ingest.errors import DeliveryError
 
-__all__ = ["FileFormat", "Table", "format_of", "open_table"]
+__all__ = ["Chunk", "FileFormat", "Table", "format_of", "open_table"]
 
 FileFormat = Literal["csv", "xlsx", "parquet"]
 
@@ -41,19 +41,61 @@ def format_of(path: Path) -> FileFormat:
     return fmt
 
 
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Consecutive rows of a file, column by column: ``lines[i]`` is the row number of the
+    values ``columns[name][i]``. ``text`` says every value is a ``str`` (CSV)."""
+
+    lines: list[int]
+    columns: dict[str, Sequence[Any]]
+    text: bool
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
 @dataclass
 class Table:
-    """An opened partner file: its header and a one-pass row iterator."""
+    """An opened partner file: its header and a one-pass iterator over its rows, given row by
+    row (``iter``) or in column chunks (:meth:`chunks`)."""
 
     path: Path
     columns: list[str]
-    _rows: Iterator[tuple[int, dict[str, Any]]] = field(repr=False)
+    _rows: Iterator[tuple[int, list[Any]]] = field(repr=False)
+    text: bool = False
     rows_read: int = 0
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        for item in self._rows:
+        columns = self.columns
+        for line, values in self._rows:
             self.rows_read += 1
-            yield item
+            yield line, dict(zip(columns, values, strict=True))
+
+    def chunks(self, size: int) -> Iterator[Chunk]:
+        """The rows in chunks of up to ``size``. A structural error raises after the chunk of
+        the rows before it, so that the caller meets problems in row order."""
+        lines: list[int] = []
+        rows: list[list[Any]] = []
+        try:
+            for line, values in self._rows:
+                self.rows_read += 1
+                lines.append(line)
+                rows.append(values)
+                if len(rows) >= size:
+                    yield self._chunk(lines, rows)
+                    lines, rows = [], []
+        except DeliveryError:
+            if rows:
+                yield self._chunk(lines, rows)
+            raise
+        if rows:
+            yield self._chunk(lines, rows)
+
+    def _chunk(self, lines: list[int], rows: list[list[Any]]) -> Chunk:
+        columns: dict[str, Sequence[Any]] = dict(
+            zip(self.columns, zip(*rows, strict=True), strict=True)
+        )
+        return Chunk(lines, columns, self.text)
 
 
 def _check_header(path: Path, header: list[Any]) -> list[str]:
@@ -84,7 +126,7 @@ def _csv_table(path: Path, encoding: str, delimiter: str) -> Table:
     columns = _check_header(path, header)
     width = len(columns)
 
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+    def rows() -> Iterator[tuple[int, list[Any]]]:
         line = 1
         try:
             for values in reader:
@@ -96,7 +138,7 @@ def _csv_table(path: Path, encoding: str, delimiter: str) -> Table:
                         f"{path}: row {line}: {len(values)} fields where the header has {width} "
                         "(truncated or malformed file)"
                     )
-                yield line, dict(zip(columns, values, strict=True))
+                yield line, values
         except UnicodeDecodeError as e:
             raise DeliveryError(
                 f"{path}: row {line + 1}: not valid {encoding} text (wrong encoding?)"
@@ -106,7 +148,7 @@ def _csv_table(path: Path, encoding: str, delimiter: str) -> Table:
         finally:
             handle.close()
 
-    return Table(path=path, columns=columns, _rows=rows())
+    return Table(path=path, columns=columns, _rows=rows(), text=True)
 
 
 def _xlsx_cell(value: Any) -> Any:
@@ -149,17 +191,18 @@ def _xlsx_table(path: Path) -> Table:
     columns = _check_header(path, header)
     width = len(columns)
 
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+    def rows() -> Iterator[tuple[int, list[Any]]]:
         line = first_row
         for raw in iterator:
             line += 1
-            values = [_xlsx_cell(v) for v in raw]
+            # A non-empty text cell is itself (the common case, without the call).
+            values = [v if type(v) is str and v else _xlsx_cell(v) for v in raw]
             if all(v is None for v in values):
                 continue
             if any(v is not None for v in values[width:]):
                 raise DeliveryError(f"{path}: row {line}: values beyond the header's columns")
             cells = values[:width] + [None] * (width - len(values))
-            yield line, dict(zip(columns, cells, strict=True))
+            yield line, cells
 
     return Table(path=path, columns=columns, _rows=rows())
 
@@ -171,15 +214,24 @@ def _parquet_table(path: Path, batch_size: int = 65536) -> Table:
         parquet = pq.ParquetFile(path)
     except Exception as e:  # pyarrow raises ArrowInvalid, OSError, ...
         raise DeliveryError(f"{path}: not a readable Parquet file ({type(e).__name__})") from e
-    columns = _check_header(path, list(parquet.schema_arrow.names))
+    names = list(parquet.schema_arrow.names)
+    columns = _check_header(path, names)
+    # A name with spaces around it is known by its stripped name, under which its cells were
+    # never found (rows were keyed by the file's own names): they read as empty, as before.
+    padded = [
+        i for i, (name, column) in enumerate(zip(names, columns, strict=True)) if name != column
+    ]
 
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+    def rows() -> Iterator[tuple[int, list[Any]]]:
         line = 1
         try:
             for batch in parquet.iter_batches(batch_size=batch_size):
-                for record in batch.to_pylist():
+                cells = [c.to_pylist() for c in batch.columns]
+                for i in padded:
+                    cells[i] = [None] * batch.num_rows
+                for record in zip(*cells, strict=True):
                     line += 1
-                    yield line, record
+                    yield line, list(record)
         except OSError as e:
             raise DeliveryError(
                 f"{path}: row {line + 1}: unreadable Parquet data (truncated?)"

@@ -117,8 +117,7 @@ def merge_sources(existing: Mapping[str, Any] | None, source: Source) -> dict[st
     content checksum.
     """
     lists = [
-        [native(v) for v in (existing.get(name) or [])] if existing else []
-        for name in SOURCE_LISTS
+        [native(v) for v in (existing.get(name) or [])] if existing else [] for name in SOURCE_LISTS
     ]
     sp, sb, sd, sf, sl, sr = lists
     index = next(

@@ -27,6 +27,7 @@ from ingest.synthetic.waves import evolve
 
 __all__ = ["PRESETS", "GenerationResult", "Preset", "generate"]
 
+
 @dataclass(frozen=True, slots=True)
 class GenerationResult:
     """What a run wrote: the deliveries, rows per source and (optionally) graph sizes."""
@@ -56,7 +57,8 @@ def generate(
     if isinstance(preset, str):
         if preset not in PRESETS:
             raise SyntheticDataError(
-                f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
+                f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}"
+            )
         preset = PRESETS[preset]
     if wave < 1:
         raise SyntheticDataError("wave must be 1 or more")
@@ -89,7 +91,8 @@ def generate(
     rows = output.close()
     truth: dict[str, Any] = ground_truth(world, seed, wave)
     (out / "ground_truth.json").write_text(
-        json.dumps(truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        json.dumps(truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     progress.update("done", total, total)
     return GenerationResult(
         out=out,

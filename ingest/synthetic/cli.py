@@ -53,9 +53,7 @@ def _preset(value: str) -> str:
 
 
 def generate_command(
-    out: Annotated[
-        Path, typer.Option("--out", metavar="DIR", help="directory for the deliveries")
-    ],
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="directory for the deliveries")],
     preset: Annotated[
         str, typer.Option(metavar="PRESET", callback=_preset, help=f"size: {', '.join(PRESETS)}")
     ] = "tiny",
@@ -86,8 +84,16 @@ def generate_command(
     columns = (TextColumn("{task.description:<12}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=_console, transient=as_json) as bar:
         report = _StepBar(bar, bar.add_task("generate", total=1))
-        result = generate(preset=preset, seed=seed, wave=wave, out=out, key=key,
-                          geography=geography, progress=report, count_graph=stats)
+        result = generate(
+            preset=preset,
+            seed=seed,
+            wave=wave,
+            out=out,
+            key=key,
+            geography=geography,
+            progress=report,
+            count_graph=stats,
+        )
     summary = {
         "out": str(result.out),
         "preset": preset,
@@ -102,8 +108,10 @@ def generate_command(
         typer.echo(json.dumps(summary, indent=2))
         return
     total = sum(result.rows.values())
-    typer.echo(f"{len(result.deliveries)} deliveries, {total} rows in {result.seconds:.1f} s "
-               f"-> {out} (ground truth: {out / 'ground_truth.json'})")
+    typer.echo(
+        f"{len(result.deliveries)} deliveries, {total} rows in {result.seconds:.1f} s "
+        f"-> {out} (ground truth: {out / 'ground_truth.json'})"
+    )
     if result.stats:
         typer.echo(json.dumps(result.stats["totals"]))
 
@@ -115,12 +123,15 @@ def _parse_columns(specs: list[str]) -> list[tuple[str, str | None, str]]:
         if not sep or not name or kind not in PSEUDONYM_KINDS:
             raise typer.BadParameter(
                 f"{spec!r}: expected NAME=KIND with KIND one of {', '.join(PSEUDONYM_KINDS)} "
-                "(NAME+DOB_COLUMN=namedob for name + birth date)", param_hint="'--column'")
+                "(NAME+DOB_COLUMN=namedob for name + birth date)",
+                param_hint="'--column'",
+            )
         column, plus, dob = name.partition("+")
         if kind == "namedob" and not plus:
             raise typer.BadParameter(
                 f"{spec!r}: namedob needs NAME_COLUMN+DATE_OF_BIRTH_COLUMN=namedob",
-                param_hint="'--column'")
+                param_hint="'--column'",
+            )
         parsed.append((column, dob if plus else None, kind))
     return parsed
 
@@ -140,12 +151,8 @@ def _encoding(value: str) -> str:
 
 
 def pseudonymise_command(
-    source: Annotated[
-        Path, typer.Argument(metavar="IN", help="CSV file with raw identifiers")
-    ],
-    target: Annotated[
-        Path, typer.Argument(metavar="OUT", help="CSV file to write with tokens")
-    ],
+    source: Annotated[Path, typer.Argument(metavar="IN", help="CSV file with raw identifiers")],
+    target: Annotated[Path, typer.Argument(metavar="OUT", help="CSV file to write with tokens")],
     column: Annotated[
         list[str],
         typer.Option(
@@ -198,9 +205,15 @@ def pseudonymise_command(
     typer.echo(f"{rows} rows pseudonymised -> {target}")
 
 
-def _pseudonymise_file(source: Path, handle: TextIO, partial: Path,
-                       columns: list[tuple[str, str | None, str]], delimiter: str,
-                       encoding: str, key: bytes) -> int:
+def _pseudonymise_file(
+    source: Path,
+    handle: TextIO,
+    partial: Path,
+    columns: list[tuple[str, str | None, str]],
+    delimiter: str,
+    encoding: str,
+    key: bytes,
+) -> int:
     rows = 0
     with handle, partial.open("w", encoding="utf-8", newline="") as out:
         reader = csv.reader(handle, delimiter=delimiter)
@@ -215,8 +228,7 @@ def _pseudonymise_file(source: Path, handle: TextIO, partial: Path,
             missing = [c for c in (name, dob) if c is not None and c not in header]
             if missing:
                 raise PseudonymisationError(f"{source}: column {missing[0]!r} not in the header")
-            positions.append((name, header.index(name),
-                              header.index(dob) if dob else None, kind))
+            positions.append((name, header.index(name), header.index(dob) if dob else None, kind))
         dropped = {p[2] for p in positions if p[2] is not None}
         writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
         writer.writerow([c for i, c in enumerate(header) if i not in dropped])
@@ -225,7 +237,8 @@ def _pseudonymise_file(source: Path, handle: TextIO, partial: Path,
             for line, row in enumerate(reader, start=2):
                 if len(row) != len(header):
                     raise PseudonymisationError(
-                        f"{source}: row {line}: {len(row)} fields, header has {len(header)}")
+                        f"{source}: row {line}: {len(row)} fields, header has {len(header)}"
+                    )
                 for name, at, dob_at, kind in positions:
                     value = row[at]
                     if not value.strip():
@@ -236,7 +249,8 @@ def _pseudonymise_file(source: Path, handle: TextIO, partial: Path,
                         row[at] = pseudonymise(kind, value, key)
                     except PseudonymisationError as e:
                         raise PseudonymisationError(
-                            f"{source}: row {line}, column {name}: {e}") from None
+                            f"{source}: row {line}, column {name}: {e}"
+                        ) from None
                 writer.writerow([c for i, c in enumerate(row) if i not in dropped])
                 rows += 1
         except UnicodeDecodeError as e:

@@ -128,18 +128,37 @@ class Output:
     def events(self, quarter: QuarterEvents) -> None:
         """Write one quarter's incidents, cases, investigations and permits."""
         for ev in quarter.events:
-            {"POL": self._police, "KMAR": self._kmar, "DOU": self._customs,
-             "NLA": self._inspection, "GEM": self._enforcement}[ev.partner](ev)
+            {
+                "POL": self._police,
+                "KMAR": self._kmar,
+                "DOU": self._customs,
+                "NLA": self._inspection,
+                "GEM": self._enforcement,
+            }[ev.partner](ev)
         for case in quarter.cases:
-            self._write("om_zaken", (case.id, self.world.persons[case.suspect].token,
-                                     case.offence, case.day, case.decision, case.decided))
-            self._link(RelType.SUBJECT_OF, self._person(case.suspect),
-                       self._n(NodeLabel.INVESTIGATION, case.id))
+            self._write(
+                "om_zaken",
+                (
+                    case.id,
+                    self.world.persons[case.suspect].token,
+                    case.offence,
+                    case.day,
+                    case.decision,
+                    case.decided,
+                ),
+            )
+            self._link(
+                RelType.SUBJECT_OF,
+                self._person(case.suspect),
+                self._n(NodeLabel.INVESTIGATION, case.id),
+            )
         for inq in quarter.inquiries:
             self._n(NodeLabel.INVESTIGATION, inq.id)
             for p, role in inq.persons:
-                self._write("fiod_onderzoeken", (inq.id, inq.kind, inq.start,
-                                                 self.world.persons[p].token, None, role))
+                self._write(
+                    "fiod_onderzoeken",
+                    (inq.id, inq.kind, inq.start, self.world.persons[p].token, None, role),
+                )
                 self._link(RelType.SUBJECT_OF, self._person(p), inq.id)
             for c, role in inq.companies:
                 kvk = self.world.companies[c].kvk
@@ -152,18 +171,41 @@ class Output:
             self._link(RelType.APPLIED_FOR, self._node_of(permit.applicant), permit.id)
             self._link(RelType.CONCERNS, permit.id, self._addr_key(permit.addr))
             if permit.partner == "GEM":
-                self._write("gem_vergunningen", (
-                    permit.id, permit.day, permit.kind, applicant_kvk, applicant, pc6, number,
-                    addition,
-                    "J" if permit.bibob else "N", permit.decision),
-                    self.world.region_of_addr(permit.addr))
+                self._write(
+                    "gem_vergunningen",
+                    (
+                        permit.id,
+                        permit.day,
+                        permit.kind,
+                        applicant_kvk,
+                        applicant,
+                        pc6,
+                        number,
+                        addition,
+                        "J" if permit.bibob else "N",
+                        permit.decision,
+                    ),
+                    self.world.region_of_addr(permit.addr),
+                )
             else:
                 province = self.world.places.municipalities[
-                    self.world.addresses[permit.addr][3]].province
-                self._write("prov_vergunningen", (
-                    permit.id, province, permit.kind, permit.day, applicant_kvk, pc6, number,
-                    addition,
-                    permit.decision, permit.amount))
+                    self.world.addresses[permit.addr][3]
+                ].province
+                self._write(
+                    "prov_vergunningen",
+                    (
+                        permit.id,
+                        province,
+                        permit.kind,
+                        permit.day,
+                        applicant_kvk,
+                        pc6,
+                        number,
+                        addition,
+                        permit.decision,
+                        permit.amount,
+                    ),
+                )
 
     def _incident(self, ev: Event) -> str:
         key = self._n(NodeLabel.INCIDENT, ev.id)
@@ -183,14 +225,16 @@ class Output:
             self._link(RelType.INVOLVED_IN, self._person(who), key)
         for vehicle, user in ev.vehicles:
             plate = self.world.vehicles[vehicle][0]
-            self._write("pol_voertuigen", (ev.id, plate,
-                                           None if user is None else self._token(user)))
+            self._write(
+                "pol_voertuigen", (ev.id, plate, None if user is None else self._token(user))
+            )
             self._link(RelType.INVOLVED_IN, self._n(NodeLabel.VEHICLE, plate), key)
             if user is not None:
                 self._link(RelType.USES, self._person(user), plate)
         for phone, user in ev.phones:
-            self._write("pol_telefoons", (ev.id, phone,
-                                          None if user is None else self._token(user)))
+            self._write(
+                "pol_telefoons", (ev.id, phone, None if user is None else self._token(user))
+            )
             self._n(NodeLabel.PHONE, phone)
             if user is not None:
                 self._link(RelType.USES, self._person(user), phone)
@@ -199,8 +243,9 @@ class Output:
         key = self._incident(ev)
         plate = self.world.vehicles[ev.vehicles[0][0]][0] if ev.vehicles else None
         for who, role in ev.persons:
-            self._write("kmar_incidenten", (ev.id, ev.day, ev.type, ev.place, self._token(who),
-                                            role, plate))
+            self._write(
+                "kmar_incidenten", (ev.id, ev.day, ev.type, ev.place, self._token(who), role, plate)
+            )
             self._link(RelType.INVOLVED_IN, self._person(who), key)
             if plate:
                 self._link(RelType.USES, self._token(who), self._n(NodeLabel.VEHICLE, plate))
@@ -222,8 +267,9 @@ class Output:
             parties.append((None, None, plate))
             self._link(RelType.INVOLVED_IN, plate, key)
         for p_token, p_kvk, p_plate in parties or [(None, None, None)]:
-            self._write("dou_inbeslagnames", (ev.id, ev.day, ev.type, ev.goods, p_token, p_kvk,
-                                              p_plate))
+            self._write(
+                "dou_inbeslagnames", (ev.id, ev.day, ev.type, ev.goods, p_token, p_kvk, p_plate)
+            )
 
     def _inspection(self, ev: Event) -> None:
         key = self._incident(ev)
@@ -248,8 +294,11 @@ class Output:
             rows.append((None, kvk))
             self._link(RelType.INVOLVED_IN, kvk, key)
         for p_token, p_kvk in rows or [(None, None)]:
-            self._write("gem_handhaving", (ev.id, ev.day, ev.type, pc6, number, addition,
-                                           p_token, p_kvk), region)
+            self._write(
+                "gem_handhaving",
+                (ev.id, ev.day, ev.type, pc6, number, addition, p_token, p_kvk),
+                region,
+            )
 
     # -- state -----------------------------------------------------------------------------
 
@@ -268,17 +317,37 @@ class Output:
         for p in world.persons:
             token = self._n(NodeLabel.PERSON, p.token)
             seen = {p.addr}  # one registration per person and address
-            for addr, since, until in (p.history or []):
+            for addr, since, until in p.history or []:
                 if addr in seen:
                     continue
                 seen.add(addr)
-                self._write("gem_inschrijvingen", (
-                    token, p.birth.year, p.sex, *self._addr(addr), world.addresses[addr][3],
-                    since, until), world.region_of_addr(addr))
+                self._write(
+                    "gem_inschrijvingen",
+                    (
+                        token,
+                        p.birth.year,
+                        p.sex,
+                        *self._addr(addr),
+                        world.addresses[addr][3],
+                        since,
+                        until,
+                    ),
+                    world.region_of_addr(addr),
+                )
                 self._link(RelType.LIVES_AT, token, self._addr_key(addr))
-            self._write("gem_inschrijvingen", (
-                token, p.birth.year, p.sex, *self._addr(p.addr), world.addresses[p.addr][3],
-                p.since, None), world.region_of_addr(p.addr))
+            self._write(
+                "gem_inschrijvingen",
+                (
+                    token,
+                    p.birth.year,
+                    p.sex,
+                    *self._addr(p.addr),
+                    world.addresses[p.addr][3],
+                    p.since,
+                    None,
+                ),
+                world.region_of_addr(p.addr),
+            )
             self._link(RelType.LIVES_AT, token, self._addr_key(p.addr))
 
     def _register(self) -> None:
@@ -286,23 +355,26 @@ class Output:
             if not c.active:
                 continue
             kvk = self._n(NodeLabel.COMPANY, c.kvk)
-            self._write("kvk_inschrijvingen", (c.kvk, c.name, c.form, c.sbi, c.founded,
-                                               *self._addr(c.office)))
+            self._write(
+                "kvk_inschrijvingen",
+                (c.kvk, c.name, c.form, c.sbi, c.founded, *self._addr(c.office)),
+            )
             self._link(RelType.REGISTERED_AT, kvk, self._addr_key(c.office))
             for i, addr in enumerate(c.establishments):
-                self._write("kvk_vestigingen", (f"{int(c.kvk) * 10 + i + 1:012d}", c.kvk,
-                                                *self._addr(addr)))
+                self._write(
+                    "kvk_vestigingen", (f"{int(c.kvk) * 10 + i + 1:012d}", c.kvk, *self._addr(addr))
+                )
                 self._link(RelType.REGISTERED_AT, kvk, self._addr_key(addr))
             for holder, since in dict(reversed(c.directors)).items():
                 token, other = self._holder(holder)
-                self._write("kvk_functionarissen", (c.kvk, "bestuurder", token, other, None,
-                                                    since))
+                self._write("kvk_functionarissen", (c.kvk, "bestuurder", token, other, None, since))
                 self._link(RelType.DIRECTORSHIP, self._node_of(holder), kvk)
             owners = {h: (pct, since) for h, pct, since in reversed(c.shareholders)}
             for holder, (pct, since) in owners.items():
                 token, other = self._holder(holder)
-                self._write("kvk_functionarissen", (c.kvk, "aandeelhouder", token, other, pct,
-                                                    since))
+                self._write(
+                    "kvk_functionarissen", (c.kvk, "aandeelhouder", token, other, pct, since)
+                )
                 self._link(RelType.OWNERSHIP, self._node_of(holder), kvk)
 
     def _tax(self) -> None:
@@ -316,15 +388,21 @@ class Output:
                 if _missing(f"loon:{c.kvk}:{token}", 20):
                     continue
                 self._write("bd_werknemers", (c.kvk, token, since))
-                self._link(RelType.EMPLOYMENT, self._n(NodeLabel.PERSON, token),
-                           self._n(NodeLabel.COMPANY, c.kvk))
+                self._link(
+                    RelType.EMPLOYMENT,
+                    self._n(NodeLabel.PERSON, token),
+                    self._n(NodeLabel.COMPANY, c.kvk),
+                )
             for person, since, until in c.past_employees:
                 token = world.persons[person].token
                 if _missing(f"loon:{c.kvk}:{token}", 20):
                     continue
                 self._write("bd_dienstverbanden", (c.kvk, token, since, until))
-                self._link(RelType.EMPLOYMENT, self._n(NodeLabel.PERSON, token),
-                           self._n(NodeLabel.COMPANY, c.kvk))
+                self._link(
+                    RelType.EMPLOYMENT,
+                    self._n(NodeLabel.PERSON, token),
+                    self._n(NodeLabel.COMPANY, c.kvk),
+                )
         for token, holder in world.accounts:
             if is_company(holder) and not world.companies[company_index(holder)].active:
                 continue
@@ -332,8 +410,7 @@ class Output:
                 continue
             holder_token, holder_kvk = self._holder(holder)
             self._write("bd_rekeningen", (token, holder_token, holder_kvk))
-            self._link(RelType.HOLDS, self._node_of(holder),
-                       self._n(NodeLabel.BANK_ACCOUNT, token))
+            self._link(RelType.HOLDS, self._node_of(holder), self._n(NodeLabel.BANK_ACCOUNT, token))
         for holder, addr, pct in world.properties:
             holder_token, holder_kvk = self._holder(holder)
             self._write("bd_vastgoed", (holder_token, holder_kvk, *self._addr(addr), pct))
@@ -343,8 +420,7 @@ class Output:
                 continue
             holder_token, holder_kvk = self._holder(keeper)
             self._write("bd_voertuigen", (plate, holder_token, holder_kvk))
-            self._link(RelType.OWNERSHIP, self._node_of(keeper),
-                       self._n(NodeLabel.VEHICLE, plate))
+            self._link(RelType.OWNERSHIP, self._node_of(keeper), self._n(NodeLabel.VEHICLE, plate))
 
     def _benefits(self) -> None:
         """Households receiving benefits (about a third), and every straw tenant at a grow
@@ -355,16 +431,22 @@ class Output:
         for i, p in enumerate(world.persons):
             if p.addr not in skip:
                 households.setdefault(p.addr, []).append(i)
-        tenants = {m for n in world.networks if n.active for m, role in n.roles.items()
-                   if role == "straw_tenant"}
+        tenants = {
+            m
+            for n in world.networks
+            if n.active
+            for m, role in n.roles.items()
+            if role == "straw_tenant"
+        }
         owners: dict[int, set[int]] = {}
         for holder, owned, _ in world.properties:
             owners.setdefault(owned, set()).add(holder)
         peil = self.extract - timedelta(days=31)
         year = peil.year
         for n, (addr, members) in enumerate(sorted(households.items())):
-            claim = any(m in tenants for m in members) or \
-                zlib.crc32(f"tsl:{addr}".encode()) % 100 < 33
+            claim = (
+                any(m in tenants for m in members) or zlib.crc32(f"tsl:{addr}".encode()) % 100 < 33
+            )
             if not claim:
                 continue
             members = sorted(members, key=lambda m: world.persons[m].birth)
@@ -374,13 +456,23 @@ class Output:
             application = f"T-{year}-{n + 1:07d}"
             for i, m in enumerate(members):
                 p = world.persons[m]
-                role = "aanvrager" if i == 0 else "toeslagpartner" if i == 1 and \
-                    year - p.birth.year >= 18 else "medebewoner"
+                role = (
+                    "aanvrager"
+                    if i == 0
+                    else "toeslagpartner"
+                    if i == 1 and year - p.birth.year >= 18
+                    else "medebewoner"
+                )
                 account = self._accounts.get(m) if i == 0 else None
-                phone = world.phone_token(m) if i == 0 and \
-                    zlib.crc32(p.token.encode()) % 10 < 7 else None
-                self._write("tsl_huishoudens", (application, p.token, role, kind,
-                                                *self._addr(addr), account, phone, peil))
+                phone = (
+                    world.phone_token(m)
+                    if i == 0 and zlib.crc32(p.token.encode()) % 10 < 7
+                    else None
+                )
+                self._write(
+                    "tsl_huishoudens",
+                    (application, p.token, role, kind, *self._addr(addr), account, phone, peil),
+                )
                 token = self._n(NodeLabel.PERSON, p.token)
                 self._link(RelType.LIVES_AT, token, self._addr_key(addr))
                 if i == 0 and kind == "huurtoeslag":
@@ -394,10 +486,10 @@ class Output:
         world = self.world
         for reg in world.omg:
             token = self._n(NodeLabel.PERSON, world.persons[reg.person].token)
-            self._write("pol_omg", (token, reg.club, reg.chapter, reg.club_kind, reg.role,
-                                    reg.day))
-            self._link(RelType.MEMBERSHIP, token,
-                       self._n(NodeLabel.CLUB, f"{reg.club}/{reg.chapter}"))
+            self._write("pol_omg", (token, reg.club, reg.chapter, reg.club_kind, reg.role, reg.day))
+            self._link(
+                RelType.MEMBERSHIP, token, self._n(NodeLabel.CLUB, f"{reg.club}/{reg.chapter}")
+            )
         pairs: set[tuple[int, int]] = set()
         for rel in world.relations:
             pair = (min(rel.a, rel.b), max(rel.a, rel.b))
@@ -418,15 +510,19 @@ class Output:
             last = self.extract - timedelta(days=1 + zlib.crc32(f"{a.kvk}{b.kvk}".encode()) % 80)
             first = last - timedelta(days=min(count * 20, 700))
             self._write("dou_zendingen", (a.kvk, b.kvk, count, first, last))
-            self._link(RelType.SHIPMENT, self._n(NodeLabel.COMPANY, a.kvk),
-                       self._n(NodeLabel.COMPANY, b.kvk))
+            self._link(
+                RelType.SHIPMENT,
+                self._n(NodeLabel.COMPANY, a.kvk),
+                self._n(NodeLabel.COMPANY, b.kvk),
+            )
 
     def _immigration(self) -> None:
         for f in self.world.foreigners:
             token, kvk = self._holder(f.sponsor)
             self._write("ind_vergunningen", (f.permit, f.kind, f.start, f.token, token, kvk))
-            self._link(RelType.SPONSOR, self._node_of(f.sponsor),
-                       self._n(NodeLabel.PERSON, f.token))
+            self._link(
+                RelType.SPONSOR, self._node_of(f.sponsor), self._n(NodeLabel.PERSON, f.token)
+            )
 
     # -- finish ----------------------------------------------------------------------------
 

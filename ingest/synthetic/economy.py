@@ -24,12 +24,21 @@ def workers_by_region(world: World) -> dict[str, list[int]]:
     return out
 
 
-def _employ(world: World, rng: random.Random, company: int, count: int, region: str,
-            workers: dict[str, list[int]]) -> None:
+def _employ(
+    world: World,
+    rng: random.Random,
+    company: int,
+    count: int,
+    region: str,
+    workers: dict[str, list[int]],
+) -> None:
     c = world.companies[company]
     for _ in range(count):
-        pool = workers[region] if rng.random() < 0.85 and workers[region] else \
-            workers[rng.choice(REGIONS)]
+        pool = (
+            workers[region]
+            if rng.random() < 0.85 and workers[region]
+            else workers[rng.choice(REGIONS)]
+        )
         if not pool:
             continue
         since = max(c.founded, FIRST_EXTRACT - timedelta(days=int(rng.expovariate(1 / 1_500))))
@@ -51,7 +60,10 @@ def add_companies(world: World) -> None:
 
 
 def _ordinary_companies(
-    world: World, rng: random.Random, workers: dict[str, list[int]], all_workers: list[int],
+    world: World,
+    rng: random.Random,
+    workers: dict[str, list[int]],
+    all_workers: list[int],
 ) -> None:
     """Ordinary companies with their directors, shareholders, staff, vehicles and property."""
     preset = world.preset
@@ -60,18 +72,25 @@ def _ordinary_companies(
         home = world.persons[director].addr
         region = world.region_of_addr(home)
         form = rng.choices([f for f, _ in FORMS], weights=[w for _, w in FORMS])[0]
-        office = home if form in ("eenmanszaak", "vof") or rng.random() < 0.4 else \
-            world.new_address(rng, region)
+        office = (
+            home
+            if form in ("eenmanszaak", "vof") or rng.random() < 0.4
+            else world.new_address(rng, region)
+        )
         c = world.new_company(rng, office, form=form)
         company = world.companies[c]
         company.directors.append((director, company.founded))
         if form in ("vof", "bv") and rng.random() < 0.3:
-            company.directors.append((rng.choice(workers[region] or all_workers),
-                                      company.founded))
+            company.directors.append((rng.choice(workers[region] or all_workers), company.founded))
         if form == "bv":
             if rng.random() < 0.3:
-                holding = world.new_company(rng, office, form="bv", sbi=("6420", False, False),
-                                            name=f"{company.name.split()[0]} Holding B.V.")
+                holding = world.new_company(
+                    rng,
+                    office,
+                    form="bv",
+                    sbi=("6420", False, False),
+                    name=f"{company.name.split()[0]} Holding B.V.",
+                )
                 world.companies[holding].directors.append((director, company.founded))
                 world.companies[holding].shareholders.append((director, 100, company.founded))
                 company.shareholders.append((company_ref(holding), 100, company.founded))
@@ -107,7 +126,10 @@ def _private_property(world: World, rng: random.Random, all_workers: list[int]) 
 
 
 def _hubs(
-    world: World, rng: random.Random, workers: dict[str, list[int]], all_workers: list[int],
+    world: World,
+    rng: random.Random,
+    workers: dict[str, list[int]],
+    all_workers: list[int],
 ) -> None:
     """Registered-office hubs: one address, hundreds of (often foreign-owned) companies."""
     preset = world.preset
@@ -115,8 +137,13 @@ def _hubs(
         hub_region = ("Amsterdam-Amstelland", "Rotterdam", None)[h % 3]
         hub = world.new_address(rng, hub_region)
         world.hubs.append(hub)
-        provider = world.new_company(rng, hub, form="bv", sbi=("8211", False, False),
-                                     name=f"{rng.choice(WORDS)} Trust & Domicilie B.V.")
+        provider = world.new_company(
+            rng,
+            hub,
+            form="bv",
+            sbi=("8211", False, False),
+            name=f"{rng.choice(WORDS)} Trust & Domicilie B.V.",
+        )
         trust_directors = rng.sample(workers[world.region_of_addr(hub)] or all_workers, k=2)
         for d in trust_directors:
             world.companies[provider].directors.append((d, world.companies[provider].founded))
@@ -132,8 +159,14 @@ def _hubs(
                 company.shareholders.append((owner, 100, company.founded))
             hosted.append(c)
         if h == 0:
-            world.decoys.append(Decoy("DECOY-registered_office-1", "registered_office",
-                                      list(trust_directors), [provider, *hosted]))
+            world.decoys.append(
+                Decoy(
+                    "DECOY-registered_office-1",
+                    "registered_office",
+                    list(trust_directors),
+                    [provider, *hosted],
+                )
+            )
 
 
 def _big_employer(world: World, rng: random.Random, workers: dict[str, list[int]]) -> None:
@@ -141,8 +174,9 @@ def _big_employer(world: World, rng: random.Random, workers: dict[str, list[int]
     preset = world.preset
     regions = rng.sample(REGIONS, k=min(5, len(REGIONS)))
     office = world.new_address(rng, regions[0])
-    employer = world.new_company(rng, office, form="nv", sbi=("4711", False, False),
-                                 name="Kruidvat-Noord Supermarkten N.V.")
+    employer = world.new_company(
+        rng, office, form="nv", sbi=("4711", False, False), name="Kruidvat-Noord Supermarkten N.V."
+    )
     big = world.companies[employer]
     big.directors.append((rng.choice(workers[regions[0]]), big.founded))
     for region in regions[1:]:
@@ -151,38 +185,57 @@ def _big_employer(world: World, rng: random.Random, workers: dict[str, list[int]
         _employ(world, rng, employer, 1, regions[i % len(regions)], workers)
     for _ in range(3):
         world.add_vehicle(company_ref(employer), [])
-    world.decoys.append(Decoy("DECOY-employer-1", "employer",
-                              sorted({p for p, _ in big.employees}), [employer]))
+    world.decoys.append(
+        Decoy("DECOY-employer-1", "employer", sorted({p for p, _ in big.employees}), [employer])
+    )
 
 
 def _care_institution(
-    world: World, rng: random.Random, workers: dict[str, list[int]], all_workers: list[int],
+    world: World,
+    rng: random.Random,
+    workers: dict[str, list[int]],
+    all_workers: list[int],
 ) -> None:
     """The care institution: a foundation running care homes in three or more regions."""
     preset = world.preset
     homes = world.care_homes
-    care = world.new_company(rng, homes[0] if homes else world.new_address(rng),
-                             form="stichting", sbi=("8710", False, False),
-                             name="Stichting Zorggroep De Linde")
+    care = world.new_company(
+        rng,
+        homes[0] if homes else world.new_address(rng),
+        form="stichting",
+        sbi=("8710", False, False),
+        name="Stichting Zorggroep De Linde",
+    )
     foundation = world.companies[care]
     foundation.directors.append((rng.choice(all_workers), foundation.founded))
     foundation.establishments.extend(homes[1:4])
     for home in homes[:4]:
-        _employ(world, rng, care, max(3, preset.care_home_size[0] // 3),
-                world.region_of_addr(home), workers)
-    residents = [i for i, p in enumerate(world.persons) if p.kind == "care" and p.addr in
-                 homes[:4]]
-    world.decoys.append(Decoy("DECOY-care_institution-1", "care_institution",
-                              sorted({*residents, *(p for p, _ in foundation.employees)}),
-                              [care]))
+        _employ(
+            world,
+            rng,
+            care,
+            max(3, preset.care_home_size[0] // 3),
+            world.region_of_addr(home),
+            workers,
+        )
+    residents = [i for i, p in enumerate(world.persons) if p.kind == "care" and p.addr in homes[:4]]
+    world.decoys.append(
+        Decoy(
+            "DECOY-care_institution-1",
+            "care_institution",
+            sorted({*residents, *(p for p, _ in foundation.employees)}),
+            [care],
+        )
+    )
 
 
 def _trade(world: World, rng: random.Random) -> None:
     """Customs: trading companies ship to each other (heavy-tailed numbers of partners)."""
     traders = [i for i, c in enumerate(world.companies) if c.trading]
     for t in traders:
-        partners = min(int(rng.paretovariate(1.5) * world.preset.trade_partners / 3),
-                       len(traders) - 1)
+        partners = min(
+            int(rng.paretovariate(1.5) * world.preset.trade_partners / 3), len(traders) - 1
+        )
         for other in rng.sample(traders, k=partners):
             if other != t:
                 world.shipments.append((t, other, 1 + int(rng.paretovariate(1.3))))
@@ -201,8 +254,13 @@ def add_care_operators(world: World) -> None:
         while homes:
             take = rng.randint(1, 4)
             run, homes = homes[:take], homes[take:]
-            c = world.new_company(rng, run[0], form="stichting", sbi=("8710", False, False),
-                                  name=f"Stichting Zorg {rng.choice(WORDS)}")
+            c = world.new_company(
+                rng,
+                run[0],
+                form="stichting",
+                sbi=("8710", False, False),
+                name=f"Stichting Zorg {rng.choice(WORDS)}",
+            )
             operator = world.companies[c]
             operator.directors.append((rng.choice(workers[region]), operator.founded))
             operator.establishments.extend(run[1:])
@@ -234,8 +292,9 @@ def _families(world: World, rng: random.Random, workers: dict[str, list[int]]) -
             world.add_account(hh[:2])
             world.add_vehicle(hh[0], hh[:2])
             members += hh
-        business = world.new_company(rng, world.new_address(rng, business_region), form="vof",
-                                     sbi=("5610", True, False))
+        business = world.new_company(
+            rng, world.new_address(rng, business_region), form="vof", sbi=("5610", True, False)
+        )
         shop = world.companies[business]
         adults = [m for m in members if 25 <= age_of(world.persons[m]) <= 60]
         for m in adults[:3]:

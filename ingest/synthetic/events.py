@@ -26,22 +26,50 @@ __all__ = [
 ]
 
 PROVINCE_CODES: Final = {
-    "Groningen": "PV20", "Fryslân": "PV21", "Drenthe": "PV22", "Overijssel": "PV23",
-    "Flevoland": "PV24", "Gelderland": "PV25", "Utrecht": "PV26", "Noord-Holland": "PV27",
-    "Zuid-Holland": "PV28", "Zeeland": "PV29", "Noord-Brabant": "PV30", "Limburg": "PV31",
+    "Groningen": "PV20",
+    "Fryslân": "PV21",
+    "Drenthe": "PV22",
+    "Overijssel": "PV23",
+    "Flevoland": "PV24",
+    "Gelderland": "PV25",
+    "Utrecht": "PV26",
+    "Noord-Holland": "PV27",
+    "Zuid-Holland": "PV28",
+    "Zeeland": "PV29",
+    "Noord-Brabant": "PV30",
+    "Limburg": "PV31",
 }
 
 _OFFENCE: Final = {
-    "cannabis_grow_site": "OPIUMW-3B", "energy_theft": "SR-310", "drugs": "OPIUMW-2",
-    "extortion": "SR-317", "violence": "SR-302", "weapons": "WWM-26", "theft": "SR-310",
-    "burglary": "SR-311", "fraud": "SR-326", "traffic": "WVW-8", "public_order": "SR-141",
-    "money_laundering_signal": "SR-420BIS", "labour_exploitation": "SR-273F",
-    "identity_fraud": "SR-231", "border_incident": "SR-197", "seizure": "OPIUMW-2",
-    "premises_closure": "OPIUMW-3B", "illegal_occupancy": "SR-138",
+    "cannabis_grow_site": "OPIUMW-3B",
+    "energy_theft": "SR-310",
+    "drugs": "OPIUMW-2",
+    "extortion": "SR-317",
+    "violence": "SR-302",
+    "weapons": "WWM-26",
+    "theft": "SR-310",
+    "burglary": "SR-311",
+    "fraud": "SR-326",
+    "traffic": "WVW-8",
+    "public_order": "SR-141",
+    "money_laundering_signal": "SR-420BIS",
+    "labour_exploitation": "SR-273F",
+    "identity_fraud": "SR-231",
+    "border_incident": "SR-197",
+    "seizure": "OPIUMW-2",
+    "premises_closure": "OPIUMW-3B",
+    "illegal_occupancy": "SR-138",
 }
-KMAR_PLACES: Final = ("Schiphol", "Eindhoven Airport", "Rotterdam The Hague Airport",
-                       "Grenspost A67 Venlo", "Grenspost A16 Hazeldonk", "Grenspost A12 Zevenaar",
-                       "Maastricht Aachen Airport", "Grenspost A1 Oldenzaal")
+KMAR_PLACES: Final = (
+    "Schiphol",
+    "Eindhoven Airport",
+    "Rotterdam The Hague Airport",
+    "Grenspost A67 Venlo",
+    "Grenspost A16 Hazeldonk",
+    "Grenspost A12 Zevenaar",
+    "Maastricht Aachen Airport",
+    "Grenspost A1 Oldenzaal",
+)
 
 Who = int | str  # a person index, or a token for people known by name + date of birth
 
@@ -123,8 +151,11 @@ class Draw:
         self.year = self.start.year
         self.out = QuarterEvents(quarter)
         self.seq: dict[str, int] = {}
-        self.people = [i for i, p in enumerate(world.persons)
-                       if FIRST_EXTRACT.year - p.birth.year >= 14 and p.kind != "care"]
+        self.people = [
+            i
+            for i, p in enumerate(world.persons)
+            if FIRST_EXTRACT.year - p.birth.year >= 14 and p.kind != "care"
+        ]
 
     def next_id(self, partner: str) -> str:
         n = self.seq.get(partner, 0) + 1
@@ -170,8 +201,15 @@ class Draw:
             if role == "suspect" and isinstance(who, int) and self.rng.random() < share:
                 decision = self.rng.choices(
                     ("dagvaarding", "sepot", "transactie", "strafbeschikking", "in_behandeling"),
-                    (35, 15, 10, 20, 20))[0]
-                decided = None if decision == "in_behandeling" else \
-                    event.day + timedelta(days=self.rng.randint(20, 200))
-                self.out.cases.append(Case(self.next_id("OM"), who, _OFFENCE[event.type],
-                                           event.day, decision, decided))
+                    (35, 15, 10, 20, 20),
+                )[0]
+                decided = (
+                    None
+                    if decision == "in_behandeling"
+                    else event.day + timedelta(days=self.rng.randint(20, 200))
+                )
+                self.out.cases.append(
+                    Case(
+                        self.next_id("OM"), who, _OFFENCE[event.type], event.day, decision, decided
+                    )
+                )

@@ -114,10 +114,15 @@ class XlsxSink(Sink):
     def __init__(self, path: Path, spec: FileSpec) -> None:
         super().__init__(path, spec)
         self._workbook = xlsxwriter.Workbook(
-            str(path), {"constant_memory": True, "strings_to_numbers": False,
-                        "strings_to_formulas": False, "strings_to_urls": False})
-        self._workbook.set_properties({"created": FIXED_TIMESTAMP,
-                                       "author": "knooppunt generate"})
+            str(path),
+            {
+                "constant_memory": True,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
+        self._workbook.set_properties({"created": FIXED_TIMESTAMP, "author": "knooppunt generate"})
         self._sheet = self._workbook.add_worksheet(Path(spec.name).stem[:31])
         self._date = self._workbook.add_format({"num_format": "yyyy-mm-dd"})
         for column, name in enumerate(spec.columns):

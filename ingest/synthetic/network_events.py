@@ -27,15 +27,23 @@ def _cell(d: Draw, net: Network, region: str, cell: list[int]) -> None:
     world = d.world
     leader = net.cell_leader.get(region)
     phone = next(((t, u) for t, u in net.phones if set(u) & set(cell)), None)
-    vehicle = next((v for v in net.vehicles
-                    if any(v in world.vehicle_users.get(m, []) for m in cell)), None)
+    vehicle = next(
+        (v for v in net.vehicles if any(v in world.vehicle_users.get(m, []) for m in cell)), None
+    )
     for _ in range(2):
         _cell_incident(d, net, region, cell, leader, phone, vehicle)
     _cell_transport(d, net, cell, vehicle)
 
 
-def _cell_incident(d: Draw, net: Network, region: str, cell: list[int], leader: int | None,
-                   phone: tuple[str, list[int]] | None, vehicle: int | None) -> None:
+def _cell_incident(
+    d: Draw,
+    net: Network,
+    region: str,
+    cell: list[int],
+    leader: int | None,
+    phone: tuple[str, list[int]] | None,
+    vehicle: int | None,
+) -> None:
     rng = d.rng
     if rng.random() > 0.55:
         return
@@ -49,8 +57,15 @@ def _cell_incident(d: Draw, net: Network, region: str, cell: list[int], leader: 
     elif kind == "labour_exploitation" and net.companies:
         _exploitation(d, net, sample, day)
     elif kind == "identity_fraud":
-        ev = Event("KMAR", d.next_id("KMAR"), kind, day, None,
-                   [(m, "suspect") for m in sample], place=rng.choice(KMAR_PLACES))
+        ev = Event(
+            "KMAR",
+            d.next_id("KMAR"),
+            kind,
+            day,
+            None,
+            [(m, "suspect") for m in sample],
+            place=rng.choice(KMAR_PLACES),
+        )
         d.out.events.append(ev)
     else:
         _cell_police_event(d, net, region, sample, kind, day, phone, vehicle)
@@ -61,13 +76,18 @@ def _incident_kind(d: Draw, net: Network, region: str) -> tuple[str, list[int]]:
     rng = d.rng
     if net.typology == "cannabis":
         sites = [a for a, r in net.grow_sites if r == region]
-        kind = "cannabis_grow_site" if sites and rng.random() < 0.6 else \
-            rng.choice(("drugs", "drugs", "money_laundering_signal", "weapons"))
+        kind = (
+            "cannabis_grow_site"
+            if sites and rng.random() < 0.6
+            else rng.choice(("drugs", "drugs", "money_laundering_signal", "weapons"))
+        )
         return kind, sites
     if net.typology == "omg":
         return rng.choices(("extortion", "violence", "drugs", "weapons"), (35, 30, 20, 15))[0], []
-    return rng.choices(("fraud", "money_laundering_signal", "labour_exploitation",
-                        "identity_fraud"), (30, 25, 30, 15))[0], []
+    return rng.choices(
+        ("fraud", "money_laundering_signal", "labour_exploitation", "identity_fraud"),
+        (30, 25, 30, 15),
+    )[0], []
 
 
 def _grow_site(d: Draw, net: Network, cell: list[int], sites: list[int], day: date) -> None:
@@ -77,22 +97,36 @@ def _grow_site(d: Draw, net: Network, cell: list[int], sites: list[int], day: da
     tenants = [m for m in cell if world.persons[m].addr == site]
     growers = [m for m in cell if roles.get(m) in ("grower", "electrician")]
     suspects = list(dict.fromkeys(tenants + rng.sample(growers, k=min(2, len(growers)))))
-    ev = Event("POL", d.next_id("POL"), "cannabis_grow_site", day, site,
-               [(m, "suspect") for m in suspects])
+    ev = Event(
+        "POL", d.next_id("POL"), "cannabis_grow_site", day, site, [(m, "suspect") for m in suspects]
+    )
     if suspects and rng.random() < 0.4:  # a neighbour reported the smell
         ev.persons.append((d.near(suspects[0]), "witness"))
     d.out.events.append(ev)
     d.prosecute(ev, 0.8)
     if rng.random() < 0.7:
-        d.out.events.append(Event("POL", d.next_id("POL"), "energy_theft",
-                                  day - timedelta(days=rng.randint(1, 30)), site,
-                                  [(m, "involved") for m in tenants]))
+        d.out.events.append(
+            Event(
+                "POL",
+                d.next_id("POL"),
+                "energy_theft",
+                day - timedelta(days=rng.randint(1, 30)),
+                site,
+                [(m, "involved") for m in tenants],
+            )
+        )
     landlords = [m for m in cell if roles.get(m) == "landlord"]
     if rng.random() < 0.7:
-        d.out.events.append(Event(
-            "GEM", d.gem_id("H", site), "premises_closure",
-            day + timedelta(days=rng.randint(5, 40)), site,
-            [(m, "involved") for m in tenants + landlords]))
+        d.out.events.append(
+            Event(
+                "GEM",
+                d.gem_id("H", site),
+                "premises_closure",
+                day + timedelta(days=rng.randint(5, 40)),
+                site,
+                [(m, "involved") for m in tenants + landlords],
+            )
+        )
 
 
 def _exploitation(d: Draw, net: Network, sample: list[int], day: date) -> None:
@@ -103,21 +137,29 @@ def _exploitation(d: Draw, net: Network, sample: list[int], day: date) -> None:
     ev = Event("NLA", d.next_id("NLA"), "labour_exploitation", day, comp.office, companies=[c])
     ev.persons = [(m, "suspect") for m in sample[:2]]
     if world.foreigners:
-        ev.persons += [(f.token, "victim") for f in
-                       rng.sample(world.foreigners, k=min(3, len(world.foreigners)))]
+        ev.persons += [
+            (f.token, "victim")
+            for f in rng.sample(world.foreigners, k=min(3, len(world.foreigners)))
+        ]
     d.out.events.append(ev)
 
 
-def _cell_police_event(d: Draw, net: Network, region: str, sample: list[int], kind: str,
-                       day: date, phone: tuple[str, list[int]] | None,
-                       vehicle: int | None) -> None:
+def _cell_police_event(
+    d: Draw,
+    net: Network,
+    region: str,
+    sample: list[int],
+    kind: str,
+    day: date,
+    phone: tuple[str, list[int]] | None,
+    vehicle: int | None,
+) -> None:
     """A police incident of the cell, with its phone and vehicle now and then."""
     world, rng = d.world, d.rng
     addr = d.addr_in(region)
     if net.companies and rng.random() < 0.3:
         addr = world.companies[rng.choice(net.companies)].office
-    ev = Event("POL", d.next_id("POL"), kind, day, addr,
-               [(m, "suspect") for m in sample])
+    ev = Event("POL", d.next_id("POL"), kind, day, addr, [(m, "suspect") for m in sample])
     if kind in ("extortion", "violence"):
         ev.persons.append((d.near(sample[0]), "victim"))
     elif rng.random() < 0.3:
@@ -138,14 +180,29 @@ def _cell_transport(d: Draw, net: Network, cell: list[int], vehicle: int | None)
     if vehicle is not None and rng.random() < 0.25:
         users = [m for m in cell if vehicle in world.vehicle_users.get(m, [])]
         driver = users[0] if users else cell[0]
-        d.out.events.append(Event("KMAR", d.next_id("KMAR"), "border_incident", d.day(),
-                                  None, [(driver, "involved")], vehicles=[(vehicle, driver)],
-                                  place=rng.choice(KMAR_PLACES)))
+        d.out.events.append(
+            Event(
+                "KMAR",
+                d.next_id("KMAR"),
+                "border_incident",
+                d.day(),
+                None,
+                [(driver, "involved")],
+                vehicles=[(vehicle, driver)],
+                place=rng.choice(KMAR_PLACES),
+            )
+        )
     if net.typology == "cannabis" and rng.random() < 0.12:
-        ev = Event("DOU", d.next_id("DOU"), "seizure", d.day(), None,
-                   [(rng.choice(cell), "suspect")], goods=rng.choice(("cannabis", "cash")))
-        own = [c for c in net.companies
-               if any(h in cell for h, _ in world.companies[c].directors)]
+        ev = Event(
+            "DOU",
+            d.next_id("DOU"),
+            "seizure",
+            d.day(),
+            None,
+            [(rng.choice(cell), "suspect")],
+            goods=rng.choice(("cannabis", "cash")),
+        )
+        own = [c for c in net.companies if any(h in cell for h, _ in world.companies[c].directors)]
         if own:
             ev.companies.append(own[-1])
         if vehicle is not None:
@@ -159,14 +216,23 @@ def _gatherings(d: Draw, net: Network) -> None:
     for leader in dict.fromkeys(net.cell_leader.values()):
         if rng.random() > 0.6:
             continue
-        cells = [c for r, c in net.cells.items() if c and
-                 (not net.apart or net.cell_leader.get(r) == leader)]
+        cells = [
+            c
+            for r, c in net.cells.items()
+            if c and (not net.apart or net.cell_leader.get(r) == leader)
+        ]
         gathered = list(dict.fromkeys([leader, *(rng.choice(c) for c in cells)]))
         if len(gathered) < 3:
             continue
         kind = {"omg": "public_order", "cannabis": "drugs"}.get(net.typology, "fraud")
-        ev = Event("POL", d.next_id("POL"), kind, d.day(), None,
-                   [(m, "suspect" if kind != "public_order" else "involved") for m in gathered])
+        ev = Event(
+            "POL",
+            d.next_id("POL"),
+            kind,
+            d.day(),
+            None,
+            [(m, "suspect" if kind != "public_order" else "involved") for m in gathered],
+        )
         d.out.events.append(ev)
 
 
@@ -174,14 +240,19 @@ def _laundering_inquiry(d: Draw, index: int, net: Network) -> None:
     """One FIOD money-laundering investigation per network, in a quarter fixed by its index."""
     if net.typology == "omg" or (index * 5 + 3) % 8 != d.q % 8:
         return
-    people = [(m, "suspect") for m, role in net.roles.items()
-              if not is_company(m) and role in ("money_launderer", "leader")]
+    people = [
+        (m, "suspect")
+        for m, role in net.roles.items()
+        if not is_company(m) and role in ("money_launderer", "leader")
+    ]
     if net.apart:  # a network that will split: the investigation targets one part
         people = [(m, r) for m, r in people if net.roles[m] == "money_launderer"]
-    comps = [(-m - 1, "involved") for m, role in net.roles.items()
-             if is_company(m) and role in ("cash_business", "real_estate", "front_business")]
-    d.out.inquiries.append(Inquiry(d.next_id("FIOD"), "money_laundering", d.day(), people,
-                                   comps))
+    comps = [
+        (-m - 1, "involved")
+        for m, role in net.roles.items()
+        if is_company(m) and role in ("cash_business", "real_estate", "front_business")
+    ]
+    d.out.inquiries.append(Inquiry(d.next_id("FIOD"), "money_laundering", d.day(), people, comps))
 
 
 def _front_permits(d: Draw, net: Network) -> None:
@@ -190,8 +261,15 @@ def _front_permits(d: Draw, net: Network) -> None:
     for c in net.companies:
         if rng.random() < 0.2:
             comp = world.companies[c]
-            d.out.permits.append(Permit(
-                "GEM", d.gem_id("V", comp.office), d.day(),
-                "exploitatie" if comp.sbi != "5610" else "drank_en_horeca",
-                company_ref(c), comp.office, rng.random() < 0.7,
-                rng.choices(("verleend", "geweigerd", "in_behandeling"), (50, 30, 20))[0]))
+            d.out.permits.append(
+                Permit(
+                    "GEM",
+                    d.gem_id("V", comp.office),
+                    d.day(),
+                    "exploitatie" if comp.sbi != "5610" else "drank_en_horeca",
+                    company_ref(c),
+                    comp.office,
+                    rng.random() < 0.7,
+                    rng.choices(("verleend", "geweigerd", "in_behandeling"), (50, 30, 20))[0],
+                )
+            )

@@ -25,12 +25,34 @@ from ingest.synthetic.world import World
 __all__ = ["Pool", "plant_all", "relate"]
 
 
-_ROLES_CANNABIS_CELL: Final = ("grower", "grower", "straw_tenant", "straw_tenant", "landlord",
-                               "transporter", "grower")
-_ROLES_OMG_CELL: Final = ("chapter_president", "member", "member", "member", "member",
-                          "prospect", "member", "prospect")
-_ROLES_OTHER_CELL: Final = ("facilitator", "member", "member", "member", "recruiter", "member",
-                            "member")
+_ROLES_CANNABIS_CELL: Final = (
+    "grower",
+    "grower",
+    "straw_tenant",
+    "straw_tenant",
+    "landlord",
+    "transporter",
+    "grower",
+)
+_ROLES_OMG_CELL: Final = (
+    "chapter_president",
+    "member",
+    "member",
+    "member",
+    "member",
+    "prospect",
+    "member",
+    "prospect",
+)
+_ROLES_OTHER_CELL: Final = (
+    "facilitator",
+    "member",
+    "member",
+    "member",
+    "recruiter",
+    "member",
+    "member",
+)
 
 
 class Pool:
@@ -56,7 +78,8 @@ class Pool:
             if self.world.persons[candidate].net < 0:
                 return candidate
         raise SyntheticDataError(
-            f"the preset is too small: no candidates left for a network in region {region}")
+            f"the preset is too small: no candidates left for a network in region {region}"
+        )
 
 
 def relate(world: World, rng: random.Random, a: int, b: int, net: int, case: str) -> None:
@@ -88,13 +111,15 @@ class _Planting:
         self.net.cells[region].append(m)
         return m
 
-    def company(self, region: str, sbi: tuple[str, bool, bool], director: int, role: str,
-                staff: list[int]) -> int:
+    def company(
+        self, region: str, sbi: tuple[str, bool, bool], director: int, role: str, staff: list[int]
+    ) -> int:
         """A company of the network: front and cash businesses, grow shops, real estate."""
         world, rng = self.world, self.rng
         office = world.new_address(rng, region)
-        c = world.new_company(rng, office, form="bv" if rng.random() < 0.6 else "eenmanszaak",
-                              sbi=sbi)
+        c = world.new_company(
+            rng, office, form="bv" if rng.random() < 0.6 else "eenmanszaak", sbi=sbi
+        )
         comp = world.companies[c]
         comp.net = self.index
         comp.directors.append((director, comp.founded))
@@ -106,8 +131,17 @@ class _Planting:
         return c
 
 
-def _plant(world: World, rng: random.Random, pool: Pool, typology: str, regions: list[str],
-           cell_size: tuple[int, int], leaders: int, *, splittable: bool = False) -> Network:
+def _plant(
+    world: World,
+    rng: random.Random,
+    pool: Pool,
+    typology: str,
+    regions: list[str],
+    cell_size: tuple[int, int],
+    leaders: int,
+    *,
+    splittable: bool = False,
+) -> Network:
     index = len(world.networks)
     net = _members(world, rng, pool, index, typology, regions, cell_size, leaders)
     p = _Planting(world, rng, pool, net, index, f"ONDZ-2025-{9_000 + index:04d}")
@@ -125,13 +159,22 @@ def _plant(world: World, rng: random.Random, pool: Pool, typology: str, regions:
     return net
 
 
-def _members(world: World, rng: random.Random, pool: Pool, index: int, typology: str,
-             regions: list[str], cell_size: tuple[int, int], leaders: int) -> Network:
+def _members(
+    world: World,
+    rng: random.Random,
+    pool: Pool,
+    index: int,
+    typology: str,
+    regions: list[str],
+    cell_size: tuple[int, int],
+    leaders: int,
+) -> Network:
     """The network's cells (one per region, with roles by typology) and its leaders."""
     cells: dict[str, list[int]] = {}
     roles: dict[int, str] = {}
     cell_roles = {"cannabis": _ROLES_CANNABIS_CELL, "omg": _ROLES_OMG_CELL}.get(
-        typology, _ROLES_OTHER_CELL)
+        typology, _ROLES_OTHER_CELL
+    )
     for region in regions:
         size = rng.randint(*cell_size)
         members = [pool.take(region) for _ in range(size)]
@@ -143,8 +186,10 @@ def _members(world: World, rng: random.Random, pool: Pool, index: int, typology:
         roles[h] = "president" if typology == "omg" else "leader"
     cell_leader = {region: heads[i % len(heads)] for i, region in enumerate(regions)}
     for region in regions:
-        if cell_leader[region] not in cells[region] and \
-                world.region_of(cell_leader[region]) == region:
+        if (
+            cell_leader[region] not in cells[region]
+            and world.region_of(cell_leader[region]) == region
+        ):
             cells[region].append(cell_leader[region])
     net = Network(f"NET-{index + 1:03d}", typology, cells, heads, cell_leader, roles)
     world.networks.append(net)
@@ -160,7 +205,7 @@ def _investigation_links(p: _Planting) -> None:
     for region, cell in net.cells.items():
         plain = [m for m in cell if m not in heads]
         for i, a in enumerate(plain):
-            for b in plain[i + 1:]:
+            for b in plain[i + 1 :]:
                 if rng.random() < 0.55:
                     p.relate(a, b)
         leader = net.cell_leader[region]
@@ -171,7 +216,7 @@ def _investigation_links(p: _Planting) -> None:
             if other != leader and plain and rng.random() < 0.7:
                 p.relate(other, rng.choice(plain))
     for i, a in enumerate(heads):
-        for b in heads[i + 1:]:
+        for b in heads[i + 1 :]:
             p.relate(a, b)
 
 
@@ -202,20 +247,37 @@ def _omg_club(p: _Planting) -> None:
         day = FIRST_EXTRACT - timedelta(days=rng.randint(200, 3_000))
         for m in cell:
             role = "prospect" if roles[m] == "prospect" else "member"
-            world.omg.append(OmgRegistration(m, club, net.chapters[region], "club", role, day,
-                                             index))
+            world.omg.append(
+                OmgRegistration(m, club, net.chapters[region], "club", role, day, index)
+            )
     in_chapter = {m for cell in cells.values() for m in cell}
     for h in net.leaders:
         if h not in in_chapter:  # a president living outside the chapters' regions
-            world.omg.append(OmgRegistration(h, club, net.chapters[region_list[0]], "club",
-                                             "member", FIRST_EXTRACT - timedelta(days=4_000),
-                                             index))
+            world.omg.append(
+                OmgRegistration(
+                    h,
+                    club,
+                    net.chapters[region_list[0]],
+                    "club",
+                    "member",
+                    FIRST_EXTRACT - timedelta(days=4_000),
+                    index,
+                )
+            )
     for region in region_list[:2]:
         for _ in range(2):
             s = p.recruit(region, "support")
-            world.omg.append(OmgRegistration(s, net.support_club, region, "support_club",
-                                             "support", FIRST_EXTRACT - timedelta(days=300),
-                                             index))
+            world.omg.append(
+                OmgRegistration(
+                    s,
+                    net.support_club,
+                    region,
+                    "support_club",
+                    "support",
+                    FIRST_EXTRACT - timedelta(days=300),
+                    index,
+                )
+            )
             p.relate(s, cells[region][0])
     for i, region in enumerate(region_list):
         if i % 2 == 0:
@@ -237,7 +299,7 @@ def _cannabis_business(p: _Planting) -> None:
             world.move(t, site, FIRST_EXTRACT - timedelta(days=rng.randint(200, 700)))
     for i in range(0, len(region_list), 2):
         e = p.recruit(region_list[i], "electrician")
-        for region in region_list[i:i + 2]:
+        for region in region_list[i : i + 2]:
             for m in rng.sample(cells[region], k=min(2, len(cells[region]))):
                 p.relate(e, m)
     first = region_list[0]
@@ -289,8 +351,9 @@ def plant_all(world: World) -> None:
         count = 4 if n == 0 else rng.randint(2, 4)
         southern = pool.roomy(south, 16)
         first = rng.sample(southern, k=min(count, 2, len(southern)))
-        rest = rng.sample([r for r in pool.roomy(REGIONS, 16) if r not in first],
-                          k=count - len(first))
+        rest = rng.sample(
+            [r for r in pool.roomy(REGIONS, 16) if r not in first], k=count - len(first)
+        )
         regions = first + rest
         cannabis_ids.append(len(world.networks))
         _plant(world, rng, pool, "cannabis", regions, (4, 6), 2, splittable=n == 0)

@@ -1,5 +1,4 @@
-"""Employment history: second jobs and the tax office's payroll records since 2006.
-"""
+"""Employment history: second jobs and the tax office's payroll records since 2006."""
 
 from __future__ import annotations
 
@@ -28,8 +27,12 @@ def _employer_pools(world: World) -> _Pools:
     general: dict[str, list[int]] = {r: [] for r in REGIONS}
     flex: dict[str, list[int]] = {r: [] for r in REGIONS}
     for i, c in enumerate(world.companies):
-        if c.net >= 0 or c.office in hubs or c.sbi in ("6420", "8211") or \
-                (c.form in ("eenmanszaak", "vereniging") and not c.employees):
+        if (
+            c.net >= 0
+            or c.office in hubs
+            or c.sbi in ("6420", "8211")
+            or (c.form in ("eenmanszaak", "vereniging") and not c.employees)
+        ):
             continue
         sites = list(dict.fromkeys([c.office, *c.establishments]))
         weight = max(1, (1 + len(c.employees)) // len(sites))
@@ -71,8 +74,11 @@ def add_second_jobs(world: World) -> None:
         if company in decoys or company in employed.get(i, ()):
             continue
         c = world.companies[company]
-        since = max(c.founded, p.birth + timedelta(days=15 * 365),
-                    FIRST_EXTRACT - timedelta(days=int(rng.expovariate(1 / 600)) + 1))
+        since = max(
+            c.founded,
+            p.birth + timedelta(days=15 * 365),
+            FIRST_EXTRACT - timedelta(days=int(rng.expovariate(1 / 600)) + 1),
+        )
         c.employees.append((i, since))
 
 
@@ -110,11 +116,15 @@ def add_payroll_history(world: World) -> None:
         used = set(current.get(i, ()))
         while end > earliest:
             at = FIRST_EXTRACT.year - p.birth.year - (FIRST_EXTRACT - end).days // 365
-            start = max(earliest, end - timedelta(days=int(rng.expovariate(
-                1 / _spell_days(at))) + 30))
+            start = max(
+                earliest, end - timedelta(days=int(rng.expovariate(1 / _spell_days(at))) + 30)
+            )
             region = _region_on(world, p, end) if rng.random() < 0.9 else rng.choice(REGIONS)
-            pool = flex[region] if at < 25 and flex[region] and rng.random() < 0.6 else \
-                general[region] or everywhere
+            pool = (
+                flex[region]
+                if at < 25 and flex[region] and rng.random() < 0.6
+                else general[region] or everywhere
+            )
             for _ in range(4):  # an employer that existed then and is new to the person
                 company = rng.choice(pool)
                 c = world.companies[company]

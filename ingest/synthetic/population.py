@@ -33,8 +33,15 @@ __all__ = [
 ]
 
 
-def add_household(world: World, rng: random.Random, addr: int, size: int, since: date,
-               family_homes: list[int], kind: str = "normal") -> list[int]:
+def add_household(
+    world: World,
+    rng: random.Random,
+    addr: int,
+    size: int,
+    since: date,
+    family_homes: list[int],
+    kind: str = "normal",
+) -> list[int]:
     adults = 1 if size == 1 or (size == 2 and rng.random() < 0.15) else 2
     young = size == 1 and rng.random() < 0.3
     members: list[int] = []
@@ -91,12 +98,18 @@ def add_past_registrations(world: World) -> None:
         end = person.history[0][1] if person.history else person.since
         history: list[tuple[int, date, date]] = []
         for _ in range(moves):
-            start = max(end - timedelta(days=rng.randint(300, 3_000)), horizon,
-                        person.birth + timedelta(days=18 * 365))
+            start = max(
+                end - timedelta(days=rng.randint(300, 3_000)),
+                horizon,
+                person.birth + timedelta(days=18 * 365),
+            )
             if start >= end:
                 break
-            pool = world.addr_by_region[region] if rng.random() < 0.75 else \
-                world.addr_by_region[rng.choice(REGIONS)]
+            pool = (
+                world.addr_by_region[region]
+                if rng.random() < 0.75
+                else world.addr_by_region[rng.choice(REGIONS)]
+            )
             history.append((rng.choice(pool), start, end))
             end = start
         if history:
@@ -134,8 +147,13 @@ def add_childhood_registrations(world: World) -> None:
         if age_of(p) < 18:
             if p.history or (p.since - start).days < 180:
                 continue
-            earlier = [h for a in adults_at.get(p.addr, ()) if world.persons[a].since == p.since
-                       for h in (world.persons[a].history or [])[-1:] if h[2] == p.since]
+            earlier = [
+                h
+                for a in adults_at.get(p.addr, ())
+                if world.persons[a].since == p.since
+                for h in (world.persons[a].history or [])[-1:]
+                if h[2] == p.since
+            ]
             if earlier:
                 addr, since, _ = earlier[0]
                 p.history = [(addr, max(since, start), p.since)]
@@ -157,11 +175,16 @@ def add_childhood_registrations(world: World) -> None:
         pool = homes[region] or homes[world.region_of_addr(first)] or [first]
         years = (end - start).days / 365
         count = 1 + (years > 5 and rng.random() < 0.6) + (years > 10 and rng.random() < 0.4)
-        cuts = sorted(start + timedelta(days=rng.randint(180, max(181, (end - start).days - 180)))
-                      for _ in range(count - 1))
+        cuts = sorted(
+            start + timedelta(days=rng.randint(180, max(181, (end - start).days - 180)))
+            for _ in range(count - 1)
+        )
         bounds = [start, *cuts, end]
-        childhood = [(rng.choice(pool), bounds[i], bounds[i + 1]) for i in range(count)
-                     if bounds[i] < bounds[i + 1]]
+        childhood = [
+            (rng.choice(pool), bounds[i], bounds[i + 1])
+            for i in range(count)
+            if bounds[i] < bounds[i + 1]
+        ]
         p.history = childhood + history
 
 
@@ -178,8 +201,9 @@ def add_institution_registrations(world: World) -> None:
             history: list[tuple[int, date, date]] = []
             for _ in range(1 + (rng.random() < 0.4)):
                 start = end - timedelta(days=rng.randint(3 * 365, 25 * 365))
-                addr = rng.choice(pool if rng.random() < 0.8 else
-                                  homes[rng.choice(REGIONS)] or pool)
+                addr = rng.choice(
+                    pool if rng.random() < 0.8 else homes[rng.choice(REGIONS)] or pool
+                )
                 history.append((addr, start, end))
                 end = start
             p.history = history[::-1]
@@ -236,8 +260,9 @@ def add_foreigners(world: World) -> None:
         else:
             sponsor = rng.choice(adults)
         start = FIRST_EXTRACT - timedelta(days=rng.randint(10, 1_800))
-        world.foreigners.append(Foreigner(token, f"IND-{start.year}-{n + 1:07d}", kind, start,
-                                          sponsor))
+        world.foreigners.append(
+            Foreigner(token, f"IND-{start.year}-{n + 1:07d}", kind, start, sponsor)
+        )
 
 
 def add_background_relations(world: World) -> None:
@@ -250,5 +275,6 @@ def add_background_relations(world: World) -> None:
             continue
         a, b = rng.sample(workers[region], k=2)
         day = FIRST_EXTRACT - timedelta(days=rng.randint(10, 700))
-        world.relations.append(Relation(a, b, rng.choice(("called", "met")), day,
-                                        f"ONDZ-{day.year}-{n + 1:04d}"))
+        world.relations.append(
+            Relation(a, b, rng.choice(("called", "met")), day, f"ONDZ-{day.year}-{n + 1:04d}")
+        )

@@ -23,9 +23,17 @@ __all__ = ["quarter_events"]
 
 #: Ordinary police incident types with their relative frequency (registered crime mix).
 _POLICE_TYPES: Final = (
-    ("theft", 25.0), ("burglary", 12.0), ("traffic", 15.0), ("public_order", 12.0),
-    ("violence", 14.0), ("fraud", 8.0), ("drugs", 6.0), ("weapons", 2.0),
-    ("cannabis_grow_site", 1.2), ("energy_theft", 0.8), ("extortion", 1.0),
+    ("theft", 25.0),
+    ("burglary", 12.0),
+    ("traffic", 15.0),
+    ("public_order", 12.0),
+    ("violence", 14.0),
+    ("fraud", 8.0),
+    ("drugs", 6.0),
+    ("weapons", 2.0),
+    ("cannabis_grow_site", 1.2),
+    ("energy_theft", 0.8),
+    ("extortion", 1.0),
     ("money_laundering_signal", 0.5),
 )
 
@@ -43,8 +51,9 @@ def quarter_events(world: World, quarter: int) -> QuarterEvents:
         if permit.partner == "PROV":
             prov_seq += 1
             province = world.places.municipalities[world.addresses[permit.addr][3]].province
-            permit.id = f"P-{PROVINCE_CODES.get(province, 'PV00')}-{draw.year}-" \
-                        f"{quarter:02d}{prov_seq:03d}"
+            permit.id = (
+                f"P-{PROVINCE_CODES.get(province, 'PV00')}-{draw.year}-{quarter:02d}{prov_seq:03d}"
+            )
     return draw.out
 
 
@@ -72,8 +81,11 @@ def _police_incidents(d: Draw) -> None:
         suspect = d.person()
         region = world.region_of(suspect)
         home = world.persons[suspect].addr
-        ev.addr = home if kind in ("cannabis_grow_site", "energy_theft") or rng.random() < 0.35 \
+        ev.addr = (
+            home
+            if kind in ("cannabis_grow_site", "energy_theft") or rng.random() < 0.35
             else (d.addr_in(region) if rng.random() < 0.9 else None)
+        )
         roll = rng.random()
         if roll < 0.75:
             ev.persons.append((suspect, "suspect"))
@@ -81,8 +93,7 @@ def _police_incidents(d: Draw) -> None:
                 ev.persons.append((d.near(suspect), "suspect"))
         else:
             ev.persons.append((suspect, "involved"))
-        if kind in ("violence", "theft", "burglary", "extortion", "fraud") and \
-                rng.random() < 0.6:
+        if kind in ("violence", "theft", "burglary", "extortion", "fraud") and rng.random() < 0.6:
             ev.persons.append((d.near(suspect), "victim"))
         if rng.random() < 0.15:
             ev.persons.append((d.near(suspect), "witness"))
@@ -94,9 +105,14 @@ def _police_incidents(d: Draw) -> None:
         d.out.events.append(ev)
         d.prosecute(ev, 0.45)
         if kind == "cannabis_grow_site" and rng.random() < 0.6:
-            closure = Event("GEM", d.gem_id("H", home), "premises_closure",
-                            ev.day + timedelta(days=rng.randint(5, 40)), home, [(suspect,
-                                                                                "involved")])
+            closure = Event(
+                "GEM",
+                d.gem_id("H", home),
+                "premises_closure",
+                ev.day + timedelta(days=rng.randint(5, 40)),
+                home,
+                [(suspect, "involved")],
+            )
             d.out.events.append(closure)
 
 
@@ -106,17 +122,30 @@ def _illegal_occupancy(d: Draw) -> None:
     for _ in range(max(1, len(world.persons) // 5_000)):
         person = d.person()
         addr = world.persons[person].addr
-        d.out.events.append(Event("GEM", d.gem_id("H", addr), "illegal_occupancy", d.day(), addr,
-                                  [(person, "involved")]))
+        d.out.events.append(
+            Event(
+                "GEM",
+                d.gem_id("H", addr),
+                "illegal_occupancy",
+                d.day(),
+                addr,
+                [(person, "involved")],
+            )
+        )
 
 
 def _border_checks(d: Draw) -> None:
     """KMar: border and airport checks, often of travellers known only by name + birth date."""
     world, rng = d.world, d.rng
     for _ in range(max(1, int(len(world.persons) * 0.0008))):
-        ev = Event("KMAR", d.next_id("KMAR"), rng.choices(
-            ("border_incident", "identity_fraud", "drugs", "seizure"), (6, 2, 1, 1))[0],
-            d.day(), None, place=rng.choice(KMAR_PLACES))
+        ev = Event(
+            "KMAR",
+            d.next_id("KMAR"),
+            rng.choices(("border_incident", "identity_fraud", "drugs", "seizure"), (6, 2, 1, 1))[0],
+            d.day(),
+            None,
+            place=rng.choice(KMAR_PLACES),
+        )
         if world.foreigners and rng.random() < 0.4:
             ev.persons.append((rng.choice(world.foreigners).token, "suspect"))
         else:
@@ -132,10 +161,19 @@ def _customs_seizures(d: Draw, companies: list[int]) -> None:
     """Customs seizures at companies and with persons."""
     world, rng = d.world, d.rng
     for _ in range(max(1, int(len(world.persons) * 0.0002))):
-        ev = Event("DOU", d.next_id("DOU"), rng.choice(("seizure", "drugs", "weapons")),
-                   d.day(), None, goods=rng.choice(("cash", "cigarettes", "cocaine", "cannabis")))
-        traders = [c for c in rng.sample(companies, k=min(30, len(companies)))
-                   if world.companies[c].trading]
+        ev = Event(
+            "DOU",
+            d.next_id("DOU"),
+            rng.choice(("seizure", "drugs", "weapons")),
+            d.day(),
+            None,
+            goods=rng.choice(("cash", "cigarettes", "cocaine", "cannabis")),
+        )
+        traders = [
+            c
+            for c in rng.sample(companies, k=min(30, len(companies)))
+            if world.companies[c].trading
+        ]
         if traders:
             ev.companies.append(traders[0])
         if rng.random() < 0.5:
@@ -151,13 +189,23 @@ def _labour_inspections(d: Draw, companies: list[int]) -> None:
         c = rng.choice(employers)
         comp = world.companies[c]
         site = rng.choice([comp.office, *comp.establishments])
-        ev = Event("NLA", d.next_id("NLA"), rng.choices(("labour_exploitation", "fraud"),
-                                                        (3, 7))[0], d.day(), site, companies=[c])
+        ev = Event(
+            "NLA",
+            d.next_id("NLA"),
+            rng.choices(("labour_exploitation", "fraud"), (3, 7))[0],
+            d.day(),
+            site,
+            companies=[c],
+        )
         for p, _ in rng.sample(comp.employees, k=min(3, len(comp.employees))):
             ev.persons.append((p, "involved"))
         if world.foreigners and rng.random() < 0.3:
-            ev.persons.append((rng.choice(world.foreigners).token,
-                               "victim" if ev.type == "labour_exploitation" else "involved"))
+            ev.persons.append(
+                (
+                    rng.choice(world.foreigners).token,
+                    "victim" if ev.type == "labour_exploitation" else "involved",
+                )
+            )
         d.out.events.append(ev)
 
 
@@ -168,8 +216,9 @@ def _fiscal_inquiries(d: Draw, companies: list[int]) -> None:
         c = rng.choice(companies)
         comp = world.companies[c]
         people = [(h, "suspect") for h, _ in comp.directors if not is_company(h)][:1]
-        d.out.inquiries.append(Inquiry(d.next_id("FIOD"), "fiscal", d.day(), people,
-                                       [(c, "suspect")]))
+        d.out.inquiries.append(
+            Inquiry(d.next_id("FIOD"), "fiscal", d.day(), people, [(c, "suspect")])
+        )
 
 
 def _permits(d: Draw, companies: list[int]) -> None:
@@ -179,22 +228,42 @@ def _permits(d: Draw, companies: list[int]) -> None:
         c = rng.choice(companies)
         comp = world.companies[c]
         horeca = comp.sbi in ("5610", "5630")
-        kind = "drank_en_horeca" if horeca else rng.choice(
-            ("exploitatie", "bouw", "evenement", "bouw", "speelautomaten"))
+        kind = (
+            "drank_en_horeca"
+            if horeca
+            else rng.choice(("exploitatie", "bouw", "evenement", "bouw", "speelautomaten"))
+        )
         site = rng.choice([comp.office, *comp.establishments])
         applicant = company_ref(c)
         if comp.form == "eenmanszaak" and comp.directors:
             applicant = comp.directors[0][0]
-        d.out.permits.append(Permit("GEM", d.gem_id("V", site), d.day(), kind, applicant, site,
-                                    horeca and rng.random() < 0.4, rng.choices(
-                                        ("verleend", "geweigerd", "in_behandeling"),
-                                        (80, 4, 16))[0]))
+        d.out.permits.append(
+            Permit(
+                "GEM",
+                d.gem_id("V", site),
+                d.day(),
+                kind,
+                applicant,
+                site,
+                horeca and rng.random() < 0.4,
+                rng.choices(("verleend", "geweigerd", "in_behandeling"), (80, 4, 16))[0],
+            )
+        )
     for _ in range(max(1, int(len(companies) * 0.004))):
         c = rng.choice(companies)
         comp = world.companies[c]
         site = rng.choice([comp.office, *comp.establishments])
         kind = rng.choice(("omgevingsvergunning", "subsidie"))
-        d.out.permits.append(Permit(
-            "PROV", "", d.day(), kind, company_ref(c), site, False,
-            rng.choices(("verleend", "geweigerd", "in_behandeling"), (80, 5, 15))[0],
-            rng.randint(5, 500) * 1_000 if kind == "subsidie" else None))
+        d.out.permits.append(
+            Permit(
+                "PROV",
+                "",
+                d.day(),
+                kind,
+                company_ref(c),
+                site,
+                False,
+                rng.choices(("verleend", "geweigerd", "in_behandeling"), (80, 5, 15))[0],
+                rng.randint(5, 500) * 1_000 if kind == "subsidie" else None,
+            )
+        )

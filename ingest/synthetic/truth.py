@@ -38,25 +38,33 @@ def ground_truth(world: World, seed: int, wave: int) -> dict[str, Any]:
             continue
         per_region = Counter(world.region_of(m) for m in net.roles)
         members = sorted(
-            ({"id": _id(world, m), "kind": _kind(m), "role": role}
-             for m, role in net.roles.items()),
+            (
+                {"id": _id(world, m), "kind": _kind(m), "role": role}
+                for m, role in net.roles.items()
+            ),
             key=lambda item: (item["kind"], item["id"]),
         )
-        networks.append({
-            "id": net.id,
-            "typology": net.typology,
-            "cross_region": sum(1 for n in per_region.values()
-                                if n >= CROSS_REGION_MIN_MEMBERS) >= 2,
-            "regions": [r for r in REGIONS if r in per_region],
-            "members": members,
-            "organisers": sorted(_id(world, m) for m in net.leaders),
-        })
+        networks.append(
+            {
+                "id": net.id,
+                "typology": net.typology,
+                "cross_region": sum(1 for n in per_region.values() if n >= CROSS_REGION_MIN_MEMBERS)
+                >= 2,
+                "regions": [r for r in REGIONS if r in per_region],
+                "members": members,
+                "organisers": sorted(_id(world, m) for m in net.leaders),
+            }
+        )
     decoys = [
         {
             "id": decoy.id,
             "kind": decoy.kind,
-            "members": sorted({*(_id(world, p) for p in decoy.persons),
-                               *(world.companies[c].kvk for c in decoy.companies)}),
+            "members": sorted(
+                {
+                    *(_id(world, p) for p in decoy.persons),
+                    *(world.companies[c].kvk for c in decoy.companies),
+                }
+            ),
         }
         for decoy in world.decoys
     ]
@@ -70,5 +78,4 @@ def ground_truth(world: World, seed: int, wave: int) -> dict[str, Any]:
         }
         for change in world.changes
     ]
-    return {"seed": seed, "wave": wave, "networks": networks, "decoys": decoys,
-            "changes": changes}
+    return {"seed": seed, "wave": wave, "networks": networks, "decoys": decoys, "changes": changes}

@@ -1,5 +1,4 @@
-"""Later waves: the world a quarter on (moves, recruits, a split, a merge, a dissolution).
-"""
+"""Later waves: the world a quarter on (moves, recruits, a split, a merge, a dissolution)."""
 
 from __future__ import annotations
 
@@ -51,12 +50,20 @@ def evolve(world: World, wave: int) -> None:
             _recruit(world, rng, pool, net, wave, day0)
     # Two network members move house within their network's regions.
     moved: dict[str, list[int]] = {}
-    candidates = [n for n in world.networks if n.active and len(n.cells) >= 2 and
-                  n.typology == "omg"]
+    candidates = [
+        n for n in world.networks if n.active and len(n.cells) >= 2 and n.typology == "omg"
+    ]
     for net in candidates[:2]:
         region = list(net.cells)[-1]
-        member = next((m for m in net.cells[region] if m not in net.leaders and
-                       world.persons[m].addr not in {s for s, _ in net.grow_sites}), None)
+        member = next(
+            (
+                m
+                for m in net.cells[region]
+                if m not in net.leaders
+                and world.persons[m].addr not in {s for s, _ in net.grow_sites}
+            ),
+            None,
+        )
         if member is None:
             continue
         world.move(member, world.new_address(rng, region), day0 + timedelta(days=30))
@@ -65,8 +72,9 @@ def evolve(world: World, wave: int) -> None:
         world.changes.append(Change("moved", (net_id,), (net_id,), tuple(members)))
 
 
-def _recruit(world: World, rng: random.Random, pool: Pool, net: Network, wave: int,
-             day0: date) -> None:
+def _recruit(
+    world: World, rng: random.Random, pool: Pool, net: Network, wave: int, day0: date
+) -> None:
     index = world.networks.index(net)
     case = f"ONDZ-{day0.year}-{8_000 + index:04d}"
     new_region = next((r for r in pool.roomy(REGIONS, 5) if r not in net.cells), None)
@@ -90,8 +98,11 @@ def _recruit(world: World, rng: random.Random, pool: Pool, net: Network, wave: i
                 relate(world, rng, r, other, index, case)
         if net.typology == "omg" and net.club:
             chapter = net.chapters.get(region) or next(iter(net.chapters.values()))
-            world.omg.append(OmgRegistration(r, net.club, chapter, "club", "prospect",
-                                             day0 + timedelta(days=20), index))
+            world.omg.append(
+                OmgRegistration(
+                    r, net.club, chapter, "club", "prospect", day0 + timedelta(days=20), index
+                )
+            )
     if len(recruits) >= 2:
         net.phones.append((world.phone_token(recruits[0]), [*recruits, net.cell_leader[region]]))
     regions = (region,) if region == new_region else ()
@@ -107,9 +118,13 @@ def _split(world: World, net: Network) -> None:
     if not part_b or len(part_b) == len(net.cells):
         return
     index_b = len(world.networks)
-    new = Network(f"NET-{index_b + 1:03d}", net.typology,
-                  {r: net.cells.pop(r) for r in part_b}, [second],
-                  dict.fromkeys(part_b, second))
+    new = Network(
+        f"NET-{index_b + 1:03d}",
+        net.typology,
+        {r: net.cells.pop(r) for r in part_b},
+        [second],
+        dict.fromkeys(part_b, second),
+    )
     for r in part_b:
         net.cell_leader.pop(r)
     net.leaders = [x for x in net.leaders if x != second]
@@ -134,8 +149,10 @@ def _split(world: World, net: Network) -> None:
     index_a = world.networks.index(net)
     kept: list[Relation] = []
     for rel in world.relations:
-        if rel.net == index_a and ((rel.a in members_a and rel.b in members_b) or
-                                   (rel.b in members_a and rel.a in members_b)):
+        if rel.net == index_a and (
+            (rel.a in members_a and rel.b in members_b)
+            or (rel.b in members_a and rel.a in members_b)
+        ):
             continue
         if rel.net == index_a and rel.a in members_b:
             rel.net = index_b
@@ -180,8 +197,11 @@ def _merge(world: World, rng: random.Random, a: Network, b: Network) -> None:
         if rel.net == world.networks.index(b):
             rel.net = index_a
     b.active = False
-    world.changes.append(Change("merged", (a.id, b.id), (a.id,),
-                                tuple(sorted(m for m in b.roles if not is_company(m)))))
+    world.changes.append(
+        Change(
+            "merged", (a.id, b.id), (a.id,), tuple(sorted(m for m in b.roles if not is_company(m)))
+        )
+    )
 
 
 def _dissolve(world: World, rng: random.Random, net: Network, day0: date) -> None:

@@ -41,8 +41,9 @@ class Places:
     """Real PC4 areas, weighted by inhabitants, per region and nationally."""
 
     def __init__(self, geo: Geography) -> None:
-        areas = [a for a in sorted(geo.pc4_areas.values(), key=lambda a: a.pc4)
-                 if a.inhabitants > 0]
+        areas = [
+            a for a in sorted(geo.pc4_areas.values(), key=lambda a: a.pc4) if a.inhabitants > 0
+        ]
         self.all = areas
         self.municipalities = {m.code: m for m in geo.municipalities.values()}
         self.cum = list(accumulate(a.inhabitants for a in areas))
@@ -137,20 +138,24 @@ class World:
 
     # -- places -------------------------------------------------------------------------
 
-    def new_address(self, rng: random.Random, region: str | None = None,
-                    number_max: int = 250) -> int:
+    def new_address(
+        self, rng: random.Random, region: str | None = None, number_max: int = 250
+    ) -> int:
         places = self.places
         while True:
             if region is None:
                 area = rng.choices(places.all, cum_weights=places.cum)[0]
             else:
-                area = rng.choices(places.by_region[region],
-                                   cum_weights=places.cum_by_region[region])[0]
+                area = rng.choices(
+                    places.by_region[region], cum_weights=places.cum_by_region[region]
+                )[0]
             pc6 = area.pc4 + rng.choice(LETTERS) + rng.choice(LETTERS)
-            number = min(int(rng.paretovariate(1.1)), number_max) if rng.random() < 0.5 else \
-                rng.randint(1, 120)
-            addition = rng.choice(("A", "B", "1", "2", "HS", "BIS")) if rng.random() < 0.08 \
-                else ""
+            number = (
+                min(int(rng.paretovariate(1.1)), number_max)
+                if rng.random() < 0.5
+                else rng.randint(1, 120)
+            )
+            addition = rng.choice(("A", "B", "1", "2", "HS", "BIS")) if rng.random() < 0.08 else ""
             key = (pc6, number, addition)
             if key in self.address_ids:
                 continue
@@ -172,12 +177,20 @@ class World:
 
     # -- people -------------------------------------------------------------------------
 
-    def new_person(self, rng: random.Random, addr: int, age: tuple[int, int], since: date,
-                   kind: str = "normal") -> int:
+    def new_person(
+        self, rng: random.Random, addr: int, age: tuple[int, int], since: date, kind: str = "normal"
+    ) -> int:
         years = rng.randint(*age)
         birth = FIRST_EXTRACT - timedelta(days=years * 365 + rng.randint(0, 364))
-        person = Person(self.new_bsn_token(rng), birth, rng.choice("MV") if rng.random() > 0.003
-                        else "X", addr, max(since, birth), None, kind)
+        person = Person(
+            self.new_bsn_token(rng),
+            birth,
+            rng.choice("MV") if rng.random() > 0.003 else "X",
+            addr,
+            max(since, birth),
+            None,
+            kind,
+        )
         self.persons.append(person)
         return len(self.persons) - 1
 
@@ -204,8 +217,15 @@ class World:
             self.vehicle_users.setdefault(user, []).append(index)
         return index
 
-    def new_company(self, rng: random.Random, office: int, *, form: str | None = None,
-                    sbi: tuple[str, bool, bool] | None = None, name: str | None = None) -> int:
+    def new_company(
+        self,
+        rng: random.Random,
+        office: int,
+        *,
+        form: str | None = None,
+        sbi: tuple[str, bool, bool] | None = None,
+        name: str | None = None,
+    ) -> int:
         if sbi is None:
             code, cash, trading, _ = rng.choices(SBI, weights=[s[3] for s in SBI])[0]
         else:
