@@ -362,8 +362,16 @@ def project_arrays(facts: Facts, params: AnalysisParams) -> AnalysisGraph:
     keep = a != b
     w_kind = np.array([params.link_weights[k] for k in _CONNECTOR_CODES], dtype=np.float64)
     hub_kind = np.array([params.hub_max[k] for k in _CONNECTOR_CODES], dtype=np.int64)
+    # synthetic facts all hold on the run's date: no decay (decision 077)
+    current = np.ones(facts.share_conn.size, dtype=np.float64)
     ca, cb, cw, cm, ckc, hubs = _clique_pairs(
-        facts.share_conn, facts.share_member, w_kind, facts.share_kind, facts.share_mask, hub_kind
+        facts.share_conn,
+        facts.share_member,
+        w_kind,
+        facts.share_kind,
+        facts.share_mask,
+        hub_kind,
+        current,
     )
     to_link = np.array([_LINK_CODE[k] for k in _CONNECTOR_CODES], dtype=np.int64)
     pair_src = np.concatenate((np.minimum(a, b)[keep], ca))
