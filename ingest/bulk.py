@@ -166,21 +166,15 @@ class _Spool:
         self.links.close()
 
 
-def _fold(
-    records: Iterable[Any], sources: list[Source], *, once_per_delivery: bool
-) -> dict[Any, dict[str, Any]]:
+def _fold(records: Iterable[Any], sources: list[Source]) -> dict[Any, dict[str, Any]]:
     """Fold one bucket's records, in ingest order, by the writer's rules.
 
-    Incremental ingest merges a node once per delivery (its first record) and every link
-    record; ``once_per_delivery`` selects the node rule.
+    Incremental ingest merges every link record, and a node's records of one delivery as the
+    union of their properties (the check refused conflicting values; ``BatchWriter.add``);
+    merging a delivery's source again changes nothing, so both fold the same way.
     """
     merged: dict[Any, dict[str, Any]] = {}
-    last: dict[Any, int] = {}
     for key, index, props in records:
-        if once_per_delivery:
-            if last.get(key) == index:
-                continue
-            last[key] = index
         current = merged.get(key)
         fact = {**(current or {}), **props}
         fact.update(merge_sources(current, sources[index]))
@@ -320,12 +314,12 @@ def prepare_import(
                 spool.close()
             checked = time.perf_counter()
             for index in range(SPOOL_BUCKETS):
-                nodes = _fold(spool.nodes.read(index), spool.sources, once_per_delivery=True)
+                nodes = _fold(spool.nodes.read(index), spool.sources)
                 for (label, node_id), props in nodes.items():
                     writers.node(label, node_id, props)
                 node_count += len(nodes)
                 del nodes
-                links = _fold(spool.links.read(index), spool.sources, once_per_delivery=False)
+                links = _fold(spool.links.read(index), spool.sources)
                 for key, props in links.items():
                     writers.link(key, props)
                 link_count += len(links)

@@ -181,7 +181,8 @@ class BatchWriter:
         self._links: dict[tuple[RelType, NodeLabel, NodeLabel], list[dict[str, Any]]] = defaultdict(
             list
         )
-        self._seen: set[tuple[NodeLabel, str]] = set()
+        # per entity key, the properties this delivery has written for it so far
+        self._seen: dict[tuple[NodeLabel, str], dict[str, Any]] = {}
         self._buffered = 0
         self.nodes = 0
         self.links = 0
@@ -192,9 +193,18 @@ class BatchWriter:
         seen = self._seen
         for label, node_id, props in nodes:
             key = (label, node_id)
-            if key in seen:
-                continue  # merged once per delivery (conflicting duplicates were refused)
-            seen.add(key)
+            written = seen.get(key)
+            if written is None:
+                seen[key] = dict(props)
+            else:
+                # The entity again in this delivery: conflicting values were refused by the
+                # check, so only properties not written yet are news (an employer named by
+                # the payroll before the tax office's company row with its SBI code).
+                news = {k: v for k, v in props.items() if k not in written}
+                if not news:
+                    continue
+                written.update(news)
+                props = news
             self._nodes[label].append({"id": node_id, "props": props})
             self._buffered += 1
         for rel, source_label, source, target_label, target, props in links:

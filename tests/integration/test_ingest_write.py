@@ -16,6 +16,7 @@ from ingest.queries import COUNTS
 from ingest.retention import run_retention
 from ingest.writer import content_checksum
 from tests.ingest_fixtures import (
+    Table,
     bd_delivery,
     kvk_delivery,
     person,
@@ -23,6 +24,7 @@ from tests.ingest_fixtures import (
     rewrite_manifest_checksums,
     scenario,
     valid_bsn,
+    write_delivery,
 )
 
 
@@ -253,4 +255,32 @@ def test_cli_json_output(
         "links",
         "seconds",
         "rows_per_s",
+    }
+
+
+def test_an_entity_named_before_its_own_row_keeps_its_properties(
+    empty_db: neo4j.Driver, neo4j_settings: Settings, test_instance: str, tmp_path: Path
+) -> None:
+    """The payroll file names the employer before the company file describes it (file order
+    is the partner's): the company still gets its SBI code and tax flags."""
+    werknemers = [["01234567", person(3), "2020-01-01"]]
+    bedrijven = [["01234567", "Growshop De Groene Vinger", "4776", "J", 15000]]
+    tables: list[Table] = [
+        ("loonaangifte.csv", "bd_werknemers", werknemers),
+        ("bedrijven.csv", "bd_bedrijven", bedrijven),
+    ]
+    delivery = write_delivery(tmp_path, "BD", "2026-11-01", tables)
+    _ingest(neo4j_settings, test_instance, [delivery])
+    company = _one(
+        empty_db,
+        neo4j_settings,
+        "MATCH (c:Company {id: $id}) RETURN c.sbi AS sbi, c.cash_intensive AS cash, "
+        "c.name AS name, c.src_partner AS partners",
+        id="01234567",
+    )
+    assert company == {
+        "sbi": "4776",
+        "cash": True,
+        "name": "Growshop De Groene Vinger",
+        "partners": ["BD"],
     }

@@ -194,6 +194,24 @@ def _people(n: int) -> list[tuple[list[NodeRecord], list[LinkRecord]]]:
     return out
 
 
+def test_an_entity_seen_first_without_properties_gets_them_from_a_later_row() -> None:
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def run(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        calls.append((query, params))
+        return []
+
+    writer = BatchWriter(run, KVK, batch_size=100)
+    # an employer named by a payroll row (no properties), then the company row itself
+    writer.add([(NodeLabel.COMPANY, "12345678", {})], [])
+    writer.add([(NodeLabel.COMPANY, "12345678", {"sbi": "4941", "name": "X"})], [])
+    writer.add([(NodeLabel.COMPANY, "12345678", {"sbi": "4941"})], [])  # nothing new
+    writer.add([(NodeLabel.COMPANY, "12345678", {"legal_form": "BV", "sbi": "4941"})], [])
+    writer.flush()
+    rows = [r for q, p in calls if "MERGE (n:`Company`" in q for r in p["rows"]]
+    assert [r["props"] for r in rows] == [{}, {"sbi": "4941", "name": "X"}, {"legal_form": "BV"}]
+
+
 def test_a_delivery_is_recorded_then_written_in_one_transaction_and_committed() -> None:
     fake = _Neo4j()
     checked = _checked(nodes=4, links=3)
