@@ -181,8 +181,8 @@ class BatchWriter:
         self._links: dict[tuple[RelType, NodeLabel, NodeLabel], list[dict[str, Any]]] = defaultdict(
             list
         )
-        # per entity key, the properties this delivery has written for it so far
-        self._seen: dict[tuple[NodeLabel, str], dict[str, Any]] = {}
+        # per entity key, the names of the properties this delivery has written for it so far
+        self._seen: dict[tuple[NodeLabel, str], set[str]] = {}
         self._buffered = 0
         self.nodes = 0
         self.links = 0
@@ -195,7 +195,7 @@ class BatchWriter:
             key = (label, node_id)
             written = seen.get(key)
             if written is None:
-                seen[key] = dict(props)
+                seen[key] = set(props)
             else:
                 # The entity again in this delivery: conflicting values were refused by the
                 # check, so only properties not written yet are news (an employer named by
