@@ -153,6 +153,12 @@ def token(
             metavar="URL", help="the API's address for --login (default: KNOOPPUNT_PUBLIC_URL)"
         ),
     ] = None,
+    next_path: Annotated[
+        str | None,
+        typer.Option(
+            "--next", metavar="PATH", help="with --login: the workbench page to open (/ui/...)"
+        ),
+    ] = None,
 ) -> None:
     """Print a local HS256 token signed with KNOOPPUNT_JWT_SECRET, or with --login a one-time
     sign-in link of the workbench signed with KNOOPPUNT_SESSION_SECRET.
@@ -161,7 +167,9 @@ def token(
     """
     settings = get_settings()
     if login:
-        typer.echo(login_link(settings, url, subject=subject, org=org, role=role))
+        typer.echo(
+            login_link(settings, url, subject=subject, org=org, role=role, next_path=next_path)
+        )
         return
     typer.echo(mint_token(settings, subject=subject, org=org, role=role, ttl_seconds=ttl))
 

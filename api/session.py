@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ __all__ = [
     "open_sign_in",
     "read_login_ticket",
     "read_session",
+    "safe_next",
     "seal_sign_in",
     "set_session",
     "set_sign_in",
@@ -251,6 +253,15 @@ def read_login_ticket(settings: Settings, value: str) -> LoginTicket:
     return LoginTicket(user=user, jti=jti, expires_at=int(claims["exp"]))
 
 
+#: Where a sign-in may lead: a page of the workbench, never another site (no open redirect).
+_NEXT: Final = re.compile(r"/ui/[A-Za-z0-9/_.~#?=&%-]{0,500}")
+
+
+def safe_next(value: str | None) -> str:
+    """``value`` when it is a workbench path to go to after sign-in, else ``/ui/``."""
+    return value if value is not None and _NEXT.fullmatch(value) else "/ui/"
+
+
 def login_link(
     settings: Settings,
     base_url: str | None = None,
@@ -258,11 +269,18 @@ def login_link(
     subject: str,
     org: str,
     role: Role | str,
+    next_path: str | None = None,
 ) -> str:
-    """A one-time sign-in URL of the workbench (``knooppunt token --login``)."""
+    """A one-time sign-in URL of the workbench (``knooppunt token --login``), leading to
+    ``next_path`` (a path under ``/ui/``) once signed in."""
     base = (base_url or settings.public_url).rstrip("/")
     ticket = mint_login_ticket(settings, subject=subject, org=org, role=role)
-    return f"{base}{LOGIN_LINK_PATH}?{urlencode({'ticket': ticket})}"
+    query = {"ticket": ticket}
+    if next_path is not None:
+        if safe_next(next_path) != next_path:
+            raise ConfigurationError("--next must be a path of the workbench, under /ui/")
+        query["next"] = next_path
+    return f"{base}{LOGIN_LINK_PATH}?{urlencode(query)}"
 
 
 _SIGNIN_TYPE: Final = "knooppunt-signin"

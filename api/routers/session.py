@@ -9,6 +9,7 @@ SameSite=Strict, and a redirect chain that began at the provider (another site) 
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from typing import Annotated, Final
 
@@ -28,6 +29,7 @@ from api.session import (
     mint_session,
     open_sign_in,
     read_login_ticket,
+    safe_next,
     seal_sign_in,
     set_session,
     set_sign_in,
@@ -50,9 +52,9 @@ SIGNIN_ERRORS: Final = (
 
 _SIGNED_IN_PAGE: Final = (
     "<!doctype html><html><head><meta charset=utf-8>"
-    '<meta http-equiv="refresh" content="0;url=/ui/">'
+    '<meta http-equiv="refresh" content="0;url={next}">'
     "<title>Knooppunt</title></head>"
-    '<body><p><a href="/ui/">Knooppunt</a></p></body></html>'
+    '<body><p><a href="{next}">Knooppunt</a></p></body></html>'
 )
 
 
@@ -76,11 +78,13 @@ def _failed(request: Request, settings: Settings, code: str) -> RedirectResponse
     return response
 
 
-def _signed_in(request: Request, settings: Settings, user: User, via: str) -> HTMLResponse:
+def _signed_in(
+    request: Request, settings: Settings, user: User, via: str, next_path: str = "/ui/"
+) -> HTMLResponse:
     request.state.audit_user = user
     request.state.audit_extra = {"signin": via}
     value, session = mint_session(settings, user)
-    response = HTMLResponse(_SIGNED_IN_PAGE)
+    response = HTMLResponse(_SIGNED_IN_PAGE.format(next=html.escape(safe_next(next_path))))
     set_session(response, settings, value, session)
     clear_sign_in(response, settings)
     return response
@@ -168,6 +172,10 @@ async def login_link(
     settings: SettingsDep,
     store: StoreDep,
     ticket: Annotated[str, Query(max_length=4096)],
+    next_path: Annotated[
+        str | None,
+        Query(alias="next", max_length=512, description="a workbench path to go to (/ui/...)"),
+    ] = None,
 ) -> Response:
     """A link signs in once, within 15 minutes of being made."""
     try:
@@ -177,7 +185,7 @@ async def login_link(
     if not await store.use_login_ticket(found.jti, expires=found.expires_at):
         request.state.audit_user = found.user
         return _failed(request, settings, "link-used")
-    return _signed_in(request, settings, found.user, "link")
+    return _signed_in(request, settings, found.user, "link", safe_next(next_path))
 
 
 @router.post(

@@ -173,6 +173,18 @@ def _signed_in_by_link(client: TestClient, settings: Settings, org: str, role: s
     return link
 
 
+def test_a_sign_in_link_leads_to_the_page_it_names(
+    app_client: TestClient, oidc_settings: Settings
+) -> None:
+    page = f"/ui/#/cluster/{CL_CROSS}?case=LB-2026-0001"
+    link = login_link(
+        oidc_settings, BASE, subject="u", org="Limburg", role="analyst", next_path=page
+    )
+    done = app_client.get(_path(link), follow_redirects=False)
+    assert done.status_code == 200
+    assert f'content="0;url={page}"' in done.text
+
+
 def test_a_sign_in_link_works_once(app_client: TestClient, oidc_settings: Settings) -> None:
     link = _signed_in_by_link(app_client, oidc_settings, "Noord", "analyst")
     assert app_client.get("/ui/session").json()["org"] == "Noord"

@@ -22,6 +22,7 @@ from api.session import (
     mint_session,
     read_login_ticket,
     read_session,
+    safe_next,
     set_session,
 )
 from graph.errors import ConfigurationError
@@ -124,3 +125,27 @@ def test_a_sign_in_link_names_its_user_and_is_refused_in_production() -> None:
 def test_a_sign_in_link_checks_its_claims_like_a_token() -> None:
     with pytest.raises(UnauthorizedError, match="claim 'org'"):
         mint_login_ticket(SETTINGS, subject="ann", org="Atlantis", role="analyst")
+
+
+@pytest.mark.parametrize(
+    ("asked", "goes_to"),
+    [
+        (
+            "/ui/#/cluster/CL-1a2b3c4d?case=LB-2026-0001",
+            "/ui/#/cluster/CL-1a2b3c4d?case=LB-2026-0001",
+        ),
+        ("/ui/", "/ui/"),
+        (None, "/ui/"),
+        ("https://evil.example/ui/", "/ui/"),
+        ("//evil.example/ui/", "/ui/"),
+        ('/ui/"><script>', "/ui/"),
+        ("/alerts", "/ui/"),
+    ],
+)
+def test_a_sign_in_leads_only_to_a_workbench_page(asked: str | None, goes_to: str) -> None:
+    assert safe_next(asked) == goes_to
+
+
+def test_a_sign_in_link_refuses_a_next_page_outside_the_workbench() -> None:
+    with pytest.raises(ConfigurationError, match="under /ui/"):
+        login_link(SETTINGS, subject="ann", org="Limburg", role="analyst", next_path="https://x.nl")
