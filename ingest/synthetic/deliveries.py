@@ -504,6 +504,9 @@ class Output:
             row = (first.case, a, b, first.kind, last, count, since, last, channel)
             self._write("pol_relaties", row)
             self._link(RelType.ASSOCIATE, a, b)
+            case = self._n(NodeLabel.INVESTIGATION, first.case)
+            self._link(RelType.SUBJECT_OF, a, case)
+            self._link(RelType.SUBJECT_OF, b, case)
 
     def _customs_state(self) -> None:
         world = self.world
