@@ -146,13 +146,13 @@ class Output:
                     case.day,
                     case.decision,
                     case.decided,
+                    case.investigation,
                 ),
             )
-            self._link(
-                RelType.SUBJECT_OF,
-                self._person(case.suspect),
-                self._n(NodeLabel.INVESTIGATION, case.id),
-            )
+            suspect = self._person(case.suspect)
+            self._link(RelType.SUBJECT_OF, suspect, self._n(NodeLabel.INVESTIGATION, case.id))
+            police = self._n(NodeLabel.INVESTIGATION, case.investigation)
+            self._link(RelType.SUBJECT_OF, suspect, police)
         for inq in quarter.inquiries:
             self._n(NodeLabel.INVESTIGATION, inq.id)
             for p, role in inq.persons:
