@@ -611,3 +611,21 @@ def test_prosecutions_name_the_investigation_co_suspects_share(wave1: Path) -> N
     # a planted network's prosecutions name the investigation its relations came from
     relations = {row["onderzoek"] for row in rows_of(wave1, "pol_relaties")}
     assert relations & set(by_investigation)
+
+
+def test_the_tax_office_knows_turnover_and_cash_share(wave1: Path) -> None:
+    rows = list(rows_of(wave1, "bd_bedrijven"))
+    planted = {m["id"] for net in truth_of(wave1)["networks"] for m in net["members"]}
+    cash_of = {"J": [], "N": []}  # type: dict[str, list[int]]
+    fronts, others = [], []
+    for row in rows:
+        turnover, cash = int(row["omzet"]), int(row["contant_pct"])
+        assert turnover >= 0
+        assert 0 <= cash <= 100
+        cash_of[row["kasintensief"]].append(cash)
+        (fronts if row["kvk_nummer"] in planted else others).append(cash)
+    # cash-intensive businesses take far more in cash than others; fronts most of all
+    assert statistics.median(cash_of["J"]) > 4 * max(1, statistics.median(cash_of["N"]))
+    assert fronts
+    assert statistics.median(fronts) >= 60
+    assert statistics.median(others) <= 10
