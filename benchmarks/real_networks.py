@@ -248,7 +248,7 @@ def read_caviar(folder: Path) -> Network:
     for phase, count in sorted(CAVIAR_SEIZURES.items()):
         if phase not in in_phase:
             continue
-        first, last = phase_window(phase)
+        first, _ = phase_window(phase)
         for k in range(count):
             day = first + timedelta(days=(k + 1) * PHASE_DAYS // (count + 1))
             involved = tuple(sorted(in_phase[phase], key=_order))
@@ -461,9 +461,8 @@ def check_all(dirs: Sequence[Path], mappings: dict[str, Mapping], geography: Geo
 
 
 def _headers(settings: Settings, org: str, role: str, case: str | None = None) -> dict[str, str]:
-    headers = {
-        "Authorization": f"Bearer {mint_token(settings, subject=f'real-{role}', org=org, role=role)}"
-    }
+    token = mint_token(settings, subject=f"real-{role}", org=org, role=role)
+    headers = {"Authorization": f"Bearer {token}"}
     if case is not None:
         headers["X-Case-Reference"] = case
     return headers
@@ -530,7 +529,12 @@ def read_clusters(
     out: list[dict[str, Any]] = []
     for cid in cluster_ids:
         d = _ok(client.get(f"/clusters/{cid}", headers=headers), "cluster")
-        members = sorted(d["members"], key=_order_key)
+        g = _ok(client.get(f"/clusters/{cid}/graph", headers=headers), "cluster graph")
+        contacts = [x for x in g["links"] if x["type"] == "ASSOCIATE"]
+        members = sorted(
+            (m for m in d["members"] if m["id"] in tokens),
+            key=lambda m: (_order_key(m), _order(tokens[m["id"]][1])),
+        )
         position = {tokens[m["id"]][1]: i + 1 for i, m in enumerate(members) if m["id"] in tokens}
         out.append(
             {
@@ -554,6 +558,12 @@ def read_clusters(
                 "subgroups": [g.get("size") for g in d["subgroups"]],
                 "brokers": [tokens[b["id"]][1] for b in d["brokers"] if b["id"] in tokens],
                 "evidence": d["evidence"],
+                "graph": {
+                    "nodes": len(g["nodes"]),
+                    "contact_links": len(contacts),
+                    "contacts": sum(int(x["properties"].get("count") or 0) for x in contacts),
+                    "outside": g["outside"],
+                },
             }
         )
     out.sort(key=lambda c: (-int(c["size"]), c["id"]))
@@ -566,7 +576,7 @@ def read_clusters(
 def compare(network: Network, clusters: list[dict[str, Any]]) -> dict[str, Any]:
     """Ranks of the known leaders, and the groups against the clusters."""
     where = {p: i for i, c in enumerate(clusters) for p in c["members"]}
-    leaders = {}
+    leaders: dict[str, dict[str, Any]] = {}
     for p in [*network.leaders, *(r for r in network.roles if r not in network.leaders)]:
         if p not in where:
             leaders[p] = {"role": network.roles.get(p), "cluster": None}
@@ -652,7 +662,8 @@ def run_chain(args: argparse.Namespace) -> dict[str, Any]:
                     raise SystemExit(
                         f"instance {args.instance} is not empty; pass --wipe to empty it"
                     )
-                driver.execute_query(WIPE_ALL, batch=10_000, database_=db)
+                with driver.session(database=db) as session:  # IN TRANSACTIONS: implicit
+                    session.run(WIPE_ALL, batch=10_000).consume()
                 apply_schema(driver, database=db)
                 summaries = ingest_deliveries(
                     driver,
@@ -739,12 +750,14 @@ def _print(report: dict[str, Any]) -> None:
             r = run[net]
             print(
                 f"{name} {net}: clusters {r['clusters']} flagged {sum(r['flagged'])}, "
-                f"clustered {r['clustered']}/{r['people']}, ARI {r['adjusted_rand']}, NMI {r['nmi']}"
+                f"clustered {r['clustered']}/{r['people']}, "
+                f"ARI {r['adjusted_rand']}, NMI {r['nmi']}"
             )
             for p, v in list(r["leaders"].items())[: 6 if net == "caviar" else 17]:
                 print(
-                    f"  {net} {p} ({v['role']}): cluster {v.get('cluster')} size {v.get('cluster_size')} "
-                    f"rank {v.get('rank')} position {v.get('position')}"
+                    f"  {net} {p} ({v['role']}): cluster {v.get('cluster')} "
+                    f"size {v.get('cluster_size')} rank {v.get('rank')} "
+                    f"position {v.get('position')}"
                 )
             print(f"  groups x clusters: {r['groups_table']}")
     print(f"seconds {report['seconds']}")
