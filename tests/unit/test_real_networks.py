@@ -47,7 +47,8 @@ def test_caviar_seizures_of_a_phase_involve_its_players() -> None:
     (seizure,) = net.incidents
     first, last = phase_window(4)
     assert first <= seizure.day <= last
-    assert seizure.kind == "seizure" and set(seizure.involved) == set(net.people)
+    assert seizure.kind == "seizure"
+    assert set(seizure.involved) == set(net.people)
 
 
 def test_montagna_channels_families_and_arrests() -> None:
@@ -55,7 +56,8 @@ def test_montagna_channels_families_and_arrests() -> None:
     assert net.people == ["0", "1", "2", "3", "4", "5"]  # N6 has no edges
     by = {(c.a, c.b, c.channel): c.count for c in net.contacts}
     assert by[("0", "1", "meeting")] == 4  # both orientations summed
-    assert by[("0", "2", "call")] == 4 and ("0", "2", "meeting") not in by
+    assert by[("0", "2", "call")] == 4
+    assert ("0", "2", "meeting") not in by
     assert all(c.first is None and c.last is None for c in net.contacts)
     assert net.groups == {"0": "alfa", "1": "alfa", "3": "beta", "4": "beta"}  # -77 left out
     assert net.prosecuted == ["0", "3"]
@@ -72,7 +74,8 @@ def test_deliveries_pass_the_delivery_checker(tmp_path: Path) -> None:
         "GEM-20261130-RE10",
         "GEM-20261130-RE07",
     ]
-    assert len(tokens) == 12 and all(is_token(t) and t.startswith("PRS-") for t in tokens)
+    assert len(tokens) == 12
+    assert all(is_token(t) and t.startswith("PRS-") for t in tokens)
     mappings = load_mappings()
     rows = {}
     for d in dirs:
