@@ -60,6 +60,7 @@ from pydantic import SecretStr
 from api.app import create_app
 from api.auth import mint_token
 from graph.analysis.params import AnalysisParams
+from graph.analysis.projection import project
 from graph.analysis.runner import RunSummary, analyse_database
 from graph.driver import connect
 from graph.geography import Geography, load_geography
@@ -131,6 +132,7 @@ CAVIAR_LEADERS: Final = ("1", "3", "12")
 MONTAGNA_LEADING_TITLES: Final = ("boss", "underboss", "executive")
 
 #: The region each dataset's persons live in (one region each: no cross-region claim).
+FOLDERS: Final = {"caviar": "caviar", "montagna": "montagna_sicilian_mafia"}
 REGION_OF: Final = {"caviar": "Rotterdam", "montagna": "Limburg"}
 _INVESTIGATION: Final = {"caviar": "ONDZ-2026-0901", "montagna": "ONDZ-2026-0902"}
 
@@ -558,6 +560,7 @@ def read_clusters(
                 "subgroups": [g.get("size") for g in d["subgroups"]],
                 "brokers": [tokens[b["id"]][1] for b in d["brokers"] if b["id"] in tokens],
                 "evidence": d["evidence"],
+                "score_explanation": d["score_explanation"],
                 "graph": {
                     "nodes": len(g["nodes"]),
                     "contact_links": len(contacts),
@@ -610,16 +613,80 @@ def compare(network: Network, clusters: list[dict[str, Any]]) -> dict[str, Any]:
     }
     return {
         "clusters": [c["size"] for c in clusters],
+        "key_players": sum(len(c["key_players"]) for c in clusters),
+        "key_players_leading": sum(
+            k["id"] in network.leaders for c in clusters for k in c["key_players"]
+        ),
+        "key_players_with_role": sum(
+            k["id"] in network.roles for c in clusters for k in c["key_players"]
+        ),
+        "leaders_clustered": sum(p in where for p in network.leaders),
+        "leaders_in_top10": sum(
+            v.get("rank") is not None for p, v in leaders.items() if p in network.leaders
+        ),
+        "first_ranked_leading": sum(
+            bool(c["key_players"]) and c["key_players"][0]["id"] in network.leaders
+            for c in clusters
+        ),
         "flagged": [c["flagged"] for c in clusters],
         "scores": [c["score"] for c in clusters],
         "clustered": len(where),
         "people": len(network.people),
         "leaders": leaders,
+        "leaders_of": list(network.leaders),
         "groups_table": table,
         "groups_in_clusters": len(inside),
         "adjusted_rand": ari,
         "nmi": nmi,
         "group_majority_cluster": majority,
+    }
+
+
+def communities(summary: RunSummary, params: AnalysisParams) -> dict[str, int]:
+    """The run's Leiden community per node id (the run's own partition: its projection of
+    the exported facts gives the node order of ``result.membership``)."""
+    assert summary.raw is not None
+    graph = project(summary.raw, params)
+    membership = summary.result.membership
+    return {node: int(membership[i]) for i, node in enumerate(graph.ids)}
+
+
+def leiden_figures(
+    network: Network, community: dict[str, int], tokens: dict[str, tuple[str, str]]
+) -> dict[str, Any]:
+    """Sizes of the Leiden communities holding the network's persons, and the network's
+    groups against them (before the cluster step: cores, merge test, size check)."""
+    of = {
+        pid: community[t] for t, (n, pid) in tokens.items() if n == network.name and t in community
+    }
+    sizes = Counter(of.values())
+    labels = {
+        c: i for i, (c, _) in enumerate(sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])))
+    }
+    inside = [p for p in network.groups if p in of]
+    groups = sorted(set(network.groups.values()))
+    ari = None
+    if inside and len(groups) > 1:
+        ari = round(
+            float(
+                ig.compare_communities(
+                    [labels[of[p]] for p in inside],
+                    [groups.index(network.groups[p]) for p in inside],
+                    method="adjusted_rand",
+                )
+            ),
+            4,
+        )
+    table = {
+        g: dict(
+            Counter(str(labels[of[p]]) for p, pg in network.groups.items() if pg == g and p in of)
+        )
+        for g in groups
+    }
+    return {
+        "communities": sorted(sizes.values(), reverse=True),
+        "groups_table": table,
+        "adjusted_rand": ari,
     }
 
 
@@ -637,10 +704,8 @@ def run_chain(args: argparse.Namespace) -> dict[str, Any]:
     """Convert, ingest, analyse twice, read back, compare."""
     logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
     t0 = time.perf_counter()
-    networks = [
-        read_caviar(args.data / "caviar"),
-        read_montagna(args.data / "montagna_sicilian_mafia"),
-    ]
+    readers = {"caviar": read_caviar, "montagna": read_montagna}
+    networks = [readers[name](args.data / FOLDERS[name]) for name in args.networks]
     key = read_key_file(args.key_file) if args.key_file else secrets.token_bytes(32)
     settings = Settings(instance=args.instance)
     geography = load_geography(settings.require_geography_dir())
@@ -696,8 +761,9 @@ def run_chain(args: argparse.Namespace) -> dict[str, Any]:
                     ("with_counts", AnalysisParams()),
                 ):
                     summary = analyse_database(
-                        driver, database=db, as_of=EXTRACT_DATE, params=params
+                        driver, database=db, as_of=EXTRACT_DATE, params=params, keep_raw=True
                     )
+                    community = communities(summary, params)
                     run: dict[str, Any] = {
                         "run_id": summary.run_id,
                         "alerts": len(summary.result.alerts),
@@ -714,7 +780,10 @@ def run_chain(args: argparse.Namespace) -> dict[str, Any]:
                                 _cluster_ids(summary, tokens, n.name),
                                 tokens,
                             )
-                            run[n.name] = compare(n, found) | {"detail": found}
+                            run[n.name] = compare(n, found) | {
+                                "detail": found,
+                                "leiden": leiden_figures(n, community, tokens),
+                            }
                     report["runs"][name] = run
                 report["cases"] = cases
         finally:
@@ -731,8 +800,8 @@ def run_chain(args: argparse.Namespace) -> dict[str, Any]:
         for n in networks
     }
     # The published trafficker / non-trafficker split of CAVIAR, against the clusters too.
-    caviar = networks[0]
-    for run in report["runs"].values():
+    for run in report["runs"].values() if "caviar" in args.networks else ():
+        caviar = networks[args.networks.index("caviar")]
         split = Network("caviar", caviar.people, [], groups=caviar.notes["traffickers"])
         found = run["caviar"]["detail"]
         run["caviar"]["trafficker_split"] = {
@@ -746,7 +815,7 @@ def run_chain(args: argparse.Namespace) -> dict[str, Any]:
 
 def _print(report: dict[str, Any]) -> None:
     for name, run in report["runs"].items():
-        for net in ("caviar", "montagna"):
+        for net in (n for n in ("caviar", "montagna") if n in run):
             r = run[net]
             print(
                 f"{name} {net}: clusters {r['clusters']} flagged {sum(r['flagged'])}, "
@@ -759,7 +828,15 @@ def _print(report: dict[str, Any]) -> None:
                     f"size {v.get('cluster_size')} rank {v.get('rank')} "
                     f"position {v.get('position')}"
                 )
+            print(
+                f"  key players (top 10 per cluster) {r['key_players']}: leading "
+                f"{r['key_players_leading']}, with a published role {r['key_players_with_role']}; "
+                f"leaders in a cluster {r['leaders_clustered']}/{len(r['leaders_of'])}, "
+                f"in its top 10 {r['leaders_in_top10']}; clusters led by a leader "
+                f"{r['first_ranked_leading']}/{len(r['clusters'])}"
+            )
             print(f"  groups x clusters: {r['groups_table']}")
+            print(f"  Leiden communities {r['leiden']['communities']}")
     print(f"seconds {report['seconds']}")
 
 
@@ -775,9 +852,17 @@ def main() -> None:
     parser.add_argument(
         "--key-file", type=Path, default=None, help="pseudonymisation key (default: drawn)"
     )
+    parser.add_argument(
+        "--networks",
+        type=lambda v: [x for x in v.split(",") if x],
+        default=["caviar", "montagna"],
+        help="which, comma-separated (default caviar,montagna: both in one graph)",
+    )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
-    for sub in ("caviar", "montagna_sicilian_mafia"):
+    if not args.networks or set(args.networks) - set(FOLDERS):
+        parser.error("--networks: a comma-separated choice of caviar, montagna")
+    for sub in (FOLDERS[n] for n in args.networks):
         if not (args.data / sub).is_dir():
             parser.error(
                 f"--data: {args.data / sub} is not a folder (the shared data's criminal_networks)"
