@@ -471,8 +471,9 @@ def _headers(settings: Settings, org: str, role: str, case: str | None = None) -
 
 
 def _ok(r: Any, what: str) -> Any:
+    """The JSON body of a 2xx answer; else an error naming the step and the status."""
     if r.status_code >= 300:
-        raise RuntimeError(f"{what}: HTTP {r.status_code}: {r.text[:300]}")
+        raise RuntimeError(f"{what}: HTTP {r.status_code}")
     return r.json()
 
 
@@ -523,15 +524,21 @@ def read_clusters(
     reference: str,
     cluster_ids: Iterable[str],
     tokens: dict[str, tuple[str, str]],
+    errors: list[str],
 ) -> list[dict[str, Any]]:
-    """Each cluster through ``GET /clusters/{id}`` with the case's reference, members and key
-    players in the dataset's ids; biggest first."""
+    """Each cluster through ``GET /clusters/{id}`` and ``/graph`` with the case's reference,
+    members and key players in the dataset's ids; biggest first. A read that fails is added
+    to ``errors`` (endpoint and status) and its cluster left out."""
     region = REGION_OF[network.name]
     headers = _headers(settings, region, "analyst", reference)
     out: list[dict[str, Any]] = []
     for cid in cluster_ids:
-        d = _ok(client.get(f"/clusters/{cid}", headers=headers), "cluster")
-        g = _ok(client.get(f"/clusters/{cid}/graph", headers=headers), "cluster graph")
+        try:
+            d = _ok(client.get(f"/clusters/{cid}", headers=headers), "GET /clusters/{id}")
+            g = _ok(client.get(f"/clusters/{cid}/graph", headers=headers), "GET .../graph")
+        except RuntimeError as e:
+            errors.append(f"{network.name}: {e}")
+            continue
         contacts = [x for x in g["links"] if x["type"] == "ASSOCIATE"]
         members = sorted(
             (m for m in d["members"] if m["id"] in tokens),
@@ -710,7 +717,7 @@ def run_chain(args: argparse.Namespace) -> dict[str, Any]:
     settings = Settings(instance=args.instance)
     geography = load_geography(settings.require_geography_dir())
     mappings = load_mappings()
-    report: dict[str, Any] = {"as_of": EXTRACT_DATE.isoformat(), "runs": {}}
+    report: dict[str, Any] = {"as_of": EXTRACT_DATE.isoformat(), "runs": {}, "errors": []}
     with tempfile.TemporaryDirectory(prefix="knooppunt-real-") as tmp:
         root = Path(tmp)
         dirs, tokens = write_deliveries(networks, root / "deliveries", key, geography)
@@ -779,6 +786,7 @@ def run_chain(args: argparse.Namespace) -> dict[str, Any]:
                                 cases[n.name]["reference"],
                                 _cluster_ids(summary, tokens, n.name),
                                 tokens,
+                                report["errors"],
                             )
                             run[n.name] = compare(n, found) | {
                                 "detail": found,
@@ -871,6 +879,9 @@ def main() -> None:
     _print(report)
     if args.json is not None:
         args.json.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if report["errors"]:
+        print(f"errors: {report['errors']}")
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":
