@@ -45,11 +45,12 @@ import json
 import logging
 import re
 import secrets
+import shutil
 import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Final
 
@@ -70,9 +71,10 @@ from graph.schema import apply_schema
 from graph.settings import Settings
 from ingest.delivery import check_delivery
 from ingest.mapping import Mapping, load_mappings
-from ingest.pipeline import ingest_deliveries
+from ingest.pipeline import find_deliveries, ingest_deliveries
 from ingest.pseudonymise import pseudonymise_name_dob, read_key_file
-from ingest.synthetic.files import DeliverySpec, FileSpec, open_sink, write_manifest
+from ingest.readers import open_table
+from ingest.synthetic.files import DeliverySpec, FileSpec, open_sink, sha256_of, write_manifest
 from ingest.synthetic.partners import FILES, region_code
 
 __all__ = [
@@ -184,9 +186,9 @@ def _pair(a: str, b: str) -> tuple[str, str]:
     return (a, b) if _order(a) <= _order(b) else (b, a)
 
 
-def phase_window(phase: int, phases: int = 11) -> tuple[date, date]:
+def phase_window(phase: int, phases: int = 11, extract: date = EXTRACT_DATE) -> tuple[date, date]:
     """First and last day of a CAVIAR phase, the last phase ending on the extract date."""
-    last = EXTRACT_DATE - timedelta(days=PHASE_DAYS * (phases - phase))
+    last = extract - timedelta(days=PHASE_DAYS * (phases - phase))
     return last - timedelta(days=PHASE_DAYS - 1), last
 
 
@@ -221,7 +223,7 @@ def _read_matrix(path: Path) -> dict[tuple[str, str], int]:
     return calls
 
 
-def read_caviar(folder: Path) -> Network:
+def read_caviar(folder: Path, extract: date = EXTRACT_DATE) -> Network:
     """CAVIAR from ``folder/phases/phaseN.csv``: one relation per pair over all phases."""
     files = sorted(
         (int(m.group(1)), p)
@@ -241,7 +243,12 @@ def read_caviar(folder: Path) -> Network:
             seen[pair].append(phase)
     contacts = [
         Contact(
-            a, b, "call", n, phase_window(min(seen[(a, b)]))[0], phase_window(max(seen[(a, b)]))[1]
+            a,
+            b,
+            "call",
+            n,
+            phase_window(min(seen[(a, b)]), extract=extract)[0],
+            phase_window(max(seen[(a, b)]), extract=extract)[1],
         )
         for (a, b), n in sorted(total.items(), key=lambda kv: (_order(kv[0][0]), _order(kv[0][1])))
     ]
@@ -250,7 +257,7 @@ def read_caviar(folder: Path) -> Network:
     for phase, count in sorted(CAVIAR_SEIZURES.items()):
         if phase not in in_phase:
             continue
-        first, _ = phase_window(phase)
+        first, _ = phase_window(phase, extract=extract)
         for k in range(count):
             day = first + timedelta(days=(k + 1) * PHASE_DAYS // (count + 1))
             involved = tuple(sorted(in_phase[phase], key=_order))
@@ -365,11 +372,72 @@ def _delivery(root: Path, spec: DeliverySpec, files: dict[str, list[dict[str, An
     return directory
 
 
+def _merge(base: Path, root: Path, files: dict[str, list[dict[str, Any]]]) -> Path:
+    """A copy of the background delivery ``base`` under ``root`` with ``files``' rows added
+    to its files of those sources (read back with the ingest's own reader), manifest redone."""
+    manifest = json.loads((base / "manifest.json").read_text(encoding="utf-8"))
+    directory = root / base.name
+    shutil.copytree(base, directory)
+    entries = {f["source"]: f for f in manifest["files"]}
+    for source, rows in files.items():
+        spec = FILES[source]
+        entry = entries.get(source)
+        old: list[dict[str, Any]] = []
+        if entry is not None:
+            spec = replace(spec, name=entry["name"], encoding=entry.get("encoding", "utf-8"))
+            table = open_table(
+                directory / spec.name, encoding=spec.encoding, delimiter=spec.delimiter
+            )
+            old = [row for _, row in table]
+        else:
+            entry = {"name": spec.name, "source": source, "encoding": spec.encoding}
+            manifest["files"].append(entry)
+        entry["rows"] = _write(directory, spec, [*old, *rows])
+        entry["sha256"] = sha256_of(directory / spec.name)
+    (directory / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return directory
+
+
+def background_extract(background: Path) -> date:
+    """The extract date of a generated background's police delivery."""
+    for d in find_deliveries([background]):
+        manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("partner") == "POL":
+            return date.fromisoformat(manifest["extract_date"])
+    raise ValueError(f"{background}: no police delivery to take the extract date from")
+
+
 def write_deliveries(
-    networks: Sequence[Network], out: Path, key: bytes, geography: Geography
+    networks: Sequence[Network],
+    out: Path,
+    key: bytes,
+    geography: Geography,
+    *,
+    extract: date = EXTRACT_DATE,
+    background: Path | None = None,
 ) -> tuple[list[Path], dict[str, tuple[str, str]]]:
     """The deliveries of all networks under ``out`` (one police, one prosecution, one
-    population register per region); returns their folders and token -> (network, id)."""
+    population register per region); returns their folders and token -> (network, id).
+
+    With ``background`` (a generated preset's deliveries of the same extract date), its
+    deliveries are copied and the networks' rows go into its police, prosecution and
+    population-register deliveries (one delivery per stream is current, so no second one)."""
+    base: dict[tuple[str, str | None], Path] = {}
+    if background is not None:
+        for d in find_deliveries([background]):
+            m = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+            if m["extract_date"] != extract.isoformat():
+                raise ValueError(f"{d}: extract date differs from the other deliveries")
+            base[(m["partner"], m.get("region"))] = d
+        # the municipalities' Bibob deliveries share partner and region with the register's
+        base = {k: v for k, v in base.items() if not v.name.endswith("-BIBOB")}
+
+    def emit(spec: DeliverySpec, files: dict[str, list[dict[str, Any]]]) -> Path:
+        found = base.pop((spec.partner, spec.region), None)
+        return _merge(found, out, files) if found is not None else _delivery(out, spec, files)
+
     tokens: dict[str, tuple[str, str]] = {}
     tok: dict[tuple[str, str], str] = {}
     for n in networks:
@@ -377,7 +445,7 @@ def write_deliveries(
             t = person_token(n.name, p, key)
             tokens[t] = (n.name, p)
             tok[(n.name, p)] = t
-    year = EXTRACT_DATE.year
+    year = extract.year
     relations = [
         {
             "onderzoek": _INVESTIGATION[n.name],
@@ -408,8 +476,9 @@ def write_deliveries(
     pol: dict[str, list[dict[str, Any]]] = {"pol_relaties": relations}
     if incidents:
         pol |= {"pol_incidenten": incidents, "pol_betrokkenen": involved}
-    stamp = EXTRACT_DATE.strftime("%Y%m%d")
-    dirs = [_delivery(out, DeliverySpec("POL", f"POL-{stamp}-01", EXTRACT_DATE, "WPG"), pol)]
+    stamp = extract.strftime("%Y%m%d")
+    out.mkdir(parents=True, exist_ok=True)
+    dirs = [emit(DeliverySpec("POL", f"POL-{stamp}-01", extract, "WPG"), pol)]
     cases = [
         {
             "parketnummer": f"99-{900_000 + 1000 * i + j:06d}-{year % 100:02d}",
@@ -421,8 +490,8 @@ def write_deliveries(
         for j, p in enumerate(n.prosecuted)
     ]
     if cases:
-        spec = DeliverySpec("OM", f"OM-{stamp}-01", EXTRACT_DATE, "WJSG")
-        dirs.append(_delivery(out, spec, {"om_zaken": cases}))
+        spec = DeliverySpec("OM", f"OM-{stamp}-01", extract, "WJSG")
+        dirs.append(emit(spec, {"om_zaken": cases}))
     by_region: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for n in networks:
         by_region[REGION_OF.get(n.name, "Rotterdam")] += [(n.name, p) for p in n.people]
@@ -441,9 +510,14 @@ def write_deliveries(
             for k, who in enumerate(people)
         ]
         spec = DeliverySpec(
-            "GEM", f"GEM-{stamp}-{region_code(region)}", EXTRACT_DATE, "GEM-BRP", region=region
+            "GEM", f"GEM-{stamp}-{region_code(region)}", extract, "GEM-BRP", region=region
         )
-        dirs.append(_delivery(out, spec, {"gem_inschrijvingen": rows}))
+        dirs.append(emit(spec, {"gem_inschrijvingen": rows}))
+    if background is not None:  # the rest of the background, unchanged
+        for d in find_deliveries([background]):
+            if not (out / d.name).exists():
+                shutil.copytree(d, out / d.name)
+                dirs.append(out / d.name)
     return dirs, tokens
 
 
@@ -478,10 +552,14 @@ def _ok(r: Any, what: str) -> Any:
 
 
 def open_case(
-    client: TestClient, settings: Settings, network: Network, tokens: dict[str, tuple[str, str]]
+    client: TestClient,
+    settings: Settings,
+    network: Network,
+    tokens: dict[str, tuple[str, str]],
+    clusters: Sequence[str],
 ) -> dict[str, Any]:
-    """The region's coordinator opens a case (from the region's best alert when there is one)
-    and registers the investigation's persons as its subjects."""
+    """The region's coordinator opens a case (from the best alert on one of the ``clusters``
+    when there is one) and registers the investigation's persons as its subjects."""
     region = REGION_OF[network.name]
     alerts = _ok(
         client.get("/alerts", params={"limit": 100}, headers=_headers(settings, region, "analyst")),
@@ -493,7 +571,7 @@ def open_case(
         "purpose": "Validation of the analysis on a published covert network (decision 083)",
         "legal_basis": "WPG",
     }
-    mine = [a for a in alerts if a.get("case_reference") is None]
+    mine = [a for a in alerts if a.get("case_reference") is None and a["cluster_id"] in clusters]
     if mine:
         body["alert_id"] = max(mine, key=lambda a: float(a.get("score") or 0))["id"]
     coordinator = _headers(settings, region, "coordinator")
@@ -554,6 +632,7 @@ def read_clusters(
                 "typology": d["typology"],
                 "hidden_members": d["hidden_members"],
                 "members": [tokens[m["id"]][1] for m in members if m["id"] in tokens],
+                "others": int(d["size"]) - len(members),
                 "order": position,
                 "key_players": [
                     {
@@ -711,16 +790,34 @@ def run_chain(args: argparse.Namespace) -> dict[str, Any]:
     """Convert, ingest, analyse twice, read back, compare."""
     logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
     t0 = time.perf_counter()
-    readers = {"caviar": read_caviar, "montagna": read_montagna}
-    networks = [readers[name](args.data / FOLDERS[name]) for name in args.networks]
+    extract = EXTRACT_DATE if args.background is None else background_extract(args.background)
+    networks = [
+        read_caviar(args.data / FOLDERS[name], extract)
+        if name == "caviar"
+        else read_montagna(args.data / FOLDERS[name])
+        for name in args.networks
+    ]
     key = read_key_file(args.key_file) if args.key_file else secrets.token_bytes(32)
     settings = Settings(instance=args.instance)
     geography = load_geography(settings.require_geography_dir())
     mappings = load_mappings()
-    report: dict[str, Any] = {"as_of": EXTRACT_DATE.isoformat(), "runs": {}, "errors": []}
+    report: dict[str, Any] = {
+        "as_of": extract.isoformat(),
+        "background": str(args.background) if args.background else None,
+        "runs": {},
+        "errors": [],
+    }
     with tempfile.TemporaryDirectory(prefix="knooppunt-real-") as tmp:
         root = Path(tmp)
-        dirs, tokens = write_deliveries(networks, root / "deliveries", key, geography)
+        dirs, tokens = write_deliveries(
+            networks,
+            root / "deliveries",
+            key,
+            geography,
+            extract=extract,
+            background=args.background,
+        )
+        report["deliveries"] = len(dirs)
         report["rows_checked"] = check_all(dirs, mappings, geography)
         status = server.start(settings, args.instance)
         started = not status.already_running
@@ -768,7 +865,7 @@ def run_chain(args: argparse.Namespace) -> dict[str, Any]:
                     ("with_counts", AnalysisParams()),
                 ):
                     summary = analyse_database(
-                        driver, database=db, as_of=EXTRACT_DATE, params=params, keep_raw=True
+                        driver, database=db, as_of=extract, params=params, keep_raw=True
                     )
                     community = communities(summary, params)
                     run: dict[str, Any] = {
@@ -777,14 +874,15 @@ def run_chain(args: argparse.Namespace) -> dict[str, Any]:
                     }
                     with TestClient(create_app(api_settings)) as client:
                         for n in networks:
+                            ids = _cluster_ids(summary, tokens, n.name)
                             if n.name not in cases:
-                                cases[n.name] = open_case(client, api_settings, n, tokens)
+                                cases[n.name] = open_case(client, api_settings, n, tokens, ids)
                             found = read_clusters(
                                 client,
                                 api_settings,
                                 n,
                                 cases[n.name]["reference"],
-                                _cluster_ids(summary, tokens, n.name),
+                                ids,
                                 tokens,
                                 report["errors"],
                             )
@@ -828,7 +926,8 @@ def _print(report: dict[str, Any]) -> None:
             print(
                 f"{name} {net}: clusters {r['clusters']} flagged {sum(r['flagged'])}, "
                 f"clustered {r['clustered']}/{r['people']}, "
-                f"ARI {r['adjusted_rand']}, NMI {r['nmi']}"
+                f"ARI {r['adjusted_rand']}, NMI {r['nmi']}, "
+                f"members from elsewhere {[c['others'] for c in r['detail']]}"
             )
             for p, v in list(r["leaders"].items())[: 6 if net == "caviar" else 17]:
                 print(
@@ -865,6 +964,13 @@ def main() -> None:
         type=lambda v: [x for x in v.split(",") if x],
         default=["caviar", "montagna"],
         help="which, comma-separated (default caviar,montagna: both in one graph)",
+    )
+    parser.add_argument(
+        "--background",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="a generated preset's deliveries (knooppunt generate) to hide the networks in",
     )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()

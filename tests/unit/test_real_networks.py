@@ -109,3 +109,39 @@ def test_a_bad_cell_is_named_by_place_not_value(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="row 2, column 2: not a number") as info:
         read_caviar(tmp_path / "caviar")
     assert "secret7" not in str(info.value)
+
+
+def test_rows_go_into_a_background_delivery_of_the_same_stream(tmp_path: Path) -> None:
+    caviar = read_caviar(FIXTURE / "caviar")
+    montagna = read_montagna(FIXTURE / "montagna_sicilian_mafia")
+    geography = load_geography(PACKAGED_GEOGRAPHY_DIR)
+    background, _ = write_deliveries([montagna], tmp_path / "bg", KEY, geography)
+    dirs, tokens = write_deliveries(
+        [caviar], tmp_path / "out", KEY, geography, background=tmp_path / "bg"
+    )
+    # one delivery per stream: the background's police delivery takes the CAVIAR rows,
+    # Rotterdam's register is new, the prosecution and Limburg's register are copied
+    assert sorted(d.name for d in background) == [
+        "GEM-20261130-RE10",
+        "OM-20261130-01",
+        "POL-20261130-01",
+    ]
+    assert sorted(d.name for d in dirs) == [
+        "GEM-20261130-RE07",
+        "GEM-20261130-RE10",
+        "OM-20261130-01",
+        "POL-20261130-01",
+    ]
+    assert len(tokens) == 6
+    mappings = load_mappings()
+    rows = {}
+    for d in dirs:
+        checked = check_delivery(d, mappings, geography)
+        try:
+            assert checked.rejects.count == 0
+            rows[d.name] = checked.rows
+        finally:
+            checked.close()
+    assert rows["POL-20261130-01"] == len(montagna.contacts) + len(caviar.contacts) + 1 + 6
+    assert rows["GEM-20261130-RE07"] == 6
+    assert rows["OM-20261130-01"] == 2
