@@ -634,6 +634,7 @@ def read_clusters(
                 "members": [tokens[m["id"]][1] for m in members if m["id"] in tokens],
                 "others": int(d["size"]) - len(members),
                 "order": position,
+                "subgroup": {tokens[m["id"]][1]: m.get("subgroup") for m in members},
                 "key_players": [
                     {
                         "id": tokens[k["id"]][1],
@@ -691,6 +692,25 @@ def compare(network: Network, clusters: list[dict[str, Any]]) -> dict[str, Any]:
         b = [groups.index(network.groups[p]) for p in inside]
         ari = round(float(ig.compare_communities(a, b, method="adjusted_rand")), 4)
         nmi = round(float(ig.compare_communities(a, b, method="nmi")), 4)
+    # the same with each cluster's sub-groups (decision 072) as the parts
+    part = {p: f"{i}.{c['subgroup'].get(p)}" for i, c in enumerate(clusters) for p in c["members"]}
+    parts = sorted(set(part.values()))
+    ari_sub = None
+    if inside and len(groups) > 1:
+        ari_sub = round(
+            float(
+                ig.compare_communities(
+                    [parts.index(part[p]) for p in inside],
+                    [groups.index(network.groups[p]) for p in inside],
+                    method="adjusted_rand",
+                )
+            ),
+            4,
+        )
+    sub_table = {
+        g: dict(Counter(part.get(p, "none") for p, pg in network.groups.items() if pg == g))
+        for g in groups
+    }
     majority = {
         g: max(
             ((int(k), v) for k, v in t.items() if k != "none"), key=lambda kv: kv[1], default=None
@@ -725,6 +745,8 @@ def compare(network: Network, clusters: list[dict[str, Any]]) -> dict[str, Any]:
         "adjusted_rand": ari,
         "nmi": nmi,
         "group_majority_cluster": majority,
+        "groups_by_subgroup": sub_table,
+        "adjusted_rand_subgroups": ari_sub,
     }
 
 
@@ -943,6 +965,8 @@ def _print(report: dict[str, Any]) -> None:
                 f"{r['first_ranked_leading']}/{len(r['clusters'])}"
             )
             print(f"  groups x clusters: {r['groups_table']}")
+            print(f"  groups x sub-groups: {r['groups_by_subgroup']}")
+            print(f"  adjusted Rand with sub-groups as parts: {r['adjusted_rand_subgroups']}")
             print(f"  Leiden communities {r['leiden']['communities']}")
     print(f"seconds {report['seconds']}")
 
