@@ -21,10 +21,14 @@ Rotterdam, Montagna Limburg), so that a region's need-to-know covers the cluster
 the data is copied into the repository; ``--data`` names the folder (the shared data's
 ``criminal_networks``, laid out as there).
 
-The instance is wiped first when ``--wipe`` is given (it must be empty otherwise); the script
-starts it when it does not run and stops it again afterwards (``--keep`` leaves it running).
+``--networks caviar`` (or ``montagna``) loads one alone; ``--background DIR`` hides them in a
+generated preset (``knooppunt generate``), their rows going into its police, prosecution and
+register deliveries, analysed as of its extract date. The instance is wiped first when
+``--wipe`` is given (it must be empty otherwise); the script starts it when it does not run and
+stops it again afterwards (``--keep`` leaves it running). Figures go to stdout and, with
+``--json``, to a file; a failed API read is listed under ``errors`` (exit 1).
 
-Example (about a minute):
+Example (about a minute and a half):
 
     python benchmarks/real_networks.py --instance wtreal --wipe --json real.json
 """
