@@ -22,7 +22,7 @@ export function setLanguage(lang) {
   document.documentElement.lang = lang;
 }
 
-// t("inbox.title"), t("cluster.more", { n: 3 }): "{n}" is replaced by the value.
+// t("inbox.title"), t("cluster.and_more", { n: 3 }): "{n}" is replaced by the value.
 export function t(key, params = {}) {
   const text = catalogue[ui.lang]?.[key] ?? catalogue.nl?.[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (all, name) => (name in params ? String(params[name]) : all));

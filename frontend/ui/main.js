@@ -13,6 +13,9 @@ import { renderCluster } from "./screens/cluster.js";
 import { renderInbox } from "./screens/inbox.js";
 import { renderTrends } from "./screens/trends.js";
 
+// Why a sign-in failed (/ui/?signin_error=<code>, api/routers/session.py).
+const SIGNIN_ERRORS = ["not-configured", "state", "provider", "claims", "link-invalid", "link-used"];
+
 const SCREENS = {
   inbox: renderInbox,
   cluster: renderCluster,
@@ -149,16 +152,19 @@ async function route() {
   drawContext();
   if (!ui.session) {
     ui.screen = "sign-in";
+    const failed = new URLSearchParams(location.search).get("signin_error");
+    const known = SIGNIN_ERRORS.includes(failed) ? failed : failed ? "unknown" : null;
     main.appendChild(
       h(
         "section",
         { class: "sign-in" },
         h("h1", {}, t("signin.title")),
+        known ? h("p", { class: "problem", id: "signin-error" }, t(`signin.error.${known}`)) : null,
         h("p", {}, t("signin.text")),
         h("a", { class: "button primary", href: "/ui/login" }, t("shell.sign_in")),
       ),
     );
-    ready({ signedIn: false });
+    ready({ signedIn: false, signinError: known });
     return;
   }
   try {

@@ -45,7 +45,8 @@ export async function renderCheck(ctx) {
   if (!ctx.current()) return;
   ctx.setContext({ case: caseRef });
   const graph = newGraph();
-  addToGraph(graph, [{ ...net.subject, member: true }, ...net.nodes], net.links, {
+  const others = net.nodes.filter((n) => n.id !== net.subject.id);
+  addToGraph(graph, [{ ...net.subject, member: true }, ...others], net.links, {
     nodeAttrs: (n) => (n.id === net.subject.id ? { size: 12, label: n.id, forceLabel: true } : n.member ? { size: 8 } : {}),
   });
   layoutIfNeeded(graph);
