@@ -12,6 +12,8 @@ export const ui = {
   state: {},
   error: null,
   version: 0,
+  // Read-only views of what a screen shows, for tests (functions: left out of JSON).
+  read: {},
 };
 
 window.knooppuntUI = ui;
@@ -21,6 +23,7 @@ export function begin(screen) {
   ui.ready = false;
   ui.error = null;
   ui.state = {};
+  ui.read = {};
   ui.version += 1;
   return ui.version;
 }

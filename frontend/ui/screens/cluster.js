@@ -419,16 +419,12 @@ export async function renderCluster(ctx) {
           h("div", {}, t(`kind.${d.label}`), d.region ? ` · ${d.region}` : "", attrs.rank ? ` · #${attrs.rank}` : ""),
           h("div", { class: "muted" }, t("cluster.partners"), " ", (d.provenance?.partners || []).join(", ") || "–"),
           h("div", { class: "muted" }, ...Object.entries(counts).map(([k, n]) => `${t(`kind.${k}`)} ${n}  `)),
-          h(
-            "button",
-            { type: "button", class: "primary", dataset: { expand: id }, onclick: () => expand(id, info ? Math.min(EXPAND_MAX, info.limit + EXPAND_STEP) : EXPAND_STEP) },
-            info ? t("cluster.expand_more") : t("cluster.expand"),
-          ),
+          expandControls(id, info),
           info
             ? h(
                 "p",
                 { class: "expand-info", dataset: { expanded: id } },
-                t("cluster.expanded", { n: info.added, total: info.total }),
+                t("cluster.expanded", { n: info.neighbours, total: info.total }),
                 info.more ? ` ${t("cluster.and_more", { n: info.more })}` : "",
                 outsideNote(info.outside),
               )
@@ -436,6 +432,25 @@ export async function renderCluster(ctx) {
         ),
       );
     }
+  }
+
+  function expandControls(id, info) {
+    const limit = h("input", {
+      type: "number",
+      min: "1",
+      max: String(EXPAND_MAX),
+      value: String(info ? Math.min(EXPAND_MAX, info.limit + EXPAND_STEP) : EXPAND_STEP),
+      class: "limit",
+      dataset: { limit: id },
+      "aria-label": t("cluster.expand_limit"),
+    });
+    const go = () => expand(id, Math.max(1, Math.min(EXPAND_MAX, Number(limit.value) || EXPAND_STEP)));
+    return h(
+      "div",
+      { class: "expand" },
+      h("button", { type: "button", class: "primary", dataset: { expand: id }, onclick: go }, info ? t("cluster.expand_more") : t("cluster.expand")),
+      h("label", { class: "small" }, t("cluster.expand_limit"), " ", limit),
+    );
   }
 
   async function expand(id, limit) {
@@ -453,7 +468,7 @@ export async function renderCluster(ctx) {
         total: got.total,
         more: got.more,
         added: (before?.added || 0) + added.length,
-        neighbours: got.nodes.length,
+        neighbours: got.nodes.filter((n) => n.id !== id).length,
         outside: got.outside || {},
       });
       const partnersBefore = partnersPresent.size + typesPresent.size + basesPresent.size;
@@ -543,6 +558,13 @@ export async function renderCluster(ctx) {
     });
   }
 
+  ui.read = {
+    shownNodes,
+    shownLinks,
+    link: (id) => graph.getEdgeAttribute(id, "data"),
+    node: (id) => graph.getNodeAttribute(id, "data"),
+    ends: (id) => graph.extremities(id),
+  };
   drawSelection();
   drawTimeline();
   applyFilters();
