@@ -23,11 +23,14 @@ export function addToGraph(graph, nodes, links, { near = null, nodeAttrs = () =>
   const added = [];
   const centre = near && graph.hasNode(near) ? graph.getNodeAttributes(near) : { x: 0, y: 0 };
   const fresh = nodes.filter((n) => !graph.hasNode(n.id));
+  // New neighbours go on a small circle around the node, sized to the graph's extent (the
+  // server's coordinates have no fixed scale).
+  const step = near ? extent(graph) * (0.04 + 0.006 * Math.sqrt(fresh.length)) : 1;
   fresh.forEach((node, i) => {
     let { x, y } = node;
     if (!hasPosition(node)) {
       const angle = (2 * Math.PI * i) / Math.max(1, fresh.length);
-      const radius = near ? 0.05 + 0.01 * Math.sqrt(fresh.length) : 1;
+      const radius = step;
       x = centre.x + radius * Math.cos(angle);
       y = centre.y + radius * Math.sin(angle);
     }
@@ -57,6 +60,21 @@ export function addToGraph(graph, nodes, links, { near = null, nodeAttrs = () =>
     });
   }
   return added;
+}
+
+function extent(graph) {
+  let minX = Infinity;
+  let maxX = -Infinity;
+  let minY = Infinity;
+  let maxY = -Infinity;
+  graph.forEachNode((id, a) => {
+    minX = Math.min(minX, a.x);
+    maxX = Math.max(maxX, a.x);
+    minY = Math.min(minY, a.y);
+    maxY = Math.max(maxY, a.y);
+  });
+  const size = Math.max(maxX - minX, maxY - minY);
+  return Number.isFinite(size) && size > 0 ? size : 1;
 }
 
 // A quick layout for a graph whose nodes came without server positions.

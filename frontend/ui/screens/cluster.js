@@ -227,7 +227,7 @@ export async function renderCluster(ctx) {
       const first = [...view.matches][0];
       selectNode(first, false);
       const pos = renderer.getNodeDisplayData(first);
-      if (pos) renderer.getCamera().animate({ x: pos.x, y: pos.y, ratio: 0.5 }, { duration: 300 });
+      if (pos) renderer.getCamera().animate({ x: pos.x, y: pos.y }, { duration: 300 });
     }
     renderer.refresh();
     publish();
