@@ -27,7 +27,9 @@ export function addToGraph(graph, nodes, links, { near = null, nodeAttrs = () =>
   // server's coordinates have no fixed scale).
   const step = near ? extent(graph) * (0.04 + 0.006 * Math.sqrt(fresh.length)) : 1;
   fresh.forEach((node, i) => {
-    let { x, y } = node;
+    // The server's layout is in page pixels with y down; sigma's y points up.
+    let x = node.x;
+    let y = hasPosition(node) ? -node.y : node.y;
     if (!hasPosition(node)) {
       const angle = (2 * Math.PI * i) / Math.max(1, fresh.length);
       const radius = step;

@@ -107,21 +107,23 @@ export async function renderCluster(ctx) {
   const renderer = mountSigma(canvas, graph, view);
 
   // ---- filters and the view
+  // The dates of a link, as the API's schema names them (GraphLink): a period from
+  // properties.since to properties.until (until null: current); else the date of the incident
+  // or permit application at its other end; else properties.date; else when the partners
+  // reported it (provenance.first_seen .. last_seen).
+  const today = Date.now();
   function linkDates(id, attrs) {
     const p = attrs.data.properties || {};
-    let start = p.date || p.since || attrs.data.provenance?.first_seen || null;
-    let end = p.until || p.date || attrs.data.provenance?.last_seen || null;
-    if (!start) {
-      for (const end of graph.extremities(id)) {
-        const d = graph.getNodeAttribute(end, "data").properties?.date;
-        if (d) start = d;
-      }
+    const day = (value) => (value ? Date.parse(String(value).slice(0, 10)) : NaN);
+    const span = (a, b) => (Number.isNaN(a) ? null : { start: a, end: Number.isNaN(b) ? a : Math.max(a, b) });
+    if (p.since) return span(day(p.since), p.until ? day(p.until) : today);
+    for (const end of graph.extremities(id)) {
+      const d = graph.getNodeAttribute(end, "data").properties?.date;
+      if (d) return span(day(d), day(d));
     }
-    if (!start) return null;
-    const a = Date.parse(String(start).slice(0, 10));
-    const b = end ? Date.parse(String(end).slice(0, 10)) : a;
-    if (Number.isNaN(a)) return null;
-    return { start: a, end: Number.isNaN(b) ? a : Math.max(a, b) };
+    if (p.date) return span(day(p.date), day(p.date));
+    const seen = attrs.data.provenance || {};
+    return span(day(seen.first_seen), day(seen.last_seen));
   }
 
   function nodeShown(id, attrs) {

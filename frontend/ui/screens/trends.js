@@ -29,7 +29,11 @@ export async function renderTrends(ctx) {
   const table = await request("/trends", { query });
   if (!ctx.current()) return;
   const suppressed = new Map((table.suppressed || []).map((c) => [`${c.row}|${c.column}`, c.reason]));
-  const rates = table.rates || null; // per 100,000 inhabitants, same shape as cells, where given
+  // Rates per 100,000 inhabitants of the row's region(s), where the API gives its inhabitants.
+  const inhabitants = table.row_inhabitants || [];
+  const rates = inhabitants.some((n) => n)
+    ? table.cells.map((row, i) => row.map((v) => (typeof v === "number" && inhabitants[i] ? (v * 100000) / inhabitants[i] : null)))
+    : null;
   const grid = h("table", { class: "grid trends", id: "trend-table" });
   grid.appendChild(h("thead", {}, h("tr", {}, h("th", {}, t("trends.region")), ...table.columns.map((c) => h("th", {}, c)), h("th", {}, t("trends.total")))));
   const body = h("tbody");
@@ -52,8 +56,8 @@ export async function renderTrends(ctx) {
   const charts = h("div", { class: "charts", id: "trend-charts" });
   table.rows.forEach((row, i) => charts.appendChild(chart(row, table.columns, table.cells[i])));
   const downloads = h("p", { class: "downloads" },
-    h("a", { href: url("/trends", { ...query, format: "csv" }), id: "trend-csv", download: "" }, t("trends.csv")), " · ",
-    h("a", { href: url("/trends", { ...query, format: "xlsx" }), id: "trend-xlsx", download: "" }, t("trends.xlsx")));
+    h("a", { href: url("/trends.csv", query), id: "trend-csv", download: "" }, t("trends.csv")), " · ",
+    h("a", { href: url("/trends.xlsx", query), id: "trend-xlsx", download: "" }, t("trends.xlsx")));
   main.append(h("h1", {}, t("trends.title")), form,
     h("p", { class: "muted" }, t("trends.legend", { min: table.min_cell })), rates ? h("p", { class: "muted" }, t("trends.rates")) : null,
     grid, downloads, h("h3", {}, t("trends.charts")), charts);
