@@ -40,6 +40,7 @@ from api.routers import (
     interventions,
     metrics,
     reports,
+    session,
     subjects,
     trends,
 )
@@ -175,6 +176,7 @@ def create_app(
         reports,
         audit,
         metrics,
+        session,
     ):
         app.include_router(module.router)
     app.include_router(api.ui.router)  # the workbench at /ui/ (decision 079)
