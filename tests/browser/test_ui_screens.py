@@ -41,6 +41,18 @@ pytestmark = [*BROWSER_MARKS, pytest.mark.integration]
 pytest_plugins = ["tests.browser.ui_support"]
 
 
+def _needs(path: str, method: str = "GET") -> None:
+    """Skip until the data stream's endpoint (branch ui-data, issue 16) is in the app."""
+    from fastapi.routing import APIRoute
+
+    from api.routers import clusters
+
+    for route in clusters.router.routes:
+        if isinstance(route, APIRoute) and route.path == path and method in (route.methods or ()):
+            return
+    pytest.skip(f"{method} {path} is not in this build yet (it comes with branch ui-data)")
+
+
 def _members_of_cross() -> set[str]:
     return {IDS[k] for k in ("pL1", "pL2", "pL3", "pB1", "KVK_B")}
 
@@ -259,6 +271,7 @@ def test_a_date_range_on_the_timeline_removes_links_outside_it(
 def test_expanding_a_node_adds_its_neighbours_up_to_the_cap(
     browser: webdriver.Chrome, ui_server: str, api_settings: Settings
 ) -> None:
+    _needs("/clusters/{cluster_id}/expand")
     sign_in(
         browser,
         api_settings,
@@ -328,6 +341,7 @@ def test_the_what_if_reports_the_largest_components_size(
 def test_a_graphml_export_has_the_views_node_count(
     browser: webdriver.Chrome, ui_server: str, api_settings: Settings, downloads: Path
 ) -> None:
+    _needs("/clusters/{cluster_id}/exports", "POST")
     sign_in(
         browser,
         api_settings,
