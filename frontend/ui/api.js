@@ -30,10 +30,10 @@ export function url(path, query = {}) {
   return qs ? `${path}?${qs}` : path;
 }
 
-// request("/alerts", { query, caseRef, method, body, as: "json" | "response" })
+// request("/alerts", { query, caseRef, method, body, accept, as: "json" | "response" })
 export async function request(path, options = {}) {
   const { query = {}, caseRef = null, method = "GET", body = undefined, as = "json" } = options;
-  const headers = { Accept: "application/json, application/problem+json" };
+  const headers = { Accept: options.accept || "application/json, application/problem+json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (caseRef) headers["X-Case-Reference"] = caseRef;
   if (CHANGING.has(method)) {
@@ -59,4 +59,23 @@ export async function request(path, options = {}) {
   if (as === "response") return answer;
   if (answer.status === 204) return null;
   return answer.json();
+}
+
+// A file answer saved by the browser under the name its Content-Disposition gives.
+export async function download(answer, fallback) {
+  const blob = await answer.blob();
+  const disposition = answer.headers.get("Content-Disposition") || "";
+  const match = /filename="?([^";]+)"?/.exec(disposition);
+  const filename = match ? match[1] : fallback;
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = filename;
+  link.className = "hidden";
+  document.body.appendChild(link);
+  link.click();
+  setTimeout(() => {
+    URL.revokeObjectURL(link.href);
+    link.remove();
+  }, 1000);
+  return { filename, bytes: blob.size };
 }

@@ -61,7 +61,8 @@ export function renderMap(container, shapes, { highlighted, counts, crossing }) 
   }
   for (const [region, [x, y]] of Object.entries(centres)) {
     if (!counts[region]) continue;
-    svg.appendChild(s("circle", { cx: x, cy: y, r: 9, class: "count-dot" }));
+    const r = 6 + 3 * String(counts[region]).length;
+    svg.appendChild(s("circle", { cx: x, cy: y, r, class: "count-dot", "data-count": region }));
     svg.appendChild(s("text", { x, y: y + 4, class: "count" }, String(counts[region])));
   }
   container.appendChild(svg);

@@ -373,8 +373,8 @@ def test_a_graphml_export_has_the_views_node_count(
     check_page(browser, ui_server, "cluster-exported")
 
 
-def test_case_workspace_adds_a_note(
-    browser: webdriver.Chrome, ui_server: str, api_settings: Settings
+def test_case_workspace_adds_a_note_and_gives_the_advice(
+    browser: webdriver.Chrome, ui_server: str, api_settings: Settings, downloads: Path
 ) -> None:
     case = CASES["Limburg"]
     state = sign_in(browser, api_settings, ui_server, org="Limburg", next_path=f"/ui/#/case/{case}")
@@ -386,6 +386,13 @@ def test_case_workspace_adds_a_note(
     assert "Afspraak met de gemeente gemaakt" in browser.find_element(By.ID, "notes").text
     links = browser.find_elements(By.CSS_SELECTOR, "#case-clusters a")
     assert [a.text for a in links] == [CL_CROSS]
+    advice = browser.find_element(By.ID, "advice-link").get_attribute("href")
+    assert advice == f"{ui_server}/cases/{case}/advice"
+    _click(browser, "#advice-docx")
+    deadline = time.monotonic() + 60
+    while not list(downloads.glob("*.docx")):
+        assert time.monotonic() < deadline, "the advice was not downloaded"
+        time.sleep(0.2)
     check_page(browser, ui_server, "case")
 
 

@@ -1,10 +1,12 @@
 // The case workspace: GET /cases/{ref} (what the case holds, its events and notes), its
 // interventions, a note added, the advice document linked, its clusters opened within it.
 
-import { request } from "../api.js";
+import { download, request } from "../api.js";
 import { clear, h } from "../dom.js";
 import { formatDate, formatTime, problemText, t } from "../i18n.js";
 import { ready } from "../state.js";
+
+const DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 export async function renderCase(ctx) {
   const { main, route } = ctx;
@@ -71,7 +73,16 @@ export async function renderCase(ctx) {
   main.append(
     h("h1", {}, `${detail.reference} · ${detail.title}`),
     h("div", { class: "columns" },
-      h("section", {}, facts, h("p", {}, h("a", { href: `${path}/advice`, id: "advice-link", target: "_blank", rel: "noopener" }, t("case.advice")))),
+      h("section", {}, facts, h("p", {},
+        h("a", { href: `${path}/advice`, id: "advice-link", target: "_blank", rel: "noopener" }, t("case.advice")), " · ",
+        h("button", { type: "button", id: "advice-docx", onclick: async (e) => {
+          try {
+            const answer = await request(`${path}/advice`, { as: "response", accept: DOCX });
+            await download(answer, `${ref}-advies.docx`);
+          } catch (err) {
+            e.target.after(h("span", { class: "error" }, problemText(err)));
+          }
+        } }, t("case.advice_docx")))),
       h("section", {}, h("h3", {}, t("case.clusters")), clusters, h("h3", {}, t("case.subjects")), subjects),
     ),
     h("h3", {}, t("case.interventions")), measures,

@@ -2,7 +2,7 @@
 // players, history, what-if and exports of one cluster, read within a case.
 
 import { connectedComponents } from "graphology-components";
-import { request } from "../api.js";
+import { download, request } from "../api.js";
 import { partnerColour, vocabulary } from "../colours.js";
 import { clear, h, swatch } from "../dom.js";
 import { formatDate, formatNumber, formatTime, problemText, t } from "../i18n.js";
@@ -352,15 +352,8 @@ export async function renderCluster(ctx) {
         caseRef,
         as: "response",
       });
-      const blob = await answer.blob();
-      const disposition = answer.headers.get("Content-Disposition") || "";
-      const match = /filename="?([^";]+)"?/.exec(disposition);
-      const filename = match ? match[1] : `${clusterId}.${format === "csv" ? "zip" : format}`;
-      const link = h("a", { href: URL.createObjectURL(blob), download: filename, class: "hidden" });
-      document.body.appendChild(link);
-      link.click();
-      setTimeout(() => { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
-      lastExport = { format, filename, bytes: blob.size, nodes: nodes.length, status: answer.status };
+      const { filename, bytes } = await download(answer, `${clusterId}.${format === "csv" ? "zip" : format}`);
+      lastExport = { format, filename, bytes, nodes: nodes.length, status: answer.status };
       exportInfo.textContent = t("export.done", { name: filename });
     } catch (err) {
       lastExport = { format, status: err.status || 0 };
