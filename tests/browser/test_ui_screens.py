@@ -424,7 +424,9 @@ def test_trends_dashboard_marks_suppressed_cells(
     marked = browser.find_elements(By.CSS_SELECTOR, "#trend-table td.suppressed")
     assert len(marked) == s["suppressed"]
     csv_link = browser.find_element(By.ID, "trend-csv").get_attribute("href") or ""
-    assert csv_link.startswith(ui_server)
+    assert csv_link.startswith(f"{ui_server}/trends.csv?")
+    if s["rates"]:  # the API names the rows' inhabitants (rates per 100,000 next to counts)
+        assert browser.find_elements(By.CSS_SELECTOR, "#trend-table .rate")
     check_page(browser, ui_server, "trends")
 
 

@@ -14,6 +14,7 @@ as a user would open it), :func:`open_screen`, :func:`wait_for`, :func:`ui_state
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -166,5 +167,8 @@ def check_page(
         if not expected:
             problems.append(entry)
     assert problems == [], f"console errors: {problems}"
+    text = str(driver.execute_script("return document.body.innerText"))
+    leaked = re.findall(r"\b(?:undefined|null|NaN|\[object Object\])", text)
+    assert leaked == [], f"the page shows {leaked}"
     save_screenshot(driver, ARTIFACTS, name)
     return requested

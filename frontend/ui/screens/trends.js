@@ -59,7 +59,7 @@ export async function renderTrends(ctx) {
     h("a", { href: url("/trends.csv", query), id: "trend-csv", download: "" }, t("trends.csv")), " · ",
     h("a", { href: url("/trends.xlsx", query), id: "trend-xlsx", download: "" }, t("trends.xlsx")));
   main.append(h("h1", {}, t("trends.title")), form,
-    h("p", { class: "muted" }, t("trends.legend", { min: table.min_cell })), rates ? h("p", { class: "muted" }, t("trends.rates")) : null,
+    h("p", { class: "muted" }, t("trends.legend", { min: table.min_cell }), rates ? ` ${t("trends.rates")}` : null),
     grid, downloads, h("h3", {}, t("trends.charts")), charts);
   ready({ measure, rows: table.rows.length, columns: table.columns.length, suppressed: marked, rates: Boolean(rates) });
 }
