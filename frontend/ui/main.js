@@ -171,6 +171,12 @@ async function route() {
     await SCREENS[target.name](screenContext(main, target, version));
   } catch (error) {
     if (version !== ui.version) return;
+    if (error instanceof ApiError && error.status === 401) {
+      // The session ended (expired, signed out elsewhere): back to the sign-in.
+      ui.session = null;
+      route();
+      return;
+    }
     if (error instanceof ApiError) showProblem(main, error);
     else {
       showProblem(main, error);

@@ -430,6 +430,30 @@ def test_trends_dashboard_marks_suppressed_cells(
     check_page(browser, ui_server, "trends")
 
 
+def test_trends_per_phenomenon_for_clusters(
+    browser: webdriver.Chrome, ui_server: str, api_settings: Settings
+) -> None:
+    route = "/ui/#/trends?measure=clusters"
+    state = sign_in(browser, api_settings, ui_server, org="LIEC", next_path=route)
+    assert state["state"]["measure"] == "clusters"
+    assert state["state"]["phenomena"] == 3  # omg, cannabis, other
+    charts = browser.find_elements(By.CSS_SELECTOR, "#trend-phenomena svg.chart")
+    assert len(charts) == 3
+    check_page(browser, ui_server, "trends-clusters")
+
+
+def test_signing_out_ends_the_session(
+    browser: webdriver.Chrome, ui_server: str, api_settings: Settings
+) -> None:
+    sign_in(browser, api_settings, ui_server, org="Limburg", next_path="/ui/#/inbox")
+    _click(browser, "#sign-out")
+    wait_for(browser, "return knooppuntUI.ready && knooppuntUI.screen === 'sign-in'")
+    browser.refresh()
+    wait_for(browser, "return knooppuntUI.ready && knooppuntUI.screen === 'sign-in'")
+    assert ui_state(browser)["session"] is None
+    check_page(browser, ui_server, "signed-out", refused=(401,))
+
+
 def test_language_choice_is_kept(
     browser: webdriver.Chrome, ui_server: str, api_settings: Settings
 ) -> None:

@@ -7,7 +7,7 @@ import { request } from "../api.js";
 import { regionColour, vocabulary } from "../colours.js";
 import { clear, h, swatch } from "../dom.js";
 import { formatNumber, formatTime, problemText, t } from "../i18n.js";
-import { ready, update } from "../state.js";
+import { ready, ui, update } from "../state.js";
 
 const READ_KEY = "knooppunt.read-alerts";
 
@@ -43,6 +43,7 @@ export async function renderInbox(ctx) {
       since: q.since || "",
       kind: q.kind || "",
       min_score: q.min_score || "",
+      region: q.region || "",
     },
     sort: { key: "created_at", descending: true },
     alerts: [],
@@ -78,6 +79,10 @@ export async function renderInbox(ctx) {
     field("inbox.filter.kind", select("kind", state.filters.kind, ["", ...vocabulary().alert_kinds], (v) => (v ? t(`alert.kind.${v}`) : t("filter.all")))),
     field("inbox.filter.min_score", h("input", { name: "min_score", type: "number", min: "0", max: "100", step: "1", value: state.filters.min_score })),
     field("inbox.filter.since", h("input", { name: "since", type: "date", value: state.filters.since })),
+    // The LIEC sees every cross-region alert and may narrow them to one region.
+    ui.session?.org === "LIEC"
+      ? field("inbox.filter.region", select("region", state.filters.region, ["", ...vocabulary().regions], (v) => v || t("filter.all")))
+      : null,
     h("button", { type: "submit", class: "primary", id: "apply-filters" }, t("filter.apply")),
   );
   main.append(h("h1", {}, t("inbox.title")), filterBar, message, table, footer);
@@ -95,6 +100,7 @@ export async function renderInbox(ctx) {
         status: f.status,
         typology: f.typology,
         since: f.since ? `${f.since}T00:00:00Z` : "",
+        region: f.region,
         cursor: fresh ? null : state.next,
         limit: 50,
       },

@@ -61,16 +61,31 @@ export async function renderTrends(ctx) {
   main.append(h("h1", {}, t("trends.title")), form,
     h("p", { class: "muted" }, t("trends.legend", { min: table.min_cell }), rates ? ` ${t("trends.rates")}` : null),
     grid, downloads, h("h3", {}, t("trends.charts")), charts);
-  ready({ measure, rows: table.rows.length, columns: table.columns.length, suppressed: marked, rates: Boolean(rates) });
+  // Per phenomenon: the national figure per quarter of each typology (clusters) side by side.
+  let phenomena = 0;
+  if (measure === "clusters" && !q.typology) {
+    const per = await Promise.all(
+      vocabulary().typologies.map((x) => request("/trends", { query: { ...query, typology: x, by: "quarter" } })),
+    );
+    if (!ctx.current()) return;
+    const box = h("div", { class: "charts", id: "trend-phenomena" });
+    per.forEach((one, i) => {
+      const name = t(`typology.${vocabulary().typologies[i]}`);
+      box.appendChild(chart(name, one.columns, one.cells[0] || [], "#5b7fbf"));
+    });
+    phenomena = per.length;
+    main.append(h("h3", {}, t("trends.per_phenomenon")), box);
+  }
+  ready({ measure, rows: table.rows.length, columns: table.columns.length, suppressed: marked, rates: Boolean(rates), phenomena });
 }
 
-function chart(row, columns, values) {
+function chart(row, columns, values, colour = null) {
   const width = 260;
   const height = 90;
   const pad = 14;
   const numbers = values.map((v) => (typeof v === "number" ? v : null));
   const top = Math.max(1, ...numbers.filter((v) => v !== null));
-  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", "data-region": row });
+  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", "data-series": row });
   const step = (width - 2 * pad) / Math.max(1, columns.length);
   numbers.forEach((v, j) => {
     const x = pad + j * step;
@@ -79,7 +94,7 @@ function chart(row, columns, values) {
       return;
     }
     const barHeight = ((height - 2 * pad) * v) / top;
-    svg.appendChild(s("rect", { x: x + 1, y: height - pad - barHeight, width: Math.max(1, step - 2), height: barHeight, fill: regionColour(row) }, s("title", {}, `${columns[j]}: ${v}`)));
+    svg.appendChild(s("rect", { x: x + 1, y: height - pad - barHeight, width: Math.max(1, step - 2), height: barHeight, fill: colour || regionColour(row) }, s("title", {}, `${columns[j]}: ${v}`)));
   });
   svg.appendChild(s("text", { x: pad, y: 11, class: "axis" }, row));
   return h("figure", {}, svg);
