@@ -158,3 +158,13 @@ def test_without_the_build_the_page_says_how_to_make_it(
     answer = client.get("/ui/")
     assert answer.status_code == 503
     assert "make assets" in json.loads(answer.text)["detail"]
+
+
+def test_the_sources_never_write_markup_or_inline_styles() -> None:
+    """Data (tokens, names, notes) must never become HTML, and the CSP refuses style
+    attributes: the sources build the DOM with textContent and set looks through CSSOM."""
+    sources = _sources()
+    for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
+        assert forbidden not in sources, forbidden
+    assert not re.search(r"""setAttribute\(\s*["']style["']""", sources)
+    assert not re.search(r"""\bstyle:\s*["']""", sources)  # h(tag, {style: "..."})
