@@ -178,6 +178,8 @@ def test_cluster_workspace_shows_the_cluster_and_highlights_its_regions(
         "Oost-Brabant",
     ]
     assert len(browser.find_elements(By.CSS_SELECTOR, "#region-map path.region")) == 10
+    crossing = "#region-map line.crossing[data-regions='Limburg|Oost-Brabant']"
+    assert browser.find_elements(By.CSS_SELECTOR, crossing)  # a link between the two regions
     assert state["context"]["case"] == case
     assert state["context"]["run_id"]
     assert set(_read(browser, "shownNodes")) >= _members_of_cross()
@@ -188,6 +190,25 @@ def test_cluster_workspace_shows_the_cluster_and_highlights_its_regions(
     wait_for(browser, f"return knooppuntUI.state.nodes > {s['nodes']}")
     assert browser.find_element(By.ID, "key-players").text.startswith("#1")
     check_page(browser, ui_server, "cluster")
+
+
+def test_without_a_case_the_workspace_offers_the_organisations_open_cases(
+    browser: webdriver.Chrome, ui_server: str, api_settings: Settings
+) -> None:
+    state = sign_in(
+        browser, api_settings, ui_server, org="Limburg", next_path=f"/ui/#/cluster/{CL_CROSS}"
+    )
+    assert state["state"]["needsCase"] is True
+    assert IDS["pL1"] not in browser.page_source  # nothing person-level without a case
+    case = CASES["Limburg"]
+    browser.find_element(By.LINK_TEXT, case).click()
+    wait_for(
+        browser,
+        "return knooppuntUI.ready && knooppuntUI.screen === 'cluster'"
+        " && knooppuntUI.state.members > 0",
+    )
+    assert ui_state(browser)["context"]["case"] == case
+    check_page(browser, ui_server, "cluster-choose-case")
 
 
 def test_a_partner_filter_hides_the_other_partners_links(
@@ -412,6 +433,18 @@ def test_subject_check_shows_flagged_paths_with_kind_and_partner(
             assert step.find_element(By.TAG_NAME, "strong").text  # the link's type
             assert step.find_elements(By.CSS_SELECTOR, ".tag")  # its partners
     check_page(browser, ui_server, "check")
+
+
+def test_company_check_within_the_case(
+    browser: webdriver.Chrome, ui_server: str, api_settings: Settings
+) -> None:
+    case = CASES["Limburg"]
+    route = f"check?kvk={IDS['KVK_L']}&case={case}&depth=2"
+    state = sign_in(browser, api_settings, ui_server, org="Limburg", next_path=f"/ui/#/{route}")
+    assert state["screen"] == "check"
+    assert state["state"]["subject"] == IDS["KVK_L"]
+    assert state["state"]["nodes"] > 1
+    check_page(browser, ui_server, "check-company")
 
 
 def test_trends_dashboard_marks_suppressed_cells(

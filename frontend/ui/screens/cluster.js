@@ -608,7 +608,7 @@ async function chooseCase(ctx, clusterId) {
   const input = h("input", { name: "case", id: "case-input", required: true });
   const list = h("ul", { class: "case-list" });
   for (const c of page.items || []) {
-    if (c.status !== "open") continue;
+    if (c.status === "closed" || c.status === "declined") continue;  // an open case only
     list.appendChild(h("li", {}, h("a", { href: `#/cluster/${encodeURIComponent(clusterId)}?case=${encodeURIComponent(c.reference)}` }, c.reference), " ", c.title));
   }
   main.append(
