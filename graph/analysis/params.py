@@ -121,6 +121,10 @@ class AnalysisParams:
     signal_weights: dict[str, tuple[float, str | None]] = field(
         default_factory=lambda: dict(DEFAULT_SIGNAL_WEIGHTS)
     )
+    #: A contact link's weight grows with the log of its contacts (decision 082):
+    #: ``1 + log10(min(count, contact_count_cap))`` times the kind's weight, so one contact
+    #: weighs x1, ten x2, a hundred or more x3; a link without a count is one contact.
+    contact_count_cap: int = 100
     #: Leiden resolution (1.0 = plain modularity).
     resolution: float = 1.0
     #: Leiden iterations (-1: until stable, 8x slower for +0.0007 modularity on medium) and the
