@@ -22,6 +22,7 @@ from typing import Any
 import networkx as nx
 import pytest
 from selenium import webdriver
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
@@ -287,6 +288,17 @@ def test_a_date_range_on_the_timeline_removes_links_outside_it(
             assert link not in shown, link
     assert shown  # the earlier links stay
     check_page(browser, ui_server, "cluster-timeline")
+    # Dragging across the chart selects a range too (here: its right half).
+    _click(browser, "#timeline-clear")
+    wait_for(browser, "return knooppuntUI.state.filters.to === null")
+    chart = browser.find_element(By.ID, "timeline-chart")
+    width = chart.size["width"]
+    ActionChains(browser).move_to_element_with_offset(chart, 2, 0).click_and_hold().move_by_offset(
+        width // 2 - 6, 0
+    ).release().perform()
+    wait_for(browser, "return knooppuntUI.state.filters.from !== null")
+    dragged = ui_state(browser)["state"]["filters"]
+    assert dragged["from"] < dragged["to"]
 
 
 def test_expanding_a_node_adds_its_neighbours_up_to_the_cap(
