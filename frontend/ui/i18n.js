@@ -28,6 +28,12 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (all, name) => (name in params ? String(params[name]) : all));
 }
 
+// A code's label where the catalogue has one (t(`event.kind.${code}`)), else the code itself:
+// for codes the front-end does not know in advance.
+export function labelOr(key, code) {
+  return catalogue[ui.lang]?.[key] ?? catalogue.nl?.[key] ?? String(code);
+}
+
 export function formatNumber(value, digits = 0) {
   if (value === null || value === undefined || Number.isNaN(value)) return "–";
   return Number(value).toLocaleString(ui.lang === "nl" ? "nl-NL" : "en-GB", {

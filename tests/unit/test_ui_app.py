@@ -17,7 +17,7 @@ from api.app import create_app
 from api.auth import Role
 from api.headers import CONTENT_SECURITY_POLICY, UI_CONTENT_SECURITY_POLICY
 from graph.analysis.alerts import ALERT_KINDS
-from graph.cases.model import PHENOMENA, STATES
+from graph.cases.model import PHENOMENA, STATES, EventKind
 from graph.viz.style import KIND_STYLES, REGION_COLOURS, partner_colour
 from graph.vocabulary import PARTNERS, REGIONS, TYPOLOGIES
 from tests.api_offline import offline_settings
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ROOT / "frontend" / "ui"
 #: t("key") and t(`prefix.${...}`) in the front-end's sources.
 _STATIC_KEY = re.compile(r"""\bt\(\s*"([^"]+)"\s*[,)]""")
-_DYNAMIC_KEY = re.compile(r"""\bt\(\s*`([a-z_.]+)\.\$\{""")
+_DYNAMIC_KEY = re.compile(r"""\b(?:t|labelOr)\(\s*`([a-z_.]+)\.\$\{""")
 
 
 @pytest.fixture
@@ -120,6 +120,9 @@ def test_the_catalogue_has_every_label_in_dutch_and_english(client: TestClient) 
         "export": ("graphml", "csv", "png"),
         "cluster.filter": ("partners", "types", "bases"),
         "nav": ("inbox", "check", "trends"),
+        # graph/analysis/identity.py's events (others show their code)
+        "event.kind": ("new", "grown", "shrunk", "merged", "split", "dissolved"),
+        "case.event": [str(kind.value) for kind in EventKind],
     }
     prefixes = set(_DYNAMIC_KEY.findall(sources))
     assert prefixes - set(families) - {"signin.error", "error"} == set(), prefixes

@@ -3,7 +3,7 @@
 
 import { download, request } from "../api.js";
 import { clear, h } from "../dom.js";
-import { formatDate, formatTime, problemText, t } from "../i18n.js";
+import { formatDate, formatTime, labelOr, problemText, t } from "../i18n.js";
 import { ready } from "../state.js";
 
 const DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
@@ -69,7 +69,7 @@ export async function renderCase(ctx) {
     h("thead", {}, h("tr", {}, ...["case.i.partner", "case.i.kind", "case.i.measure", "case.i.date", "case.i.status", "case.i.outcome"].map((k) => h("th", {}, t(k))))),
     h("tbody", {}, ...(interventions.items || []).map((i) => h("tr", {}, h("td", {}, i.partner), h("td", {}, i.kind), h("td", {}, i.measure), h("td", {}, formatDate(i.date)), h("td", {}, i.status), h("td", {}, i.outcome || "–")))),
   );
-  const events = h("ul", { class: "history", id: "case-events" }, ...(detail.events || []).map((e) => h("li", {}, h("span", { class: "mono" }, formatTime(e.at)), " ", h("strong", {}, e.kind), " ", h("span", { class: "muted" }, `${e.by_org} (${e.by_role})`))));
+  const events = h("ul", { class: "history", id: "case-events" }, ...(detail.events || []).map((e) => h("li", {}, h("span", { class: "mono" }, formatTime(e.at)), " ", h("strong", {}, labelOr(`case.event.${e.kind}`, e.kind)), " ", h("span", { class: "muted" }, `${e.by_org} (${t(`role.${e.by_role}`)})`))));
   main.append(
     h("h1", {}, `${detail.reference} · ${detail.title}`),
     h("div", { class: "columns" },

@@ -5,7 +5,7 @@ import { connectedComponents } from "graphology-components";
 import { download, request } from "../api.js";
 import { partnerColour, vocabulary } from "../colours.js";
 import { clear, h, swatch } from "../dom.js";
-import { formatDate, formatNumber, formatTime, problemText, t } from "../i18n.js";
+import { formatDate, formatNumber, formatTime, labelOr, problemText, t } from "../i18n.js";
 import { addToGraph, layoutIfNeeded, mountSigma, newGraph, snapshotPng } from "../graphview.js";
 import { loadRegions, renderMap } from "../map.js";
 import { renderTimeline } from "../timeline.js";
@@ -594,7 +594,7 @@ function history(detail) {
   const list = h("ul", { class: "history", id: "history" });
   for (const e of detail.history || []) {
     const details = Object.entries(e.details || {}).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ");
-    list.appendChild(h("li", {}, h("span", { class: "mono" }, formatTime(e.at)), " ", h("strong", {}, e.kind), " ", h("span", { class: "muted" }, details)));
+    list.appendChild(h("li", {}, h("span", { class: "mono" }, formatTime(e.at)), " ", h("strong", {}, labelOr(`event.kind.${e.kind}`, e.kind)), " ", h("span", { class: "muted" }, details)));
   }
   if (!list.children.length) list.appendChild(h("li", { class: "muted" }, t("cluster.no_history")));
   return list;
