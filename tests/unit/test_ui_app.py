@@ -16,6 +16,7 @@ import api.ui
 from api.app import create_app
 from api.auth import Role
 from api.headers import CONTENT_SECURITY_POLICY, UI_CONTENT_SECURITY_POLICY
+from api.routers.session import SIGNIN_ERRORS
 from graph.analysis.alerts import ALERT_KINDS
 from graph.cases.model import PHENOMENA, STATES, EventKind
 from graph.viz.style import KIND_STYLES, REGION_COLOURS, partner_colour
@@ -105,6 +106,12 @@ def test_the_catalogue_has_every_label_in_dutch_and_english(client: TestClient) 
     asked = set(_STATIC_KEY.findall(sources))
     assert asked, "no t(...) calls found"
     assert asked - keys == set()
+    # Keys kept in tables before they reach t() (columns, problem kinds): every dotted string
+    # in the sources that starts like a catalogue key is one.
+    families_in_catalogue = {key.split(".")[0] for key in keys}
+    dotted = set(re.findall(r'"([a-z]+(?:\.[a-z_-]+)+)"', sources))
+    named = {d for d in dotted if d.split(".")[0] in families_in_catalogue}
+    assert named - keys == set()
     # Keys made from codes: every code of the vocabulary has its label.
     families = {
         "typology": TYPOLOGIES,
@@ -123,9 +130,10 @@ def test_the_catalogue_has_every_label_in_dutch_and_english(client: TestClient) 
         # graph/analysis/identity.py's events (others show their code)
         "event.kind": ("new", "grown", "shrunk", "merged", "split", "dissolved"),
         "case.event": [str(kind.value) for kind in EventKind],
+        "signin.error": (*SIGNIN_ERRORS, "unknown"),
     }
     prefixes = set(_DYNAMIC_KEY.findall(sources))
-    assert prefixes - set(families) - {"signin.error", "error"} == set(), prefixes
+    assert prefixes - set(families) - set() == set(), prefixes
     for prefix, codes in families.items():
         assert {f"{prefix}.{c}" for c in codes} <= keys, prefix
 
@@ -171,3 +179,10 @@ def test_the_sources_never_write_markup_or_inline_styles() -> None:
         assert forbidden not in sources, forbidden
     assert not re.search(r"""setAttribute\(\s*["']style["']""", sources)
     assert not re.search(r"""\bstyle:\s*["']""", sources)  # h(tag, {style: "..."})
+
+
+def test_the_shell_knows_every_sign_in_error_the_api_sends() -> None:
+    main = (SOURCES / "main.js").read_text(encoding="utf-8")
+    found = re.search(r"const SIGNIN_ERRORS = \[([^\]]*)\]", main)
+    assert found is not None
+    assert tuple(re.findall(r'"([^"]+)"', found.group(1))) == SIGNIN_ERRORS
