@@ -432,18 +432,25 @@ def test_case_workspace_adds_a_note_and_gives_the_advice(
 def test_subject_check_shows_flagged_paths_with_kind_and_partner(
     browser: webdriver.Chrome, ui_server: str, api_settings: Settings
 ) -> None:
+    """pL5 shares an address with pL3, a member of the flagged cross-region cluster: one
+    path of two LIVES_AT steps, both from the municipality (GEM)."""
     case = CASES["Limburg"]
-    route = f"check?token={IDS['pL4']}&case={case}&depth=3"
+    route = f"check?token={IDS['pL5']}&case={case}&depth=2"
     state = sign_in(browser, api_settings, ui_server, org="Limburg", next_path=f"/ui/#/{route}")
     assert state["screen"] == "check"
-    assert state["state"]["subject"] == IDS["pL4"]
+    assert state["state"]["subject"] == IDS["pL5"]
     assert state["state"]["nodes"] > 1
-    steps = browser.find_elements(By.CSS_SELECTOR, "#flagged-paths li[data-step]")
-    if state["state"]["paths"]:
-        assert steps
-        for step in steps:
-            assert step.find_element(By.TAG_NAME, "strong").text  # the link's type
-            assert step.find_elements(By.CSS_SELECTOR, ".tag")  # its partners
+    assert state["state"]["paths"] == 1
+    path = browser.find_element(By.CSS_SELECTOR, "#flagged-paths > li")
+    assert path.find_element(By.TAG_NAME, "a").text == CL_CROSS
+    steps = path.find_elements(By.CSS_SELECTOR, "li[data-step]")
+    assert [step.find_element(By.TAG_NAME, "strong").text for step in steps] == [
+        "LIVES_AT",
+        "LIVES_AT",
+    ]
+    for step in steps:
+        assert [tag.text for tag in step.find_elements(By.CSS_SELECTOR, ".tag")] == ["GEM"]
+    assert (steps[0].get_attribute("data-step") or "").startswith(IDS["pL5"] + ">")
     check_page(browser, ui_server, "check")
 
 
