@@ -18,6 +18,7 @@ from typing import Final
 import neo4j
 import pytest
 from selenium import webdriver
+from selenium.webdriver.common.by import By
 
 from graph.model import NodeLabel, RelType
 from graph.results import AlertRecord, MembershipRecord
@@ -160,11 +161,27 @@ def test_time_to_open_a_2000_node_10000_link_workspace(
         assert state["totalNodes"] == NODES
         assert state["totalLinks"] == LINKS
         assert state["nodes"] == NODES
+    # Filtering (a link kind off and on) and a what-if (the three top brokers) on the view.
+    browser.find_element(
+        By.CSS_SELECTOR, "input[data-filter='types'][data-value='ASSOCIATE']"
+    ).click()
+    wait_for(browser, "return knooppuntUI.state.links === 0")
+    off = ui_state(browser)["state"]["timing"]["filterMs"]
+    browser.find_element(
+        By.CSS_SELECTOR, "input[data-filter='types'][data-value='ASSOCIATE']"
+    ).click()
+    wait_for(browser, f"return knooppuntUI.state.links === {LINKS}")
+    on = ui_state(browser)["state"]["timing"]["filterMs"]
+    browser.find_element(By.ID, "whatif-top").click()
+    wait_for(browser, "return !!knooppuntUI.state.whatIf")
+    what_if = ui_state(browser)["state"]
+    assert what_if["whatIf"]["largest"] <= NODES - 3
     check_page(browser, ui_server, "cluster-2000")
     print(
         f"\nworkspace {NODES} nodes / {LINKS} links, layout from the {state['layout']}: "
         f"open to ready {', '.join(f'{s:.2f}' for s in seconds)} s "
         f"(median {statistics.median(seconds):.2f} s); "
         f"API reads {[t['fetchMs'] for t in timings]} ms, "
-        f"drawing {[t['drawMs'] for t in timings]} ms"
+        f"drawing {[t['drawMs'] for t in timings]} ms; a link-kind filter off {off} ms, "
+        f"on {on} ms; what-if of the top 3 brokers {what_if['timing']['whatIfMs']} ms"
     )
