@@ -222,7 +222,7 @@ export async function renderInbox(ctx) {
         draw();
       } }, unread ? "●" : "○")),
       h("td", {}, formatTime(alert.created_at)),
-      h("td", {}, t(`alert.kind.${alert.kind}`)),
+      h("td", {}, t(`alert.kind.${alert.kind}`), alert.summary ? h("div", { class: "muted small" }, alert.summary) : null),
       h("td", {}, alert.typology ? t(`typology.${alert.typology}`) : "–"),
       h("td", { class: "number" }, formatNumber(alert.score, 1)),
       h("td", {}, ...alert.regions.map((r) => h("span", { class: "tag" }, swatch(regionColour(r)), r))),
