@@ -196,6 +196,9 @@ class AnalysisParams:
     #: report each key player's rank interval (5th to 95th percentile; 0 turns it off).
     robust_resamples: int = 20
     robust_drop_share: float = 0.1
+    #: Suggested hidden links kept per flagged cluster, inside it and around it each
+    #: (weighted resource allocation, ``graph.analysis.linkpred``, decision 084; 0: none).
+    suggested_links: int = 10
 
     def to_json(self) -> str:
         """The parameters as a JSON string (sorted keys), for ``AnalysisRun.params``."""

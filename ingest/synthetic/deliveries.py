@@ -146,13 +146,13 @@ class Output:
                     case.day,
                     case.decision,
                     case.decided,
+                    case.investigation,
                 ),
             )
-            self._link(
-                RelType.SUBJECT_OF,
-                self._person(case.suspect),
-                self._n(NodeLabel.INVESTIGATION, case.id),
-            )
+            suspect = self._person(case.suspect)
+            self._link(RelType.SUBJECT_OF, suspect, self._n(NodeLabel.INVESTIGATION, case.id))
+            police = self._n(NodeLabel.INVESTIGATION, case.investigation)
+            self._link(RelType.SUBJECT_OF, suspect, police)
         for inq in quarter.inquiries:
             self._n(NodeLabel.INVESTIGATION, inq.id)
             for p, role in inq.persons:
@@ -504,6 +504,9 @@ class Output:
             row = (first.case, a, b, first.kind, last, count, since, last, channel)
             self._write("pol_relaties", row)
             self._link(RelType.ASSOCIATE, a, b)
+            case = self._n(NodeLabel.INVESTIGATION, first.case)
+            self._link(RelType.SUBJECT_OF, a, case)
+            self._link(RelType.SUBJECT_OF, b, case)
 
     def _customs_state(self) -> None:
         world = self.world

@@ -597,3 +597,17 @@ def test_police_relations_carry_contact_counts_dates_and_channels(wave1: Path) -
     assert channels["call"] == max(channels.values())
     assert set(channels) == {"call", "message", "meeting", "observation"}
     assert max(counts) >= 10 * min(counts)
+
+
+def test_prosecutions_name_the_investigation_co_suspects_share(wave1: Path) -> None:
+    cases = list(rows_of(wave1, "om_zaken"))
+    assert cases
+    assert all(row["onderzoek"] for row in cases)
+    by_investigation: dict[str, set[str]] = defaultdict(set)
+    for row in cases:
+        by_investigation[row["onderzoek"]].add(row["verdachte_token"])
+    # some investigations bring several suspects to court: they share the node
+    assert any(len(suspects) > 1 for suspects in by_investigation.values())
+    # a planted network's prosecutions name the investigation its relations came from
+    relations = {row["onderzoek"] for row in rows_of(wave1, "pol_relaties")}
+    assert relations & set(by_investigation)
