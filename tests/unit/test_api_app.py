@@ -19,8 +19,6 @@ from graph.settings import Settings
 from tests.api_offline import AUDIT_KEY, offline_settings
 
 UNPROTECTED = {"/health", "/ready", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-#: The workbench's way in: a browser without a session is sent to sign in, not refused.
-UNPROTECTED |= {"/ui/login", "/ui/auth/callback", "/ui/login/link"}
 
 
 @pytest.fixture

@@ -616,8 +616,9 @@ def test_prosecutions_name_the_investigation_co_suspects_share(wave1: Path) -> N
 def test_the_tax_office_knows_turnover_and_cash_share(wave1: Path) -> None:
     rows = list(rows_of(wave1, "bd_bedrijven"))
     planted = {m["id"] for net in truth_of(wave1)["networks"] for m in net["members"]}
-    cash_of = {"J": [], "N": []}  # type: dict[str, list[int]]
-    fronts, others = [], []
+    cash_of: dict[str, list[int]] = {"J": [], "N": []}
+    fronts: list[int] = []
+    others: list[int] = []
     for row in rows:
         turnover, cash = int(row["omzet"]), int(row["contant_pct"])
         assert turnover >= 0
