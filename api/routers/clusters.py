@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
@@ -18,12 +18,21 @@ from api.loading import require_complete_graph
 from api.params import CLUSTER_ID_PATTERN
 from api.purpose import CaseBinding
 from api.routers import cluster_summary, problem_responses
-from api.schemas import ClusterDetail, ClusterEvent, ClusterGraph, GraphLink, GraphNode, Member
+from api.schemas import (
+    ClusterDetail,
+    ClusterEvent,
+    ClusterGraph,
+    Expansion,
+    GraphLink,
+    GraphNode,
+    Member,
+)
 from api.store import Store
-from api.subgraphs import cluster_shape
+from api.subgraphs import cluster_shape, expansion_shape
+from graph.model import NodeLabel
 from graph.subgraph.model import ClusterGraph as SubgraphResult
 from graph.viz import render_network_page
-from graph.viz.load import to_networkx
+from graph.viz.load import first_view_positions, to_networkx
 
 __all__ = ["CLUSTER_ID_PATTERN", "router"]
 
@@ -33,7 +42,21 @@ router = APIRouter(tags=["clusters"])
 MAX_GRAPH_NODES: Final = 2000
 MAX_GRAPH_LINKS: Final = 10000
 
+#: Neighbours one expansion shows at most, and by default.
+MAX_EXPAND: Final = 200
+DEFAULT_EXPAND: Final = 25
+#: An entity id as the graph's nodes carry it (token, KvK number, address, incident number...).
+NODE_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_./:+-]{0,199}$"
+
 ClusterId = Annotated[str, Path(pattern=CLUSTER_ID_PATTERN, examples=["CL-1a2b3c4d"])]
+NodeId = Annotated[
+    str,
+    Query(
+        pattern=NODE_ID_PATTERN,
+        description="the node's id (GraphNode.id: a token, KvK number, address id, ...)",
+        examples=["PRS-ABCDEFGHIJKLMNOPQRSTUVWXYZ"],
+    ),
+]
 
 
 async def visible_cluster(store: Store, user: User, cluster_id: str) -> dict[str, Any]:
@@ -103,9 +126,7 @@ async def get_cluster(
     members = [Member(**m) for m in detail["members"]]
     shown = {m.id for m in members}
     summary = cluster_summary(cluster)
-    key_players = [
-        kp for kp in _list_of_dicts(cluster.get("key_players")) if kp.get("id") in shown
-    ]
+    key_players = [kp for kp in _list_of_dicts(cluster.get("key_players")) if kp.get("id") in shown]
     hidden = dict(sorted(Counter(str(r) for r in detail["hidden_regions"]).items()))
     if binding is not None:
         await access.disclosed(
@@ -172,7 +193,8 @@ async def cluster_graph_data(
 ) -> ClusterGraph:
     """The cluster's nodes and links in the API's shape within the case's scope, logged."""
     binding, found = await _case_cluster_graph(request, access, cluster_id)
-    nodes, links, truncated = cluster_shape(found)
+    positions = await run_in_threadpool(first_view_positions, found)
+    nodes, links, truncated = cluster_shape(found, positions)
     await access.disclosed(
         request,
         binding,
@@ -189,6 +211,8 @@ async def cluster_graph_data(
         case_reference=binding.reference,
         scope_depth=binding.depth,
         outside=found.outside,
+        run_id=found.run_id,
+        as_of=found.as_of,
     )
 
 
@@ -245,3 +269,63 @@ async def view_cluster(
         disclosed_cluster=cluster_id,
     )
     return HTMLResponse(html)
+
+
+@router.get(
+    "/clusters/{cluster_id}/expand",
+    response_model=Expansion,
+    responses=problem_responses(403, 404, live_graph=True),
+    summary="A node's neighbours within the case's scope, capped: expand a node in place",
+)
+async def expand_node(
+    request: Request,
+    access: PersonLevelDep,
+    cluster_id: ClusterId,
+    node: NodeId,
+    limit: Annotated[int, Query(ge=1, le=MAX_EXPAND, description="neighbours shown")] = (
+        DEFAULT_EXPAND
+    ),
+    kind: Annotated[
+        NodeLabel | None,
+        Query(description="the node's label, when its id names entities of several kinds"),
+    ] = None,
+) -> Response:
+    """Person-level, for the case of ``X-Case-Reference`` as ``/clusters/{id}/graph``: the
+    node and at most ``limit`` of its neighbours (members of the cluster first, then the most
+    linked), with the links between them; ``total`` neighbours within the scope, ``more`` not
+    shown. People outside the scope are never returned: they are counted per region in
+    ``outside``. A node outside the scope can be expanded only when it is no person and the
+    cluster's view can show it (a member, or linked to a member or to the scope); else 403."""
+    binding = await access.bind(request)
+    store = access.store
+    if cluster_id not in binding.case.clusters:
+        await visible_cluster(store, access.user, cluster_id)
+    found = await store.expand(
+        node,
+        cluster_id=cluster_id,
+        today=datetime.now(UTC).date(),
+        limit=limit,
+        kind=kind,
+        scope=binding.keys,
+    )
+    await require_complete_graph(request, store)
+    nodes, links = expansion_shape(found)
+    await access.disclosed(
+        request,
+        binding,
+        len(nodes),
+        target=cluster_id,
+        outside=found.outside,
+        disclosed_cluster=cluster_id,
+    )
+    body = Expansion(
+        node=node,
+        nodes=[GraphNode(**n) for n in nodes],
+        links=[GraphLink(**link) for link in links],
+        total=found.total,
+        more=found.more,
+        case_reference=binding.reference,
+        scope_depth=binding.depth,
+        outside=found.outside,
+    )
+    return Response(body.model_dump_json(), media_type="application/json")

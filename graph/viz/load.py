@@ -31,8 +31,10 @@ from graph.errors import NotFoundError
 from graph.model import NodeLabel
 from graph.subgraph import cluster_graph, driver_executor, neighbourhood, run_sync
 from graph.subgraph.model import ClusterGraph, Link, Neighbourhood, Node
+from graph.viz.layout import compute_positions
 
 __all__ = [
+    "first_view_positions",
     "load_cluster_graph",
     "load_subject_graph",
     "node_key",
@@ -114,6 +116,16 @@ def to_networkx(subgraph: ClusterGraph | Neighbourhood) -> nx.MultiDiGraph:
     for link in subgraph.links:
         graph.add_edge(name_of[link.source], name_of[link.target], key=link.id, **_link_attrs(link))
     return graph
+
+
+def first_view_positions(
+    subgraph: ClusterGraph | Neighbourhood, *, seed: int = 0
+) -> dict[str, tuple[float, float]]:
+    """The first view's position of each node of ``subgraph`` (by node key), as
+    :func:`graph.viz.render_network_page` places the same graph: :func:`compute_positions` of
+    :func:`to_networkx`, so that the API's workbench and ``knooppunt view`` open one layout."""
+    positions = compute_positions(to_networkx(subgraph), seed=seed)
+    return {key: positions[node_key(n.kind, n.id)] for key, n in subgraph.nodes.items()}
 
 
 def load_cluster_graph(
