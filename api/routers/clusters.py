@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
+from api import exports
 from api.access import require_cluster, require_operational
 from api.auth import User
 from api.deps import PersonLevel, PersonLevelDep, note_result
@@ -23,6 +24,7 @@ from api.schemas import (
     ClusterEvent,
     ClusterGraph,
     Expansion,
+    ExportRequest,
     GraphLink,
     GraphNode,
     Member,
@@ -329,3 +331,96 @@ async def expand_node(
         outside=found.outside,
     )
     return Response(body.model_dump_json(), media_type="application/json")
+
+
+#: What each export answers: media type and file extension.
+_EXPORT_FILES: Final = {
+    "graphml": (exports.GRAPHML_MEDIA_TYPE, "graphml"),
+    "csv": ("application/zip", "zip"),
+    "png": ("image/png", "png"),
+}
+
+
+async def _export_graph(
+    request: Request, access: PersonLevel, cluster_id: str, body: ExportRequest
+) -> tuple[CaseBinding, exports.ExportGraph, dict[str, int]]:
+    """The cluster's graph and the expansions named, read again within the case's scope (the
+    readers of ``/graph`` and ``/expand``), kept to the nodes and links named."""
+    binding, found = await _case_cluster_graph(request, access, cluster_id)
+    positions = await run_in_threadpool(first_view_positions, found)
+    nodes, links, _ = cluster_shape(found, positions)
+    parts = [(nodes, links)]
+    outside = dict(found.outside)
+    today = datetime.now(UTC).date()
+    for node in dict.fromkeys(body.expanded):
+        expansion = await access.store.expand(
+            node, cluster_id=cluster_id, today=today, limit=MAX_EXPAND, scope=binding.keys
+        )
+        parts.append(expansion_shape(expansion))
+        for region, n in expansion.outside.items():
+            outside[region] = max(outside.get(region, 0), n)
+    await require_complete_graph(request, access.store)
+    graph = exports.ExportGraph.merged(
+        cluster_id=cluster_id,
+        case_reference=binding.reference,
+        run_id=found.run_id,
+        as_of=found.as_of,
+        parts=parts,
+        nodes=body.nodes,
+        links=body.links,
+    )
+    return binding, graph, outside
+
+
+@router.post(
+    "/clusters/{cluster_id}/exports",
+    responses={
+        200: {
+            "content": {media: {} for media, _ in _EXPORT_FILES.values()},
+            "description": "The export as a download (Content-Disposition: attachment)",
+        },
+        **problem_responses(400, 403, 404, live_graph=True),
+    },
+    summary="Export a cluster's view: GraphML, CSV with an i2 import specification, or PNG",
+)
+async def export_cluster(
+    request: Request, access: PersonLevelDep, cluster_id: ClusterId, body: ExportRequest
+) -> Response:
+    """Person-level and audited, for the case of ``X-Case-Reference``: the server reads the
+    cluster's graph (and the expansions in ``expanded``) again within the case's scope and keeps
+    the nodes and links named (null: all), so an export never holds more than the reads would
+    show. ``graphml``: networkx reads it back with the same nodes and links, with graph
+    attributes ``run_id``, ``as_of``, ``case_reference``, ``cluster_id``. ``csv``: a zip of
+    nodes.csv, links.csv and an i2 Analyst's Notebook import specification; cells that a
+    spreadsheet would run as a formula are prefixed with ``'``. ``png``: the view the browser
+    drew (``png``, base64), recorded in the audit log and answered back as a download."""
+    media, extension = _EXPORT_FILES[body.format]
+    if body.format == "png":
+        image = exports.png_bytes(body.png)
+        binding = await access.bind(request)
+        if cluster_id not in binding.case.clusters:
+            await visible_cluster(access.store, access.user, cluster_id)
+        size = len(body.nodes or [])
+        content = image
+        outside: dict[str, int] = {}
+    else:
+        binding, graph, outside = await _export_graph(request, access, cluster_id, body)
+        size = len(graph.nodes)
+        writer = exports.graphml_bytes if body.format == "graphml" else exports.csv_zip
+        content = await run_in_threadpool(writer, graph)
+    await access.disclosed(
+        request,
+        binding,
+        size,
+        target=cluster_id,
+        outside=outside,
+        disclosed_cluster=cluster_id,
+        export=body.format,
+    )
+    day = datetime.now(UTC).date().isoformat()
+    name = f"knooppunt-{cluster_id}-{day}.{extension}"
+    return Response(
+        content,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

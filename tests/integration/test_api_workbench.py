@@ -3,15 +3,22 @@ run, expanding a node within the case's scope, and exports (decision 078)."""
 
 from __future__ import annotations
 
+import base64
+import csv
+import io
 import json
 import re
+import zipfile
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import neo4j
+import networkx as nx
 import pytest
 from fastapi.testclient import TestClient
 
+from api.audit import read_entries
 from graph import queries as gq
 from graph.settings import Settings
 from graph.viz import load_cluster_graph, render_network_page
@@ -100,7 +107,8 @@ def test_expand_caps_the_neighbours_and_counts_the_rest(
     ids = {n["id"] for n in capped["nodes"]}
     assert capped["links"]
     for link in capped["links"]:
-        assert link["source"] in ids and link["target"] in ids
+        assert link["source"] in ids
+        assert link["target"] in ids
         assert link["provenance"]["partners"]
     assert {n["id"] for n in full["nodes"] if n["member"]} == {IDS["pL3"]}
     assert _get(api_client, api_settings, url, node=IDS["pL3"], limit=0).status_code == 422
@@ -135,3 +143,119 @@ def test_expand_never_gives_a_person_outside_the_case_scope(
     assert noord.status_code == 403
     assert IDS["pL3"] not in noord.text
     assert _get(api_client, api_settings, url, node=IDS["pL3"], case=None).status_code == 403
+
+
+# --- exports --------------------------------------------------------------------------------
+
+
+def _export(client: TestClient, s: Settings, body: dict[str, Any], **kw: Any) -> Any:
+    org = kw.pop("org", "Limburg")
+    case = kw.pop("case", CASE)
+    return client.post(
+        f"/clusters/{CL_CROSS}/exports", json=body, headers=auth(s, org, "analyst", case=case)
+    )
+
+
+def test_a_graphml_export_reads_back_with_the_views_nodes_and_links(
+    api_client: TestClient, api_settings: Settings, with_run: neo4j.Driver
+) -> None:
+    view = _get(api_client, api_settings, f"/clusters/{CL_CROSS}/graph").json()
+    log = api_settings.audit_log or Path()
+    before = len(list(read_entries(log)))
+    answer = _export(api_client, api_settings, {"format": "graphml"})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("application/graphml+xml")
+    assert answer.headers["content-disposition"].startswith("attachment;")
+    graph = nx.read_graphml(io.BytesIO(answer.content))
+    assert graph.number_of_nodes() == len(view["nodes"])
+    assert graph.number_of_edges() == len(view["links"])
+    assert set(graph.nodes) == {n["id"] for n in view["nodes"]}
+    assert graph.graph["cluster_id"] == CL_CROSS
+    assert graph.graph["case_reference"] == CASES["Limburg"]
+    assert graph.graph["run_id"] == _RUN
+    assert graph.graph["as_of"] == _AS_OF.isoformat()
+    member = graph.nodes[IDS["pL3"]]
+    assert member["member"] is True
+    assert member["region"] == "Limburg"
+    edge_types = {d["type"] for _, _, d in graph.edges(data=True)}
+    assert {link["type"] for link in view["links"]} == edge_types
+    # Audited as a person-level read of the case, with its format.
+    entries = list(read_entries(log))
+    assert len(entries) == before + 1
+    last = entries[-1]
+    assert last["endpoint"] == "/clusters/{cluster_id}/exports"
+    assert last["case_reference"] == CASES["Limburg"]
+    assert last["result_size"] == len(view["nodes"])
+    assert last["extra"]["export"] == "graphml"
+    assert last["extra"]["disclosed_cluster"] == CL_CROSS
+
+
+def test_an_export_keeps_what_the_view_named_and_only_within_the_scope(
+    api_client: TestClient, api_settings: Settings, with_run: neo4j.Driver
+) -> None:
+    view = _get(api_client, api_settings, f"/clusters/{CL_CROSS}/graph").json()
+    kept = [IDS["pL3"], IDS["aL2"], HUB, "PRS-HUBAA" + "A" * 21, IDS["pR1"]]
+    body = {"format": "graphml", "expanded": [HUB, IDS["pL3"]], "nodes": kept, "links": None}
+    graph = nx.read_graphml(io.BytesIO(_export(api_client, api_settings, body).content))
+    # aL2 came in through pL3's expansion, the hub through both; people outside the scope
+    # never do, named or not.
+    assert set(graph.nodes) == {IDS["pL3"], IDS["aL2"], HUB}
+    assert graph.number_of_edges() == 2  # pL3 lives at aL2 and rents the hub
+    links = [link["id"] for link in view["links"]][:1]
+    only = _export(api_client, api_settings, {"format": "graphml", "links": links}).content
+    assert nx.read_graphml(io.BytesIO(only)).number_of_edges() == 1
+    # An expansion of a person outside the scope refuses the whole export.
+    refused = _export(api_client, api_settings, {"format": "csv", "expanded": [IDS["pR1"]]})
+    assert refused.status_code == 403
+    assert IDS["pR1"] not in refused.text
+    # Another region's case cannot export this cluster.
+    other = _export(api_client, api_settings, {"format": "csv"}, org="Noord", case=CASES["Noord"])
+    assert other.status_code == 403
+
+
+def test_a_csv_export_is_a_zip_with_an_i2_import_specification(
+    api_client: TestClient, api_settings: Settings, with_run: neo4j.Driver
+) -> None:
+    view = _get(api_client, api_settings, f"/clusters/{CL_CROSS}/graph").json()
+    answer = _export(api_client, api_settings, {"format": "csv"})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(answer.content))
+    assert set(archive.namelist()) == {
+        "nodes.csv",
+        "links.csv",
+        "i2-import-specification.txt",
+        "i2-import-specification.json",
+    }
+    nodes = list(csv.DictReader(io.StringIO(archive.read("nodes.csv").decode("utf-8-sig"))))
+    links = list(csv.DictReader(io.StringIO(archive.read("links.csv").decode("utf-8-sig"))))
+    assert {n["id"] for n in nodes} == {n["id"] for n in view["nodes"]}
+    assert len(links) == len(view["links"])
+    spec = json.loads(archive.read("i2-import-specification.json"))
+    columns = set(links[0])
+    entity_1 = spec["files"]["links.csv"]["entity_1"]
+    assert {entity_1["identity"], entity_1["type_from_column"]} <= columns
+    assert set(spec["files"]["links.csv"]["link"]["attributes"]) <= columns
+    assert spec["export"]["case_reference"] == CASES["Limburg"]
+    assert set(spec["entity_types"]) == {n["label"] for n in view["nodes"]}
+
+
+def test_a_png_export_is_audited_and_answered_back(
+    api_client: TestClient, api_settings: Settings, with_run: neo4j.Driver
+) -> None:
+    image = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    body = {"format": "png", "png": base64.b64encode(image).decode(), "nodes": [IDS["pL3"]]}
+    log = api_settings.audit_log or Path()
+    before = len(list(read_entries(log)))
+    answer = _export(api_client, api_settings, body)
+    assert answer.status_code == 200, answer.text
+    assert answer.content == image
+    assert answer.headers["content-type"] == "image/png"
+    assert answer.headers["content-disposition"].startswith("attachment;")
+    last = list(read_entries(log))[-1]
+    assert len(list(read_entries(log))) == before + 1
+    assert last["extra"]["export"] == "png"
+    assert last["result_size"] == 1
+    for bad in (None, "not base64!", base64.b64encode(b"GIF89a").decode()):
+        assert _export(api_client, api_settings, {"format": "png", "png": bad}).status_code == 400
+    assert _export(api_client, api_settings, {"format": "pdf"}).status_code == 422
