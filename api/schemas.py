@@ -368,6 +368,11 @@ class TrendTable(_Model):
     unlocated: int | None = Field(
         None, description="items without a known region (not in the table; suppressed if small)"
     )
+    row_inhabitants: list[int | None] = Field(
+        default_factory=list,
+        description="inhabitants of each row's region(s) (CBS, per PC4 area summed per region): "
+        "a shown count's rate per 100,000 is count * 100000 / inhabitants",
+    )
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

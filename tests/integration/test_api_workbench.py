@@ -1,5 +1,5 @@
 """The workbench's data on the seeded graph (issue 16): the cluster graph's first-view layout and
-run, expanding a node within the case's scope, and exports (decision 078)."""
+run, expanding a node within the case's scope, exports, and the trend downloads (decision 078)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,15 @@ from typing import Any
 
 import neo4j
 import networkx as nx
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
 from api.audit import read_entries
+from api.trend_files import region_inhabitants
 from graph import queries as gq
-from graph.settings import Settings
+from graph.geography import load_geography
+from graph.settings import PACKAGED_GEOGRAPHY_DIR, Settings
 from graph.viz import load_cluster_graph, render_network_page
 from tests.integration.api_seed import CASE, CASES, CL_CROSS, HUB, IDS, auth
 
@@ -259,3 +262,85 @@ def test_a_png_export_is_audited_and_answered_back(
     for bad in (None, "not base64!", base64.b64encode(b"GIF89a").decode()):
         assert _export(api_client, api_settings, {"format": "png", "png": bad}).status_code == 400
     assert _export(api_client, api_settings, {"format": "pdf"}).status_code == 422
+
+
+# --- trends downloads -----------------------------------------------------------------------
+
+_H1_2025 = {"from": "2025-01-01", "to": "2025-06-30", "incident_type": "cannabis_grow_site"}
+
+
+def _inhabitants() -> dict[str, int]:
+    geography = load_geography(PACKAGED_GEOGRAPHY_DIR)
+    return region_inhabitants(geography)
+
+
+def test_trends_csv_marks_suppressed_cells_and_gives_rates(
+    api_client: TestClient, api_settings: Settings, with_run: neo4j.Driver
+) -> None:
+    table = _get(api_client, api_settings, "/trends", "LIEC", case=None, **_H1_2025).json()
+    people = _inhabitants()
+    assert table["row_inhabitants"] == [people[r] for r in table["rows"]]
+    answer = _get(api_client, api_settings, "/trends.csv", "LIEC", case=None, **_H1_2025)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert answer.headers["content-disposition"].startswith("attachment;")
+    lines = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    cells = {(line["region"], line["period"]): line for line in lines}
+    rows = {r: i for i, r in enumerate(table["rows"])}
+    reasons = {(s["row"], s["column"]): s["reason"] for s in table["suppressed"]}
+    shown = 0
+    for region, i in rows.items():
+        for j, period in enumerate(table["columns"]):
+            line, count = cells[(region, period)], table["cells"][i][j]
+            if count is None:
+                assert line["count"] == ""
+                assert line["rate_per_100000"] == ""
+                assert line["suppressed"] == reasons[(region, period)]
+            else:
+                shown += 1
+                assert int(line["count"]) == count
+                assert line["suppressed"] == ""
+                assert float(line["rate_per_100000"]) == round(count * 100_000 / people[region], 2)
+    assert shown  # the seed has figures big enough to show
+    assert cells[("Limburg", "2025-Q2")]["suppressed"] == "primary"
+    assert cells[("total", "total")]["suppressed"] == "secondary"
+    assert int(cells[("Limburg", "total")]["inhabitants"]) == people["Limburg"]
+    # A RIEC downloads its own region only, as it reads it.
+    own = _get(api_client, api_settings, "/trends.csv", "Oost-Brabant", case=None, **_H1_2025)
+    regions = {line["region"] for line in csv.DictReader(io.StringIO(own.text.lstrip("\ufeff")))}
+    assert regions == {"Oost-Brabant", "total"}
+    refused = _get(
+        api_client, api_settings, "/trends.csv", "Oost-Brabant", case=None, region="Noord"
+    )
+    assert refused.status_code == 403
+
+
+def test_trends_xlsx_holds_the_table_as_shown(
+    api_client: TestClient, api_settings: Settings, with_run: neo4j.Driver
+) -> None:
+    table = _get(api_client, api_settings, "/trends", "LIEC", case=None, **_H1_2025).json()
+    answer = _get(api_client, api_settings, "/trends.xlsx", "LIEC", case=None, **_H1_2025)
+    assert answer.status_code == 200, answer.text
+    book = openpyxl.load_workbook(io.BytesIO(answer.content))
+    assert book.sheetnames == ["table", "cells", "about"]
+    sheet = book["table"]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["region", "2025-Q1 count", "2025-Q1 per 100,000"]
+    values = {row[0]: row[1:] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    people = _inhabitants()
+    for i, region in enumerate(table["rows"]):
+        for j, count in enumerate(table["cells"][i]):
+            got, rate = values[region][2 * j], values[region][2 * j + 1]
+            if count is None:
+                assert got == rate == "x"
+            else:
+                assert got == count
+                assert rate == round(count * 100_000 / people[region], 2)
+    assert values["total"][-2] == "x"  # the half-year's total is hidden (secondary)
+    assert len(list(book["cells"].iter_rows(min_row=2))) == len(
+        list(csv.DictReader(io.StringIO(_csv_text(api_client, api_settings))))
+    )
+
+
+def _csv_text(client: TestClient, s: Settings) -> str:
+    return str(_get(client, s, "/trends.csv", "LIEC", case=None, **_H1_2025).text).lstrip("\ufeff")
