@@ -8,7 +8,9 @@ import csv
 import io
 import json
 import re
+import threading
 import zipfile
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,15 +19,20 @@ import neo4j
 import networkx as nx
 import openpyxl
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from api.audit import read_entries
+from api.client import ApiError, KnooppuntClient, to_networkx
+from api.readiness import wait_until_ready
 from api.trend_files import region_inhabitants
 from graph import queries as gq
 from graph.geography import load_geography
 from graph.settings import PACKAGED_GEOGRAPHY_DIR, Settings
 from graph.viz import load_cluster_graph, render_network_page
 from tests.integration.api_seed import CASE, CASES, CL_CROSS, HUB, IDS, auth
+from tests.integration.api_support import free_port
 
 pytest_plugins = ["tests.integration.api_support"]
 
@@ -344,3 +351,85 @@ def test_trends_xlsx_holds_the_table_as_shown(
 
 def _csv_text(client: TestClient, s: Settings) -> str:
     return str(_get(client, s, "/trends.csv", "LIEC", case=None, **_H1_2025).text).lstrip("\ufeff")
+
+
+# --- the API client -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(api_settings: Settings, with_run: neo4j.Driver) -> Iterator[str]:
+    """The app served on loopback (a real HTTP server, as the notebooks reach it)."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(api_settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    if not wait_until_ready(base, timeout=60):
+        pytest.fail("the API did not become ready")
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _client(s: Settings, base: str, org: str = "Limburg", role: str = "analyst") -> Any:
+    token = auth(s, org, role)["Authorization"].removeprefix("Bearer ")
+    return KnooppuntClient(base, token, CASES.get(org))
+
+
+def test_the_client_reads_the_graph_the_page_loader_reads(
+    api_settings: Settings, served: str, with_run: neo4j.Driver
+) -> None:
+    client = _client(api_settings, served)
+    graph = client.cluster_graph(CL_CROSS)
+    assert graph.run_id == _RUN
+    g = to_networkx(graph)
+    page = load_cluster_graph(with_run, CL_CROSS, database=api_settings.neo4j_database)
+    assert set(g.nodes) == set(page.nodes)
+    assert sorted((u, v) for u, v, _ in g.edges(keys=True)) == sorted(
+        (u, v) for u, v, _ in page.edges(keys=True)
+    )
+    keys = ("kind", "id", "region", "member", "broker", "rank", "is_broker", "partners")
+    for node, attrs in page.nodes(data=True):
+        assert {k: g.nodes[node][k] for k in keys} == {k: attrs[k] for k in keys}, node
+        assert g.nodes[node]["deliveries"] == attrs["deliveries"]
+        assert g.nodes[node]["details"] == attrs["details"]
+    # The cluster graph and the expansion through the client, within the case.
+    expansion = client.expand(CL_CROSS, HUB, limit=5)
+    assert {n.id for n in expansion.nodes if n.label == "Person"} == {IDS["pL3"]}
+    assert to_networkx(expansion).number_of_nodes() == len(expansion.nodes)
+
+
+def test_the_client_reports_the_apis_refusals_without_the_values(
+    api_settings: Settings, served: str
+) -> None:
+    client = _client(api_settings, served)
+    with pytest.raises(ApiError) as refused:
+        client.network(IDS["pR1"])
+    assert refused.value.status == 403
+    assert refused.value.problem == "outside-case-scope"
+    assert IDS["pR1"] not in str(refused.value)
+    without_case = KnooppuntClient(served, client.token)
+    with pytest.raises(ApiError) as missing:
+        without_case.cluster_graph(CL_CROSS)
+    assert missing.value.problem == "case-reference-required"
+    # The case of an alert that has one is found again, not opened twice.
+    coordinator = _client(api_settings, served, role="coordinator")
+    alert = next(a for a in coordinator.alerts() if a.cluster_id == CL_CROSS)
+    first = coordinator.open_case(
+        title="Client test", purpose="Opening a case twice", alert_id=alert.id
+    )
+    again = coordinator.open_case(
+        title="Client test", purpose="Opening a case twice", alert_id=alert.id
+    )
+    assert first == again
+    trends = KnooppuntClient(served, client.token).trends(
+        first=date(2025, 1, 1), last=date(2025, 6, 30), by="region,quarter"
+    )
+    assert trends.rows == ["Limburg"]
+    assert trends.row_inhabitants[0]
+    with pytest.raises(ValueError, match="KNOOPPUNT_API_URL"):
+        KnooppuntClient.from_env({})
