@@ -357,12 +357,15 @@ def _csv_text(client: TestClient, s: Settings) -> str:
 
 
 @pytest.fixture(scope="module")
-def served(api_settings: Settings, with_run: neo4j.Driver) -> Iterator[str]:
-    """The app served on loopback (a real HTTP server, as the notebooks reach it)."""
+def served(
+    api_settings: Settings, with_run: neo4j.Driver, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The app served on loopback (a real HTTP server, as the notebooks reach it), with an
+    audit log of its own (the in-process app holds the module's)."""
+    log = tmp_path_factory.mktemp("served-audit") / "api-audit.log"
+    app = create_app(api_settings.model_copy(update={"audit_log": log}))
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(api_settings), host="127.0.0.1", port=port, log_level="warning")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
