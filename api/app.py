@@ -39,6 +39,7 @@ from api.routers import (
     interventions,
     metrics,
     reports,
+    session,
     subjects,
     trends,
 )
@@ -174,6 +175,7 @@ def create_app(
         reports,
         audit,
         metrics,
+        session,
     ):
         app.include_router(module.router)
     return app

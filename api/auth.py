@@ -47,6 +47,7 @@ __all__ = [
     "TokenVerifier",
     "User",
     "mint_token",
+    "user_from_claims",
 ]
 
 
@@ -136,16 +137,18 @@ class TokenClaims(BaseModel):
         return User(subject=self.sub, org=self.org, role=self.role)
 
 
-def _user_from_claims(claims: dict[str, Any], max_lifetime: int) -> User:
+def user_from_claims(claims: dict[str, Any], max_lifetime: int, *, source: str = "token") -> User:
+    """The user verified claims name, checked by :class:`TokenClaims` and the longest lifetime
+    (a bearer token's, a browser session's); ``source`` names the carrier in errors."""
     ours = {k: v for k, v in claims.items() if k in TokenClaims.model_fields}
     try:
         checked = TokenClaims.model_validate(ours)
     except ValidationError as e:
-        raise UnauthorizedError(explain(e, source="token", noun="claim")) from None
+        raise UnauthorizedError(explain(e, source=source, noun="claim")) from None
     issued = checked.iat if checked.iat is not None else time.time()
     if checked.exp - issued > max_lifetime + _LEEWAY_SECONDS:
         raise UnauthorizedError(
-            f"token: claim 'exp': lifetime longer than the allowed {max_lifetime} seconds"
+            f"{source}: claim 'exp': lifetime longer than the allowed {max_lifetime} seconds"
         )
     return checked.user
 
@@ -210,7 +213,7 @@ class TokenVerifier:
             raise UnauthorizedError("token signing key not found in the key set") from None
         except jwt.InvalidTokenError as e:
             raise UnauthorizedError(f"invalid token: {type(e).__name__}") from None
-        return _user_from_claims(claims, self._max_lifetime)
+        return user_from_claims(claims, self._max_lifetime)
 
 
 def mint_token(

@@ -15,6 +15,7 @@ import typer
 
 from api.audit import SignedHead, audit_log_path, chain_logs, prune_log, verify_chains
 from api.auth import ORGANISATIONS, Role, mint_token
+from api.session import login_link
 from graph.cli_types import AsOfOpt, InstanceOpt
 from graph.errors import ExitCode, Neo4jUnavailableError
 from graph.settings import Settings, get_settings
@@ -138,12 +139,39 @@ def token(
     ] = "local-user",
     ttl: Annotated[int, typer.Option(metavar="SECONDS", min=1, help="seconds until it expires")] = 8
     * 3600,
+    login: Annotated[
+        bool,
+        typer.Option(
+            "--login",
+            help="print a one-time sign-in link of the workbench (/ui/) instead of a token; "
+            "valid 15 minutes, development only",
+        ),
+    ] = False,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL", help="the API's address for --login (default: KNOOPPUNT_PUBLIC_URL)"
+        ),
+    ] = None,
+    next_path: Annotated[
+        str | None,
+        typer.Option(
+            "--next", metavar="PATH", help="with --login: the workbench page to open (/ui/...)"
+        ),
+    ] = None,
 ) -> None:
-    """Print a local HS256 token signed with KNOOPPUNT_JWT_SECRET.
+    """Print a local HS256 token signed with KNOOPPUNT_JWT_SECRET, or with --login a one-time
+    sign-in link of the workbench signed with KNOOPPUNT_SESSION_SECRET.
 
-    Example: knooppunt token --org Limburg --role analyst
+    Example: knooppunt token --org Limburg --role analyst [--login]
     """
-    typer.echo(mint_token(get_settings(), subject=subject, org=org, role=role, ttl_seconds=ttl))
+    settings = get_settings()
+    if login:
+        typer.echo(
+            login_link(settings, url, subject=subject, org=org, role=role, next_path=next_path)
+        )
+        return
+    typer.echo(mint_token(settings, subject=subject, org=org, role=role, ttl_seconds=ttl))
 
 
 LogOpt = Annotated[

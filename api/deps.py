@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import neo4j
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.access import CASE_REFERENCE_HEADER, require_case_reference, valid_case_reference
 from api.audit import AuditLog
@@ -23,6 +23,7 @@ from api.auth import TokenVerifier, User
 from api.errors import UnauthorizedError
 from api.loading import require_complete_graph
 from api.purpose import CaseBinding, ScopeCache, bind_case
+from api.session import CSRF_HEADER, SESSION_COOKIE, Session, check_csrf, read_session
 from api.store import Store
 from graph.cases.records import Actor
 from graph.settings import Settings
@@ -34,6 +35,7 @@ __all__ = [
     "PersonLevel",
     "PersonLevelDep",
     "ScopesDep",
+    "SessionDep",
     "SettingsDep",
     "StoreDep",
     "UserDep",
@@ -44,6 +46,14 @@ __all__ = [
 _bearer = HTTPBearer(
     auto_error=False,
     description="A JWT with claims sub, org (RIEC region or LIEC), role and exp",
+)
+_session_cookie = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    description=(
+        "The workbench's browser session (signed in at /ui/); state changes also need the "
+        f"{CSRF_HEADER} header"
+    ),
 )
 
 
@@ -78,17 +88,40 @@ async def get_audit(request: Request) -> AuditLog:
 async def current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session_cookie: Annotated[str | None, Depends(_session_cookie)],
 ) -> User:
-    """The caller named by the bearer token; 401 without a valid one."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise UnauthorizedError("send 'Authorization: Bearer <token>'")
-    verifier: TokenVerifier = request.app.state.verifier
-    if verifier.needs_network:
-        user = await run_in_threadpool(verifier.verify, credentials.credentials)
+    """The caller named by the bearer token, or else by the workbench's session cookie (whose
+    state changes need the CSRF token, :func:`api.session.check_csrf`); 401 without either."""
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        verifier: TokenVerifier = request.app.state.verifier
+        if verifier.needs_network:
+            user = await run_in_threadpool(verifier.verify, credentials.credentials)
+        else:
+            user = verifier.verify(credentials.credentials)
+    elif session_cookie:
+        settings: Settings = request.app.state.settings
+        session = read_session(settings, session_cookie)
+        check_csrf(request, settings, session)
+        request.state.session = session
+        user = session.user
     else:
-        user = verifier.verify(credentials.credentials)
+        raise UnauthorizedError("send 'Authorization: Bearer <token>' or sign in at /ui/")
     request.state.audit_user = user
     return user
+
+
+async def current_session(
+    request: Request, session_cookie: Annotated[str | None, Depends(_session_cookie)]
+) -> Session:
+    """The workbench's browser session (the cookie only, never a bearer token); 401 without."""
+    if not session_cookie:
+        raise UnauthorizedError("no session: sign in at /ui/")
+    settings: Settings = request.app.state.settings
+    session = read_session(settings, session_cookie)
+    check_csrf(request, settings, session)
+    request.state.session = session
+    request.state.audit_user = session.user
+    return session
 
 
 async def case_reference(
@@ -124,6 +157,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 StoreDep = Annotated[Store, Depends(get_store)]
 AuditDep = Annotated[AuditLog, Depends(get_audit)]
 UserDep = Annotated[User, Depends(current_user)]
+SessionDep = Annotated[Session, Depends(current_session)]
 CaseReferenceDep = Annotated[str | None, Depends(case_reference)]
 
 

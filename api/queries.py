@@ -272,6 +272,7 @@ __all__ = [
     "CROSS_REGION_CLUSTER_IDS",
     "EXPORT",
     "LINK_TYPES",
+    "LOGIN_TICKET_USE",
     "PARTIAL_DELIVERIES",
     "STORED_RESULTS_GENERATION",
     "SUBGRAPH_CLUSTER",
@@ -302,4 +303,18 @@ AUDIT_CHECKPOINT_STORE: Final = (
 AUDIT_CHECKPOINT_READ: Final = (
     f"MATCH (c:{_L.AUDIT_CHECKPOINT} {{id: $chain}}) "
     "RETURN c {.chain, .seq, .mac, .segment, .time, .sig} AS mark"
+)
+
+#: Use a one-time sign-in link: true the first time its ``jti`` is seen, false after (the
+#: unique ``id`` constraint keeps two workers from both using it). Used links past their expiry
+#: are forgotten on the way.
+LOGIN_TICKET_USE: Final = (
+    f"OPTIONAL MATCH (old:{_L.LOGIN_TICKET}) WHERE old.expires_at < datetime() "
+    "DETACH DELETE old "
+    "WITH count(*) AS _ "
+    f"MERGE (t:{_L.LOGIN_TICKET} {{id: $jti}}) "
+    "ON CREATE SET t.expires_at = datetime({epochSeconds: $expires}), t.fresh = true "
+    "ON MATCH SET t.fresh = false "
+    "WITH t, t.fresh AS fresh REMOVE t.fresh "
+    "RETURN fresh"
 )

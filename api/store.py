@@ -366,6 +366,11 @@ class Store:
         )
         return native(rows[0]) if rows else None
 
+    async def use_login_ticket(self, jti: str, *, expires: int) -> bool:
+        """Mark a one-time sign-in link used; ``False`` when it was used before."""
+        rows = await self._run(q.LOGIN_TICKET_USE, {"jti": jti, "expires": expires}, write=True)
+        return bool(rows and rows[0]["fresh"])
+
     # -- clusters --------------------------------------------------------------------------------
 
     async def cluster(self, cluster_id: str) -> dict[str, Any] | None:

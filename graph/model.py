@@ -64,6 +64,9 @@ class NodeLabel(StrEnum):
     #: Counts the changes to stored results made outside an analysis run (alert statuses), so
     #: that the API's caches see them (``docs/decisions/074``).
     RESULTS_VERSION = "ResultsVersion"
+    #: A one-time sign-in link that has been used (``api.session``, decision 078); ``id`` is the
+    #: link's ``jti``. Kept until the link would have expired, so no link signs in twice.
+    LOGIN_TICKET = "LoginTicket"
     CASE = "Case"
     CASE_EVENT = "CaseEvent"
     CASE_NOTE = "CaseNote"
@@ -113,6 +116,7 @@ NON_ENTITY_LABELS: Final = frozenset(
         NodeLabel.WRITER_LOCK,
         NodeLabel.AUDIT_CHECKPOINT,
         NodeLabel.RESULTS_VERSION,
+        NodeLabel.LOGIN_TICKET,
         NodeLabel.CASE,
         NodeLabel.CASE_EVENT,
         NodeLabel.CASE_NOTE,

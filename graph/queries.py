@@ -141,13 +141,25 @@ _EVENT_DAYS = (
     "THEN duration.inDays({v}.date, $as_of).days ELSE 0 END"
 )
 
+#: Days since a police relation's last contact (``last_contact``, or ``date`` in deliveries of
+#: the first format); other direct links: :data:`_ENDED_DAYS`.
+_DIRECT_DAYS = (
+    f"CASE WHEN type({{v}}) = '{_R.ASSOCIATE}' "
+    "THEN CASE WHEN coalesce({v}.last_contact, {v}.date) <= $as_of "
+    "THEN duration.inDays(coalesce({v}.last_contact, {v}.date), $as_of).days ELSE 0 END "
+    f"ELSE {_ENDED_DAYS} END"
+)
+
 #: Direct links between people and companies: ``a``, ``b``, ``kinds`` (relationship types),
-#: ``partners``, ``ages`` (days since the link ended; 0 while it holds).
+#: ``partners``, ``ages`` (days since the link ended, or since a relation's last contact; 0
+#: while it holds), ``counts`` (a police relation's contacts; 1 for the other kinds).
 ANALYSIS_EXPORT_DIRECT = (
     f"MATCH (x:{_L.PERSON}|{_L.COMPANY})-[r:{_DIRECT}]->(y:{_L.PERSON}|{_L.COMPANY}) "
     f"WHERE {_visible('r')} AND {_STARTED.format(v='r')} "
     "RETURN collect(x.id) AS a, collect(y.id) AS b, collect(type(r)) AS kinds, "
-    f"{_PARTNERS.format(v='r')}, collect({_ENDED_DAYS.format(v='r')}) AS ages"
+    f"{_PARTNERS.format(v='r')}, collect({_DIRECT_DAYS.format(v='r')}) AS ages, "
+    f"collect(CASE WHEN type(r) = '{_R.ASSOCIATE}' THEN coalesce(r.count, 1) ELSE 1 END) "
+    "AS counts"
 )
 
 

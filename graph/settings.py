@@ -7,6 +7,7 @@ well-known secrets, so that a deployment cannot start with the development defau
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -85,6 +86,29 @@ class Settings(BaseSettings):
     #: When set, a token must carry this audience (``aud``) / this issuer (``iss``).
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
+    #: Browser sessions of the workbench (``/ui/``, decision 078): the key that signs the session
+    #: cookie, its CSRF token and the one-time sign-in links of ``knooppunt token --login``.
+    session_secret: SecretStr = SecretStr(DEV_SECRET)
+    session_secret_file: Path | None = None
+    #: How long a browser session lasts (a working day); never longer than a bearer token may.
+    session_lifetime_seconds: int = Field(8 * 3600, ge=60, le=7 * 24 * 3600)
+    #: The session cookie's ``Secure`` flag; unset: on in production, off in development (the
+    #: local API is served over plain http on 127.0.0.1).
+    session_cookie_secure: bool | None = None
+    #: The address users reach the API at (behind a proxy: the proxy's), for sign-in redirects
+    #: and the links ``knooppunt token --login`` prints.
+    public_url: str = Field("http://127.0.0.1:8000", pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
+    #: The organisation's OpenID Connect provider (authorization code with PKCE); unset: the
+    #: workbench signs in only through one-time links (development).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    #: For a confidential client; a public client (PKCE only) leaves it unset.
+    oidc_client_secret: SecretStr | None = None
+    oidc_client_secret_file: Path | None = None
+    oidc_scope: str = "openid profile"
+    #: The ID token's claims that carry the organisation and the role (``docs/access.md``).
+    oidc_org_claim: str = "org"
+    oidc_role_claim: str = "role"
     audit_key: SecretStr = SecretStr(DEV_SECRET)
     audit_key_file: Path | None = None
     audit_log: Path | None = None
@@ -187,6 +211,17 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        # Compose passes unset variables as empty strings.
+        self.oidc_issuer = self.oidc_issuer or None
+        self.oidc_client_id = self.oidc_client_id or None
+        if self.oidc_issuer and not re.fullmatch(r"https?://\S+", self.oidc_issuer):
+            raise ValueError("KNOOPPUNT_OIDC_ISSUER must be an http(s) URL")
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise ValueError("KNOOPPUNT_OIDC_CLIENT_ID must be set with KNOOPPUNT_OIDC_ISSUER")
+        return self
+
+    @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.mode != "production":
             return self
@@ -195,7 +230,7 @@ class Settings(BaseSettings):
             problems.append("NEO4J_URI must be set in production")
         if self.neo4j_password is None or self.neo4j_password.get_secret_value() in ("", "neo4j"):
             problems.append("NEO4J_PASSWORD must be set and not the default")
-        for name in ("jwt_secret", "audit_key"):
+        for name in ("jwt_secret", "audit_key", "session_secret"):
             value: SecretStr = getattr(self, name)
             secret = value.get_secret_value()
             if name == "jwt_secret" and (self.jwt_public_key_file or self.jwks_url):
@@ -226,7 +261,13 @@ class Settings(BaseSettings):
 
 
 #: Secrets that may come from a file named by ``KNOOPPUNT_<NAME>_FILE`` (Docker secrets).
-_SECRET_FILES: tuple[str, ...] = ("jwt_secret", "audit_key", "metrics_token")
+_SECRET_FILES: tuple[str, ...] = (
+    "jwt_secret",
+    "audit_key",
+    "metrics_token",
+    "session_secret",
+    "oidc_client_secret",
+)
 
 
 def _read_secret(path: Path, variable: str) -> str:

@@ -169,8 +169,9 @@ class Mapping:
 
     @property
     def required_columns(self) -> list[str]:
-        """Columns every file of this source must have (all declared columns)."""
-        return list(self.columns)
+        """Columns every file of this source must have: all declared columns but those a later
+        format version added (a file of the first format leaves them out)."""
+        return [name for name, spec in self.columns.items() if spec.added_in is None]
 
     @property
     def token_columns(self) -> frozenset[str]:
@@ -335,6 +336,7 @@ def _column_spec(name: str, doc: ColumnDocument) -> ColumnSpec:
         code_map=doc.map,
         minimum=doc.min,
         maximum=doc.max,
+        added_in=doc.added_in,
     )
 
 

@@ -91,6 +91,16 @@ class ColumnDocument(BaseModel):
     min: float | None = None
     max: float | None = None
     pattern: Annotated[str | None, BeforeValidator(lambda v: v if v is None else str(v))] = None
+    #: The format version that added this column (2, 3, ...): a file of an earlier version may
+    #: leave it out of its header (``docs/delivery-format.md``, "Format versions").
+    added_in: int | None = Field(default=None, ge=2)
+
+    @field_validator("added_in")
+    @classmethod
+    def _added_in(cls, added_in: int | None, info: ValidationInfo) -> int | None:
+        if added_in is not None and info.data.get("required"):
+            raise rule_error("a column added by a later format version cannot be required")
+        return added_in
 
     @field_validator("kind")
     @classmethod

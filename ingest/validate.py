@@ -79,6 +79,9 @@ class ColumnSpec:
     minimum: float | None = None
     maximum: float | None = None
     pattern: re.Pattern[str] | None = None
+    #: The version of the source's format that added the column: files of an earlier version
+    #: may leave it out of their header (its cells are then empty); ``None``: every file has it.
+    added_in: int | None = None
 
     @property
     def closed(self) -> bool:

@@ -211,8 +211,49 @@ def _print_timings(steps: _Steps) -> None:
     _console.print(table)
 
 
+def _sign_in_links(
+    steps: _Steps, alerts: list[dict[str, object]], case: tuple[str, str] | None
+) -> list[tuple[str, str]]:
+    """One-time sign-in links of the workbench: a coordinator of the top alert's first region
+    (its alert inbox) and a LIEC analyst (the case's cluster workspace)."""
+    regions = alerts[0].get("regions") if alerts else None
+    region = str(regions[0]) if isinstance(regions, list) and regions else "Limburg"
+    liec_page = "/ui/#/inbox"
+    if case is not None:
+        reference, cluster_id = case
+        liec_page = f"/ui/#/cluster/{cluster_id}?case={reference}"
+    wanted = [
+        (f"{region} coordinator", region, "coordinator", f"demo-{region.lower()}", "/ui/#/inbox"),
+        ("LIEC analyst", "LIEC", "analyst", "demo-liec", liec_page),
+    ]
+    links = []
+    for who, org, role, subject, page in wanted:
+        link = steps.run(
+            f"sign-in link for {who}",
+            "token",
+            "--org",
+            org,
+            "--role",
+            role,
+            "--subject",
+            subject,
+            "--login",
+            "--url",
+            f"http://{HOST}:{PORT}",
+            "--next",
+            page,
+            capture=True,
+        ).strip()
+        links.append((who, link))
+    return links
+
+
 def _print_where_to_look(
-    token: str, written: list[Path], deliveries: Path, case: tuple[str, str] | None
+    token: str,
+    written: list[Path],
+    deliveries: Path,
+    case: tuple[str, str] | None,
+    links: list[tuple[str, str]],
 ) -> None:
     base = f"http://{HOST}:{PORT}"
     auth = '-H "Authorization: Bearer $TOKEN"'
@@ -237,6 +278,12 @@ def _print_where_to_look(
         _console.print(f"  {path}", highlight=False)
     _console.print(f"Ground truth: {deliveries / 'ground_truth.json'}")
     _console.print("Stop the API with: make demo-stop   (Neo4j: knooppunt db stop)")
+    _console.print(
+        "The workbench, signed in (each link works once, within 15 minutes; more with "
+        "knooppunt token --org ORG --role ROLE --login):"
+    )
+    for who, link in links:
+        _console.print(f"  {who}: {link}", soft_wrap=True, highlight=False)
 
 
 def run_demo() -> None:
@@ -250,8 +297,9 @@ def run_demo() -> None:
     alerts = _top_alerts(token)
     case = (_open_demo_case(steps, alerts[0]), str(alerts[0].get("cluster_id"))) if alerts else None
     written = _write_pages(steps, demo_dir / "pages", alerts)
+    links = _sign_in_links(steps, alerts, case)
     _print_timings(steps)
-    _print_where_to_look(token, written, deliveries, case)
+    _print_where_to_look(token, written, deliveries, case, links)
     (demo_dir / "timings.json").write_text(json.dumps(dict(steps.timings), indent=2))
 
 

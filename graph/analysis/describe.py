@@ -56,6 +56,9 @@ class ClusterResult:
     groups: SubGroups | None = None
     #: per key player (graph position) its rank under missing data (flagged clusters only)
     rank_intervals: dict[int, RankInterval] = field(default_factory=dict)
+    #: likely hidden ties inside and around the cluster, JSON-ready (flagged clusters only;
+    #: suggestions, never facts: ``graph.analysis.linkpred``)
+    suggested_links: list[dict[str, object]] = field(default_factory=list)
 
     def key_players(self) -> list[dict[str, object]]:
         """Ranked key players, JSON-ready (``Cluster.key_players``)."""

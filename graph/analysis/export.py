@@ -252,12 +252,13 @@ def export_graph(
     [[unknown]] = reads["unknown_region_addresses"]
     raw.unknown_region_addresses = int(unknown)
     lower: dict[str, str] = {}
-    for a, b, rel_type, partners, age in _columns(reads["direct"], "direct links"):
+    for a, b, rel_type, partners, age, count in _columns(reads["direct"], "direct links"):
         if a not in nodes or b not in nodes:
             continue
         kind = lower.get(rel_type) or lower.setdefault(rel_type, rel_type.lower())
         raw.links.append((a, b, kind, masks(partners)))
         raw.link_ages.append(age)
+        raw.link_counts.append(count)
         # a scarce role comes from a job or directorship that holds, never from an ended one
         if kind in ("employment", "directorship") and not age and b in company_roles:
             roles.offer(a, company_roles[b], kind, b)

@@ -109,6 +109,9 @@ class RawGraph:
     unknown_region_addresses: int = 0
     link_ages: list[int] = field(default_factory=list)
     share_ages: list[int] = field(default_factory=list)
+    #: Per row of ``links``: the contacts it stands for (a police relation's ``count``; 1 for
+    #: other kinds); empty: one each.
+    link_counts: list[int] = field(default_factory=list)
     #: Per member with a role: the fact that gives it (an evidence code of
     #: ``graph.analysis.export.ROLE_EVIDENCE``) and the company it came through, if any.
     role_evidence: dict[str, tuple[str, str | None]] = field(default_factory=dict)

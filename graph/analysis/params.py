@@ -121,6 +121,10 @@ class AnalysisParams:
     signal_weights: dict[str, tuple[float, str | None]] = field(
         default_factory=lambda: dict(DEFAULT_SIGNAL_WEIGHTS)
     )
+    #: A contact link's weight grows with the log of its contacts (decision 082):
+    #: ``1 + log10(min(count, contact_count_cap))`` times the kind's weight, so one contact
+    #: weighs x1, ten x2, a hundred or more x3; a link without a count is one contact.
+    contact_count_cap: int = 100
     #: Leiden resolution (1.0 = plain modularity).
     resolution: float = 1.0
     #: Leiden iterations (-1: until stable, 8x slower for +0.0007 modularity on medium) and the
@@ -192,6 +196,9 @@ class AnalysisParams:
     #: report each key player's rank interval (5th to 95th percentile; 0 turns it off).
     robust_resamples: int = 20
     robust_drop_share: float = 0.1
+    #: Suggested hidden links kept per flagged cluster, inside it and around it each
+    #: (weighted resource allocation, ``graph.analysis.linkpred``, decision 084; 0: none).
+    suggested_links: int = 10
 
     def to_json(self) -> str:
         """The parameters as a JSON string (sorted keys), for ``AnalysisRun.params``."""

@@ -22,6 +22,7 @@ from graph.analysis.describe import ClusterResult, describe_clusters
 from graph.analysis.graphs import AnalysisGraph, IntArray, RawGraph
 from graph.analysis.identity import Event, Matching, PreviousCluster, match_clusters
 from graph.analysis.keyplayers import rank_intervals
+from graph.analysis.linkpred import Method, adjacency, as_json, suggest_links
 from graph.analysis.params import AnalysisParams
 from graph.analysis.projection import project
 from graph.analysis.scoring import score, typology
@@ -112,7 +113,34 @@ def analyse_projection(
         f"robust key players: {robust} flagged clusters re-ranked "
         f"{params.robust_resamples} times ({timings['robust_ranks']:.1f} s)"
     )
+
+    t4 = time.perf_counter()
+    suggested = _suggest(graph, drafts, params)
+    timings["suggested_links"] = time.perf_counter() - t4
+    progress.note(
+        f"suggested links: {suggested} for the flagged clusters "
+        f"({timings['suggested_links']:.1f} s)"
+    )
     return _result(graph, partition, n_comm, drafts, matching, alerts, timings)
+
+
+def _suggest(graph: AnalysisGraph, drafts: list[ClusterResult], params: AnalysisParams) -> int:
+    """Suggested hidden links of each flagged cluster; returns how many in all."""
+    flagged = [d for d in drafts if d.flagged]
+    if not flagged or params.suggested_links <= 0:
+        return 0
+    adj = adjacency(graph)
+    method: Method = "resource_allocation"
+    for d in flagged:
+        inside = suggest_links(adj, d.nodes, method=method, limit=params.suggested_links)
+        around = suggest_links(
+            adj, d.nodes, method=method, limit=params.suggested_links, where="around"
+        )
+        d.suggested_links = [
+            *as_json(inside, graph.ids, d.nodes, method, "inside"),
+            *as_json(around, graph.ids, d.nodes, method, "around"),
+        ]
+    return sum(len(d.suggested_links) for d in flagged)
 
 
 def _score_and_alert(

@@ -18,6 +18,9 @@ permit application) ``d`` days before the run's date weighs ``0.5 ** (d / 365.25
 current one, ``h`` its kind's half-life in years (``AnalysisParams.half_life_years``); a tie
 through a connector is as old as the older of its two sharers' facts.
 
+**Contacts** (decision 082): a police relation's weight grows with the log of its contacts,
+``1 + log10(min(count, contact_count_cap))``: one contact x1, ten x2, a hundred or more x3.
+
 **Hub damping** (decision 031): a connector with more than ``hub_max[kind]`` sharers contributes
 no links at all, an address with more than ``hub_max['property']`` occupants gives its owner no
 property links, and a company with more than ``hub_max['employment']`` employees loses its
@@ -103,6 +106,21 @@ def _decay(ages: list[int], n: int, half_life_days: FloatArray, kind: IntArray) 
     if (age < 0).any():
         raise AnalysisInputError("projection: a negative age (rule: ages are days, at least 0)")
     factor: FloatArray = np.power(0.5, age / half_life_days[kind])
+    return factor
+
+
+def _contacts(counts: list[int], n: int, cap: int) -> FloatArray:
+    """Per link, ``1 + log10(min(count, cap))`` (1 when ``counts`` is empty: one contact each)."""
+    if not counts:
+        return np.ones(n, dtype=np.float64)
+    if len(counts) != n:
+        raise AnalysisInputError(
+            f"projection: {len(counts)} contact counts for {n} links (rule: one per link)"
+        )
+    count = np.asarray(counts, dtype=np.float64)
+    if (count < 1).any():
+        raise AnalysisInputError("projection: a contact count below 1 (rule: at least 1)")
+    factor: FloatArray = 1.0 + np.log10(np.minimum(count, float(max(cap, 1))))
     return factor
 
 
@@ -281,10 +299,11 @@ def _direct_pairs(raw: RawGraph, pairs: _Pairs) -> None:
         keep &= ~(employment & np.isin(b, big))
     w_link = np.array([params.link_weights.get(k, 0.0) for k in LINK_KINDS])
     decay = _decay(raw.link_ages, len(raw.links), _half_life_days(params, LINK_KINDS), lk)
+    strength = _contacts(raw.link_counts, len(raw.links), params.contact_count_cap)
     pairs.add(
         np.minimum(a, b)[keep],
         np.maximum(a, b)[keep],
-        (w_link[lk] * decay)[keep],
+        (w_link[lk] * decay * strength)[keep],
         link_mask[keep],
         lk[keep],
     )

@@ -53,6 +53,7 @@ def cluster_props(c: ClusterResult) -> dict[str, Any]:
         "density": c.density,
         "periphery": c.periphery,
         "subgroups": json.dumps(c.subgroups()),
+        "suggested_links": json.dumps(c.suggested_links),
     }
 
 

@@ -14,9 +14,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from graph.model import NodeLabel, RelType
+from ingest.synthetic.contacts import contacts
 from ingest.synthetic.events import Event, QuarterEvents, Who
 from ingest.synthetic.files import Cell, DeliverySpec, Sink, open_sink, write_manifest
-from ingest.synthetic.model import company_index, extract_date, is_company
+from ingest.synthetic.model import Relation, company_index, extract_date, is_company
 from ingest.synthetic.partners import deliveries
 from ingest.synthetic.world import World
 
@@ -490,16 +491,22 @@ class Output:
             self._link(
                 RelType.MEMBERSHIP, token, self._n(NodeLabel.CLUB, f"{reg.club}/{reg.chapter}")
             )
-        pairs: set[tuple[int, int]] = set()
+        found: dict[tuple[int, int], list[Relation]] = {}
         for rel in world.relations:
-            pair = (min(rel.a, rel.b), max(rel.a, rel.b))
-            if pair in pairs:  # one link per pair: the first investigation that found it
-                continue
-            pairs.add(pair)
-            a = self._n(NodeLabel.PERSON, world.persons[rel.a].token)
-            b = self._n(NodeLabel.PERSON, world.persons[rel.b].token)
-            self._write("pol_relaties", (rel.case, a, b, rel.kind, rel.day))
+            found.setdefault((min(rel.a, rel.b), max(rel.a, rel.b)), []).append(rel)
+        for pair, rels in found.items():
+            # one row per pair, under the first investigation that found it, with every
+            # contact the investigations recorded between the two
+            first = rels[0]
+            a = self._n(NodeLabel.PERSON, world.persons[first.a].token)
+            b = self._n(NodeLabel.PERSON, world.persons[first.b].token)
+            count, since, last, channel = contacts(world.seed, pair, rels)
+            row = (first.case, a, b, first.kind, last, count, since, last, channel)
+            self._write("pol_relaties", row)
             self._link(RelType.ASSOCIATE, a, b)
+            case = self._n(NodeLabel.INVESTIGATION, first.case)
+            self._link(RelType.SUBJECT_OF, a, case)
+            self._link(RelType.SUBJECT_OF, b, case)
 
     def _customs_state(self) -> None:
         world = self.world

@@ -65,7 +65,8 @@ REF_DIRECT = (
     f"MATCH (x:{L.PERSON}|{L.COMPANY})-[r:{_DIRECT}]->(y:{L.PERSON}|{L.COMPANY}) "
     f"WHERE {_vis('r')} AND {_vis('x')} AND {_vis('y')} "
     "RETURN x.id AS a, y.id AS b, toLower(type(r)) AS kind, r.partners AS partners, "
-    "r.since AS since, r.until AS until"
+    "r.since AS since, r.until AS until, coalesce(r.last_contact, r.date) AS contact, "
+    "coalesce(r.count, 1) AS count"
 )
 
 
@@ -195,12 +196,16 @@ def reference_export(
                 raw.signals.append((node_id, "grow_shop", partner_mask(["KVK"])))
     [[unknown]] = _rows(driver, q.ANALYSIS_UNKNOWN_REGION_ADDRESSES, p, database)
     raw.unknown_region_addresses = int(unknown)
-    for a, b, kind, partners, since, until in _rows(driver, REF_DIRECT, p, database):
-        age = _age(as_of, since, until)
+    for a, b, kind, partners, since, until, contact, count in _rows(
+        driver, REF_DIRECT, p, database
+    ):
+        # a police relation ages from its last contact, other links from their end
+        age = _age(as_of, since, until, contact if kind == "associate" else None)
         if age is None:
             continue
         raw.links.append((a, b, kind, partner_mask(partners)))
         raw.link_ages.append(age)
+        raw.link_counts.append(int(count) if kind == "associate" else 1)
         if kind in ("employment", "directorship") and not age and b in company_roles:
             facts.append((a, company_roles[b], kind, b))
     for query in REF_SHARES.values():
@@ -272,8 +277,8 @@ def test_export_gives_the_reference_facts(
     assert new.node_kinds == ref.node_kinds
     assert new.node_regions == ref.node_regions
     # facts: the same multisets; roles (first role wins, in row order) exactly
-    assert _sorted(list(zip(new.links, new.link_ages, strict=True))) == _sorted(
-        list(zip(ref.links, ref.link_ages, strict=True))
+    assert _sorted(list(zip(new.links, new.link_ages, new.link_counts, strict=True))) == _sorted(
+        list(zip(ref.links, ref.link_ages, ref.link_counts, strict=True))
     )
     assert _sorted(list(zip(new.shares, new.share_ages, strict=True))) == _sorted(
         list(zip(ref.shares, ref.share_ages, strict=True))

@@ -29,7 +29,7 @@ def _empty(query: str) -> dict[str, Any]:
     if query == q.ANALYSIS_UNKNOWN_REGION_ADDRESSES:
         return {"addresses": 0}
     if query == q.ANALYSIS_EXPORT_DIRECT:
-        return {"a": [], "b": [], "kinds": [], "partners": [], "ages": []}
+        return {"a": [], "b": [], "kinds": [], "partners": [], "ages": [], "counts": []}
     if query == q.ANALYSIS_EXPORT_INVESTIGATION_SIGNALS:
         return {"members": [], "kinds": [], "offence_codes": [], "partners": []}
     if query in q.ANALYSIS_EXPORT_SHARES.values():
@@ -76,6 +76,7 @@ def test_rows_of_unexported_people_are_dropped() -> None:
                 "kinds": ["ASSOCIATE", "ASSOCIATE", "ASSOCIATE", "EMPLOYMENT"],
                 "partners": [["POL"], ["POL"], [], ["KVK", "XYZ"]],
                 "ages": [0, 0, 5, 0],
+                "counts": [1, 1, 1, 1],
             },
             q.ANALYSIS_EXPORT_SHARES["phone"]: {
                 "conns": ["T1", "T1", "T1"],
@@ -122,6 +123,7 @@ def test_the_strongest_fact_gives_the_role() -> None:
                 "kinds": ["DIRECTORSHIP", "EMPLOYMENT"],
                 "partners": [["KVK"], ["KVK"]],
                 "ages": [0, 0],
+                "counts": [1, 1],
             },
             q.ANALYSIS_EXPORT_GROW_SITE_SIGNALS: {
                 "members": ["P1", "P2"],
@@ -148,6 +150,7 @@ def test_a_landlord_of_grow_sites_is_property_not_his_employers_role() -> None:
                 "kinds": ["EMPLOYMENT", "EMPLOYMENT", "DIRECTORSHIP"],
                 "partners": [["BD"], ["BD"], ["KVK"]],
                 "ages": [0, 0, 0],
+                "counts": [1, 1, 1],
             },
             q.ANALYSIS_EXPORT_GROW_SITE_SIGNALS: {
                 "members": ["P1"],
@@ -175,6 +178,7 @@ def test_an_ended_job_gives_no_role() -> None:
                 "kinds": ["EMPLOYMENT", "EMPLOYMENT", "DIRECTORSHIP"],
                 "partners": [["BD"], ["BD"], ["KVK"]],
                 "ages": [900, 0, 30],
+                "counts": [1, 1, 1],
             },
         }
     )
@@ -219,6 +223,7 @@ def test_lists_of_different_lengths_are_refused() -> None:
             "kinds": ["ASSOCIATE", "ASSOCIATE"],
             "partners": [[], []],
             "ages": [0, 0],
+            "counts": [1, 1],
         },
     }
     with pytest.raises(AnalysisInputError, match=r"direct links: .* without an id"):

@@ -7,6 +7,7 @@ import pytest
 
 from graph.analysis.errors import AnalysisInputError
 from graph.analysis.graphs import RawGraph, partner_mask, partners_of_mask
+from graph.analysis.keyplayers import cluster_subgraph, key_players
 from graph.analysis.params import AnalysisParams
 from graph.analysis.projection import project
 
@@ -179,3 +180,44 @@ def test_half_lives_are_recorded_with_the_run() -> None:
     recorded = json.loads(AnalysisParams().to_json())
     assert recorded["half_life_years"]["employment"] == 1.0
     assert set(recorded["half_life_years"]) == set(recorded["link_weights"])
+
+
+def test_a_relation_weighs_more_with_more_contacts_sublinearly_and_capped() -> None:
+    params = AnalysisParams()
+    raw = RawGraph()
+    a, b, c, d = _people(raw, 4)
+    raw.links += [(a, b, "associate", 0), (a, c, "associate", 0), (a, d, "associate", 0)]
+    raw.link_counts = [1, 10, 5000]
+    w = _weights(raw, params)
+    one = params.link_weights["associate"]
+    assert w[(a, b)] == pytest.approx(one)
+    assert w[(a, c)] == pytest.approx(2 * one)
+    assert w[(a, d)] == pytest.approx(3 * one)  # capped at a hundred contacts
+    raw.link_counts = [1, 1]
+    with pytest.raises(AnalysisInputError, match="2 contact counts for 3 links"):
+        project(raw, params)
+    raw.link_counts = [1, 0, 1]
+    with pytest.raises(AnalysisInputError, match="count below 1"):
+        project(raw, params)
+
+
+def test_strong_contacts_shorten_the_key_players_paths() -> None:
+    # b and c both tie a to d (and e hangs on each); the path through c has forty contacts a
+    # link, so c lies on the shortest paths and is the broker, b is not
+    params = AnalysisParams()
+    raw = RawGraph()
+    a, b, c, d = _people(raw, 4)
+    raw.links += [(a, b, "associate", 0), (b, d, "associate", 0)]
+    raw.links += [(a, c, "associate", 0), (c, d, "associate", 0)]
+    g = project(raw, params)
+    even = key_players(cluster_subgraph(np.arange(4), g.src, g.dst, g.weight), {}, {}, params)
+    raw.link_counts = [1, 1, 40, 40]
+    g = project(raw, params)
+    strong = key_players(cluster_subgraph(np.arange(4), g.src, g.dst, g.weight), {}, {}, params)
+    between = {s.node: s.betweenness for s in strong}
+    ib, ic = raw.node_ids.index(b), raw.node_ids.index(c)
+    assert {s.node: s.betweenness for s in even}[ib] == pytest.approx(
+        {s.node: s.betweenness for s in even}[ic]
+    )
+    assert between[ic] > 0
+    assert between[ib] == 0

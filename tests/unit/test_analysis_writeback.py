@@ -39,6 +39,7 @@ CLUSTER_KEYS = {
     "density",
     "periphery",
     "subgroups",
+    "suggested_links",
 }
 
 
@@ -49,9 +50,21 @@ def test_cluster_properties_are_flat_with_json_for_nested_values() -> None:
     cluster = next(c for c in result.clusters if ring[0] in c.members)
     props = cluster_props(cluster)
     assert set(props) == CLUSTER_KEYS
-    for key in ("region_counts", "evidence", "score_explanation", "key_players", "subgroups"):
+    for key in (
+        "region_counts",
+        "evidence",
+        "score_explanation",
+        "key_players",
+        "subgroups",
+        "suggested_links",
+    ):
         assert isinstance(props[key], str)
         json.loads(props[key])
+    if cluster.flagged:
+        for suggestion in json.loads(props["suggested_links"]):
+            assert suggestion["a_member"] or suggestion["b_member"]
+            assert suggestion["score"] > 0
+            assert suggestion["method"] == "resource_allocation"
     assert all(isinstance(r, str) for r in props["regions"])
     players = json.loads(props["key_players"])
     assert [p["rank"] for p in players] == sorted(p["rank"] for p in players)

@@ -57,7 +57,8 @@ def test_two_api_replicas_each_with_its_own_name_and_audit_volume() -> None:
         assert owners[mounts[0][0]] == [name], f"{name}: its audit volume is shared"
         assert int(env["KNOOPPUNT_API_WORKERS"].split(":-")[-1].rstrip("}")) >= 1
         assert "ports" not in service, f"{name}: a replica is reached only through the proxy"
-        assert set(service["secrets"]) >= {"jwt_secret", "audit_key", "metrics_token"}
+        wanted = {"jwt_secret", "audit_key", "metrics_token", "session_secret"}
+        assert set(service["secrets"]) >= wanted
         assert service["read_only"] is True
         assert service["depends_on"]["neo4j"]["condition"] == "service_healthy"
 

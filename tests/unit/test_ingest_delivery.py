@@ -307,3 +307,58 @@ def test_every_error_is_an_ingest_error_with_an_exit_code() -> None:
     for cls in (DeliveryError, RejectThresholdError, PrivacyRefusedError):
         assert issubclass(cls, IngestError)
         assert int(cls.exit_code) > 0
+
+
+def _pol_with_relations(root: Path, header: list[str], rows: list[list[object]]) -> Path:
+    directory = pol_delivery(root)
+    write_csv(directory / "relaties.csv", header, rows, delimiter=";")
+    data = _manifest(directory)
+    files = list(data["files"])  # type: ignore[call-overload]
+    files.append({"name": "relaties.csv", "source": "pol_relaties"})
+    _set_manifest(directory, files=files)
+    rewrite_manifest_checksums(directory)
+    return directory
+
+
+_RELATIONS_V1 = ["onderzoek", "persoon_token_1", "persoon_token_2", "soort", "datum"]
+
+
+def test_police_relations_of_the_first_format_stay_valid(
+    tmp_path: Path, geography: Geography
+) -> None:
+    directory = _pol_with_relations(
+        tmp_path, _RELATIONS_V1, [["ONDZ-2026-0001", person(1), person(2), "called", "01-03-2026"]]
+    )
+    checked = check_delivery(directory, load_mappings(), geography)
+    links = [link for _, links in iter_records(checked) for link in links]
+    associate = next(link for link in links if link[0] == "ASSOCIATE")
+    props = associate[-1]
+    assert props["kind"] == "called"
+    assert str(props["date"]) == "2026-03-01"
+    assert "count" not in props or props["count"] is None
+
+
+def test_police_relations_carry_their_contacts(tmp_path: Path, geography: Geography) -> None:
+    header = [*_RELATIONS_V1, "aantal", "eerste_datum", "laatste_datum", "kanaal"]
+    row: list[object] = [
+        "ONDZ-2026-0001",
+        person(1),
+        person(2),
+        "called",
+        "01-03-2026",
+        37,
+        "05-01-2026",
+        "01-03-2026",
+        "call",
+    ]
+    ok = _pol_with_relations(tmp_path / "ok", header, [row])
+    checked = check_delivery(ok, load_mappings(), geography)
+    links = [link for _, links in iter_records(checked) for link in links]
+    props = next(link for link in links if link[0] == "ASSOCIATE")[-1]
+    assert props["count"] == 37
+    assert props["channel"] == "call"
+    assert str(props["first_contact"]) == "2026-01-05"
+    assert str(props["last_contact"]) == "2026-03-01"
+    bad = [*row[:8], "telepathy"]
+    with pytest.raises(RejectThresholdError, match=r"relaties\.csv:kanaal:"):
+        _check(_pol_with_relations(tmp_path / "bad", header, [bad]), geography)

@@ -130,3 +130,18 @@ def test_link_when_condition_decides_per_row() -> None:
     )
     assert owner.violation is None, owner.violation
     assert {link[0] for link in owner.links} == {RelType.OWNERSHIP}
+
+
+def test_a_column_of_a_later_format_version_may_be_absent_but_never_required(
+    tmp_path: Path,
+) -> None:
+    later = GOOD.replace(
+        "persoon: {{type: token, kind: person}}",
+        "persoon: {{type: token, kind: person}}\n  aantal: {{type: integer, min: 1, added_in: 2}}",
+    )
+    mapping = load_mapping(_write(tmp_path, later))
+    assert mapping.required_columns == ["nummer", "persoon"]
+    assert list(mapping.columns) == ["nummer", "persoon", "aantal"]
+    both = later.replace("added_in: 2}}", "added_in: 2, required: true}}")
+    with pytest.raises(MappingError, match="cannot be required"):
+        load_mapping(_write(tmp_path, both, name="other_source"))

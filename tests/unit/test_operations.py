@@ -254,6 +254,7 @@ def test_metrics_token_from_a_file_and_its_length_in_production(tmp_path: Path) 
         "neo4j_password": "p" * 20,
         "jwt_secret": "j" * 40,
         "audit_key": "a" * 40,
+        "session_secret": "s" * 40,
     }
     Settings(**production, metrics_token=METRICS_TOKEN)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="KNOOPPUNT_METRICS_TOKEN must have 32"):

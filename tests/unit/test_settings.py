@@ -65,6 +65,7 @@ def test_production_accepts_real_secrets(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("NEO4J_PASSWORD", STRONG)
     monkeypatch.setenv("KNOOPPUNT_JWT_SECRET", STRONG)
     monkeypatch.setenv("KNOOPPUNT_AUDIT_KEY", STRONG)
+    monkeypatch.setenv("KNOOPPUNT_SESSION_SECRET", STRONG)
     assert Settings(_env_file=None).mode == "production"
 
 
@@ -85,6 +86,7 @@ def test_secrets_come_from_files_as_docker_secrets(
     (tmp_path / "neo4j_auth").write_text("neo4j/" + "p" * 20 + "\n", encoding="utf-8")
     (tmp_path / "jwt").write_text("j" * 40 + "\n", encoding="utf-8")
     (tmp_path / "audit").write_text("a" * 40, encoding="utf-8")
+    (tmp_path / "session").write_text("s" * 40 + "\n", encoding="utf-8")
     for name in ("NEO4J_USER", "NEO4J_PASSWORD", "KNOOPPUNT_JWT_SECRET", "KNOOPPUNT_AUDIT_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KNOOPPUNT_MODE", "production")
@@ -92,12 +94,14 @@ def test_secrets_come_from_files_as_docker_secrets(
     monkeypatch.setenv("NEO4J_AUTH_FILE", str(tmp_path / "neo4j_auth"))
     monkeypatch.setenv("KNOOPPUNT_JWT_SECRET_FILE", str(tmp_path / "jwt"))
     monkeypatch.setenv("KNOOPPUNT_AUDIT_KEY_FILE", str(tmp_path / "audit"))
+    monkeypatch.setenv("KNOOPPUNT_SESSION_SECRET_FILE", str(tmp_path / "session"))
     settings = Settings(_env_file=None)
     assert settings.neo4j_user == "neo4j"
     assert settings.neo4j_password is not None
     assert settings.neo4j_password.get_secret_value() == "p" * 20
     assert settings.jwt_secret.get_secret_value() == "j" * 40
     assert settings.audit_key.get_secret_value() == "a" * 40
+    assert settings.session_secret.get_secret_value() == "s" * 40
 
 
 def test_a_short_secret_from_a_file_is_refused_in_production(
@@ -161,3 +165,21 @@ def test_a_value_and_a_file_for_one_secret_clash_and_the_error_hides_the_value(
         get_settings.cache_clear()
     assert "the-secret-value" not in str(caught.value)
     assert "j" * 40 not in str(caught.value)
+
+
+def test_production_refuses_the_default_session_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KNOOPPUNT_MODE", "production")
+    monkeypatch.setenv("NEO4J_URI", "bolt://db:7687")
+    monkeypatch.setenv("NEO4J_PASSWORD", STRONG)
+    monkeypatch.setenv("KNOOPPUNT_JWT_SECRET", STRONG)
+    monkeypatch.setenv("KNOOPPUNT_AUDIT_KEY", STRONG)
+    monkeypatch.delenv("KNOOPPUNT_SESSION_SECRET", raising=False)
+    with pytest.raises(ValueError, match="KNOOPPUNT_SESSION_SECRET must be set"):
+        Settings(_env_file=None)
+
+
+def test_an_identity_provider_needs_a_client_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KNOOPPUNT_OIDC_ISSUER", "https://login.example.org/realms/riec")
+    monkeypatch.delenv("KNOOPPUNT_OIDC_CLIENT_ID", raising=False)
+    with pytest.raises(ValueError, match="KNOOPPUNT_OIDC_CLIENT_ID must be set"):
+        Settings(_env_file=None)

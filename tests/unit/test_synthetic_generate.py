@@ -11,6 +11,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -574,3 +575,25 @@ def test_wave2_records_changes(wave1: Path, wave2: Path, geography: Geography) -
         assert [r for r in REGIONS if r in {region[m["id"]] for m in net["members"]}] == net[
             "regions"
         ]
+
+
+def test_police_relations_carry_contact_counts_dates_and_channels(wave1: Path) -> None:
+    rows = list(rows_of(wave1, "pol_relaties"))
+    assert rows
+    channels: Counter[str] = Counter()
+    counts: list[int] = []
+    for row in rows:
+        count = int(row["aantal"])
+        assert count >= 1
+        counts.append(count)
+        first = datetime.strptime(row["eerste_datum"], "%d-%m-%Y").date()
+        last = datetime.strptime(row["laatste_datum"], "%d-%m-%Y").date()
+        assert first <= last
+        assert row["datum"] == row["laatste_datum"]  # the first format's column still holds
+        expected = {"called": {"call", "message"}, "met": {"meeting", "observation"}}
+        assert row["kanaal"] in expected[row["soort"]]
+        channels[row["kanaal"]] += 1
+    # calls dominate, every channel occurs, and counts vary (a tie's strength, not a constant)
+    assert channels["call"] == max(channels.values())
+    assert set(channels) == {"call", "message", "meeting", "observation"}
+    assert max(counts) >= 10 * min(counts)
