@@ -26,6 +26,7 @@ from api.app import create_app
 from api.audit import read_entries
 from api.client import ApiError, KnooppuntClient, to_networkx
 from api.readiness import wait_until_ready
+from api.session import CSRF_COOKIE, CSRF_HEADER, login_link
 from api.trend_files import region_inhabitants
 from graph import queries as gq
 from graph.geography import load_geography
@@ -436,3 +437,25 @@ def test_the_client_reports_the_apis_refusals_without_the_values(
     assert trends.row_inhabitants[0]
     with pytest.raises(ValueError, match="KNOOPPUNT_API_URL"):
         KnooppuntClient.from_env({})
+
+
+def test_an_export_by_session_needs_the_csrf_token(
+    api_client: TestClient, api_settings: Settings, with_run: neo4j.Driver
+) -> None:
+    """The workbench exports with its session cookie: a POST, so the CSRF rule applies."""
+    link = login_link(
+        api_settings, "http://testserver", subject="ui-user", org="Limburg", role="analyst"
+    )
+    try:
+        signed_in = api_client.get(link.removeprefix("http://testserver"), follow_redirects=False)
+        assert signed_in.status_code == 200, signed_in.headers.get("location")
+        url = f"/clusters/{CL_CROSS}/exports"
+        case = {"X-Case-Reference": CASES["Limburg"]}
+        refused = api_client.post(url, json={"format": "graphml"}, headers=case)
+        assert refused.status_code == 403
+        csrf = {CSRF_HEADER: api_client.cookies[CSRF_COOKIE], "Origin": "http://testserver"}
+        done = api_client.post(url, json={"format": "graphml"}, headers={**case, **csrf})
+        assert done.status_code == 200, done.text
+        assert nx.read_graphml(io.BytesIO(done.content)).graph["case_reference"] == CASES["Limburg"]
+    finally:
+        api_client.cookies.clear()
