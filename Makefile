@@ -21,8 +21,10 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV
 
 # Front-end assets (Swagger UI, ReDoc) from npm with frontend/package-lock.json, copied into
-# api/static/vendor/ (git-ignored, shipped in the wheel); manifest.json is written last.
+# api/static/vendor/, and the workbench bundled by esbuild from frontend/ui/ into api/static/ui/
+# (both git-ignored, shipped in the wheel); vendor/manifest.json is written last.
 ASSETS := api/static/vendor/manifest.json
+UI_SOURCES := $(shell find frontend/ui -type f)
 
 .PHONY: help venv assets lock docs demo demo-stop test lint typecheck unit integration clean
 
@@ -49,7 +51,7 @@ lock: | $(UV)
 docs: venv
 	$(BIN)/python -m graph.model_doc
 
-$(ASSETS): frontend/package.json frontend/package-lock.json frontend/.npmrc frontend/build.mjs
+$(ASSETS): frontend/package.json frontend/package-lock.json frontend/.npmrc frontend/build.mjs $(UI_SOURCES)
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 
 assets: $(ASSETS)

@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 import neo4j
 from fastapi import FastAPI
 
+import api.ui
 from api.admission import AdmissionGate
 from api.audit import AuditLog, AuditPolicy, audit_log_path
 from api.audit.startup import anchor_in_neo4j
@@ -178,4 +179,5 @@ def create_app(
         session,
     ):
         app.include_router(module.router)
+    app.include_router(api.ui.router)  # the workbench at /ui/ (decision 079)
     return app

@@ -39,8 +39,9 @@ def valid_bsn(n: int) -> str:
 
 
 def columns(source: str) -> list[str]:
-    """The header of a source's file: its ingest mapping's columns, in order."""
-    return list(load_mappings(MAPPINGS_DIR)[source].columns)
+    """The header of a source's file of the first format: its ingest mapping's columns, in
+    order, without those a later format version added (``added_in``)."""
+    return load_mappings(MAPPINGS_DIR)[source].required_columns
 
 
 def write_csv(

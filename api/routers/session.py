@@ -38,7 +38,9 @@ from graph.settings import Settings
 
 __all__ = ["SIGNIN_ERRORS", "router"]
 
-router = APIRouter(tags=["session"])
+#: The browser's sign-in, not part of the bearer API: left out of the OpenAPI document and
+#: described in ``docs/access.md`` ("In the browser").
+router = APIRouter(tags=["session"], include_in_schema=False)
 
 #: Why a sign-in failed, as ``/ui/?signin_error=`` says it.
 SIGNIN_ERRORS: Final = (

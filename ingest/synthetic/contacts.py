@@ -1,11 +1,13 @@
-"""How often two people related in an investigation were in contact, when, and how.
+"""Evidence of strength a partner records beside a fact: contacts of a relation, money of a firm.
 
 A police investigation records each intercepted call and message and each observed meeting;
 the relation row (``pol_relaties``) carries their count, the first and the last, and the
-channel (decision 081). Drawn per pair from its own random stream (seed and pair), so that
-adding these columns moves no other value of a delivery. Planted and background relations
-draw from the same distributions: a count is evidence of a tie's strength, never a label of
-the network it belongs to.
+channel. The tax office knows a company's turnover and estimates the share of it received in
+cash (``bd_bedrijven``). Each is drawn from its own random stream (seed and pair, seed and
+KvK number), so that adding these columns moves no other value of a delivery (decision 081).
+Planted and background facts draw from the same distributions, except that a planted front
+business turns over far more than its staff could earn, mostly in cash: the indicator a tax
+inspector looks for, common to every laundering typology.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Final
 
-from ingest.synthetic.model import Relation
+from ingest.synthetic.model import Company, Relation
 
-__all__ = ["contacts"]
+__all__ = ["contacts", "money"]
 
 #: Median contacts per investigation that recorded the pair, by kind: intercepted calls and
 #: messages come in tens, observed meetings in ones.
@@ -50,3 +52,25 @@ def contacts(
     options = _CHANNELS[relations[0].kind]
     channel = rng.choices([name for name, _ in options], [share for _, share in options])[0]
     return count, first, last, channel
+
+
+#: Median yearly turnover per worker (EUR), and the spread of turnover around it.
+_TURNOVER_PER_WORKER: Final = 90_000.0
+_TURNOVER_SPREAD: Final = 0.7
+
+
+def money(seed: int, company: Company) -> tuple[int, int]:
+    """``(turnover, cash_pct)``: yearly turnover in euros and the share received in cash.
+
+    Turnover grows with the staff (``1 + employees`` workers); cash-intensive businesses take
+    25-70 % in cash, others up to 8 %. A planted network's company (a front business) turns
+    over 3-8 times what its staff would, 60-95 % in cash.
+    """
+    rng = random.Random(f"{seed}:money:{company.kvk}")
+    workers = 1 + len(company.employees)
+    turnover = _TURNOVER_PER_WORKER * workers * rng.lognormvariate(0.0, _TURNOVER_SPREAD)
+    cash = rng.randint(25, 70) if company.cash else rng.randint(0, 8)
+    if company.net >= 0:
+        turnover *= rng.uniform(3.0, 8.0)
+        cash = rng.randint(60, 95)
+    return int(round(turnover, -2)), cash

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from graph.model import NodeLabel, RelType
-from ingest.synthetic.contacts import contacts
+from ingest.synthetic.contacts import contacts, money
 from ingest.synthetic.events import Event, QuarterEvents, Who
 from ingest.synthetic.files import Cell, DeliverySpec, Sink, open_sink, write_manifest
 from ingest.synthetic.model import Relation, company_index, extract_date, is_company
@@ -146,13 +146,13 @@ class Output:
                     case.day,
                     case.decision,
                     case.decided,
+                    case.investigation,
                 ),
             )
-            self._link(
-                RelType.SUBJECT_OF,
-                self._person(case.suspect),
-                self._n(NodeLabel.INVESTIGATION, case.id),
-            )
+            suspect = self._person(case.suspect)
+            self._link(RelType.SUBJECT_OF, suspect, self._n(NodeLabel.INVESTIGATION, case.id))
+            police = self._n(NodeLabel.INVESTIGATION, case.investigation)
+            self._link(RelType.SUBJECT_OF, suspect, police)
         for inq in quarter.inquiries:
             self._n(NodeLabel.INVESTIGATION, inq.id)
             for p, role in inq.persons:
@@ -383,7 +383,9 @@ class Output:
         for c in world.companies:
             if not c.active or _missing("bd:" + c.kvk, 20):
                 continue
-            self._write("bd_bedrijven", (c.kvk, c.name, c.sbi, "J" if c.cash else "N", c.debt))
+            turnover, cash_pct = money(world.seed, c)
+            row = (c.kvk, c.name, c.sbi, "J" if c.cash else "N", c.debt, turnover, cash_pct)
+            self._write("bd_bedrijven", row)
             for person, since in dict(reversed(c.employees)).items():
                 token = world.persons[person].token
                 if _missing(f"loon:{c.kvk}:{token}", 20):

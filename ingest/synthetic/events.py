@@ -101,6 +101,8 @@ class Case:
     day: date
     decision: str
     decided: date | None
+    #: the police investigation or report it came from: co-suspects share it
+    investigation: str = ""
 
 
 @dataclass(slots=True)
@@ -196,7 +198,9 @@ class Draw:
     def addr_in(self, region: str) -> int:
         return self.rng.choice(self.world.addr_by_region[region])
 
-    def prosecute(self, event: Event, share: float) -> None:
+    def prosecute(self, event: Event, share: float, investigation: str | None = None) -> None:
+        """Prosecution cases of some of the event's suspects, each naming the investigation
+        (or else the police report, ``PV-<registration>``) that the case came from."""
         for who, role in event.persons:
             if role == "suspect" and isinstance(who, int) and self.rng.random() < share:
                 decision = self.rng.choices(
@@ -210,6 +214,12 @@ class Draw:
                 )
                 self.out.cases.append(
                     Case(
-                        self.next_id("OM"), who, _OFFENCE[event.type], event.day, decision, decided
+                        self.next_id("OM"),
+                        who,
+                        _OFFENCE[event.type],
+                        event.day,
+                        decision,
+                        decided,
+                        investigation or f"PV-{event.id}",
                     )
                 )

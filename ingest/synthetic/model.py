@@ -153,6 +153,7 @@ class Network:
     quarters: frozenset[int] | None = None  # events only in these quarters (None: all)
     active: bool = True
     apart: bool = False  # the parts run by different leaders have no ties but the leaders'
+    case: str = ""  # the police investigation into it (its relations and prosecutions name it)
 
 
 @dataclass(slots=True)

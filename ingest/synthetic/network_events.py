@@ -103,7 +103,7 @@ def _grow_site(d: Draw, net: Network, cell: list[int], sites: list[int], day: da
     if suspects and rng.random() < 0.4:  # a neighbour reported the smell
         ev.persons.append((d.near(suspects[0]), "witness"))
     d.out.events.append(ev)
-    d.prosecute(ev, 0.8)
+    d.prosecute(ev, 0.8, net.case)
     if rng.random() < 0.7:
         d.out.events.append(
             Event(
@@ -171,7 +171,7 @@ def _cell_police_event(
         users = [m for m in sample if vehicle in world.vehicle_users.get(m, [])]
         ev.vehicles.append((vehicle, users[0] if users else None))
     d.out.events.append(ev)
-    d.prosecute(ev, 0.7)
+    d.prosecute(ev, 0.7, net.case)
 
 
 def _cell_transport(d: Draw, net: Network, cell: list[int], vehicle: int | None) -> None:

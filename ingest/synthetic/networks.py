@@ -144,7 +144,8 @@ def _plant(
 ) -> Network:
     index = len(world.networks)
     net = _members(world, rng, pool, index, typology, regions, cell_size, leaders)
-    p = _Planting(world, rng, pool, net, index, f"ONDZ-2025-{9_000 + index:04d}")
+    net.case = f"ONDZ-2025-{9_000 + index:04d}"
+    p = _Planting(world, rng, pool, net, index, net.case)
     _investigation_links(p)
     _phones_and_vehicles(p)
     if typology == "omg":

@@ -19,6 +19,8 @@ from graph.settings import Settings
 from tests.api_offline import AUDIT_KEY, offline_settings
 
 UNPROTECTED = {"/health", "/ready", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+#: The workbench's way in: a browser without a session is sent to sign in, not refused.
+UNPROTECTED |= {"/ui/login", "/ui/auth/callback", "/ui/login/link"}
 
 
 @pytest.fixture
@@ -212,3 +214,10 @@ def test_refused_requests_leave_no_identifier_in_the_audit_log(
     assert ok.status_code in (200, 503)
     last = list(read_entries(settings.audit_log or Path()))[-1]
     assert last["params"] == {"status": "open", "since": "2025-01-01"}
+
+
+def test_the_browser_sign_in_is_not_part_of_the_api_document(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert not [p for p in paths if p.startswith("/ui/")]
+    # but it answers: a session is required where one is read
+    assert client.get("/ui/session").status_code == 401

@@ -57,11 +57,17 @@ def test_wheel_carries_the_mappings_and_the_page_template(wheel_names: set[str])
     assert "graph/cases/advice.html" in wheel_names  # the advice document's template
 
 
-def test_wheel_carries_every_built_front_end_asset(wheel_names: set[str]) -> None:
-    vendor = ROOT / "api" / "static" / "vendor"
-    built = {str(p.relative_to(ROOT)) for p in vendor.rglob("*") if p.is_file()}
+@pytest.mark.parametrize("folder", ["vendor", "ui"])
+def test_wheel_carries_every_built_front_end_asset(wheel_names: set[str], folder: str) -> None:
+    """Swagger UI and ReDoc (vendor/), the workbench's bundle (ui/)."""
+    built_dir = ROOT / "api" / "static" / folder
+    built = {str(p.relative_to(ROOT)) for p in built_dir.rglob("*") if p.is_file()}
     assert built, "no built assets: make test builds them (cd frontend && npm ci && npm run build)"
     assert built <= wheel_names
+
+
+def test_wheel_carries_the_workbench_page_and_catalogue(wheel_names: set[str]) -> None:
+    assert {"api/ui/index.html", "api/ui/messages.yaml"} <= wheel_names
 
 
 def test_wheel_carries_the_application_package(wheel_names: set[str]) -> None:

@@ -597,3 +597,35 @@ def test_police_relations_carry_contact_counts_dates_and_channels(wave1: Path) -
     assert channels["call"] == max(channels.values())
     assert set(channels) == {"call", "message", "meeting", "observation"}
     assert max(counts) >= 10 * min(counts)
+
+
+def test_prosecutions_name_the_investigation_co_suspects_share(wave1: Path) -> None:
+    cases = list(rows_of(wave1, "om_zaken"))
+    assert cases
+    assert all(row["onderzoek"] for row in cases)
+    by_investigation: dict[str, set[str]] = defaultdict(set)
+    for row in cases:
+        by_investigation[row["onderzoek"]].add(row["verdachte_token"])
+    # some investigations bring several suspects to court: they share the node
+    assert any(len(suspects) > 1 for suspects in by_investigation.values())
+    # a planted network's prosecutions name the investigation its relations came from
+    relations = {row["onderzoek"] for row in rows_of(wave1, "pol_relaties")}
+    assert relations & set(by_investigation)
+
+
+def test_the_tax_office_knows_turnover_and_cash_share(wave1: Path) -> None:
+    rows = list(rows_of(wave1, "bd_bedrijven"))
+    planted = {m["id"] for net in truth_of(wave1)["networks"] for m in net["members"]}
+    cash_of = {"J": [], "N": []}  # type: dict[str, list[int]]
+    fronts, others = [], []
+    for row in rows:
+        turnover, cash = int(row["omzet"]), int(row["contant_pct"])
+        assert turnover >= 0
+        assert 0 <= cash <= 100
+        cash_of[row["kasintensief"]].append(cash)
+        (fronts if row["kvk_nummer"] in planted else others).append(cash)
+    # cash-intensive businesses take far more in cash than others; fronts most of all
+    assert statistics.median(cash_of["J"]) > 4 * max(1, statistics.median(cash_of["N"]))
+    assert fronts
+    assert statistics.median(fronts) >= 60
+    assert statistics.median(others) <= 10
