@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 import neo4j.spatial
@@ -41,8 +41,9 @@ JSON_PROPERTIES: Final = frozenset(
 )
 
 
-#: Types :func:`native` returns as they are, checked by identity first (the common case).
-_PLAIN: Final = frozenset({str, int, float, bool, type(None)})
+#: Types :func:`native` returns as they are, checked by identity first (the common case; a
+#: value converted once, e.g. a ``date``, passes again at once).
+_PLAIN: Final = frozenset({str, int, float, bool, type(None), date, datetime})
 
 
 def native(value: Any) -> Any:
