@@ -25,7 +25,9 @@ __all__ = [
     "ClusterEvent",
     "ClusterGraph",
     "ClusterSummary",
+    "Expansion",
     "ExportLink",
+    "ExportRequest",
     "FlaggedPath",
     "GraphLink",
     "GraphNode",
@@ -222,10 +224,23 @@ class GraphNode(_Model):
     member: bool = False
     properties: dict[str, Any] = Field(default_factory=dict)
     provenance: Provenance = Field(default_factory=Provenance)
+    x: float | None = Field(
+        None,
+        description="a cluster graph's first-view position (the layout of `knooppunt view`, "
+        "graph.viz.layout.compute_positions; page pixels, y down); null elsewhere",
+    )
+    y: float | None = None
 
 
 class GraphLink(_Model):
-    """A link between two nodes: its kind, its properties and the partners it comes from."""
+    """A link between two nodes: its kind, its properties and the partners it comes from.
+
+    Dates for a timeline: ``properties.since`` and ``properties.until`` where the model has
+    them (``LIVES_AT``, ``EMPLOYMENT``: a period, ``until`` null = current; ``DIRECTORSHIP``,
+    ``RENTS``: from ``since``); a link to an incident or permit application takes the date of
+    that node (``properties.date`` of the node at its other end); every link has
+    ``provenance.first_seen`` and ``last_seen`` (the deliveries that reported it), the fallback
+    when the model gives no date."""
 
     id: str
     type: str = Field(examples=["LIVES_AT"])
@@ -252,12 +267,39 @@ class CaseScoped(_Model):
 
 
 class ClusterGraph(CaseScoped):
-    """A cluster's members, the entities that connect them, and the links, with provenance."""
+    """A cluster's members, the entities that connect them, and the links, with provenance;
+    every node with its first-view position (``x``, ``y``)."""
 
     cluster_id: str
     nodes: list[GraphNode]
     links: list[GraphLink]
     truncated: bool = False
+    run_id: str | None = Field(None, description="the analysis run that last wrote the cluster")
+    as_of: date | None = Field(None, description="the date that run analysed the graph as of")
+
+
+class Expansion(CaseScoped):
+    """A node's neighbours within the case's scope, at most ``limit`` of them, with the links
+    between the node and them and among them; ``more`` = ``total`` minus those shown."""
+
+    node: str
+    nodes: list[GraphNode]
+    links: list[GraphLink]
+    total: int = Field(description="neighbours within the scope (people outside it not counted)")
+    more: int = Field(description="neighbours within the scope not shown (the 'and N more')")
+
+
+class ExportRequest(_Model):
+    """What to export of a cluster's graph: the cluster read again within the case's scope,
+    with the expansions of ``expanded``, kept to ``nodes`` and ``links`` (null: all)."""
+
+    format: Literal["graphml", "csv", "png"]
+    expanded: list[str] = Field(default_factory=list, max_length=200)
+    nodes: list[str] | None = Field(None, max_length=20_000)
+    links: list[str] | None = Field(None, max_length=50_000)
+    png: str | None = Field(
+        None, max_length=30_000_000, description="for png: the view as a base64 PNG image"
+    )
 
 
 class PathStep(_Model):
@@ -325,6 +367,11 @@ class TrendTable(_Model):
     suppressed: list[SuppressedCell]
     unlocated: int | None = Field(
         None, description="items without a known region (not in the table; suppressed if small)"
+    )
+    row_inhabitants: list[int | None] = Field(
+        default_factory=list,
+        description="inhabitants of each row's region(s) (CBS, per PC4 area summed per region): "
+        "a shown count's rate per 100,000 is count * 100000 / inhabitants",
     )
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)

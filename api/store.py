@@ -39,8 +39,8 @@ from graph.cases.records import Actor
 from graph.errors import NotFoundError as GraphNotFoundError
 from graph.logs import get_logger
 from graph.model import NodeLabel
-from graph.subgraph import Plan, cluster_graph, neighbourhood, run_async
-from graph.subgraph.model import ClusterGraph
+from graph.subgraph import Plan, cluster_graph, expand, neighbourhood, run_async
+from graph.subgraph.model import ClusterGraph, Expansion
 from graph.subgraph.scope import OutsideScopeError, Scope, entity_keys, scope_keys
 from graph.trends import Atom, Measure, cluster_atoms, incident_atoms
 from graph.values import from_millis, native, parse_json_properties
@@ -438,6 +438,28 @@ class Store:
         if found is None:
             raise NotFoundError("no cluster with this id")
         return found
+
+    async def expand(
+        self,
+        node_id: str,
+        *,
+        cluster_id: str,
+        today: date,
+        limit: int,
+        kind: NodeLabel | None = None,
+        scope: frozenset[str] | None = None,
+    ) -> Expansion:
+        """A node's neighbours, capped at ``limit``, within ``scope``
+        (:func:`graph.subgraph.expand`; 403 for a node outside it, 404 for no such node)."""
+        plan = expand(
+            node_id, cluster_id=cluster_id, today=today, limit=limit, kind=kind, scope=scope
+        )
+        try:
+            return await self._plan(plan)
+        except OutsideScopeError as e:
+            raise OutsideCaseScopeError("this node is outside the case's scope") from e
+        except GraphNotFoundError as e:
+            raise NotFoundError("no node with this identifier") from e
 
     # -- cases: purpose binding ------------------------------------------------------------------
 

@@ -12,9 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.provenance import graph_link, graph_node, link_kind
-from graph.subgraph.model import ClusterGraph, FlaggedPath, Link, Neighbourhood, Node
+from graph.subgraph.model import ClusterGraph, Expansion, FlaggedPath, Link, Neighbourhood, Node
 
-__all__ = ["NetworkResult", "api_link", "api_node", "cluster_shape", "network_shape"]
+__all__ = [
+    "NetworkResult",
+    "api_link",
+    "api_node",
+    "cluster_shape",
+    "expansion_shape",
+    "network_shape",
+]
 
 
 @dataclass(slots=True)
@@ -61,12 +68,26 @@ def api_link(link: Link, ids: Mapping[str, str]) -> dict[str, Any]:
 
 
 def cluster_shape(
-    graph: ClusterGraph,
+    graph: ClusterGraph, positions: Mapping[str, tuple[float, float]] | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], bool]:
-    """``(nodes, links, truncated)`` of a cluster graph."""
+    """``(nodes, links, truncated)`` of a cluster graph, each node at its position in
+    ``positions`` (by node key; :func:`graph.viz.load.first_view_positions`) when given."""
     ids = {key: node.id for key, node in graph.nodes.items()}
-    nodes = [api_node(node, cluster_member=True) for node in graph.nodes.values()]
+    nodes = []
+    for key, node in graph.nodes.items():
+        shaped = api_node(node, cluster_member=True)
+        if positions is not None:
+            shaped["x"], shaped["y"] = (round(v, 1) for v in positions[key])
+        nodes.append(shaped)
     return nodes, [api_link(link, ids) for link in graph.links], graph.truncated
+
+
+def expansion_shape(found: Expansion) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``(nodes, links)`` of an expansion, the expanded node first; members of the cluster
+    expanded in carry their membership, as in :func:`cluster_shape`."""
+    ids = {key: node.id for key, node in found.nodes.items()}
+    nodes = [api_node(node, cluster_member=True) for node in found.nodes.values()]
+    return nodes, [api_link(link, ids) for link in found.links]
 
 
 def _path(path: FlaggedPath, ids: Mapping[str, str]) -> dict[str, Any]:

@@ -363,8 +363,13 @@ def _link_map(r: str) -> str:
     )
 
 
-#: A cluster's own properties (``docs/analysis.md``).
-SUBGRAPH_CLUSTER = f"MATCH (c:{_L.CLUSTER} {{id: $cluster_id}}) RETURN properties(c) AS cluster"
+#: A cluster's own properties (``docs/analysis.md``), and the date (``as_of``) of the analysis
+#: run that last wrote it.
+SUBGRAPH_CLUSTER = (
+    f"MATCH (c:{_L.CLUSTER} {{id: $cluster_id}}) "
+    f"OPTIONAL MATCH (r:{_L.ANALYSIS_RUN} {{id: c.last_run}}) "
+    "RETURN properties(c) AS cluster, r.as_of AS as_of"
+)
 
 #: The keys of a cluster's members, by id.
 SUBGRAPH_CLUSTER_MEMBERS = (
@@ -420,6 +425,32 @@ SUBGRAPH_EXPAND = (
     f"RETURN collect({{key: elementId(y), id: y.id, person: y:{_L.PERSON}, "
     f"link: {_link_map('r')}}}) AS near }} "
     "RETURN collect({key: k, hub: hub, near: near}) AS rows"
+)
+
+#: Whether the node ``$key`` may be expanded within a case's scope when it is not in it: a
+#: person never; another entity when it is a member of the cluster ``$cluster_id`` or linked to
+#: one of them or to a node of the scope (``$scope``), i.e. a node the cluster's view can show.
+SUBGRAPH_EXPAND_START = (
+    f"MATCH (n:{_ENTITY}) WHERE elementId(n) = $key "
+    f"RETURN n:{_L.PERSON} AS person, "
+    f"EXISTS {{ MATCH (n)-[:{_R.MEMBER_OF_CLUSTER}]->(:{_L.CLUSTER} {{id: $cluster_id}}) }} "
+    "AS member, "
+    f"EXISTS {{ MATCH (n)-[r]-(y:{_ENTITY}) WHERE {_entity_link('r', 'y')} AND "
+    f"(elementId(y) IN $scope OR "
+    f"EXISTS {{ MATCH (y)-[:{_R.MEMBER_OF_CLUSTER}]->(:{_L.CLUSTER} {{id: $cluster_id}}) }}) }} "
+    "AS near"
+)
+
+#: The neighbours of the node ``$key`` through shown links: members of the cluster
+#: ``$cluster_id`` first, then the most linked, then by id; at most ``$limit``.
+SUBGRAPH_NEIGHBOURS = (
+    f"MATCH (n:{_ENTITY}) WHERE elementId(n) = $key "
+    f"MATCH (n)-[r]-(y:{_ENTITY}) WHERE elementId(y) <> $key AND {_entity_link('r', 'y')} "
+    "WITH y, count(r) AS links "
+    f"WITH y, links, EXISTS {{ MATCH (y)-[:{_R.MEMBER_OF_CLUSTER}]->"
+    f"(:{_L.CLUSTER} {{id: $cluster_id}}) }} AS member "
+    "ORDER BY member DESC, links DESC, y.id, elementId(y) LIMIT $limit "
+    f"RETURN collect({{key: elementId(y), person: y:{_L.PERSON}}}) AS rows"
 )
 
 #: Flagged active clusters that any of the nodes ``$keys`` belongs to.

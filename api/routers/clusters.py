@@ -6,10 +6,11 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
+from api import exports
 from api.access import require_cluster, require_operational
 from api.auth import User
 from api.deps import PersonLevel, PersonLevelDep, note_result
@@ -18,12 +19,22 @@ from api.loading import require_complete_graph
 from api.params import CLUSTER_ID_PATTERN
 from api.purpose import CaseBinding
 from api.routers import cluster_summary, problem_responses
-from api.schemas import ClusterDetail, ClusterEvent, ClusterGraph, GraphLink, GraphNode, Member
+from api.schemas import (
+    ClusterDetail,
+    ClusterEvent,
+    ClusterGraph,
+    Expansion,
+    ExportRequest,
+    GraphLink,
+    GraphNode,
+    Member,
+)
 from api.store import Store
-from api.subgraphs import cluster_shape
+from api.subgraphs import cluster_shape, expansion_shape
+from graph.model import NodeLabel
 from graph.subgraph.model import ClusterGraph as SubgraphResult
 from graph.viz import render_network_page
-from graph.viz.load import to_networkx
+from graph.viz.load import first_view_positions, to_networkx
 
 __all__ = ["CLUSTER_ID_PATTERN", "router"]
 
@@ -33,7 +44,21 @@ router = APIRouter(tags=["clusters"])
 MAX_GRAPH_NODES: Final = 2000
 MAX_GRAPH_LINKS: Final = 10000
 
+#: Neighbours one expansion shows at most, and by default.
+MAX_EXPAND: Final = 200
+DEFAULT_EXPAND: Final = 25
+#: An entity id as the graph's nodes carry it (token, KvK number, address, incident number...).
+NODE_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_./:+-]{0,199}$"
+
 ClusterId = Annotated[str, Path(pattern=CLUSTER_ID_PATTERN, examples=["CL-1a2b3c4d"])]
+NodeId = Annotated[
+    str,
+    Query(
+        pattern=NODE_ID_PATTERN,
+        description="the node's id (GraphNode.id: a token, KvK number, address id, ...)",
+        examples=["PRS-ABCDEFGHIJKLMNOPQRSTUVWXYZ"],
+    ),
+]
 
 
 async def visible_cluster(store: Store, user: User, cluster_id: str) -> dict[str, Any]:
@@ -103,9 +128,7 @@ async def get_cluster(
     members = [Member(**m) for m in detail["members"]]
     shown = {m.id for m in members}
     summary = cluster_summary(cluster)
-    key_players = [
-        kp for kp in _list_of_dicts(cluster.get("key_players")) if kp.get("id") in shown
-    ]
+    key_players = [kp for kp in _list_of_dicts(cluster.get("key_players")) if kp.get("id") in shown]
     hidden = dict(sorted(Counter(str(r) for r in detail["hidden_regions"]).items()))
     if binding is not None:
         await access.disclosed(
@@ -172,7 +195,8 @@ async def cluster_graph_data(
 ) -> ClusterGraph:
     """The cluster's nodes and links in the API's shape within the case's scope, logged."""
     binding, found = await _case_cluster_graph(request, access, cluster_id)
-    nodes, links, truncated = cluster_shape(found)
+    positions = await run_in_threadpool(first_view_positions, found)
+    nodes, links, truncated = cluster_shape(found, positions)
     await access.disclosed(
         request,
         binding,
@@ -181,14 +205,19 @@ async def cluster_graph_data(
         outside=found.outside,
         disclosed_cluster=cluster_id,
     )
-    return ClusterGraph(
-        cluster_id=cluster_id,
-        nodes=[GraphNode(**n) for n in nodes],
-        links=[GraphLink(**link) for link in links],
-        truncated=truncated,
-        case_reference=binding.reference,
-        scope_depth=binding.depth,
-        outside=found.outside,
+    # One validation of the whole body (not one model per node and link: 12,000 inits).
+    return ClusterGraph.model_validate(
+        {
+            "cluster_id": cluster_id,
+            "nodes": nodes,
+            "links": links,
+            "truncated": truncated,
+            "case_reference": binding.reference,
+            "scope_depth": binding.depth,
+            "outside": found.outside,
+            "run_id": found.run_id,
+            "as_of": found.as_of,
+        }
     )
 
 
@@ -200,12 +229,17 @@ async def cluster_graph_data(
 )
 async def get_cluster_graph(
     request: Request, access: PersonLevelDep, cluster_id: ClusterId
-) -> ClusterGraph:
+) -> Response:
     """Person-level: needs an ``X-Case-Reference`` naming an open case the caller's
     organisation takes part in. People outside the case's scope are left out with their links
     and counted per region in ``outside``. Each link names the partners it comes from;
-    expired facts are left out."""
-    return await cluster_graph_data(request, access, cluster_id)
+    expired facts are left out. Each node comes with its first-view position (``x``, ``y``:
+    the layout ``knooppunt view`` opens the same graph with), and the graph with the analysis
+    run that made the cluster (``run_id``, ``as_of``)."""
+    body = await cluster_graph_data(request, access, cluster_id)
+    # Validated once when built; a Response skips FastAPI's second pass (a second per 10,000
+    # links).
+    return Response(body.model_dump_json(), media_type="application/json")
 
 
 @router.get(
@@ -245,3 +279,156 @@ async def view_cluster(
         disclosed_cluster=cluster_id,
     )
     return HTMLResponse(html)
+
+
+@router.get(
+    "/clusters/{cluster_id}/expand",
+    response_model=Expansion,
+    responses=problem_responses(403, 404, live_graph=True),
+    summary="A node's neighbours within the case's scope, capped: expand a node in place",
+)
+async def expand_node(
+    request: Request,
+    access: PersonLevelDep,
+    cluster_id: ClusterId,
+    node: NodeId,
+    limit: Annotated[int, Query(ge=1, le=MAX_EXPAND, description="neighbours shown")] = (
+        DEFAULT_EXPAND
+    ),
+    kind: Annotated[
+        NodeLabel | None,
+        Query(description="the node's label, when its id names entities of several kinds"),
+    ] = None,
+) -> Response:
+    """Person-level, for the case of ``X-Case-Reference`` as ``/clusters/{id}/graph``: the
+    node and at most ``limit`` of its neighbours (members of the cluster first, then the most
+    linked), with the links between them; ``total`` neighbours within the scope, ``more`` not
+    shown. People outside the scope are never returned: they are counted per region in
+    ``outside``. A node outside the scope can be expanded only when it is no person and the
+    cluster's view can show it (a member, or linked to a member or to the scope); else 403."""
+    binding = await access.bind(request)
+    store = access.store
+    if cluster_id not in binding.case.clusters:
+        await visible_cluster(store, access.user, cluster_id)
+    found = await store.expand(
+        node,
+        cluster_id=cluster_id,
+        today=datetime.now(UTC).date(),
+        limit=limit,
+        kind=kind,
+        scope=binding.keys,
+    )
+    await require_complete_graph(request, store)
+    nodes, links = expansion_shape(found)
+    await access.disclosed(
+        request,
+        binding,
+        len(nodes),
+        target=cluster_id,
+        outside=found.outside,
+        disclosed_cluster=cluster_id,
+    )
+    body = Expansion(
+        node=node,
+        nodes=[GraphNode(**n) for n in nodes],
+        links=[GraphLink(**link) for link in links],
+        total=found.total,
+        more=found.more,
+        case_reference=binding.reference,
+        scope_depth=binding.depth,
+        outside=found.outside,
+    )
+    return Response(body.model_dump_json(), media_type="application/json")
+
+
+#: What each export answers: media type and file extension.
+_EXPORT_FILES: Final = {
+    "graphml": (exports.GRAPHML_MEDIA_TYPE, "graphml"),
+    "csv": ("application/zip", "zip"),
+    "png": ("image/png", "png"),
+}
+
+
+async def _export_graph(
+    request: Request, access: PersonLevel, cluster_id: str, body: ExportRequest
+) -> tuple[CaseBinding, exports.ExportGraph, dict[str, int]]:
+    """The cluster's graph and the expansions named, read again within the case's scope (the
+    readers of ``/graph`` and ``/expand``), kept to the nodes and links named."""
+    binding, found = await _case_cluster_graph(request, access, cluster_id)
+    positions = await run_in_threadpool(first_view_positions, found)
+    nodes, links, _ = cluster_shape(found, positions)
+    parts = [(nodes, links)]
+    outside = dict(found.outside)
+    today = datetime.now(UTC).date()
+    for node in dict.fromkeys(body.expanded):
+        expansion = await access.store.expand(
+            node, cluster_id=cluster_id, today=today, limit=MAX_EXPAND, scope=binding.keys
+        )
+        parts.append(expansion_shape(expansion))
+        for region, n in expansion.outside.items():
+            outside[region] = max(outside.get(region, 0), n)
+    await require_complete_graph(request, access.store)
+    graph = exports.ExportGraph.merged(
+        cluster_id=cluster_id,
+        case_reference=binding.reference,
+        run_id=found.run_id,
+        as_of=found.as_of,
+        parts=parts,
+        nodes=body.nodes,
+        links=body.links,
+    )
+    return binding, graph, outside
+
+
+@router.post(
+    "/clusters/{cluster_id}/exports",
+    responses={
+        200: {
+            "content": {media: {} for media, _ in _EXPORT_FILES.values()},
+            "description": "The export as a download (Content-Disposition: attachment)",
+        },
+        **problem_responses(400, 403, 404, live_graph=True),
+    },
+    summary="Export a cluster's view: GraphML, CSV with an i2 import specification, or PNG",
+)
+async def export_cluster(
+    request: Request, access: PersonLevelDep, cluster_id: ClusterId, body: ExportRequest
+) -> Response:
+    """Person-level and audited, for the case of ``X-Case-Reference``: the server reads the
+    cluster's graph (and the expansions in ``expanded``) again within the case's scope and keeps
+    the nodes and links named (null: all), so an export never holds more than the reads would
+    show. ``graphml``: networkx reads it back with the same nodes and links, with graph
+    attributes ``run_id``, ``as_of``, ``case_reference``, ``cluster_id``. ``csv``: a zip of
+    nodes.csv, links.csv and an i2 Analyst's Notebook import specification; cells that a
+    spreadsheet would run as a formula are prefixed with ``'``. ``png``: the view the browser
+    drew (``png``, base64), recorded in the audit log and answered back as a download."""
+    media, extension = _EXPORT_FILES[body.format]
+    if body.format == "png":
+        image = exports.png_bytes(body.png)
+        binding = await access.bind(request)
+        if cluster_id not in binding.case.clusters:
+            await visible_cluster(access.store, access.user, cluster_id)
+        size = len(body.nodes or [])
+        content = image
+        outside: dict[str, int] = {}
+    else:
+        binding, graph, outside = await _export_graph(request, access, cluster_id, body)
+        size = len(graph.nodes)
+        writer = exports.graphml_bytes if body.format == "graphml" else exports.csv_zip
+        content = await run_in_threadpool(writer, graph)
+    await access.disclosed(
+        request,
+        binding,
+        size,
+        target=cluster_id,
+        outside=outside,
+        disclosed_cluster=cluster_id,
+        export=body.format,
+    )
+    day = datetime.now(UTC).date().isoformat()
+    name = f"knooppunt-{cluster_id}-{day}.{extension}"
+    return Response(
+        content,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

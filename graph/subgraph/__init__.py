@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from graph.subgraph.cluster import cluster_graph
+from graph.subgraph.expand import expand
 from graph.subgraph.paths import rebuild_path
 from graph.subgraph.plan import Plan, driver_executor, run_async, run_sync
 from graph.subgraph.walk import neighbourhood
@@ -21,6 +22,7 @@ __all__ = [
     "Plan",
     "cluster_graph",
     "driver_executor",
+    "expand",
     "neighbourhood",
     "rebuild_path",
     "run_async",

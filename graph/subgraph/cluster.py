@@ -10,7 +10,7 @@ among all of them, except links between two people or companies outside the clus
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Final
 
 from graph import queries
@@ -119,7 +119,23 @@ def cluster_graph(
         members=[key for key in members if key in nodes],
         truncated=truncated or cut,
         outside=outside,
+        as_of=_day(found[0].get("as_of")),
     )
+
+
+def _day(value: object) -> date | None:
+    """A run's ``as_of`` as a date (stored as a date, or as an ISO text by older runs)."""
+    value = native(value)
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
 
 
 def _within(

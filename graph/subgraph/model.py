@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Final
 
 from graph.model import NodeLabel, RelType
@@ -18,6 +19,7 @@ from graph.values import native
 __all__ = [
     "LINK_TYPES",
     "ClusterGraph",
+    "Expansion",
     "FlaggedPath",
     "Link",
     "Neighbourhood",
@@ -97,6 +99,14 @@ class ClusterGraph:
     truncated: bool = False
     #: People left out because they are outside the case's scope, per region.
     outside: dict[str, int] = field(default_factory=dict)
+    #: The date the analysis run that last wrote the cluster (``last_run``) analysed as of.
+    as_of: date | None = None
+
+    @property
+    def run_id(self) -> str | None:
+        """The analysis run that last wrote the cluster."""
+        run = self.cluster.get("last_run")
+        return str(run) if run is not None else None
 
 
 @dataclass(slots=True)
@@ -113,6 +123,27 @@ class Neighbourhood:
     truncated: bool = False
     #: People the walk met outside the case's scope (not stepped onto), per region.
     outside: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Expansion:
+    """A node's neighbours (``shown``: at most the cap asked for, of ``total`` within the scope)
+    with the node itself in ``nodes``, and the links among them."""
+
+    node: str
+    nodes: dict[str, Node]
+    links: list[Link]
+    total: int
+    shown: int
+    #: Neighbours left out because they are people outside the case's scope, per region.
+    outside: dict[str, int] = field(default_factory=dict)
+    #: The neighbours were read up to their limit (``total`` is at least this many).
+    truncated: bool = False
+
+    @property
+    def more(self) -> int:
+        """Neighbours within the scope not shown."""
+        return self.total - self.shown
 
 
 def _labels(raw: Sequence[str] | None) -> tuple[str, ...]:

@@ -21,6 +21,9 @@ it was cut (``truncated``). Both are read by the one subgraph reader, :mod:`grap
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
@@ -31,8 +34,10 @@ from graph.errors import NotFoundError
 from graph.model import NodeLabel
 from graph.subgraph import cluster_graph, driver_executor, neighbourhood, run_sync
 from graph.subgraph.model import ClusterGraph, Link, Neighbourhood, Node
+from graph.viz.layout import compute_positions
 
 __all__ = [
+    "first_view_positions",
     "load_cluster_graph",
     "load_subject_graph",
     "node_key",
@@ -114,6 +119,58 @@ def to_networkx(subgraph: ClusterGraph | Neighbourhood) -> nx.MultiDiGraph:
     for link in subgraph.links:
         graph.add_edge(name_of[link.source], name_of[link.target], key=link.id, **_link_attrs(link))
     return graph
+
+
+class _Layouts:
+    """The latest layouts by the shape they were computed for (node names and link ends): a
+    layout depends on nothing else, so a cluster opened again is placed at once."""
+
+    def __init__(self, max_entries: int = 32) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, dict[str, tuple[float, float]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> dict[str, tuple[float, float]] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: str, positions: dict[str, tuple[float, float]]) -> None:
+        with self._lock:
+            self._entries[key] = positions
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+
+_LAYOUTS = _Layouts()
+
+
+def _shape_key(names: dict[str, str], links: list[Link], seed: int) -> str:
+    digest = hashlib.blake2b(str(seed).encode(), digest_size=20)
+    for name in sorted(names.values()):
+        digest.update(name.encode() + b"\0")
+    for u, v in sorted(tuple(sorted((names[x.source], names[x.target]))) for x in links):
+        digest.update(f"{u}\0{v}\1".encode())
+    return digest.hexdigest()
+
+
+def first_view_positions(
+    subgraph: ClusterGraph | Neighbourhood, *, seed: int = 0
+) -> dict[str, tuple[float, float]]:
+    """The first view's position of each node of ``subgraph`` (by node key), as
+    :func:`graph.viz.render_network_page` places the same graph: :func:`compute_positions` of
+    :func:`to_networkx`, so that the API's workbench and ``knooppunt view`` open one layout.
+    The latest layouts are kept by the graph's shape (a layout depends on nothing else)."""
+    names = {key: node_key(n.kind, n.id) for key, n in subgraph.nodes.items()}
+    shape = _shape_key(names, subgraph.links, seed)
+    positions = _LAYOUTS.get(shape)
+    if positions is None:
+        computed = compute_positions(to_networkx(subgraph), seed=seed)
+        positions = {str(name): xy for name, xy in computed.items()}
+        _LAYOUTS.put(shape, positions)
+    return {key: positions[name] for key, name in names.items()}
 
 
 def load_cluster_graph(

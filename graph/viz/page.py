@@ -37,8 +37,9 @@ Edge attributes (all optional): ``kind`` (relationship type, :class:`graph.model
 
 Everything is data, never markup: labels and tooltips reach the page as JSON inside a
 ``<script type="application/json">`` block (with ``<``, ``>`` and ``&`` escaped) and vis-network
-9 shows a string tooltip as text (``innerText``). Graphs above ``physics_max_nodes`` nodes get
-positions from :func:`graph.viz.layout.compute_positions` and no physics, so they open at once.
+9 shows a string tooltip as text (``innerText``). Every node starts at its position from
+:func:`graph.viz.layout.compute_positions` (the workbench's first view of the same graph); graphs
+above ``physics_max_nodes`` nodes keep them with no physics, so they open at once.
 See docs/decisions/050-viz-self-contained-pages.md.
 """
 
@@ -242,7 +243,10 @@ def render_network_page(
     ids: dict[Hashable, int] = {node: i for i, node in enumerate(graph.nodes, start=1)}
     subject = graph.graph.get("subject")
     net = Network(directed=graph.is_directed(), cdn_resources="in_line")
-    nodes_seen = _add_nodes(net, graph, ids, compute_positions(graph, seed=seed) if large else None)
+    # Every page starts from the server's layout (the workbench's first view of the same
+    # graph, decision 078); a small one then settles from there in the browser.
+    positions = compute_positions(graph, seed=seed)
+    nodes_seen = _add_nodes(net, graph, ids, positions, fixed=large)
     edges_seen = _add_edges(net, graph, ids)
     net.set_options(json.dumps(_vis_options(large=large, directed=graph.is_directed())))
     nodes, edges, _heading, _height, _width, options_json = net.get_network_data()
@@ -292,10 +296,12 @@ def _add_nodes(
     net: Network,
     graph: nx.Graph,
     ids: dict[Hashable, int],
-    positions: Mapping[Hashable, tuple[float, float]] | None,
+    positions: Mapping[Hashable, tuple[float, float]],
+    *,
+    fixed: bool,
 ) -> _NodesSeen:
     """One vis node per graph node: shape and colour by kind, border by region, size by
-    broker score, the subject emphasised, fixed positions for a large graph."""
+    broker score, the subject emphasised, at ``positions`` (held there when ``fixed``)."""
     seen = _NodesSeen()
     max_broker = max((_float(a.get("broker")) for _, a in graph.nodes(data=True)), default=0.0)
     subject = graph.graph.get("subject")
@@ -315,9 +321,10 @@ def _add_nodes(
             options["color"]["border"] = _SUBJECT_BORDER
             options["font"] = {"size": 15, "bold": True}
             options["title"] = "SUBJECT\n" + options["title"]
-        if positions is not None:
-            x, y = positions[node]
-            options.update(x=round(x, 1), y=round(y, 1), physics=False)
+        x, y = positions[node]
+        options.update(x=round(x, 1), y=round(y, 1))
+        if fixed:
+            options["physics"] = False
         display = _short(label) + (f"\n{region}" if region else "")
         net.add_node(ids[node], label=display, shape=style.shape, **options)
     return seen

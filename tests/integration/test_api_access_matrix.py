@@ -52,6 +52,8 @@ class Row:
 
 
 _STATUS = {"status": "acknowledged", "note": "matrix test"}
+#: A member of CL_CROSS, in the scope of both organisations' seeded cases, to expand.
+_EXPAND = {"node": IDS["pL3"]}
 
 #: Who may do what, as statuses over CALLERS (nobody, RIEC analyst, coordinator and privacy
 #: officer, LIEC analyst, coordinator and privacy officer); the patterns of docs/access.md.
@@ -105,6 +107,27 @@ ROWS = [
     get("graph other", f"/clusters/{CL_NOORD}/graph", NOBODY, case=True),
     get("view own", f"/clusters/{CL_CROSS}/view", READERS, case=True),
     get("view other", f"/clusters/{CL_NOORD}/view", NOBODY, case=True),
+    get("expand own", f"/clusters/{CL_CROSS}/expand", READERS, case=True, params=_EXPAND),
+    get("expand own no case", f"/clusters/{CL_CROSS}/expand", NOBODY, params=_EXPAND),
+    get("expand other", f"/clusters/{CL_NOORD}/expand", NOBODY, case=True, params=_EXPAND),
+    Row(
+        "export own",
+        "POST",
+        f"/clusters/{CL_CROSS}/exports",
+        f"/clusters/{CL_CROSS}/exports",
+        READERS,
+        case=True,
+        body={"format": "graphml"},
+    ),
+    Row(
+        "export other",
+        "POST",
+        f"/clusters/{CL_NOORD}/exports",
+        f"/clusters/{CL_NOORD}/exports",
+        NOBODY,
+        case=True,
+        body={"format": "csv"},
+    ),
     get("network own", OWN_NETWORK_RIEC, READERS, liec_path=OWN_NETWORK_LIEC, case=True),
     get("network other", f"/subjects/{IDS['pN1']}/network", NOBODY, case=True),
     get("network no case", OWN_NETWORK_RIEC, NOBODY, liec_path=OWN_NETWORK_LIEC),
@@ -114,6 +137,8 @@ ROWS = [
     get("export no case", f"/subjects/{IDS['pL1']}/export", NOBODY),
     get("trends", "/trends", READERS),
     get("trends other region", "/trends", LIEC_READERS, params={"region": "Noord"}),
+    get("trends csv", "/trends.csv", READERS),
+    get("trends xlsx other region", "/trends.xlsx", LIEC_READERS, params={"region": "Noord"}),
     get("audit", "/audit", PRIVACY_OFFICERS),
 ]
 

@@ -36,13 +36,15 @@ _NEW = {
 _PATH = ["signal", "intake", "analysis", "advice", "interventions", "evaluation", "closed"]
 
 #: The person-level endpoints, each asked about something within the Limburg test case's
-#: scope (subject pL4, its company KVK_L; the cross-region cluster CL_CROSS).
+#: scope (subject pL4, its company KVK_L; the cross-region cluster CL_CROSS, and pL4 expanded
+#: in it).
 ENDPOINTS: Final = {
     "network": f"/subjects/{IDS['pL4']}/network",
     "company": f"/companies/{IDS['KVK_L']}/network",
     "graph": f"/clusters/{CL_CROSS}/graph",
     "view": f"/clusters/{CL_CROSS}/view",
     "detail": f"/clusters/{CL_CROSS}",
+    "expand": f"/clusters/{CL_CROSS}/expand?node={IDS['pL4']}",
 }
 
 

@@ -30,7 +30,11 @@ LIVE_OPERATIONS = {
     ("get", "/subjects/{token}/export"),
     ("get", "/clusters/{cluster_id}/graph"),
     ("get", "/clusters/{cluster_id}/view"),
+    ("get", "/clusters/{cluster_id}/expand"),
+    ("post", "/clusters/{cluster_id}/exports"),
     ("get", "/trends"),
+    ("get", "/trends.csv"),
+    ("get", "/trends.xlsx"),
     ("get", "/bibob/requests/{request_id}/screening"),
 }
 

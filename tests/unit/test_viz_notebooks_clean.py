@@ -33,3 +33,7 @@ def test_notebook_is_committed_without_outputs(path: Path) -> None:
     # notebooks call the packages, they hold no Cypher of their own
     for word in ("MATCH (", "MERGE (", "execute_query", "session.run"):
         assert word not in source, f"{path.name} holds Cypher ({word})"
+    # and read through the API (api.client), never from Neo4j directly (decision 078)
+    for word in ("graph.driver", "connect(", "connect_async", "api.store", "Store("):
+        assert word not in source, f"{path.name} reads Neo4j directly ({word})"
+    assert "KnooppuntClient" in source
