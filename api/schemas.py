@@ -266,6 +266,19 @@ class CaseScoped(_Model):
     )
 
 
+class SuggestedLink(_Model):
+    """A tie the data probably misses (decision 084): a suggestion, never a fact."""
+
+    a: str
+    b: str
+    where: Literal["inside", "around"] = Field(
+        description="inside: two members; around: a member and a neighbour of the cluster"
+    )
+    score: float = Field(description="weighted resource allocation index")
+    common_neighbours: int
+    method: str = Field(examples=["resource_allocation"])
+
+
 class ClusterGraph(CaseScoped):
     """A cluster's members, the entities that connect them, and the links, with provenance;
     every node with its first-view position (``x``, ``y``)."""
@@ -276,6 +289,13 @@ class ClusterGraph(CaseScoped):
     truncated: bool = False
     run_id: str | None = Field(None, description="the analysis run that last wrote the cluster")
     as_of: date | None = Field(None, description="the date that run analysed the graph as of")
+    suggested_links: list[SuggestedLink] = Field(
+        default_factory=list,
+        description=(
+            "likely hidden ties of a flagged cluster, best first, between two nodes of this "
+            "graph (suggestions with their score, never links)"
+        ),
+    )
 
 
 class Expansion(CaseScoped):

@@ -35,6 +35,7 @@ JSON_PROPERTIES: Final = frozenset(
         "score_explanation",
         "key_players",
         "subgroups",
+        "suggested_links",
         "details",
         "params",
     }

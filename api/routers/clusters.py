@@ -33,6 +33,7 @@ from api.store import Store
 from api.subgraphs import cluster_shape, expansion_shape
 from graph.model import NodeLabel
 from graph.subgraph.model import ClusterGraph as SubgraphResult
+from graph.values import parse_json_properties
 from graph.viz import render_network_page
 from graph.viz.load import first_view_positions, to_networkx
 
@@ -217,8 +218,23 @@ async def cluster_graph_data(
             "outside": found.outside,
             "run_id": found.run_id,
             "as_of": found.as_of,
+            "suggested_links": _suggestions(found.cluster, {n["id"] for n in nodes}),
         }
     )
+
+
+_SUGGESTION_KEYS: Final = ("a", "b", "where", "score", "common_neighbours", "method")
+
+
+def _suggestions(cluster: dict[str, Any], shown: set[str]) -> list[dict[str, Any]]:
+    """The cluster's suggested hidden links between two nodes the caller is shown (never one
+    that names a person outside the case's scope)."""
+    stored = parse_json_properties({"suggested_links": cluster.get("suggested_links")})
+    return [
+        {k: s.get(k) for k in _SUGGESTION_KEYS}
+        for s in _list_of_dicts(stored["suggested_links"])
+        if s.get("a") in shown and s.get("b") in shown
+    ]
 
 
 @router.get(

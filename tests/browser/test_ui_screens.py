@@ -12,6 +12,7 @@ user cannot reach another region's person-level data through any screen.
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import neo4j
 import networkx as nx
 import pytest
 from selenium import webdriver
@@ -369,6 +371,51 @@ def test_the_what_if_reports_the_largest_components_size(
     assert result["largest"] == max(len(p) for p in parts)
     assert str(result["largest"]) in browser.find_element(By.ID, "whatif-largest").text
     check_page(browser, ui_server, "cluster-what-if")
+
+
+def test_suggested_links_are_shown_as_suggestions_and_select_their_ends(
+    browser: webdriver.Chrome, ui_server: str, api_settings: Settings, seeded: neo4j.Driver
+) -> None:
+    suggestion = {
+        "a": IDS["pL2"],
+        "b": IDS["pB1"],
+        "a_member": True,
+        "b_member": True,
+        "where": "inside",
+        "score": 0.75,
+        "common_neighbours": 2,
+        "method": "resource_allocation",
+    }
+    change = (
+        "MATCH (c:Cluster {id: $id}) SET c.suggested_links = $s "
+        "MERGE (v:ResultsVersion {id: 'stored-results'}) SET v.n = coalesce(v.n, 0) + 1"
+    )
+    db = api_settings.neo4j_database
+    seeded.execute_query(change, id=CL_CROSS, s=json.dumps([suggestion]), database_=db)
+    try:
+        state = sign_in(
+            browser,
+            api_settings,
+            ui_server,
+            org="Limburg",
+            next_path=f"/ui/#/{_cluster_route(CASES['Limburg'])}",
+        )
+        assert state["state"]["suggested"] == 1
+        items = browser.find_elements(By.CSS_SELECTOR, "#suggested-links button")
+        assert len(items) == 1
+        assert "0.75" in items[0].text
+        items[0].click()
+        wait_for(browser, "return knooppuntUI.state.selected.length === 2")
+        assert set(ui_state(browser)["state"]["selected"]) == {IDS["pL2"], IDS["pB1"]}
+        # a suggestion is never drawn as a link
+        assert not [
+            link
+            for link in _read(browser, "shownLinks")
+            if set(_read(browser, "ends", link)) == {IDS["pL2"], IDS["pB1"]}
+        ]
+        check_page(browser, ui_server, "cluster-suggested-links")
+    finally:
+        seeded.execute_query(change, id=CL_CROSS, s=None, database_=db)
 
 
 def test_a_graphml_export_has_the_views_node_count(

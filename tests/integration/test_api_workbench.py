@@ -459,3 +459,57 @@ def test_an_export_by_session_needs_the_csrf_token(
         assert nx.read_graphml(io.BytesIO(done.content)).graph["case_reference"] == CASES["Limburg"]
     finally:
         api_client.cookies.clear()
+
+
+def test_suggested_links_reach_the_view_only_between_nodes_it_shows(
+    api_client: TestClient, api_settings: Settings, with_run: neo4j.Driver
+) -> None:
+    """A flagged cluster's suggestions (decision 084) come with its graph; one that names a
+    person outside the case's scope (pR1) is left out, and so is its score."""
+    suggestions = [
+        {
+            "a": IDS["pL2"],
+            "b": IDS["pB1"],
+            "a_member": True,
+            "b_member": True,
+            "where": "inside",
+            "score": 0.75,
+            "common_neighbours": 2,
+            "method": "resource_allocation",
+        },
+        {
+            "a": IDS["pL1"],
+            "b": IDS["pR1"],
+            "a_member": True,
+            "b_member": False,
+            "where": "around",
+            "score": 0.61,
+            "common_neighbours": 1,
+            "method": "resource_allocation",
+        },
+    ]
+    db = api_settings.neo4j_database
+    # as an analysis run's write-back would: the stored results' version moves on with it
+    change = (
+        "MATCH (c:Cluster {id: $id}) SET c.suggested_links = $s "
+        "MERGE (v:ResultsVersion {id: 'stored-results'}) SET v.n = coalesce(v.n, 0) + 1"
+    )
+    with_run.execute_query(change, id=CL_CROSS, s=json.dumps(suggestions), database_=db)
+    try:
+        body = _get(api_client, api_settings, f"/clusters/{CL_CROSS}/graph").json()
+    finally:
+        with_run.execute_query(change, id=CL_CROSS, s=None, database_=db)
+    assert body["suggested_links"] == [
+        {
+            "a": IDS["pL2"],
+            "b": IDS["pB1"],
+            "where": "inside",
+            "score": 0.75,
+            "common_neighbours": 2,
+            "method": "resource_allocation",
+        }
+    ]
+    assert IDS["pR1"] not in json.dumps(body)
+    # the organisation-level cluster never carries them
+    detail = _get(api_client, api_settings, f"/clusters/{CL_CROSS}").json()
+    assert "suggested_links" not in detail

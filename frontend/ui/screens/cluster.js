@@ -287,6 +287,37 @@ export async function renderCluster(ctx) {
     h("button", { type: "button", id: "whatif-reset", onclick: () => { whatIf = null; view.removed.clear(); clear(whatIfResult); renderer.refresh(); publish(); } }, t("whatif.reset")),
     whatIfResult,
   );
+  // Suggested hidden links of a flagged cluster (decision 084): suggestions, never facts;
+  // choosing one selects its two ends.
+  const suggested = (data.suggested_links || []).filter((s) => graph.hasNode(s.a) && graph.hasNode(s.b));
+  if (suggested.length) {
+    whatIfBox.append(
+      h("h3", {}, t("whatif.suggested")),
+      h("p", { class: "muted" }, t("whatif.suggested_note")),
+      h(
+        "ul",
+        { id: "suggested-links" },
+        ...suggested.map((s) =>
+          h(
+            "li",
+            {},
+            h(
+              "button",
+              {
+                type: "button",
+                class: "link",
+                onclick: () => {
+                  selectNode(s.a, false);
+                  selectNode(s.b, true);
+                },
+              },
+              t(`whatif.suggested_${s.where}`, { a: s.a, b: s.b, score: s.score.toFixed(2), common: s.common_neighbours }),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
 
   function brokersByRank() {
     return graph
@@ -553,6 +584,7 @@ export async function renderCluster(ctx) {
       selected: [...view.selected],
       search,
       whatIf,
+      suggested: suggested.length,
       lastExport,
       layout: laidOut ? "browser" : "server",
       timing: { fetchMs: Math.round(fetched - started), drawMs: drawMs ?? Math.round(performance.now() - fetched), filterMs, whatIfMs },
