@@ -27,6 +27,13 @@ of published grid values of its table (:func:`published`); so nothing any set of
 returns pins ``p`` down either. (Linear derivation, as in decision 044: bounds from
 non-negativity can still narrow a hidden value.)
 
+**Sums of hidden cells.** The shift argument protects each hidden value, but the sum of a
+line's hidden cells is always the line's margin minus its published cells: when that sum is
+small (a primary 2 closed with a zero beside it), a window over those quarters gives a small
+count away. So every line of every catalogue table whose margin is published hides cells that
+sum to 0 or to at least ``min_cell``: the line's largest published cell is hidden too, and the
+pattern closed again, until no line breaks the rule (:func:`_small_hidden_sums`).
+
 A raised ``min_cell`` starts from the default pattern (:func:`year_pattern`), so it hides a
 superset and publishes a subset of what the default publishes.
 """
@@ -249,6 +256,51 @@ def _span(regions: int, located: frozenset[Cell], unlocated: frozenset[Cell]) ->
     return span
 
 
+def _lines(rows: int) -> list[tuple[list[Cell], Cell]]:
+    """The lines of an extended ``rows`` x 4 table: its inner cells and the margin they sum to
+    (each row, each quarter column, the margins' own row and column)."""
+    out: list[tuple[list[Cell], Cell]] = []
+    for i in range(rows + 1):  # rows, and the row of quarter totals
+        out.append(([(i, j) for j in range(4)], (i, 4)))
+    for j in range(5):  # quarter columns, and the column of year totals
+        out.append(([(i, j) for i in range(rows)], (rows, j)))
+    return out
+
+
+def _extended_value(counts: Sequence[Sequence[int]], cell: Cell) -> int:
+    i, j = cell
+    rows = range(len(counts)) if i == len(counts) else [i]
+    cols = range(4) if j == 4 else [j]
+    return sum(counts[r][c] for r in rows for c in cols)
+
+
+def _small_hidden_sums(
+    tables: Sequence[Sequence[Sequence[int]]],
+    regions: int,
+    hidden: set[Cell],
+    min_cell: int,
+    *,
+    located: bool,
+) -> set[Cell]:
+    """Cells to hide besides ``hidden`` so that, in every table, no line whose margin is
+    published has hidden cells summing to a small count (the margin minus the line's published
+    cells would give that sum away): per such line, its largest published cell of that table."""
+    more: set[Cell] = set()
+    for table in tables:
+        counts = table[:regions] if located else table[regions:]
+        for cells, margin in _lines(len(counts)):
+            if margin in hidden:
+                continue
+            inside = [c for c in cells if c in hidden]
+            total = sum(_extended_value(counts, c) for c in inside)
+            if not inside or not 0 < total < min_cell:
+                continue
+            candidates = [c for c in cells if c not in hidden and c not in more]
+            if candidates:
+                more.add(max(candidates, key=lambda c: (_extended_value(counts, c), c)))
+    return more
+
+
 @lru_cache(maxsize=512)
 def _pattern(
     grid: Grid,
@@ -269,9 +321,16 @@ def _pattern(
         located |= small_cells(counts[:regions], min_cell=min_cell)
         unlocated |= small_cells(counts[regions:], min_cell=min_cell)
     widest = tables[grid.catalogue.index(frozenset())]
-    located = set(suppress_table(widest[:regions], min_cell=min_cell, hidden=located).reasons)
-    strip = suppress_table(widest[regions:], min_cell=min_cell, hidden=unlocated)
-    unlocated = set(strip.reasons)
+    while True:
+        located = set(suppress_table(widest[:regions], min_cell=min_cell, hidden=located).reasons)
+        strip = suppress_table(widest[regions:], min_cell=min_cell, hidden=unlocated)
+        unlocated = set(strip.reasons)
+        more_located = _small_hidden_sums(tables, regions, located, min_cell, located=True)
+        more_unlocated = _small_hidden_sums(tables, regions, unlocated, min_cell, located=False)
+        if not more_located and not more_unlocated:
+            break
+        located |= more_located
+        unlocated |= more_unlocated
     frozen_located, frozen_unlocated = frozenset(located), frozenset(unlocated)
     return YearPattern(
         frozen_located, frozen_unlocated, _span(regions, frozen_located, frozen_unlocated)

@@ -288,3 +288,21 @@ def test_incident_and_cluster_rows_become_atoms_of_their_catalogue() -> None:
     # Every incident type or none x every typology or none.
     assert len(INCIDENT_GRID.catalogue) == (18 + 1) * (3 + 1)
     assert cluster_filter("omg", True) in cluster_catalogue(["omg"])
+
+
+def test_the_hidden_cells_of_a_line_never_sum_to_a_small_count() -> None:
+    """Found by the random test: in region C the typology-p items were 12 in 2024 Q1 and 2 in
+    Q4. Q4 was hidden with a zero of Q3 beside it, so the row's total (14) minus Q1 (12) gave
+    the window Q2-Q4 away: 2 items. A line whose margin is published now hides cells summing
+    to 0 or to at least the minimum (here: Q1 as well)."""
+    atoms = [
+        Atom(region="C", year=2024, quarter=4, tags=frozenset({"typology:q", "type:y"}), n=7),
+        Atom(region="C", year=2024, quarter=1, tags=frozenset({"typology:p", "type:x"}), n=6),
+        Atom(region=None, year=2024, quarter=1, tags=frozenset({"typology:p"}), n=10),
+        Atom(region="C", year=2024, quarter=3, tags=frozenset({"typology:q", "type:y"}), n=6),
+        Atom(region="C", year=2024, quarter=1, tags=frozenset({"typology:p", "type:x"}), n=6),
+        Atom(region="C", year=2024, quarter=4, tags=frozenset({"typology:p"}), n=2),
+    ]
+    attack = _attack(atoms, 5)
+    assert attack.hidden
+    assert attack.derived() == []
