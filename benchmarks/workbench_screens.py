@@ -9,7 +9,7 @@ each a new page load, timed from navigation to the screen's ready flag), the cas
 check of the cluster's first key player, and the trends dashboard::
 
     make demo
-    python benchmarks/workbench_screens.py --url http://127.0.0.1:8000 --out artifacts/demo-screens
+    python -m benchmarks.workbench_screens --url http://127.0.0.1:8000 --out artifacts/demo-screens
 
 Prints the figures and writes ``screens.json`` beside the PNGs; every error seen is listed.
 """
@@ -47,10 +47,11 @@ def _wait_ready(driver: Any, timeout: float = 120.0) -> dict[str, Any]:
     return state
 
 
-def _api(url: str, token: str, path: str, **params: Any) -> Any:
-    answer = httpx.get(
-        url + path, params=params, headers={"Authorization": f"Bearer {token}"}, timeout=60
-    )
+def _api(url: str, token: str, path: str, case: str | None = None, **params: Any) -> Any:
+    headers = {"Authorization": f"Bearer {token}"}
+    if case is not None:
+        headers["X-Case-Reference"] = case
+    answer = httpx.get(url + path, params=params, headers=headers, timeout=60)
     answer.raise_for_status()
     return answer.json()
 
@@ -153,8 +154,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             if k == 0:
                 shot("cluster-workspace")
-        detail = _api(args.url, reader, f"/clusters/{cluster}")
+        detail = _api(args.url, reader, f"/clusters/{cluster}", case=case)
         players = [p["id"] for p in detail.get("key_players") or [] if p.get("kind") == "person"]
+        players += [m["id"] for m in detail.get("members") or [] if m.get("kind") == "person"]
         visit(f"case/{case}")
         shot("case-workspace")
         if players:
