@@ -15,21 +15,19 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from selenium import webdriver
 
 import api.ui
 from api.app import create_app
 from graph.settings import Settings
 from tests.browser.chromium import browser_log, open_chromium, requested_urls, save_screenshot
-from tests.integration.api_support import api_settings, free_port, seeded
+from tests.integration.api_support import api_settings, free_port, seeded, served_app
 from tests.integration.conftest import neo4j_driver, neo4j_settings, test_instance
 
 __all__ = [
@@ -64,23 +62,8 @@ def ui_server(api_settings: Settings, seeded: object) -> Iterator[str]:
         pytest.fail("the workbench is not built: run `make assets`")
     port = free_port()
     settings = api_settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}"})
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped while starting"
-        assert time.monotonic() < deadline, "uvicorn did not start within 60 s"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with served_app(create_app(settings), port, ready=False) as origin:
+        yield origin
 
 
 @pytest.fixture(scope="module")

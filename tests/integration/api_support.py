@@ -7,22 +7,36 @@ Neo4j seeded with :mod:`tests.integration.api_seed`; the audit log goes to a tem
 from __future__ import annotations
 
 import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
 import neo4j
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api.app import create_app
+from api.readiness import wait_until_ready
 from graph.settings import Settings
 from tests.integration import api_seed
 from tests.integration.api_seed import AUDIT_KEY, JWT_SECRET
 from tests.integration.conftest import wipe
 
-__all__ = ["WIDE_GATE", "WIDE_GATE_ENV", "api_client", "api_settings", "free_port", "seeded"]
+__all__ = [
+    "WIDE_GATE",
+    "WIDE_GATE_ENV",
+    "api_client",
+    "api_settings",
+    "free_port",
+    "seeded",
+    "served_app",
+]
 
 #: Admission settings for functional tests: up to 32 requests at once, a queue of 200 that may
 #: wait 30 s, a deadline of 30 s and queries of up to 20 s (every concurrent test request is
@@ -47,6 +61,31 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def served_app(app: FastAPI, port: int, *, ready: bool = True) -> Iterator[str]:
+    """``app`` under uvicorn on ``127.0.0.1:port`` in a thread, for a test that needs a real
+    HTTP server (a browser, a notebook's client); yields its origin. With ``ready`` it also
+    waits until ``/ready`` answers (Neo4j reached), else only until uvicorn has started."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive(), "uvicorn stopped while starting"
+        assert time.monotonic() < deadline, "uvicorn did not start within 60 s"
+        time.sleep(0.05)
+    if ready and not wait_until_ready(base, timeout=60):
+        pytest.fail("the API did not become ready")
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
 
 
 @pytest.fixture(scope="module")

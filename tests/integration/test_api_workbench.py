@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import re
-import threading
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -19,13 +18,11 @@ import neo4j
 import networkx as nx
 import openpyxl
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.audit import read_entries
 from api.client import ApiError, KnooppuntClient, to_networkx
-from api.readiness import wait_until_ready
 from api.session import CSRF_COOKIE, CSRF_HEADER, login_link
 from api.trend_files import region_inhabitants
 from graph import queries as gq
@@ -33,7 +30,7 @@ from graph.geography import load_geography
 from graph.settings import PACKAGED_GEOGRAPHY_DIR, Settings
 from graph.viz import load_cluster_graph, render_network_page
 from tests.integration.api_seed import CASE, CASES, CL_CROSS, HUB, IDS, auth
-from tests.integration.api_support import free_port
+from tests.integration.api_support import free_port, served_app
 
 pytest_plugins = ["tests.integration.api_support"]
 
@@ -365,18 +362,8 @@ def served(
     audit log of its own (the in-process app holds the module's)."""
     log = tmp_path_factory.mktemp("served-audit") / "api-audit.log"
     app = create_app(api_settings.model_copy(update={"audit_log": log}))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    if not wait_until_ready(base, timeout=60):
-        pytest.fail("the API did not become ready")
-    try:
+    with served_app(app, free_port()) as base:
         yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def _client(s: Settings, base: str, org: str = "Limburg", role: str = "analyst") -> Any:

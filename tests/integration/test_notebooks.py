@@ -12,7 +12,6 @@ the pages it writes.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ from typing import Any
 import nbformat
 import neo4j
 import pytest
-import uvicorn
 from nbclient import NotebookClient
 from pydantic import SecretStr
 
@@ -28,13 +26,12 @@ from api.app import create_app
 from api.audit import read_entries
 from api.auth import mint_token
 from api.client import KnooppuntClient
-from api.readiness import wait_until_ready
 from graph.errors import ExitCode
 from graph.settings import Settings
 from graph.vocabulary import REGIONS
 from knooppunt.cli import main
 from tests.integration.api_seed import AUDIT_KEY, JWT_SECRET
-from tests.integration.api_support import WIDE_GATE, free_port
+from tests.integration.api_support import WIDE_GATE, free_port, served_app
 from tests.integration.conftest import wipe
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -72,20 +69,8 @@ def served(
             **WIDE_GATE,
         }
     )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    if not wait_until_ready(base, timeout=60):
-        pytest.fail("the API did not become ready")
-    try:
+    with served_app(create_app(settings), free_port()) as base:
         yield base, settings
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def _token(settings: Settings, org: str, role: str) -> str:
