@@ -14,7 +14,16 @@ from typing import Any, Final
 from graph.model import NodeLabel
 from graph.values import native
 
-__all__ = ["ENTITY_LABELS", "entity_label", "graph_link", "graph_node", "link_kind", "provenance"]
+__all__ = [
+    "ENTITY_LABELS",
+    "entity_label",
+    "graph_link",
+    "graph_node",
+    "link_kind",
+    "link_shape",
+    "node_shape",
+    "provenance",
+]
 
 _PROVENANCE_LISTS: Final = (
     ("partner", "src_partner"),
@@ -82,12 +91,28 @@ def graph_node(
     raw: Mapping[str, Any], *, region: str | None = None, member: bool = False
 ) -> dict[str, Any]:
     """``{id, labels, props}`` from a query to the API's node shape."""
-    props = native(raw.get("props") or {})
-    labels = [str(label) for label in raw.get("labels") or []]
+    return node_shape(
+        str(raw.get("id")),
+        [str(label) for label in raw.get("labels") or []],
+        native(raw.get("props") or {}),
+        region=region,
+        member=member,
+    )
+
+
+def node_shape(
+    node_id: str,
+    labels: list[str],
+    props: Mapping[str, Any],
+    *,
+    region: str | None = None,
+    member: bool = False,
+) -> dict[str, Any]:
+    """The API's node shape of an entity whose ``props`` are plain Python already."""
     label = entity_label(labels, labels[0] if labels else "")
     node_region = region if region is not None else props.get("region")
     return {
-        "id": str(raw.get("id")),
+        "id": node_id,
         "label": label,
         "region": node_region if isinstance(node_region, str) else None,
         "member": member,
@@ -98,12 +123,24 @@ def graph_node(
 
 def graph_link(raw: Mapping[str, Any]) -> dict[str, Any]:
     """``{id, type, source, target, props}`` from a query to the API's link shape."""
-    props = native(raw.get("props") or {})
+    return link_shape(
+        str(raw["id"]),
+        str(raw["type"]),
+        str(raw["source"]),
+        str(raw["target"]),
+        native(raw.get("props") or {}),
+    )
+
+
+def link_shape(
+    link_id: str, kind: str, source: str, target: str, props: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The API's link shape of a link whose ``props`` are plain Python already."""
     return {
-        "id": str(raw["id"]),
-        "type": str(raw["type"]),
-        "source": str(raw["source"]),
-        "target": str(raw["target"]),
+        "id": link_id,
+        "type": kind,
+        "source": source,
+        "target": target,
         "properties": {k: v for k, v in props.items() if k not in _PROVENANCE_KEYS},
         "provenance": provenance(props),
     }

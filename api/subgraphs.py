@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.provenance import graph_link, graph_node, link_kind
+from api.provenance import link_kind, link_shape, node_shape
 from graph.subgraph.model import ClusterGraph, Expansion, FlaggedPath, Link, Neighbourhood, Node
 
 __all__ = [
@@ -46,25 +46,18 @@ def api_node(
     ``properties.membership`` and the membership's region. Otherwise its region is where it
     lives or is registered now, and ``member`` says whether it is a member of a flagged cluster
     that the read found (``flagged_member``)."""
-    raw = {"id": node.id, "labels": list(node.labels), "props": node.props}
+    labels = list(node.labels)
     if cluster_member and node.membership is not None:
-        shaped = graph_node(raw, region=node.membership.get("region"), member=True)
+        region = node.membership.get("region")
+        shaped = node_shape(node.id, labels, node.props, region=region, member=True)
         shaped["properties"]["membership"] = node.membership
         return shaped
-    return graph_node(raw, region=node.home_region, member=flagged_member)
+    return node_shape(node.id, labels, node.props, region=node.home_region, member=flagged_member)
 
 
 def api_link(link: Link, ids: Mapping[str, str]) -> dict[str, Any]:
     """A link with its ends as entity ids (``ids``: node key -> id)."""
-    return graph_link(
-        {
-            "id": link.id,
-            "type": link.type,
-            "source": ids[link.source],
-            "target": ids[link.target],
-            "props": link.props,
-        }
-    )
+    return link_shape(link.id, link.type, ids[link.source], ids[link.target], link.props)
 
 
 def cluster_shape(

@@ -155,10 +155,12 @@ class LinkKind(_Strict):
 
 
 class Provenance(_Strict):
-    """The provenance properties the writer sets on every entity and link."""
+    """The provenance properties the writer sets on every entity and link; ``dates`` are the
+    summary's dates, each with its per-source list ``src_<name>``."""
 
     per_source: tuple[str, ...]
     summary: tuple[str, ...]
+    dates: tuple[str, ...] = ()
 
 
 class RecordKind(_Strict):
@@ -177,7 +179,19 @@ class GraphModel(_Strict):
     entities: dict[NodeLabel, EntityKind]
     links: dict[RelType, LinkKind]
     provenance: Provenance
+    #: Properties of entities and links stored as dates (not the provenance's own).
+    dates: tuple[str, ...] = ()
     records: dict[NodeLabel, RecordKind] = Field(default_factory=dict)
+
+    @property
+    def date_properties(self) -> frozenset[str]:
+        """Every property of an entity or link that holds one date."""
+        return frozenset((*self.dates, *self.provenance.dates))
+
+    @property
+    def date_list_properties(self) -> frozenset[str]:
+        """Every property of an entity or link that holds a list of dates (per source)."""
+        return frozenset(f"src_{name}" for name in self.provenance.dates)
 
 
 def _with_names(raw: object, key: str) -> object:
@@ -238,6 +252,18 @@ def _check_complete(model: GraphModel, source: str) -> None:
         wrong = sorted(set(kind.sources + kind.targets) - entities)
         if wrong:
             raise ModelError(f"{source}: key 'links.{kind.type}': may join entity labels only")
+    prov = model.provenance
+    if not set(prov.dates) <= set(prov.summary) or not model.date_list_properties <= set(
+        prov.per_source
+    ):
+        raise ModelError(
+            f"{source}: key 'provenance.dates': must name summary properties whose "
+            "src_<name> is a per-source list"
+        )
+    settable = {p for kind in model.entities.values() for p in kind.properties}
+    settable |= {p for link in model.links.values() for p in link.properties}
+    if not set(model.dates) <= settable:
+        raise ModelError(f"{source}: key 'dates': may name properties of entities or links only")
 
 
 @lru_cache(maxsize=1)

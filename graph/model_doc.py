@@ -53,6 +53,11 @@ One entry per source (partner + legal basis), as aligned lists, plus summaries f
 - {summary} (distinct partner codes; the earliest first, the latest last seen and the latest
   retention date).
 
+Dates: {dates} are stored as dates wherever an entity or relationship has them, and so are the
+provenance's {prov_dates} and their per-source lists. A mapping's date column goes only to one
+of these, and they take only date columns (ingest checks it); the subgraph reads send them as
+ISO text and give them back as dates (decision 087).
+
 `(:Delivery {{id, partner, extract_date, legal_basis, retain_until, status, checksum, rows,
 rejected, started_at, committed_at}})` records each delivery; see `docs/delivery-format.md`.
 Written by ingest (`docs/ingest.md`): `status` is `loading` while its data is being written (or
@@ -109,6 +114,8 @@ def render_graph_model(model: GraphModel | None = None) -> str:
         _PROVENANCE.format(
             per_source=_names(model.provenance.per_source),
             summary=_names(model.provenance.summary),
+            dates=_names(model.dates),
+            prov_dates=_names(model.provenance.dates),
         ),
         "\n",
         _RESULTS,

@@ -29,6 +29,7 @@ SHOW_INDEX_NAMES = "SHOW INDEXES YIELD name RETURN collect(name) AS names"
 from graph.model import ENTITY_LABEL as _ENTITY  # noqa: E402
 from graph.model import NodeLabel as _L  # noqa: E402, N814
 from graph.model import RelType as _R  # noqa: E402, N814
+from graph.model import graph_model as _graph_model  # noqa: E402
 
 
 def _visible(v: str) -> str:
@@ -356,10 +357,20 @@ def _entity_link(r: str, y: str) -> str:
     return f"type({r}) IN $link_types AND {_kept(r)} AND {_kept(y)}"
 
 
+def _props(v: str) -> str:
+    """The properties of the node or link ``v`` with the graph model's dates as ISO text (a
+    date absent on ``v`` comes as null): the driver decodes 10^5 texts several times faster
+    than its own dates (:func:`graph.values.text_dated` reads them back)."""
+    model = _graph_model()
+    one = [f"{p}: toString({v}.{p})" for p in sorted(model.date_properties)]
+    lists = [f"{p}: [d IN {v}.{p} | toString(d)]" for p in sorted(model.date_list_properties)]
+    return f"{v} {{.*, {', '.join([*one, *lists])}}}"
+
+
 def _link_map(r: str) -> str:
     return (
         f"{{id: elementId({r}), type: type({r}), source: elementId(startNode({r})), "
-        f"target: elementId(endNode({r})), props: properties({r})}}"
+        f"target: elementId(endNode({r})), props: {_props(r)}}}"
     )
 
 
@@ -533,7 +544,7 @@ SUBGRAPH_NODES = (
     f"AND {_kept('l')} "
     "RETURN a.region AS home_region ORDER BY l.since DESC LIMIT 1 } "
     f"RETURN collect({{key: k, labels: [l IN labels(n) WHERE l <> '{_ENTITY}'], id: n.id, "
-    "props: properties(n), home_region: home_region, membership: properties(m), "
+    f"props: {_props('n')}, home_region: home_region, membership: properties(m), "
     "cluster: cluster}) AS rows"
 )
 

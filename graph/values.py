@@ -17,6 +17,8 @@ from typing import Any, Final
 import neo4j.spatial
 import neo4j.time
 
+from graph.model import graph_model as _model
+
 __all__ = [
     "FORMULA_STARTS",
     "JSON_PROPERTIES",
@@ -25,6 +27,7 @@ __all__ = [
     "native",
     "parse_json_properties",
     "spreadsheet_safe",
+    "text_dated",
 ]
 
 #: Properties of analysis results stored as JSON strings (``docs/analysis.md``).
@@ -75,6 +78,42 @@ def native(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [native(v) for v in value]
     return value
+
+
+def _day(text: str) -> date | str:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:  # not a date after all (the model's check keeps mappings from this)
+        return text
+
+
+def text_dated(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Properties read with the graph model's dates as ISO text (``graph.queries._props``) as
+    plain Python: those dates as ``date`` again, the dates the projection named but the node or
+    link lacks (null) left out, and any other Neo4j value through :func:`native`.
+
+    Examples
+    --------
+    >>> text_dated({"since": "2024-03-01", "until": None, "src_first_seen": ["2024-01-02"]})
+    {'since': datetime.date(2024, 3, 1), 'src_first_seen': [datetime.date(2024, 1, 2)]}
+    """
+    model = _model()
+    one, lists = model.date_properties, model.date_list_properties
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if value is None:
+            continue
+        if key in one:
+            out[key] = _day(value) if type(value) is str else native(value)
+        elif key in lists:
+            out[key] = [_day(v) if type(v) is str else native(v) for v in value]
+        elif type(value) in _PLAIN:
+            out[key] = value
+        elif type(value) is list and all(type(v) in _PLAIN for v in value):
+            out[key] = value  # provenance lists of text: most values of a large read
+        else:
+            out[key] = native(value)
+    return out
 
 
 def from_millis(value: Any) -> Any:

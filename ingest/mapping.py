@@ -79,6 +79,10 @@ ENTITY_PROPERTIES: Final[dict[NodeLabel, frozenset[str]]] = {
 }
 
 
+#: Properties stored as dates (the graph model's ``dates``): only date columns go to them.
+_DATE_PROPERTIES: Final = frozenset(graph_model().dates)
+
+
 @dataclass(frozen=True, slots=True)
 class LinkRule:
     """Which labels a link type may join, and which properties it may carry."""
@@ -263,6 +267,14 @@ class _Builder:
             elif source.column is None:
                 out.append((prop, None, source.const))
             elif source.column in self.columns:
+                is_date = self.columns[source.column].type == "date"
+                if is_date != (prop in _DATE_PROPERTIES):
+                    self.fail(
+                        f"{key}.{prop}",
+                        "a date column goes only to a date property of the graph model, and a "
+                        f"date property takes only a date column (dates: "
+                        f"{', '.join(sorted(_DATE_PROPERTIES))})",
+                    )
                 out.append((prop, source.column, None))
             else:
                 self.fail(f"{key}.{prop}", "unknown column (not declared under columns)")

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
+from pydantic_core import to_json
 
 from api import exports
 from api.access import require_cluster, require_operational
@@ -193,8 +194,14 @@ async def _case_cluster_graph(
 
 async def cluster_graph_data(
     request: Request, access: PersonLevel, cluster_id: str
-) -> ClusterGraph:
-    """The cluster's nodes and links in the API's shape within the case's scope, logged."""
+) -> dict[str, Any]:
+    """The cluster's nodes and links in the API's shape within the case's scope, logged: the
+    body of :class:`ClusterGraph` with every field, as plain Python.
+
+    Not validated again on the way out: the shapes are built by typed code from the core's
+    reader, and for 2,000 nodes and 10,000 links validation took ten times as long as
+    writing the JSON (0.5 to 0.9 s against 0.07 s, decision 087); a unit test holds the
+    body equal to its validated form."""
     binding, found = await _case_cluster_graph(request, access, cluster_id)
     positions = await run_in_threadpool(first_view_positions, found)
     nodes, links, truncated = cluster_shape(found, positions)
@@ -206,21 +213,18 @@ async def cluster_graph_data(
         outside=found.outside,
         disclosed_cluster=cluster_id,
     )
-    # One validation of the whole body (not one model per node and link: 12,000 inits).
-    return ClusterGraph.model_validate(
-        {
-            "cluster_id": cluster_id,
-            "nodes": nodes,
-            "links": links,
-            "truncated": truncated,
-            "case_reference": binding.reference,
-            "scope_depth": binding.depth,
-            "outside": found.outside,
-            "run_id": found.run_id,
-            "as_of": found.as_of,
-            "suggested_links": _suggestions(found.cluster, {n["id"] for n in nodes}),
-        }
-    )
+    return {
+        "case_reference": binding.reference,
+        "scope_depth": binding.depth,
+        "outside": dict(found.outside),
+        "cluster_id": cluster_id,
+        "nodes": nodes,
+        "links": links,
+        "truncated": truncated,
+        "run_id": found.run_id,
+        "as_of": found.as_of,
+        "suggested_links": _suggestions(found.cluster, {n["id"] for n in nodes}),
+    }
 
 
 _SUGGESTION_KEYS: Final = ("a", "b", "where", "score", "common_neighbours", "method")
@@ -253,9 +257,8 @@ async def get_cluster_graph(
     the layout ``knooppunt view`` opens the same graph with), and the graph with the analysis
     run that made the cluster (``run_id``, ``as_of``)."""
     body = await cluster_graph_data(request, access, cluster_id)
-    # Validated once when built; a Response skips FastAPI's second pass (a second per 10,000
-    # links).
-    return Response(body.model_dump_json(), media_type="application/json")
+    # Written as it was built: a Response skips FastAPI's validation (a second per 10,000 links).
+    return Response(to_json(body), media_type="application/json")
 
 
 @router.get(

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, Final
 
 from graph.model import NodeLabel, RelType
-from graph.values import native
+from graph.values import native, text_dated
 
 __all__ = [
     "LINK_TYPES",
@@ -158,7 +158,7 @@ def node_from_row(row: Mapping[str, Any]) -> Node:
         key=str(row["key"]),
         id=str(row["id"]),
         labels=_labels(row.get("labels")),
-        props=native(dict(row.get("props") or {})),
+        props=text_dated(row.get("props") or {}),
         membership=native(dict(membership)) if membership else None,
         cluster=row.get("cluster"),
         home_region=home if isinstance(home, str) else None,
@@ -172,5 +172,5 @@ def link_from_row(row: Mapping[str, Any]) -> Link:
         type=str(row["type"]),
         source=str(row["source"]),
         target=str(row["target"]),
-        props=native(dict(row.get("props") or {})),
+        props=text_dated(row.get("props") or {}),
     )

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.audit import read_entries, verify_log
+from api.schemas import ClusterGraph
 from graph.settings import Settings
 from graph.viz import load_cluster_graph, load_subject_graph
 from tests.integration.api_seed import (
@@ -208,6 +209,10 @@ def test_cluster_graph_with_provenance(api_client: TestClient, api_settings: Set
     kinds = {link["type"] for link in links}
     assert {"USES", "LIVES_AT", "DIRECTORSHIP"} <= kinds
     assert not body["truncated"]
+    # Written without a second validation (decision 087): the body is its validated form,
+    # every field present, nothing extra.
+    assert ClusterGraph.model_validate(body).model_dump(mode="json") == body
+    assert any(link["provenance"]["sources"][0]["first_seen"] for link in links)
 
 
 def test_cluster_graph_agrees_with_the_page_loader_and_has_no_twice_links(

@@ -131,6 +131,58 @@ def test_cluster_graph_agrees_with_the_page_on_the_real_pipeline(
         assert len(link_ids) == page.number_of_edges()
 
 
+_DATE_KEYS = (
+    "UNWIND $kinds AS kind "
+    "CALL (kind) { "
+    "  MATCH (n:Entity) WHERE kind = 'node' UNWIND keys(n) AS k "
+    "  RETURN k, valueType(n[k]) AS t "
+    "  UNION "
+    "  MATCH ()-[r]->() WHERE kind = 'link' UNWIND keys(r) AS k "
+    "  RETURN k, valueType(r[k]) AS t } "
+    "WITH DISTINCT k, t WHERE t STARTS WITH 'DATE' OR t STARTS WITH 'LIST<DATE' "
+    "RETURN collect([k, t]) AS found"
+)
+_RAW = (
+    "MATCH (a:Entity)-[:MEMBER_OF]->(:Cluster {id: $cluster_id}) "
+    "MATCH (a)-[r]-(b:Entity) "
+    "RETURN elementId(r) AS id, properties(r) AS props UNION "
+    "MATCH (a:Entity)-[:MEMBER_OF]->(:Cluster {id: $cluster_id}) "
+    "RETURN elementId(a) AS id, properties(a) AS props"
+)
+
+
+def test_the_readers_dates_are_the_graphs_dates(
+    client: TestClient, settings: Settings, pipeline: neo4j.Driver
+) -> None:
+    """The subgraph reads send the model's dates as text (decision 087): every date property
+    the real pipeline wrote is one of them, and the reader gives back exactly what Neo4j holds,
+    dates as dates."""
+    from graph.model import graph_model
+    from graph.subgraph import cluster_graph
+    from graph.values import native
+
+    db = settings.neo4j_database
+    found = pipeline.execute_query(_DATE_KEYS, kinds=["node", "link"], database_=db)
+    kinds = {str(k): str(t) for k, t in found.records[0]["found"]}
+    model = graph_model()
+    assert {k for k, t in kinds.items() if t.startswith("DATE")} <= model.date_properties
+    assert {k for k, t in kinds.items() if t.startswith("LIST")} <= model.date_list_properties
+    assert {"since", "date", "first_seen", "src_first_seen"} <= set(kinds)  # the data has them
+    alert = _all_alerts(client, auth(settings, "LIEC"))[0]
+    graph = run_sync(
+        cluster_graph(alert["cluster_id"], today=date.today()), driver_executor(pipeline, db)
+    )
+    assert graph is not None
+    raw = pipeline.execute_query(_RAW, cluster_id=alert["cluster_id"], database_=db).records
+    stored = {str(r["id"]): native(dict(r["props"])) for r in raw}
+    members = {key for key, node in graph.nodes.items() if node.membership is not None}
+    assert members
+    assert all(graph.nodes[key].props == stored[key] for key in members)
+    member_links = [link for link in graph.links if link.source in members]
+    assert member_links
+    assert all(link.props == stored[link.id] for link in member_links)
+
+
 def test_each_riec_sees_only_its_regions_members(client: TestClient, settings: Settings) -> None:
     seen_any = False
     for region in REGIONS:

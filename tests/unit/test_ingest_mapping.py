@@ -145,3 +145,34 @@ def test_a_column_of_a_later_format_version_may_be_absent_but_never_required(
     both = later.replace("added_in: 2}}", "added_in: 2, required: true}}")
     with pytest.raises(MappingError, match="cannot be required"):
         load_mapping(_write(tmp_path, both, name="other_source"))
+
+
+@pytest.mark.parametrize(
+    ("column", "prop"),
+    [
+        ("dag: {{type: date}}", "type: dag"),  # a date into a text property
+        ("dag: {{type: string}}", "date: dag"),  # text into a date property
+    ],
+)
+def test_dates_go_only_to_the_models_date_properties(
+    tmp_path: Path, column: str, prop: str
+) -> None:
+    # The subgraph reads send the model's dates as text and read them back as dates
+    # (decision 087): a date stored under another name, or text under a date's, is refused.
+    text = GOOD.replace(
+        "  persoon: {{type: token, kind: person}}\n",
+        f"  persoon: {{{{type: token, kind: person}}}}\n  {column}\n",
+    ).replace(
+        "incident: {{label: Incident, key: nummer}}",
+        f"incident: {{{{label: Incident, key: nummer, properties: {{{{{prop}}}}}}}}}",
+    )
+    path = _write(tmp_path, text)
+    with pytest.raises(MappingError, match="date property") as info:
+        load_mapping(path)
+    assert "entities.incident.properties" in str(info.value)
+    good = (
+        text.replace("type: date}", "type: date, required: true}")
+        .replace("type: string}", "type: date}")
+        .replace("type: dag", "date: dag")
+    )
+    assert load_mapping(_write(tmp_path, good, name="good_source")).source == "good_source"
