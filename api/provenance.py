@@ -63,24 +63,36 @@ def _date_or_none(value: Any) -> Any:
     return value if isinstance(value, date) else None
 
 
+_SOURCE_FIELDS: Final = tuple(name for name, _ in _PROVENANCE_LISTS)
+_DATE_FIELDS: Final = frozenset({"first_seen", "last_seen", "retain_until"})
+
+
+def _column(name: str, values: Any, length: int) -> list[Any]:
+    """One per-source list as the API shows it: ``length`` entries (missing ones null), dates
+    as dates (anything else null), the rest as text."""
+    column = list(values)
+    column += [None] * (length - len(column))
+    if name in _DATE_FIELDS:
+        if not all(isinstance(v, date) for v in column):
+            column = [_date_or_none(v) for v in column]
+    elif not all(type(v) is str for v in column):
+        column = [None if v is None else str(v) for v in column]
+    return column
+
+
 def provenance(props: Mapping[str, Any]) -> dict[str, Any]:
     """``{partners, sources, first_seen, last_seen, retain_until}`` from an entity's or link's
-    properties (``sources``: one entry per source, from the parallel ``src_*`` lists)."""
-    lists = {name: props.get(key) or [] for name, key in _PROVENANCE_LISTS}
-    length = max((len(v) for v in lists.values()), default=0)
-    sources = [
-        {name: (values[i] if i < len(values) else None) for name, values in lists.items()}
-        for i in range(length)
-    ]
-    for source in sources:
-        for key in ("first_seen", "last_seen", "retain_until"):
-            source[key] = _date_or_none(source.get(key))
-        for key in ("partner", "delivery", "legal_basis"):
-            if source.get(key) is not None:
-                source[key] = str(source[key])
+    properties (``sources``: one entry per source, from the parallel ``src_*`` lists).
+
+    Checked column by column, not source by source: a cluster graph shapes 12,000 of these."""
+    lists = [props.get(key) or () for _, key in _PROVENANCE_LISTS]
+    length = max(len(values) for values in lists)
+    columns = [_column(n, v, length) for n, v in zip(_SOURCE_FIELDS, lists, strict=True)]
     return {
         "partners": [str(p) for p in props.get("partners") or []],
-        "sources": sources,
+        "sources": [
+            dict(zip(_SOURCE_FIELDS, row, strict=True)) for row in zip(*columns, strict=True)
+        ],
         "first_seen": _date_or_none(props.get("first_seen")),
         "last_seen": _date_or_none(props.get("last_seen")),
         "retain_until": _date_or_none(props.get("retain_until")),

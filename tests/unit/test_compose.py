@@ -82,6 +82,8 @@ def test_the_proxy_alone_publishes_the_api_and_balances_every_replica() -> None:
     assert upstreams.group(1).split() == [f"{name}:8000" for name in sorted(_replicas(services))]
     assert re.search(r"^\s*health_uri /ready$", caddyfile, flags=re.MULTILINE)
     assert re.search(r"^:8000 \{$", caddyfile, flags=re.MULTILINE)
+    # Large JSON (a cluster graph) leaves the proxy compressed when the browser accepts it.
+    assert re.search(r"^\s*encode zstd gzip$", caddyfile, flags=re.MULTILINE)
 
 
 def test_every_volume_secret_and_dependency_is_declared() -> None:
