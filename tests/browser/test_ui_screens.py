@@ -120,6 +120,12 @@ def test_inbox_shows_only_the_regions_alerts(
         browser, "return knooppuntUI.state.filters && knooppuntUI.state.filters.kind === 'grown'"
     )
     assert ui_state(browser)["state"]["rows"] == 6
+    # Summaries are written in the reader's language from the alert's fields, not the API's
+    # English line.
+    summaries = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#alerts [data-summary]")]
+    assert summaries
+    assert all(text.startswith("cluster gegroeid") for text in summaries), summaries
+    assert "cluster gegroeid (+25%) in Limburg, Oost-Brabant" in summaries
     _click(browser, "button.sort[data-sort='score']")
     wait_for(browser, "return knooppuntUI.state.sort.key === 'score'")
     check_page(browser, ui_server, "inbox-limburg")

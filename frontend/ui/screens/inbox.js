@@ -222,7 +222,7 @@ export async function renderInbox(ctx) {
         draw();
       } }, unread ? "●" : "○")),
       h("td", {}, formatTime(alert.created_at)),
-      h("td", {}, t(`alert.kind.${alert.kind}`), alert.summary ? h("div", { class: "muted small" }, alert.summary) : null),
+      h("td", {}, t(`alert.kind.${alert.kind}`), h("div", { class: "muted small", dataset: { summary: "" } }, alertSummary(alert))),
       h("td", {}, alert.typology ? t(`typology.${alert.typology}`) : "–"),
       h("td", { class: "number" }, formatNumber(alert.score, 1)),
       h("td", {}, ...alert.regions.map((r) => h("span", { class: "tag" }, swatch(regionColour(r)), r))),
@@ -330,4 +330,18 @@ function select(name, value, options, labelOf) {
     { name },
     ...options.map((o) => h("option", { value: o, selected: o === value }, labelOf(o))),
   );
+}
+
+// The alert's summary in the reader's language, from the alert's own fields. The stored
+// `summary` is the API's English line for scripts; a kind the catalogue has no line for keeps it.
+export function alertSummary(alert) {
+  const key = `alert.summary.${alert.kind}`;
+  const text = t(key, {
+    regions: (alert.regions || []).join(", "),
+    new_regions: (alert.new_regions || []).join(", "),
+    typology: alert.typology ? t(`typology.${alert.typology}`) : "–",
+    score: formatNumber(alert.score, 0),
+    growth: alert.growth === null || alert.growth === undefined ? "" : ` (+${formatNumber(alert.growth * 100, 0)}%)`,
+  });
+  return text === key ? alert.summary || "" : text;
 }
