@@ -20,6 +20,7 @@ verifies the caller's token (a refusal discloses nothing and must stay cheap).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any, Final
 
 from starlette.routing import Match
@@ -54,15 +55,23 @@ class Admission:
         self.in_progress = 0
         self.waiting = 0
         self._places = asyncio.Semaphore(limit)
+        #: Told ``(in_progress, waiting)`` after each change (the metrics' gauges).
+        self.on_change: Callable[[int, int], None] | None = None
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self.in_progress, self.waiting)
 
     async def enter(self) -> str | None:
         if not self._places.locked():
             await self._places.acquire()  # a place is free: returns without yielding
             self.in_progress += 1
+            self._changed()
             return None
         if self.waiting >= self.queue_depth or self.queue_wait_s <= 0:
             return QUEUE_FULL
         self.waiting += 1
+        self._changed()
         try:
             async with asyncio.timeout(self.queue_wait_s):
                 await self._places.acquire()
@@ -70,12 +79,15 @@ class Admission:
             return QUEUE_TIMEOUT
         finally:
             self.waiting -= 1
+            self._changed()
         self.in_progress += 1
+        self._changed()
         return None
 
     def leave(self) -> None:
         self.in_progress -= 1
         self._places.release()
+        self._changed()
 
 
 def _match_route(scope: Scope) -> None:

@@ -153,6 +153,7 @@ def create_app(
             yield
         finally:
             gc.unfreeze()
+            app.state.metrics.worker_stopped()
             await log.aclose()  # its last checkpoint still goes to Neo4j
             if own_driver:
                 await the_driver.close()

@@ -88,8 +88,12 @@ def serve(
 
     Example: knooppunt serve --port 8000 --workers 2
     """
+    import shutil
+    import tempfile
+
     import uvicorn
 
+    from api.metrics import MULTIPROCESS_ENV
     from graph.logs import configure_logging
 
     count = workers or get_settings().api_workers or default_workers()
@@ -99,21 +103,30 @@ def serve(
         os.environ["KNOOPPUNT_INSTANCE"] = instance
     if log_level is not None:
         os.environ["KNOOPPUNT_LOG_LEVEL"] = log_level.value
+    shared: str | None = None
+    if count > 1 and not os.environ.get(MULTIPROCESS_ENV):
+        # /metrics of any worker answers for all of them (api.metrics): a fresh folder per
+        # start, so that no file of an earlier run's workers counts.
+        shared = os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="knooppunt-metrics-")
     get_settings.cache_clear()
     settings = get_settings()
     configure_logging(settings)
     # log_config=None: uvicorn keeps its hands off logging, its records reach our handler.
-    uvicorn.run(
-        "api.app:serve_app",
-        factory=True,
-        host=host,
-        port=port,
-        log_config=None,
-        log_level=settings.log_level,
-        access_log=False,
-        server_header=False,
-        workers=count,
-    )
+    try:
+        uvicorn.run(
+            "api.app:serve_app",
+            factory=True,
+            host=host,
+            port=port,
+            log_config=None,
+            log_level=settings.log_level,
+            access_log=False,
+            server_header=False,
+            workers=count,
+        )
+    finally:
+        if shared is not None:
+            shutil.rmtree(shared, ignore_errors=True)
 
 
 def _organisation(value: str) -> str:

@@ -15,10 +15,18 @@ collide). What is counted where:
 
 Labels hold route templates, query names, methods, status codes and error classes only: never a
 path, a parameter value or anything a caller sent.
+
+**Several workers.** ``knooppunt serve --workers N`` (N > 1) runs its workers in
+prometheus-client's multiprocess mode: it points ``PROMETHEUS_MULTIPROC_DIR`` at a fresh
+folder before they start, each worker's counters, histograms and gauges go to files there, and
+a scrape that reaches any worker answers for all of them (gauges of requests in progress
+summed over the live workers, the limits their maximum). The process and platform collectors
+describe the worker that answered the scrape only, and are left out there.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any, Final
@@ -31,6 +39,8 @@ from prometheus_client import (
     Info,
     PlatformCollector,
     ProcessCollector,
+    multiprocess,
+    values,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
@@ -44,7 +54,7 @@ from graph.driver import POOL_SIZE
 if TYPE_CHECKING:
     from api.admission import Admission
 
-__all__ = ["Metrics", "query_name"]
+__all__ = ["MULTIPROCESS_ENV", "Metrics", "multiprocess_dir", "query_name"]
 
 #: Request latency buckets (seconds): the API's target is tens of milliseconds.
 _LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -64,6 +74,19 @@ _QUERY_NAMES: Final[dict[str, str]] = {
 def query_name(query: str) -> str:
     """The ``query`` label of a Cypher text: its constant's name, ``other`` if it has none."""
     return _QUERY_NAMES.get(query, "other")
+
+
+#: The folder of prometheus-client's multiprocess mode (its own variable name).
+MULTIPROCESS_ENV: Final = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def multiprocess_dir() -> str | None:
+    """The shared metrics folder when this process is one of several workers, else ``None``.
+
+    prometheus-client picks its value store when it is first imported, so the folder counts
+    only when it was set by then (``knooppunt serve`` sets it before its workers start)."""
+    folder = os.environ.get(MULTIPROCESS_ENV)
+    return folder if folder and values.ValueClass is not values.MutexValue else None
 
 
 def _package_version() -> str:
@@ -128,11 +151,19 @@ class Metrics:
     """The app's metrics; see the module's docstring for where each is measured."""
 
     def __init__(self) -> None:
+        #: The metrics this app records into (and, with one process, exposes).
         self.registry = CollectorRegistry()
         registry = self.registry
-        ProcessCollector(registry=registry)
-        PlatformCollector(registry=registry)
-        Info("knooppunt_build", "The running Knooppunt version", registry=registry).info(
+        self.shared_dir = multiprocess_dir()
+        #: What a scrape exposes: this registry, or with several workers all of their files.
+        self.exposed = registry
+        if self.shared_dir is None:
+            ProcessCollector(registry=registry)
+            PlatformCollector(registry=registry)
+        else:
+            self.exposed = CollectorRegistry()
+            multiprocess.MultiProcessCollector(self.exposed, path=self.shared_dir)  # type: ignore[no-untyped-call]
+        Info("knooppunt_build", "The running Knooppunt version", registry=self.exposed).info(
             {"version": _package_version()}
         )
         self.requests = Counter(
@@ -149,22 +180,28 @@ class Metrics:
             registry=registry,
         )
         self.in_flight = Gauge(
-            "knooppunt_http_requests_in_flight", "Requests being answered", registry=registry
+            "knooppunt_http_requests_in_flight",
+            "Requests being answered",
+            registry=registry,
+            multiprocess_mode="livesum",
         )
         self.admission_limit = Gauge(
             "knooppunt_http_admission_limit",
-            "Requests the admission gate lets be in progress at once",
+            "Requests the admission gate lets be in progress at once (per worker)",
             registry=registry,
+            multiprocess_mode="livemax",
         )
         self.admitted = Gauge(
             "knooppunt_http_requests_admitted",
             "Requests holding a place at the admission gate",
             registry=registry,
+            multiprocess_mode="livesum",
         )
         self.queued = Gauge(
             "knooppunt_http_requests_queued",
             "Requests waiting for a place at the admission gate",
             registry=registry,
+            multiprocess_mode="livesum",
         )
         self.rejected = Counter(
             "knooppunt_http_requests_rejected",
@@ -190,17 +227,21 @@ class Metrics:
             "knooppunt_neo4j_sessions_in_use",
             "Driver sessions open (each holds one pooled connection while its query runs)",
             registry=registry,
+            multiprocess_mode="livesum",
         )
         Gauge(
             "knooppunt_neo4j_pool_max_size",
-            "Connections the driver's pool holds at most",
+            "Connections the driver's pool holds at most (per worker)",
             registry=registry,
+            multiprocess_mode="livemax",
         ).set(POOL_SIZE)
+        # Of the scrape, not of a worker: exposed by the scrape's own registry.
         self.neo4j_up = Gauge(
             "knooppunt_neo4j_up",
             "1 when this scrape's read of the run records in Neo4j worked, else 0",
-            registry=registry,
+            registry=None,
         )
+        self.exposed.register(self.neo4j_up)
         self.audit_latency = Histogram(
             "knooppunt_audit_write_duration_seconds",
             "Time to write and fsync a request's audit entry",
@@ -213,12 +254,22 @@ class Metrics:
             registry=registry,
         )
         self._operations = _OperationsCollector()
-        registry.register(self._operations)
+        self.exposed.register(self._operations)
 
     def set_admission(self, admission: Admission) -> None:
-        """Read the gate's admitted and waiting requests at each scrape."""
-        self.admitted.set_function(lambda: admission.in_progress)
-        self.queued.set_function(lambda: admission.waiting)
+        """Follow the gate's admitted and waiting requests (set as they change: a scrape of
+        one worker reads every worker's from their files)."""
+
+        def changed(in_progress: int, waiting: int) -> None:
+            self.admitted.set(in_progress)
+            self.queued.set(waiting)
+
+        admission.on_change = changed
+
+    def worker_stopped(self) -> None:
+        """With several workers: this worker's gauges no longer count (``live*`` modes)."""
+        if self.shared_dir is not None:
+            multiprocess.mark_process_dead(os.getpid(), self.shared_dir)  # type: ignore[no-untyped-call]
 
     def exposition(self, records: dict[str, Any] | None, accept: str = "") -> tuple[bytes, str]:
         """The exposition and its content type, in the format the scraper's ``Accept`` header
@@ -227,4 +278,4 @@ class Metrics:
         self.neo4j_up.set(0 if records is None else 1)
         self._operations.records = records
         encode, content_type = choose_encoder(accept)
-        return encode(self.registry), content_type
+        return encode(self.exposed), content_type

@@ -18,6 +18,7 @@ import httpx
 import neo4j
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app, replica_name
 from api.audit import chain_logs, read_all_entries, verify_chains
@@ -166,6 +167,7 @@ class _Served:
             "KNOOPPUNT_AUDIT_KEY": AUDIT_KEY,
             "KNOOPPUNT_AUDIT_LOG": str(log),
             "KNOOPPUNT_REPLICA": "testhost",
+            "KNOOPPUNT_METRICS_TOKEN": METRICS_TOKEN,
             **WIDE_GATE_ENV,
         }
         knooppunt = str(Path(sys.executable).parent / "knooppunt")
@@ -188,6 +190,24 @@ class _Served:
             self.process.wait(timeout=10)
 
 
+METRICS_TOKEN = "operator-metrics-token-for-the-workers-test"
+
+
+def _alerts_answered(base: str) -> float:
+    """``GET /alerts`` answered 200, as one scrape of ``/metrics`` counts them."""
+    headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    # A new connection per scrape, so that the scrapes spread over the workers.
+    text = httpx.get(f"{base}/metrics", headers=headers, timeout=30).raise_for_status().text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "knooppunt_http_requests_total"
+        and sample.labels.get("route") == "/alerts"
+        and sample.labels.get("status") == "200"
+    )
+
+
 def test_serve_with_two_workers_keeps_every_entry_in_two_chains(
     api_settings: Settings, seeded: neo4j.Driver, tmp_path: Path
 ) -> None:
@@ -201,9 +221,12 @@ def test_serve_with_two_workers_keeps_every_entry_in_two_chains(
 
         with ThreadPoolExecutor(max_workers=16) as pool:
             statuses = list(pool.map(call, range(60)))
+        # Whichever worker answers a scrape, it counts the requests of both.
+        answered = {_alerts_answered(served.base) for _ in range(8)}
     finally:
         served.kill()  # SIGKILL to all: no shutdown, no flush
     assert statuses == [200] * 60
+    assert answered == {60.0}
     assert [p.name for p in chain_logs(base)] == [
         "api-audit@testhost-0.log",
         "api-audit@testhost-1.log",
