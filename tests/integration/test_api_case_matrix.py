@@ -625,7 +625,7 @@ def _bibob_requests(core: _Core) -> dict[str, str]:
 
     geography = load_geography(PACKAGED_GEOGRAPHY_DIR)
     today = datetime.now(UTC).date()
-    out = {}
+    out: dict[str, str] = {}
     for key, org, municipality, applicant in (
         ("own", "Limburg", _MAASTRICHT, IDS["KVK_L"]),
         ("other", "Oost-Brabant", _EINDHOVEN, IDS["KVK_B"]),
@@ -651,7 +651,7 @@ def _stored(core: _Core) -> tuple[Any, ...]:
 def _all_cases(core: _Core) -> dict[str, Any]:
     """Every case of the organisations the tests use (the LIEC's: every cross-region one), by
     reference."""
-    out = {}
+    out: dict[str, Any] = {}
     for org in ("Limburg", "Oost-Brabant", "Zeeland-West-Brabant", "Noord", "LIEC"):
         page = core.run(ops.cases_page(org=org, liec=org == "LIEC", limit=100_000))
         out |= {record.reference: (record, counts) for record, counts in page}
