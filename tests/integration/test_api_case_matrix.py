@@ -455,6 +455,8 @@ class OrgRow:
     liec: Callable[[dict[str, str]], tuple[str, dict[str, Any] | None]] | None = None
     params: dict[str, str] | None = None
     bibob: bool = False
+    #: the Bibob request ``own`` is concluded first
+    concluded: bool = False
 
 
 def _fixed(path: str, body: dict[str, Any] | None = None) -> Callable[..., Any]:
@@ -608,6 +610,15 @@ ORG_ROWS: Final = [
         changes=False,
         bibob=True,
     ),
+    OrgRow(
+        "screening own, concluded",
+        "GET",
+        lambda b: (f"/bibob/requests/{b['own']}/screening", None),
+        ("401", "409 bibob-concluded", "409 bibob-concluded", F, F, F, F),
+        changes=False,
+        bibob=True,
+        concluded=True,
+    ),
 ]
 
 ORG_CELLS = [
@@ -617,8 +628,9 @@ ORG_CELLS = [
 ]
 
 
-def _bibob_requests(core: _Core) -> dict[str, str]:
-    """A fresh open request of Limburg (``own``) and one of Oost-Brabant (``other``)."""
+def _bibob_requests(core: _Core, *, concluded: bool = False) -> dict[str, str]:
+    """A fresh request of Limburg (``own``; ``concluded`` or open) and an open one of
+    Oost-Brabant (``other``)."""
     from graph.cases.records import NewBibobRequest
     from graph.geography import load_geography
     from graph.settings import PACKAGED_GEOGRAPHY_DIR
@@ -634,6 +646,11 @@ def _bibob_requests(core: _Core) -> dict[str, str]:
             municipality_code=municipality, applicant=applicant, permit_kind="subsidy"
         )
         out[key] = core.run(bibob.submit(new, _coordinator(org), today=today, geography=geography))
+    if concluded:
+        plan = bibob.conclude(
+            out["own"], conclusion="none", reasons=["x"], actor=_coordinator("Limburg")
+        )
+        core.run(plan)
     return out
 
 
@@ -668,7 +685,7 @@ def test_org_cell(
     role: str | None,
     expected: str,
 ) -> None:
-    requests = _bibob_requests(core) if row.bibob else {}
+    requests = _bibob_requests(core, concluded=row.concluded) if row.bibob else {}
     shape = row.liec if org == "LIEC" and row.liec is not None else row.riec
     path, body = shape(requests)
     headers = auth(api_settings, org, role) if role is not None else {}
