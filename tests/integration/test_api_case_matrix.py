@@ -110,9 +110,9 @@ def _pattern(
     }
 
 
-#: Analysts and coordinators of organisations taking part (subjects, notes, interventions,
-#: reads, advice); an invited organisation and the LIEC following do not.
 def _participants(ok: str) -> dict[str, Triple]:
+    """Analysts and coordinators of organisations taking part get ``ok`` (subjects, notes,
+    interventions, reads, advice); an invited organisation and the LIEC following do not."""
     return _pattern(
         lead=(ok, ok, F),
         participant=(ok, ok, F),
@@ -229,7 +229,7 @@ CASE_ROWS: Final = [
         "subject outside the scope",
         "POST",
         "/cases/{ref}/subjects",
-        {**_participants(OS)},
+        _participants(OS),
         body={"subjects": [IDS["pN1"]]},
     ),
     CaseRow(
