@@ -11,7 +11,10 @@ collide). What is counted where:
 - ingest and analysis runs: read from their records in Neo4j when ``/metrics`` is scraped
   (:data:`api.queries.OPERATIONS_RECORDS`), so that they count runs of every process, also the
   scheduled jobs that end before any scrape; ``knooppunt_neo4j_up`` says whether that read
-  worked (the scrape itself never fails because Neo4j is down).
+  worked (the scrape itself never fails because Neo4j is down);
+- Bibob requests near and past their deadline per handling RIEC
+  (``knooppunt_bibob_requests_due{org, due="near"|"overdue"}``, counts only): read with the
+  run records (:func:`graph.cases.bibob.due_counts`).
 
 Labels hold route templates, query names, methods, status codes and error classes only: never a
 path, a parameter value or anything a caller sent.
@@ -49,7 +52,9 @@ from prometheus_client.registry import Collector
 from api import queries as q
 from graph import queries as graph_queries
 from graph.cases import queries as case_queries
+from graph.cases.model import BIBOB
 from graph.driver import POOL_SIZE
+from graph.vocabulary import REGIONS
 
 if TYPE_CHECKING:
     from api.admission import Admission
@@ -145,6 +150,24 @@ class _OperationsCollector(Collector):
         rows.add_metric(["read"], float(sum(r["rows"] for r in records["deliveries"])))
         rows.add_metric(["rejected"], float(sum(r["rejected"] for r in records["deliveries"])))
         yield rows
+        due = records.get("bibob_due")
+        if due is not None:
+            yield _bibob_due(due)
+
+
+def _bibob_due(due: dict[str, dict[str, int]]) -> Metric:
+    """Open Bibob requests near and past their deadline per handling RIEC (every region, zero
+    included, so that an alert rule sees a region go from 0 to 1)."""
+    gauge = GaugeMetricFamily(
+        "knooppunt_bibob_requests_due",
+        f"Open Bibob requests per handling RIEC: due within {BIBOB.near_days} days (near) or "
+        "past their deadline (overdue)",
+        labels=["org", "due"],
+    )
+    for org in sorted({*REGIONS, *due}):
+        for kind in ("near", "overdue"):
+            gauge.add_metric([org, kind], float(due.get(org, {}).get(kind, 0)))
+    return gauge
 
 
 class Metrics:

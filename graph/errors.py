@@ -33,6 +33,8 @@ class ExitCode(IntEnum):
     CONFIGURATION = 6
     BUSY = 7
     AUDIT_BROKEN = 8
+    #: ``knooppunt bibob due``: at least one open Bibob request is past its deadline.
+    OVERDUE = 9
 
 
 class KnooppuntError(Exception):

@@ -105,6 +105,12 @@ def _case() -> SubCommand:
     return case_app
 
 
+def _bibob() -> SubCommand:
+    from graph.cases.cli import bibob_app
+
+    return bibob_app
+
+
 #: Sub-commands: name -> loader. A Typer app becomes a command group, a function a command.
 _COMMANDS: dict[str, Callable[[], SubCommand]] = {
     "db": _db,
@@ -119,6 +125,7 @@ _COMMANDS: dict[str, Callable[[], SubCommand]] = {
     "token": _token,
     "audit": _audit,
     "case": _case,
+    "bibob": _bibob,
 }
 
 

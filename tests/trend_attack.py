@@ -137,6 +137,11 @@ class Attack:
             self._seen.add(key)
             self._learn(self._equation(*key))
 
+    def learns(self, table: frozenset[str], spots: Iterable[tuple[str | None, Quarter]]) -> bool:
+        """Whether the count of ``table``'s items over ``spots`` follows from the published
+        figures (a figure no answer shows, such as the sum of some hidden cells)."""
+        return not self._reduce(self._equation(table, spots))
+
     def derived(self) -> list[tuple[frozenset[str], frozenset[tuple[str | None, Quarter]]]]:
         """The hidden figures whose value follows from the published ones."""
         return [key for key in self.hidden if not self._reduce(self._equation(*key))]

@@ -23,6 +23,12 @@ from api.bibob_schemas import (
 )
 from api.deps import SettingsDep, StoreDep, UserDep, note_result
 from api.loading import require_complete_graph
+from api.openapi_examples import (
+    BIBOB_PAGE,
+    BIBOB_REQUEST,
+    BIBOB_SCREENING,
+    example_response,
+)
 from api.routers import cluster_summary, problem_responses
 from api.schemas import FlaggedPath, GraphLink, GraphNode, Network
 from api.subgraphs import network_shape
@@ -71,7 +77,7 @@ async def _handled(user: User, store: StoreDep, request_id: str) -> BibobRecord:
     "/bibob/requests",
     status_code=status.HTTP_201_CREATED,
     response_model=BibobRequest,
-    responses=problem_responses(400, 403, 409),
+    responses=problem_responses(400, 403, 409) | example_response(201, BIBOB_REQUEST),
     summary="Register a municipality's Bibob request (coordinators of the municipality's RIEC)",
 )
 async def submit_request(
@@ -104,19 +110,26 @@ async def submit_request(
 @router.get(
     "/bibob/requests",
     response_model=BibobPage,
-    responses=problem_responses(400, 403),
+    responses=problem_responses(400, 403) | example_response(200, BIBOB_PAGE),
     summary="The caller's organisation's Bibob requests, the nearest deadline first",
 )
 async def list_requests(
     request: Request,
     user: UserDep,
     store: StoreDep,
-    state: Annotated[str | None, Query(alias="status", pattern="^(open|concluded)$")] = None,
+    state: Annotated[
+        str | None, Query(alias="status", pattern="^(open|concluded)$", examples=["open"])
+    ] = None,
     due_within: Annotated[
         int | None,
-        Query(ge=0, le=366, description="only open requests due within this many days"),
+        Query(
+            ge=0,
+            le=366,
+            description="only open requests due within this many days",
+            examples=[14],
+        ),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=200, examples=[50])] = 50,
 ) -> BibobPage:
     """``due_within=14`` lists the open requests whose deadline is at most 14 days away or
     has passed (each ``near_deadline``): the deadline alert."""
@@ -133,7 +146,7 @@ async def list_requests(
 @router.get(
     "/bibob/requests/{request_id}",
     response_model=BibobRequest,
-    responses=problem_responses(403, 404),
+    responses=problem_responses(403, 404) | example_response(200, BIBOB_REQUEST),
     summary="One Bibob request with its deadline and days left",
 )
 async def get_request(
@@ -148,7 +161,7 @@ async def get_request(
 @router.post(
     "/bibob/requests/{request_id}/extend",
     response_model=BibobRequest,
-    responses=problem_responses(400, 403, 404, 409),
+    responses=problem_responses(400, 403, 404, 409) | example_response(200, BIBOB_REQUEST),
     summary="Extend the term once by 4 weeks (coordinators of the handling RIEC)",
 )
 async def extend_request(
@@ -166,7 +179,7 @@ async def extend_request(
 @router.post(
     "/bibob/requests/{request_id}/conclusion",
     response_model=BibobRequest,
-    responses=problem_responses(400, 403, 404, 409),
+    responses=problem_responses(400, 403, 404, 409) | example_response(200, BIBOB_REQUEST),
     summary="Conclude: serious, lesser or no danger, with reasons (coordinators)",
 )
 async def conclude_request(
@@ -186,7 +199,8 @@ async def conclude_request(
 @router.get(
     "/bibob/requests/{request_id}/screening",
     response_model=BibobScreening,
-    responses=problem_responses(403, 404, 409, live_graph=True),
+    responses=problem_responses(403, 404, 409, live_graph=True)
+    | example_response(200, BIBOB_SCREENING),
     summary="Screen the applicant: the network walk within the request's own scope",
 )
 async def screen_request(
@@ -194,7 +208,9 @@ async def screen_request(
     user: UserDep,
     store: StoreDep,
     request_id: RequestId,
-    depth: Annotated[int, Query(ge=1, le=3, description="neighbourhood depth in links")] = 2,
+    depth: Annotated[
+        int, Query(ge=1, le=3, description="neighbourhood depth in links", examples=[2])
+    ] = 2,
 ) -> BibobScreening:
     """Person-level, bound to the request (its purpose, under the Wet Bibob): for analysts
     and coordinators of the handling RIEC while the request is open (409 ``bibob-concluded``

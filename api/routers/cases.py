@@ -36,6 +36,7 @@ from api.case_schemas import (
 )
 from api.deps import ScopesDep, StoreDep, UserDep, note_result
 from api.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
+from api.openapi_examples import CASE_DETAIL, CASE_PAGE, CASE_READS, example_response
 from api.params import decode_cursor, encode_cursor, utc_instant
 from api.purpose import require_addable
 from api.routers import problem_responses
@@ -93,7 +94,7 @@ async def _readable(user: User, store: Store, reference: str) -> ops.CaseView:
     "/cases",
     status_code=status.HTTP_201_CREATED,
     response_model=CaseDetail,
-    responses=problem_responses(400, 403, 404, 409),
+    responses=problem_responses(400, 403, 404, 409) | example_response(201, CASE_DETAIL),
     summary="Open a case (coordinators); from an alert, the alert and its cluster are linked",
 )
 async def open_case(
@@ -155,19 +156,33 @@ async def open_case(
 @router.get(
     "/cases",
     response_model=CasePage,
-    responses=problem_responses(400, 403),
+    responses=problem_responses(400, 403) | example_response(200, CASE_PAGE),
     summary="Cases the caller's organisation leads, takes part in or is invited to",
 )
 async def list_cases(
     request: Request,
     user: UserDep,
     store: StoreDep,
-    state: Annotated[str | None, Query(alias="status", pattern=_STATE)] = None,
-    phenomenon: Annotated[str | None, Query(pattern=_PHENOMENON)] = None,
-    lead: Annotated[str | None, Query(pattern=_LEAD, description="the lead organisation")] = None,
-    since: Annotated[datetime | None, Query(description="opened at or after")] = None,
-    cursor: Annotated[str | None, Query(max_length=300)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    state: Annotated[
+        str | None, Query(alias="status", pattern=_STATE, examples=["analysis"])
+    ] = None,
+    phenomenon: Annotated[str | None, Query(pattern=_PHENOMENON, examples=["cannabis"])] = None,
+    lead: Annotated[
+        str | None,
+        Query(pattern=_LEAD, description="the lead organisation", examples=["Limburg"]),
+    ] = None,
+    since: Annotated[
+        datetime | None, Query(description="opened at or after", examples=["2025-01-01T00:00:00Z"])
+    ] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=300,
+            description="``next_cursor`` of the previous page",
+            examples=[CASE_PAGE["next_cursor"]],
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200, examples=[50])] = 50,
 ) -> CasePage:
     """Newest first. The LIEC also sees every cross-region case (``standing: observer``,
     without person-level content). No purposes, subjects or notes here: see
@@ -200,7 +215,7 @@ async def list_cases(
 @router.get(
     "/cases/{reference}",
     response_model=CaseDetail,
-    responses=problem_responses(403, 404),
+    responses=problem_responses(403, 404) | example_response(200, CASE_DETAIL),
     summary="One case (its purpose, subjects, events and notes for participants only)",
 )
 async def get_case(
@@ -215,7 +230,7 @@ async def get_case(
 @router.post(
     "/cases/{reference}/status",
     response_model=CaseDetail,
-    responses=problem_responses(400, 403, 404, 409),
+    responses=problem_responses(400, 403, 404, 409) | example_response(200, CASE_DETAIL),
     summary="Move a case on (coordinators of the lead; the LIEC in a cross-region case)",
 )
 async def change_case_status(
@@ -243,7 +258,7 @@ async def change_case_status(
 @router.post(
     "/cases/{reference}/participants",
     response_model=CaseDetail,
-    responses=problem_responses(400, 403, 404, 409),
+    responses=problem_responses(400, 403, 404, 409) | example_response(200, CASE_DETAIL),
     summary="Invite an organisation (the lead; the LIEC in a cross-region case), or accept",
 )
 async def change_participants(
@@ -268,7 +283,7 @@ async def change_participants(
 @router.post(
     "/cases/{reference}/subjects",
     response_model=CaseDetail,
-    responses=problem_responses(400, 403, 404, 409),
+    responses=problem_responses(400, 403, 404, 409) | example_response(200, CASE_DETAIL),
     summary="Add subjects (tokens, KvK numbers) to a case (participating organisations)",
 )
 async def add_case_subjects(
@@ -295,7 +310,7 @@ async def add_case_subjects(
     "/cases/{reference}/notes",
     response_model=CaseDetail,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(400, 403, 404, 409),
+    responses=problem_responses(400, 403, 404, 409) | example_response(201, CASE_DETAIL),
     summary="Add a note to a case (participating organisations)",
 )
 async def add_case_note(
@@ -312,7 +327,7 @@ async def add_case_note(
 @router.get(
     "/cases/{reference}/reads",
     response_model=CaseReads,
-    responses=problem_responses(403, 404),
+    responses=problem_responses(403, 404) | example_response(200, CASE_READS),
     summary="The person-level reads done for a case (participating organisations)",
 )
 async def case_reads(
@@ -320,7 +335,7 @@ async def case_reads(
     user: UserDep,
     store: StoreDep,
     reference: Reference,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Annotated[int, Query(ge=1, le=500, examples=[100])] = 100,
 ) -> CaseReads:
     """Every network walk, cluster graph, page and cluster detail read with this case's
     reference is logged on the case: who, when, which endpoint and subject or cluster, how

@@ -20,6 +20,13 @@ from api.case_schemas import (
 )
 from api.deps import ScopesDep, StoreDep, UserDep, note_result, record_read
 from api.errors import NotAcceptableError
+from api.openapi_examples import (
+    ADVICE_DOCX,
+    ADVICE_HTML,
+    INTERVENTION,
+    INTERVENTIONS,
+    example_response,
+)
 from api.purpose import bind_case
 from api.routers import problem_responses
 from api.store import Store
@@ -32,7 +39,9 @@ __all__ = ["router"]
 router = APIRouter(tags=["cases"])
 
 Reference = Annotated[str, Path(pattern=REFERENCE_PATTERN.pattern, examples=["LB-2025-0007"])]
-Number = Annotated[int, Path(ge=1, le=10**9, description="the intervention's number (`n`)")]
+Number = Annotated[
+    int, Path(ge=1, le=10**9, description="the intervention's number (`n`)", examples=[6])
+]
 _HTML = "text/html"
 _ADVICE = "/cases/{reference}/advice"
 
@@ -58,7 +67,7 @@ async def _participant_view(user: User, store: Store, reference: str) -> ops.Cas
     "/cases/{reference}/interventions",
     response_model=Intervention,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(400, 403, 404, 409),
+    responses=problem_responses(400, 403, 404, 409) | example_response(201, INTERVENTION),
     summary="Add an intervention of a partner against subjects of the case (participants)",
 )
 async def add_intervention(
@@ -77,7 +86,7 @@ async def add_intervention(
 @router.get(
     "/cases/{reference}/interventions",
     response_model=InterventionList,
-    responses=problem_responses(403, 404),
+    responses=problem_responses(403, 404) | example_response(200, INTERVENTIONS),
     summary="The interventions of a case (participants)",
 )
 async def list_interventions(
@@ -93,7 +102,7 @@ async def list_interventions(
 @router.post(
     "/cases/{reference}/interventions/{number}/status",
     response_model=Intervention,
-    responses=problem_responses(400, 403, 404, 409),
+    responses=problem_responses(400, 403, 404, 409) | example_response(200, INTERVENTION),
     summary="Move an intervention on (participants): under way, done (its outcome), cancelled",
 )
 async def change_intervention(
@@ -156,7 +165,13 @@ def _chosen_type(accept: str | None) -> str:
     responses={
         200: {
             "description": "The advice as an HTML page (default) or a Word document (DOCX)",
-            "content": {_HTML: {}, advice.DOCX_MEDIA_TYPE: {}},
+            "content": {
+                _HTML: {"schema": {"type": "string"}, "example": ADVICE_HTML},
+                advice.DOCX_MEDIA_TYPE: {
+                    "schema": {"type": "string", "format": "binary"},
+                    "example": ADVICE_DOCX,
+                },
+            },
         },
         **problem_responses(403, 404, 406),
     },

@@ -3,13 +3,15 @@
 Guarded by the operator's own bearer token (``KNOOPPUNT_METRICS_TOKEN[_FILE]``, compared in
 constant time), not by a user's JWT: the figures describe the service, not anyone in the data.
 Without a configured token the endpoint does not exist (404), so a deployment exposes nothing by
-forgetting it. Scraping reads the ingest and analysis records from Neo4j; when that fails the
-scrape still answers, with ``knooppunt_neo4j_up 0`` (``docs/operations.md``).
+forgetting it. Scraping reads the ingest and analysis records, and the open Bibob requests near
+or past their deadline per RIEC (counts only), from Neo4j; when that fails the scrape still
+answers, with ``knooppunt_neo4j_up 0`` (``docs/operations.md``).
 """
 
 from __future__ import annotations
 
 import hmac
+from datetime import UTC, datetime
 
 import neo4j.exceptions
 from fastapi import APIRouter, Request, Response
@@ -17,6 +19,7 @@ from fastapi import APIRouter, Request, Response
 from api.errors import NotFoundError, UnauthorizedError
 from api.metrics import Metrics
 from api.store import Store
+from graph.cases.bibob import due_counts
 from graph.settings import Settings
 
 __all__ = ["router"]
@@ -44,6 +47,8 @@ async def metrics(request: Request) -> Response:
     collected: Metrics = request.app.state.metrics
     try:
         records = await store.operations_records()
+        today = datetime.now(UTC).date()
+        records = {**records, "bibob_due": await store.read_plan(due_counts(today=today))}
     except (neo4j.exceptions.DriverError, neo4j.exceptions.Neo4jError, OSError):
         records = None  # counted by the store under OPERATIONS_RECORDS; the scrape goes on
     body, content_type = collected.exposition(records, request.headers.get("accept", ""))

@@ -20,6 +20,7 @@ from api.case_schemas import (
 )
 from api.deps import StoreDep, UserDep, note_result
 from api.errors import ForbiddenError
+from api.openapi_examples import ACCOUNTABILITY, CROSS_REGION, example_response
 from api.routers import problem_responses
 from graph.cases import accountability
 from graph.cases.model import STATES
@@ -62,7 +63,7 @@ def _table(t: accountability.ReportTable) -> ReportTable:
 @router.get(
     "/reports/accountability",
     response_model=AccountabilityReport,
-    responses=problem_responses(403),
+    responses=problem_responses(403) | example_response(200, ACCOUNTABILITY),
     summary="Cases, interventions, outcomes and time to advice of one organisation and year",
 )
 async def get_accountability(
@@ -71,9 +72,15 @@ async def get_accountability(
     store: StoreDep,
     org: Annotated[
         str | None,
-        Query(pattern=_ORG, description="default: the caller's; the LIEC: any, or all when absent"),
+        Query(
+            pattern=_ORG,
+            description="default: the caller's; the LIEC: any, or all when absent",
+            examples=["Limburg"],
+        ),
     ] = None,
-    year: Annotated[int | None, Query(ge=2000, le=2100, description="default: this year")] = None,
+    year: Annotated[
+        int | None, Query(ge=2000, le=2100, description="default: this year", examples=[2025])
+    ] = None,
 ) -> AccountabilityReport:
     """The cases opened in ``year`` in which ``org`` takes part: per phenomenon and state;
     their interventions per partner and kind and the outcomes per kind; the median days from
@@ -104,15 +111,15 @@ _STATE = "^(" + "|".join(STATES) + ")$"
 @router.get(
     "/reports/cross-region-cases",
     response_model=CrossRegionProgress,
-    responses=problem_responses(403),
+    responses=problem_responses(403) | example_response(200, CROSS_REGION),
     summary="The LIEC's view: every cross-region case's progress per region (counts only)",
 )
 async def get_cross_region_cases(
     request: Request,
     user: UserDep,
     store: StoreDep,
-    status: Annotated[str | None, Query(pattern=_STATE)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    status: Annotated[str | None, Query(pattern=_STATE, examples=["analysis"])] = None,
+    limit: Annotated[int, Query(ge=1, le=500, examples=[100])] = 100,
 ) -> CrossRegionProgress:
     """For the LIEC's analysts and coordinators: each cross-region case's state, lead and who
     takes part or is invited, and per organisation how many of the people and companies the

@@ -3,9 +3,11 @@
 outcomes per kind, and the time from signal to advice, for the cases opened in one year in
 which one organisation takes part (or every case).
 
-Small cells are suppressed by the trend tables' one suppression function
-(:func:`graph.trends.suppress_table`, decision 044): a count below ``min_cell`` is hidden, and
-further cells until no hidden one can be derived from the totals. The median time is shown only
+Small cells are suppressed by the trend tables' suppression
+(:func:`graph.trends.suppress_table_and_sums`, decisions 044 and 065): a count below
+``min_cell`` is hidden, and further cells until no hidden one can be derived from the totals and
+no line whose total is published hides cells that sum to a small count (the total minus the
+published cells would give it away), the rule the trend grid follows. The median time is shown only
 when at least ``min_cell`` cases reached the advice.
 """
 
@@ -27,7 +29,7 @@ from graph.cases.model import (
     EventKind,
 )
 from graph.subgraph.plan import Plan
-from graph.trends import DEFAULT_MIN_CELL, Reason, suppress_table
+from graph.trends import DEFAULT_MIN_CELL, Reason, suppress_table_and_sums
 from graph.vocabulary import PARTNERS
 
 __all__ = [
@@ -81,7 +83,7 @@ def _published(
     rows: Sequence[str], columns: Sequence[str], counts: Counter[tuple[str, str]], min_cell: int
 ) -> ReportTable:
     grid = [[counts[(r, c)] for c in columns] for r in rows]
-    t = suppress_table(grid, min_cell=min_cell)
+    t = suppress_table_and_sums(grid, min_cell=min_cell)
     names_r = [*rows, "total"]
     names_c = [*columns, "total"]
     suppressed = [(names_r[i], names_c[j], reason) for (i, j), reason in sorted(t.reasons.items())]

@@ -54,6 +54,8 @@ __all__ = [
     "conclude",
     "days_left",
     "deadline_of",
+    "due_counts",
+    "due_requests",
     "extend",
     "municipality_region",
     "near_deadline",
@@ -211,6 +213,22 @@ def requests_page(
     due_by = today + timedelta(days=due_within) if due_within is not None else None
     params = {"org": org, "status": status, "due_by": due_by, "limit": limit}
     return [_record(r) for r in rows((yield q.BIBOB_PAGE, params))]
+
+
+def due_requests(*, today: date, within: int = BIBOB.near_days) -> Plan[list[BibobRecord]]:
+    """Every organisation's open requests due within ``within`` days or overdue, the nearest
+    deadline first (the operator's deadline alert, ``knooppunt bibob due``)."""
+    params = {"due_by": today + timedelta(days=within)}
+    return [_record(r) for r in rows((yield q.BIBOB_DUE, params))]
+
+
+def due_counts(*, today: date, within: int = BIBOB.near_days) -> Plan[dict[str, dict[str, int]]]:
+    """Per handling organisation, how many open requests are due within ``within`` days
+    (``near``) and how many are past their deadline (``overdue``); counts only, for
+    ``/metrics``. Organisations with neither are absent."""
+    params = {"today": today, "due_by": today + timedelta(days=within)}
+    found = rows((yield q.BIBOB_DUE_COUNTS, params))
+    return {str(r["org"]): {"near": int(r["near"]), "overdue": int(r["overdue"])} for r in found}
 
 
 def _changed(request_id: str, query: str, params: dict[str, Any]) -> Plan[BibobRecord | None]:

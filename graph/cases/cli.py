@@ -1,5 +1,6 @@
 """``knooppunt case list|show|open``: the case records for operators and scripts (``--json``),
-through the same plans as the API (:mod:`graph.cases.ops`)."""
+through the same plans as the API (:mod:`graph.cases.ops`); ``knooppunt bibob due``: the Bibob
+requests near or past their deadline, for cron and monitoring (:mod:`graph.cases.bibob`)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from graph.cases import ops
+from graph.cases import bibob, ops
+from graph.cases.model import BIBOB
 from graph.cases.records import Actor, NewCase
 from graph.cli_types import InstanceOpt, PlainCommand
 from graph.driver import connect
+from graph.errors import ExitCode
 from graph.settings import get_settings
 from graph.subgraph.plan import Plan
 from graph.validation import explain
 from graph.vocabulary import ORGANISATIONS
 
-__all__ = ["case_app"]
+__all__ = ["bibob_app", "case_app"]
 
 case_app = typer.Typer(
     help=(
@@ -132,3 +135,64 @@ def open_case(
         typer.echo(json.dumps({"reference": reference}))
     else:
         typer.echo(reference)
+
+
+bibob_app = typer.Typer(
+    help=(
+        "Bibob requests: the deadline alert (every RIEC's open requests near or past their "
+        "deadline).\n\nExample: knooppunt bibob due --within 14"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    add_completion=False,
+)
+
+
+@bibob_app.command("due", cls=PlainCommand)
+def due(
+    within: Annotated[
+        int,
+        typer.Option(
+            "--within",
+            metavar="DAYS",
+            min=0,
+            max=366,
+            help=f"due within DAYS days (default {BIBOB.near_days}), or past the deadline",
+        ),
+    ] = BIBOB.near_days,
+    instance: InstanceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The open Bibob requests of every RIEC due within DAYS days or past their deadline, the
+    nearest first. Exits 9 (overdue) when any is past its deadline, 0 otherwise: for cron
+    and monitoring.
+
+    Example: knooppunt bibob due --within 7 --json
+    """
+    today = datetime.now(UTC).date()
+    found = _run(bibob.due_requests(today=today, within=within), instance)
+    items = [
+        {
+            "id": r.id,
+            "org": r.org,
+            "municipality_code": r.municipality_code,
+            "permit_kind": r.permit_kind,
+            "deadline": r.deadline.isoformat(),
+            "days_left": bibob.days_left(r, today=today),
+            "extended": r.extended,
+        }
+        for r in found
+    ]
+    overdue = sum(1 for item in items if item["days_left"] < 0)
+    if as_json:
+        typer.echo(json.dumps({"within": within, "overdue": overdue, "items": items}))
+    else:
+        for item in items:
+            state = "OVERDUE" if item["days_left"] < 0 else "due"
+            typer.echo(
+                f"{item['id']}  {item['org']:<22} {item['deadline']}  {item['days_left']:>4} "
+                f"days  {state}"
+            )
+        typer.echo(f"{len(items)} due within {within} days, {overdue} past their deadline")
+    if overdue:
+        raise typer.Exit(int(ExitCode.OVERDUE))

@@ -31,6 +31,8 @@ from graph.results import projection
 __all__ = [
     "BIBOB_CONCLUDE",
     "BIBOB_DETAIL",
+    "BIBOB_DUE",
+    "BIBOB_DUE_COUNTS",
     "BIBOB_EXPIRED_DELETE",
     "BIBOB_EXTEND",
     "BIBOB_LINK_CASE",
@@ -310,6 +312,23 @@ BIBOB_PAGE: Final = (
     "AND ($due_by IS NULL OR (b.status = 'open' AND b.deadline <= $due_by)) "
     "WITH b ORDER BY b.deadline, b.id LIMIT $limit "
     f"RETURN collect({_BIBOB}) AS rows"
+)
+
+#: Every organisation's open requests due on or before ``$due_by`` (or overdue), the nearest
+#: deadline first (``knooppunt bibob due``).
+BIBOB_DUE: Final = (
+    f"MATCH (b:{_BB}) WHERE b.status = 'open' AND b.deadline <= $due_by "
+    "WITH b ORDER BY b.deadline, b.org, b.id "
+    f"RETURN collect({_BIBOB}) AS rows"
+)
+
+#: Per handling organisation, its open requests due from ``$today`` to ``$due_by`` (``near``)
+#: and those past their deadline (``overdue``): counts only (the ``/metrics`` gauge).
+BIBOB_DUE_COUNTS: Final = (
+    f"MATCH (b:{_BB}) WHERE b.status = 'open' AND b.deadline <= $due_by "
+    "WITH b.org AS org, count(CASE WHEN b.deadline >= $today THEN 1 END) AS near, "
+    "count(CASE WHEN b.deadline < $today THEN 1 END) AS overdue "
+    "RETURN collect({org: org, near: near, overdue: overdue}) AS rows"
 )
 
 #: Extend once: an open request not extended yet, by ``$days`` (no row otherwise).

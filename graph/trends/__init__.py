@@ -39,6 +39,7 @@ from graph.trends.table import (
     SuppressedTable,
     derivable_cells,
     suppress_table,
+    suppress_table_and_sums,
 )
 from graph.vocabulary import INCIDENT_TYPES, REGIONS, TYPOLOGIES
 
@@ -70,6 +71,7 @@ __all__ = [
     "period_label",
     "periods_between",
     "suppress_table",
+    "suppress_table_and_sums",
     "trend_answer",
     "year_pattern",
 ]

@@ -48,7 +48,14 @@ from functools import lru_cache
 from typing import Any, Final
 
 from graph.trends.periods import Quarter
-from graph.trends.table import DEFAULT_MIN_CELL, Cell, Reason, small_cells, suppress_table
+from graph.trends.table import (
+    DEFAULT_MIN_CELL,
+    Cell,
+    Reason,
+    small_cells,
+    small_hidden_sums,
+    suppress_table,
+)
 
 __all__ = [
     "UNLOCATED",
@@ -256,24 +263,6 @@ def _span(regions: int, located: frozenset[Cell], unlocated: frozenset[Cell]) ->
     return span
 
 
-def _lines(rows: int) -> list[tuple[list[Cell], Cell]]:
-    """The lines of an extended ``rows`` x 4 table: its inner cells and the margin they sum to
-    (each row, each quarter column, the margins' own row and column)."""
-    out: list[tuple[list[Cell], Cell]] = []
-    for i in range(rows + 1):  # rows, and the row of quarter totals
-        out.append(([(i, j) for j in range(4)], (i, 4)))
-    for j in range(5):  # quarter columns, and the column of year totals
-        out.append(([(i, j) for i in range(rows)], (rows, j)))
-    return out
-
-
-def _extended_value(counts: Sequence[Sequence[int]], cell: Cell) -> int:
-    i, j = cell
-    rows = range(len(counts)) if i == len(counts) else [i]
-    cols = range(4) if j == 4 else [j]
-    return sum(counts[r][c] for r in rows for c in cols)
-
-
 def _small_hidden_sums(
     tables: Sequence[Sequence[Sequence[int]]],
     regions: int,
@@ -284,20 +273,12 @@ def _small_hidden_sums(
 ) -> set[Cell]:
     """Cells to hide besides ``hidden`` so that, in every table, no line whose margin is
     published has hidden cells summing to a small count (the margin minus the line's published
-    cells would give that sum away): per such line, its largest published cell of that table."""
+    cells would give that sum away): per such line, its largest published cell of that table
+    (:func:`graph.trends.table.small_hidden_sums`, the rule the accountability report uses too)."""
     more: set[Cell] = set()
     for table in tables:
         counts = table[:regions] if located else table[regions:]
-        for cells, margin in _lines(len(counts)):
-            if margin in hidden:
-                continue
-            inside = [c for c in cells if c in hidden]
-            total = sum(_extended_value(counts, c) for c in inside)
-            if not inside or not 0 < total < min_cell:
-                continue
-            candidates = [c for c in cells if c not in hidden and c not in more]
-            if candidates:
-                more.add(max(candidates, key=lambda c: (_extended_value(counts, c), c)))
+        more |= small_hidden_sums(counts, hidden, min_cell=min_cell, taken=more)
     return more
 
 

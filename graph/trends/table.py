@@ -15,6 +15,14 @@ the primary cells (and any cells the caller hides already); while a hidden cell 
 add the cheapest path of published cells that closes a cycle through it (cost: the cell's
 value, so that little information is lost; zeros only as a last resort, totals avoided).
 
+**Sums of hidden cells.** Each hidden value is protected then, but the sum of a line's hidden
+cells is always the line's margin minus its published cells: when that sum is small (a primary
+2 closed with zeros beside it), it gives a small count away. :func:`small_hidden_sums` names the
+cells that must be hidden as well (per such line its largest published cell), and
+:func:`suppress_table_and_sums` applies that rule to one table until no line breaks it; the trend
+grid applies it to every table of its catalogue (decision 065 addendum), the accountability
+report to each of its tables.
+
 :func:`derivable_cells` checks a pattern independently with exact linear algebra. Which tables
 are suppressed together, so that combining requests derives nothing, is
 :mod:`graph.trends.grid`'s job (decision record 065).
@@ -35,7 +43,9 @@ __all__ = [
     "SuppressedTable",
     "derivable_cells",
     "small_cells",
+    "small_hidden_sums",
     "suppress_table",
+    "suppress_table_and_sums",
 ]
 
 DEFAULT_MIN_CELL: Final = 5
@@ -223,6 +233,71 @@ def suppress_table(
         total=shown(n_rows, n_cols),
         reasons=reasons,
     )
+
+
+def _lines(rows: int, cols: int) -> list[tuple[list[Cell], Cell]]:
+    """The lines of an extended ``rows`` x ``cols`` table: its inner cells and the margin they
+    sum to (each row, each column, the margins' own row and column)."""
+    out: list[tuple[list[Cell], Cell]] = []
+    for i in range(rows + 1):  # rows, and the row of column totals
+        out.append(([(i, j) for j in range(cols)], (i, cols)))
+    for j in range(cols + 1):  # columns, and the column of row totals
+        out.append(([(i, j) for i in range(rows)], (rows, j)))
+    return out
+
+
+def small_hidden_sums(
+    counts: Sequence[Sequence[int]],
+    hidden: Iterable[Cell],
+    *,
+    min_cell: int = DEFAULT_MIN_CELL,
+    taken: Iterable[Cell] = (),
+) -> set[Cell]:
+    """Cells to hide besides ``hidden`` so that no line of the extended table whose margin is
+    published has hidden cells summing to a small count (``0 < sum < min_cell``: the margin
+    minus the line's published cells would give that sum away): per such line, its largest
+    published cell that is not in ``taken`` (cells another table hides already).
+
+    >>> sorted(small_hidden_sums([[6, 2, 0, 8], [0, 0, 0, 9]], {(0, 1), (0, 2)}, min_cell=5))
+    [(0, 3), (1, 1)]
+    """
+    ext = _extended(counts)
+    shut = set(hidden)
+    skip = set(taken)
+    more: set[Cell] = set()
+    for cells, margin in _lines(len(counts), len(counts[0])):
+        if margin in shut:
+            continue
+        inside = [c for c in cells if c in shut]
+        total = sum(ext[i][j] for i, j in inside)
+        if not inside or not 0 < total < min_cell:
+            continue
+        candidates = [c for c in cells if c not in shut and c not in more and c not in skip]
+        if candidates:
+            more.add(max(candidates, key=lambda c: (ext[c[0]][c[1]], c)))
+    return more
+
+
+def suppress_table_and_sums(
+    counts: Sequence[Sequence[int]], *, min_cell: int = DEFAULT_MIN_CELL
+) -> SuppressedTable:
+    """:func:`suppress_table`, and the cells :func:`small_hidden_sums` asks for, the pattern
+    closed again each time, until no line whose margin is published hides a small sum.
+
+    >>> suppress_table([[1, 8, 2], [1, 6, 6]]).cells  # first row: 11 - 8 = 3 hidden
+    [[None, 8, None], [None, 6, None]]
+    >>> t = suppress_table_and_sums([[1, 8, 2], [1, 6, 6]])
+    >>> t.cells, t.row_totals
+    ([[None, None, None], [None, None, None]], [11, 13])
+    """
+    hidden: set[Cell] = set()
+    while True:
+        table = suppress_table(counts, min_cell=min_cell, hidden=hidden)
+        hidden = set(table.reasons)
+        more = small_hidden_sums(counts, hidden, min_cell=min_cell)
+        if not more:
+            return table
+        hidden |= more
 
 
 def derivable_cells(table: SuppressedTable) -> set[Cell]:

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from graph.cases.bibob import BIBOB_ID_PATTERN
 from graph.model import NodeLabel, RelType
 from graph.settings import Settings
-from tests.integration.api_seed import CL_CROSS, GEM, IDS, POL, auth
+from tests.integration.api_seed import AL_CROSS, CL_CROSS, GEM, IDS, POL, auth
 from tests.integration.seed_support import SeedFacts
 
 pytest_plugins = ["tests.integration.api_support"]
@@ -346,6 +346,49 @@ def test_the_subject_access_export_lists_the_cases_without_other_subjects(
     )
     assert nothing.status_code == 200, nothing.text
     assert ref not in {c["reference"] for c in nothing.json()["cases"]}
+
+
+def test_the_export_lists_a_case_the_token_is_in_through_its_cluster(
+    api_client: TestClient, api_settings: Settings
+) -> None:
+    """pL2 is no subject of the case, but a member of the cluster of the alert it was opened
+    from: the export lists the case, without its subject (pL4), purpose or other members."""
+    body = {**_CASE, "origin": "signal", "phenomenon": "cannabis", "alert_id": AL_CROSS}
+    opened = api_client.post("/cases", json=body, headers=_h(api_settings))
+    assert opened.status_code == 201, opened.text
+    ref = opened.json()["reference"]
+    assert opened.json()["cluster_ids"] == [CL_CROSS]
+    added = api_client.post(
+        f"/cases/{ref}/subjects", json={"subjects": [IDS["pL4"]]}, headers=_h(api_settings)
+    )
+    assert added.status_code == 200, added.text
+    for org, member in (("Limburg", "pL2"), ("LIEC", "pB1")):
+        r = api_client.get(
+            f"/subjects/{IDS[member]}/export",
+            headers=_h(api_settings, org, "privacy-officer", case="SAR-2026-0001"),
+        )
+        assert r.status_code == 200, r.text
+        mine = [c for c in r.json()["cases"] if c["reference"] == ref]
+        assert mine == [
+            {
+                "reference": ref,
+                "title": _CASE["title"],
+                "status": "signal",
+                "lead": "Limburg",
+                "opened_at": mine[0]["opened_at"],
+            }
+        ]
+        assert IDS["pL4"] not in r.text  # the case's subject
+        assert _CASE["purpose"] not in r.text
+        others = {IDS[k] for k in ("pL1", "pL3", "pB1", "pL2")} - {IDS[member]}
+        assert not any(o in str(r.json()["cases"]) for o in others)
+    # a token in neither the case's subjects nor its cluster: not listed
+    r = api_client.get(
+        f"/subjects/{IDS['pL5']}/export",
+        headers=_h(api_settings, role="privacy-officer", case="SAR-2026-0001"),
+    )
+    assert r.status_code == 200, r.text
+    assert ref not in {c["reference"] for c in r.json()["cases"]}
 
 
 def test_the_access_cells_of_the_bibob_rows(api_client: TestClient, api_settings: Settings) -> None:

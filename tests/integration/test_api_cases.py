@@ -266,6 +266,8 @@ def test_declined_and_closed_cases_take_no_changes(
 def test_two_coordinators_at_once_lose_no_update(
     api_client: TestClient, api_settings: Settings
 ) -> None:
+    # Through the API the two requests may well run one after the other; the race itself (both
+    # changes read the case before either writes) is tests/integration/test_case_races.py.
     ref = _open(api_client, api_settings)["reference"]
     _status(api_client, api_settings, ref, "intake", "signal")
     # two changes that are each allowed from intake and leave the case open (a decline would

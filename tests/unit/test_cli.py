@@ -256,8 +256,9 @@ def test_every_command_is_walked() -> None:
     paths = {" ".join(p) for p in _command_paths()}
     expected = {"db admin", "db start", "retention run", "audit verify", "audit prune", "ingest"}
     assert expected | {"serve"} <= paths
-    # the root, 12 commands, 6 under db, 1 under retention, 2 under audit, 3 under case
-    assert len(paths) == 25
+    # the root, 13 commands, 6 under db, 1 under retention, 2 under audit, 3 under case, 1 under
+    # bibob
+    assert len(paths) == 27
 
 
 @pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "knooppunt")

@@ -236,6 +236,26 @@ def test_run_figures_from_the_records() -> None:
     assert not any(name.startswith("knooppunt_ingest_") for name, _ in down)
 
 
+def test_bibob_deadline_gauge_per_region_without_identifiers() -> None:
+    records = {
+        "analysis": [],
+        "last_analysis": [],
+        "deliveries": [],
+        "last_delivery": [],
+        "bibob_due": {"Limburg": {"near": 2, "overdue": 1}},
+    }
+    samples = _samples(Metrics().exposition(records)[0].decode())
+    due = {k[1]: v for k, v in samples.items() if k[0] == "knooppunt_bibob_requests_due"}
+    assert due[(("due", "near"), ("org", "Limburg"))] == 2
+    assert due[(("due", "overdue"), ("org", "Limburg"))] == 1
+    # every region, zero where nothing is due, and no label but the region and the kind
+    assert due[(("due", "overdue"), ("org", "Noord"))] == 0
+    assert len(due) == 2 * 10
+    assert {name for labels in due for name, _ in labels} == {"due", "org"}
+    without = _samples(Metrics().exposition({**records, "bibob_due": None})[0].decode())
+    assert not any(k[0] == "knooppunt_bibob_requests_due" for k in without)
+
+
 def test_query_names_are_the_constants() -> None:
     assert query_name(q.ALERTS_PAGE) == "ALERTS_PAGE"
     assert query_name(q.OPERATIONS_RECORDS) == "OPERATIONS_RECORDS"
