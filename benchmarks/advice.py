@@ -11,7 +11,7 @@ largest latency, the size, and how many nodes and links the picture holds; ``--o
 both documents (for a screenshot of the page).
 
     python benchmarks/advice.py --instance demo [--repeat 9] [--json out/advice.json] \
-        [--out out/advice] [--case LIEC-2026-0001 --org LIEC]
+        [--out out/advice] [--case LIEC-2026-0001 --org LIEC [--prepare]]
 """
 
 from __future__ import annotations
@@ -78,11 +78,20 @@ def _case(client: TestClient, settings: Any) -> tuple[str, dict[str, str]]:
         "alert_id": alert["id"],
     }
     ref = str(_ok(client.post("/cases", json=body, headers=h), 201)["reference"])
-    cluster = _ok(client.get(f"/clusters/{alert['cluster_id']}", headers=h))
+    _prepare(client, ref, str(alert["cluster_id"]), h)
+    return ref, h
+
+
+def _prepare(client: TestClient, ref: str, cluster_id: str, h: dict[str, str]) -> None:
+    """Two of the cluster's people as the case's subjects, the case moved on to ``advice``
+    (from the state it is in), and three partners' interventions."""
+    cluster = _ok(client.get(f"/clusters/{cluster_id}", headers={**h, "X-Case-Reference": ref}))
     people = [m["id"] for m in cluster["members"] if m["kind"] == "person"][:2]
     if people:
         _ok(client.post(f"/cases/{ref}/subjects", json={"subjects": people}, headers=h))
-    for here, there in itertools.pairwise(_STATES):
+    status = _ok(client.get(f"/cases/{ref}", headers=h))["status"]
+    later = _STATES[_STATES.index(status) :] if status in _STATES else []
+    for here, there in itertools.pairwise(later):
         change = {"status": there, "expected": here}
         _ok(client.post(f"/cases/{ref}/status", json=change, headers=h))
     for partner, kind, measure in _PLAN if people else []:
@@ -94,7 +103,6 @@ def _case(client: TestClient, settings: Any) -> tuple[str, dict[str, str]]:
             "date": date.today().isoformat(),
         }
         _ok(client.post(f"/cases/{ref}/interventions", json=item, headers=h), 201)
-    return ref, h
 
 
 def main() -> None:
@@ -105,6 +113,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="folder for the two documents")
     parser.add_argument("--case", default=None, help="an existing case's reference instead")
     parser.add_argument("--org", default=LIEC, help="with --case: a participating organisation")
+    parser.add_argument(
+        "--prepare",
+        action="store_true",
+        help="with --case: add subjects, move it to advice and add three partners' "
+        "interventions first (as for a case the script opens)",
+    )
     args = parser.parse_args()
     base = get_settings()
     if args.instance:
@@ -122,6 +136,9 @@ def main() -> None:
         with TestClient(create_app(settings)) as client:
             if args.case:
                 ref, h = args.case, _headers(settings, args.org)
+                if args.prepare:
+                    case = _ok(client.get(f"/cases/{ref}", headers=h))
+                    _prepare(client, ref, str(case["cluster_ids"][0]), h)
             else:
                 ref, h = _case(client, settings)
             out["case"] = ref
